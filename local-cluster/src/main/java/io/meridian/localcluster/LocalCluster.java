@@ -1,0 +1,56 @@
+package io.meridian.localcluster;
+
+import io.meridian.core.RegionId;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A running set of regions, each with one Cassandra node and one Kafka broker.
+ *
+ * <p>Obtained from {@link EngineBackend#start} (a cluster this process started and owns) or
+ * {@link EngineBackend#attach} (one started earlier, e.g. by {@code meridian local up}).
+ * {@link #close()} stops every engine gracefully, then forcibly after a deadline. Methods may be
+ * called from any thread; operations on one cluster are serialised internally.
+ */
+public interface LocalCluster extends AutoCloseable {
+
+    /** The directory holding {@code cluster.json} and every region's data. */
+    Path directory();
+
+    /** The regions in name order, with their current endpoints and pids. */
+    List<RegionEndpoints> regions();
+
+    /**
+     * The endpoints of one region.
+     *
+     * @throws LocalClusterException (bad input) if the cluster has no such region
+     */
+    RegionEndpoints region(RegionId region);
+
+    /** What a component of a region is doing now (alive and answering, alive, or down). */
+    EngineStatus status(RegionId region, Component component);
+
+    /**
+     * Kills a component of a region at once (SIGKILL, as in a crash), and waits until it is gone.
+     * Its data stays on disk.
+     */
+    void kill(RegionId region, Component component);
+
+    /**
+     * Starts the components of a region that are down, with the data they had, and waits until
+     * they answer.
+     *
+     * @throws LocalClusterException (engine failed) with the log tail when one does not come up
+     */
+    void start(RegionId region);
+
+    /**
+     * Hands the engines over to whoever reads {@code cluster.json} next: this process will no longer
+     * stop them when it exits. Used by {@code meridian local up}.
+     */
+    void detach();
+
+    /** Stops every engine (graceful, then forced after a deadline) and forgets the cluster state. */
+    @Override
+    void close();
+}

@@ -1,0 +1,143 @@
+package io.meridian.localcluster.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.Component;
+import io.meridian.localcluster.LocalClusterException;
+import io.meridian.localcluster.RegionEndpoints;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code DIR/cluster.json} holds: how the cluster was started (so another process can restart a
+ * region the same way) and per region its endpoints and pids. Written atomically (temp file, then
+ * rename) after every pid change, so a crash never leaves a torn file and the pids of engines that
+ * are starting are already on disk. Immutable.
+ *
+ * <pre>{@code
+ * {"backend":"embedded","directory":"/abs/.meridian/local","basePort":19000,"java":"/usr/.../java",
+ *  "cassandraHeapMb":768,"kafkaHeapMb":384,
+ *  "regions":[{"name":"region-a","dataCenter":"region-a",
+ *              "cassandra":{"contactPoint":"127.0.0.1:19042","pid":1234,"log":".../cassandra.log"},
+ *              "kafka":{"bootstrap":"127.0.0.1:19092","pid":1235,"log":".../kafka.log"}}]}
+ * }</pre>
+ */
+record ClusterState(String backend, Path directory, int basePort, Path java, int cassandraHeapMb, int kafkaHeapMb,
+        List<RegionEndpoints> regions) {
+
+    static final String FILE = "cluster.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    ClusterState {
+        regions = List.copyOf(regions);
+    }
+
+    ClusterState withRegion(RegionEndpoints updated) {
+        List<RegionEndpoints> copy = new ArrayList<>(regions);
+        copy.replaceAll(r -> r.region().equals(updated.region()) ? updated : r);
+        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, copy);
+    }
+
+    RegionEndpoints region(RegionId id) {
+        return regions.stream().filter(r -> r.region().equals(id)).findFirst()
+                .orElseThrow(() -> LocalClusterException.badInput("unknown region '" + id + "': this cluster has "
+                        + regions.stream().map(r -> r.region().name()).toList()));
+    }
+
+    int indexOf(RegionId id) {
+        for (int i = 0; i < regions.size(); i++) {
+            if (regions.get(i).region().equals(id)) {
+                return i;
+            }
+        }
+        throw LocalClusterException.badInput("unknown region '" + id + "'");
+    }
+
+    static Path file(Path directory) {
+        return directory.resolve(FILE);
+    }
+
+    static Path logFile(Path directory, RegionId region, Component component) {
+        return directory.resolve(region.name()).resolve(component.label() + ".log");
+    }
+
+    void save() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("backend", backend);
+        root.put("directory", directory.toString());
+        root.put("basePort", basePort);
+        root.put("java", java.toString());
+        root.put("cassandraHeapMb", cassandraHeapMb);
+        root.put("kafkaHeapMb", kafkaHeapMb);
+        ArrayNode list = root.putArray("regions");
+        for (RegionEndpoints r : regions) {
+            ObjectNode n = list.addObject();
+            n.put("name", r.region().name());
+            n.put("dataCenter", r.dataCenter());
+            ObjectNode c = n.putObject("cassandra");
+            c.put("contactPoint", r.cassandraContactPoint());
+            c.put("pid", r.cassandraPid());
+            c.put("log", logFile(directory, r.region(), Component.CASSANDRA).toString());
+            ObjectNode k = n.putObject("kafka");
+            k.put("bootstrap", r.kafkaBootstrap());
+            k.put("pid", r.kafkaPid());
+            k.put("log", logFile(directory, r.region(), Component.KAFKA).toString());
+        }
+        Path target = file(directory);
+        Path tmp = directory.resolve(FILE + ".tmp");
+        try {
+            Files.createDirectories(directory);
+            JSON.writeValue(tmp.toFile(), root);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw LocalClusterException.badInput("cannot write " + target + ": " + e.getMessage());
+        }
+    }
+
+    static boolean exists(Path directory) {
+        return Files.isRegularFile(file(directory));
+    }
+
+    static ClusterState load(Path directory) {
+        Path f = file(directory);
+        if (!Files.isRegularFile(f)) {
+            throw new LocalClusterException(LocalClusterException.Kind.NO_CLUSTER,
+                    "no cluster in " + directory + " (" + FILE + " not found): start one with `meridian local up`");
+        }
+        try {
+            JsonNode root = JSON.readTree(f.toFile());
+            List<RegionEndpoints> regions = new ArrayList<>();
+            for (JsonNode n : root.path("regions")) {
+                regions.add(new RegionEndpoints(RegionId.of(n.path("name").asText()), n.path("dataCenter").asText(),
+                        n.path("cassandra").path("contactPoint").asText(), n.path("cassandra").path("pid").asLong(),
+                        n.path("kafka").path("bootstrap").asText(), n.path("kafka").path("pid").asLong()));
+            }
+            return new ClusterState(root.path("backend").asText("embedded"), directory, root.path("basePort").asInt(),
+                    Path.of(root.path("java").asText()), root.path("cassandraHeapMb").asInt(768),
+                    root.path("kafkaHeapMb").asInt(384), regions);
+        } catch (IOException | RuntimeException e) {
+            throw LocalClusterException.badInput("cannot read " + f + ": " + e.getMessage());
+        }
+    }
+
+    static void delete(Path directory) {
+        try {
+            Files.deleteIfExists(file(directory));
+        } catch (IOException e) {
+            throw LocalClusterException.badInput("cannot delete " + file(directory) + ": " + e.getMessage());
+        }
+    }
+}
