@@ -1,0 +1,157 @@
+package io.meridian.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code meridian local} end to end on real engines: up, status --json with live pids, stop (kill -9)
+ * and start of a region, a second up on a running cluster, and down leaving no process behind.
+ * The steps share one cluster and run in order; {@link #stopEverything()} brings it down even when
+ * a step fails.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalCommandIT {
+
+    private static final Path DIR = Path.of(System.getProperty("meridian.test.dir", "target/it-clusters"), "cli")
+            .toAbsolutePath().normalize();
+    private static final String BASE_PORT = "33000";
+    private static final List<Long> SEEN_PIDS = new ArrayList<>();
+
+    @BeforeAll
+    static void upOneRegion() {
+        CliRun.of("local", "down", "--clean", "--dir", DIR.toString()); // leftovers of a crashed run
+        CliRun up = CliRun.of("local", "up", "--regions", "1", "--base-port", BASE_PORT, "--dir", DIR.toString());
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        assertThat(up.out()).contains("region-a  cassandra starting", "region-a  kafka     starting")
+                .containsPattern("region-a  cassandra ready in \\d+\\.\\d s")
+                .contains("127.0.0.1:33042", "127.0.0.1:33092", "cluster.json: " + DIR.resolve("cluster.json"));
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        CliRun.of("local", "down", "--clean", "--dir", DIR.toString());
+    }
+
+    private static JsonNode statusJson() throws Exception {
+        CliRun status = CliRun.of("local", "status", "--json", "--dir", DIR.toString());
+        assertThat(status.exitCode()).isZero();
+        return new ObjectMapper().readTree(status.out());
+    }
+
+    private static long pid(JsonNode status, String engine) {
+        long pid = status.path("regions").get(0).path(engine).path("pid").asLong();
+        if (pid > 0) {
+            SEEN_PIDS.add(pid);
+        }
+        return pid;
+    }
+
+    @Test
+    @Order(1)
+    void statusJsonShowsLivePidsAndEndpoints() throws Exception {
+        JsonNode s = statusJson();
+        JsonNode a = s.path("regions").get(0);
+        assertThat(a.path("name").asText()).isEqualTo("region-a");
+        assertThat(a.path("cassandra").path("contactPoint").asText()).isEqualTo("127.0.0.1:33042");
+        assertThat(a.path("kafka").path("bootstrap").asText()).isEqualTo("127.0.0.1:33092");
+        assertThat(a.path("cassandra").path("status").asText()).isEqualTo("up");
+        assertThat(a.path("kafka").path("status").asText()).isEqualTo("up");
+        for (String engine : List.of("cassandra", "kafka")) {
+            long pid = pid(s, engine);
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as(engine).hasValue(true);
+        }
+        // the file the brief names holds the same
+        JsonNode file = new ObjectMapper().readTree(Files.readString(DIR.resolve("cluster.json")));
+        assertThat(file.path("regions").get(0).path("cassandra").path("pid").asLong()).isEqualTo(pid(s, "cassandra"));
+    }
+
+    @Test
+    @Order(2)
+    void anUnknownRegionOfARunningClusterIsBadInput() {
+        CliRun run = CliRun.of("local", "stop", "region-q", "--dir", DIR.toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.reason()).isEqualTo("meridian: unknown region 'region-q': this cluster has [region-a]");
+        CliRun start = CliRun.of("local", "start", "region-q", "--dir", DIR.toString());
+        assertThat(start.exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    @Order(3)
+    void stopKillsARegionAndStartBringsItBack() throws Exception {
+        JsonNode before = statusJson();
+        long cassandra = pid(before, "cassandra");
+        long kafka = pid(before, "kafka");
+
+        CliRun stop = CliRun.of("local", "stop", "region-a", "--dir", DIR.toString());
+        assertThat(stop.exitCode()).isZero();
+        assertThat(stop.out()).contains("killed region-a cassandra (pid " + cassandra + ")",
+                "killed region-a kafka (pid " + kafka + ")");
+        assertThat(ProcessHandle.of(cassandra).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThat(ProcessHandle.of(kafka).filter(ProcessHandle::isAlive)).isEmpty();
+        JsonNode down = statusJson();
+        assertThat(down.path("regions").get(0).path("cassandra").path("status").asText()).isEqualTo("down");
+        assertThat(down.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("down");
+
+        CliRun start = CliRun.of("local", "start", "region-a", "--dir", DIR.toString());
+        assertThat(start.exitCode()).as(start.err()).isZero();
+        JsonNode after = statusJson();
+        assertThat(after.path("regions").get(0).path("cassandra").path("status").asText()).isEqualTo("up");
+        assertThat(after.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("up");
+        assertThat(pid(after, "cassandra")).isNotEqualTo(cassandra);
+    }
+
+    @Test
+    @Order(4)
+    void stopOfOneComponentLeavesTheOther() throws Exception {
+        CliRun stop = CliRun.of("local", "stop", "region-a", "--component", "kafka", "--dir", DIR.toString());
+        assertThat(stop.exitCode()).isZero();
+        JsonNode s = statusJson();
+        assertThat(s.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("down");
+        assertThat(s.path("regions").get(0).path("cassandra").path("status").asText()).isEqualTo("up");
+    }
+
+    @Test
+    @Order(5)
+    void upOnARunningClusterStartsWhatIsDownAndRefusesAnotherShape() throws Exception {
+        CliRun other = CliRun.of("local", "up", "--regions", "2", "--base-port", BASE_PORT, "--dir", DIR.toString());
+        assertThat(other.exitCode()).isEqualTo(2);
+        assertThat(other.reason()).contains("a 1-region cluster is already running");
+
+        CliRun again = CliRun.of("local", "up", "--regions", "1", "--base-port", BASE_PORT, "--dir", DIR.toString());
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("already running").contains("region-a  kafka     ready in");
+        JsonNode s = statusJson();
+        assertThat(s.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("up");
+        pid(s, "cassandra");
+        pid(s, "kafka");
+    }
+
+    @Test
+    @Order(6)
+    void downLeavesNoProcessBehind() {
+        CliRun down = CliRun.of("local", "down", "--dir", DIR.toString());
+        assertThat(down.exitCode()).isZero();
+        assertThat(down.out()).startsWith("stopped region-a cassandra");
+        assertThat(SEEN_PIDS).isNotEmpty();
+        for (long pid : SEEN_PIDS) {
+            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid).isEmpty();
+        }
+        String marker = "-Dmeridian.cluster=" + DIR;
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().arguments()
+                .map(a -> List.of(a).contains(marker)).orElse(false)).toList()).isEmpty();
+        assertThat(Files.exists(DIR.resolve("cluster.json"))).isFalse();
+        assertThat(CliRun.of("local", "status", "--dir", DIR.toString()).exitCode()).isEqualTo(3);
+    }
+}

@@ -1,0 +1,126 @@
+package io.meridian.localcluster.junit;
+
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.ClusterSpec;
+import io.meridian.localcluster.Component;
+import io.meridian.localcluster.EngineBackend;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.StartListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * Gives integration tests a running cluster of real engines.
+ *
+ * <ul>
+ *   <li>A plain {@link LocalCluster} parameter gets the <b>shared</b> cluster: started once per test
+ *       run (JVM) on first use, with {@code -Dmeridian.test.regions} regions (default 3), and stopped
+ *       when the run ends. Tests isolate themselves by keyspace/namespace and topic names.</li>
+ *   <li>A parameter annotated {@link PrivateCluster} gets its own cluster, stopped when its scope ends:
+ *       for destructive tests.</li>
+ * </ul>
+ *
+ * The backend is {@link EngineBackend#fromConfiguration()} ({@code -Dmeridian.engines=embedded|docker});
+ * when it cannot run here (no Docker engine) the test is <b>skipped</b> with the reason. Clusters live
+ * under {@code -Dmeridian.test.dir} (default {@code target/it-clusters}); a directory left by a crashed
+ * earlier run is stopped and wiped first. Shared clusters use ports from 29000, private ones from
+ * 31000, so tests never collide with a developer's {@code meridian local up} on 19000.
+ */
+public final class LocalClusterExtension implements ParameterResolver {
+
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LocalClusterExtension.class);
+    private static final AtomicInteger PRIVATE_COUNTER = new AtomicInteger();
+    private static final int SHARED_BASE_PORT = 29_000;
+    private static final int PRIVATE_BASE_PORT = 31_000;
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        return parameterContext.getParameter().getType() == LocalCluster.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext context) {
+        EngineBackend backend = EngineBackend.fromConfiguration();
+        if (!backend.isAvailable()) {
+            throw new TestAbortedException("skipped: the " + backend.name() + " engine backend cannot run here: "
+                    + backend.unavailableReason());
+        }
+        var annotation = parameterContext.findAnnotation(PrivateCluster.class);
+        if (annotation.isPresent()) {
+            int n = PRIVATE_COUNTER.getAndIncrement();
+            int regions = annotation.get().regions();
+            int basePort = PRIVATE_BASE_PORT + (n % 10) * ClusterSpec.PORTS_PER_REGION * 4;
+            Handle handle = new Handle(start(backend, "private-" + n, regions, basePort));
+            context.getStore(NS).put("private-" + n, handle);
+            return handle.cluster;
+        }
+        int regions = Integer.getInteger("meridian.test.regions", ClusterSpec.DEFAULT_REGIONS);
+        Handle shared = context.getRoot().getStore(NS).getOrComputeIfAbsent("shared",
+                k -> new Handle(start(backend, "shared", regions, SHARED_BASE_PORT)), Handle.class);
+        return shared.cluster;
+    }
+
+    private static LocalCluster start(EngineBackend backend, String name, int regions, int basePort) {
+        Path dir = Path.of(System.getProperty("meridian.test.dir", "target/it-clusters")).resolve(name)
+                .toAbsolutePath().normalize();
+        if (Files.isRegularFile(dir.resolve("cluster.json")) && backend.name().equals("embedded")) {
+            backend.attach(dir).close(); // engines left by a crashed earlier run
+        }
+        deleteTree(dir);
+        ClusterSpec spec = ClusterSpec.builder().basePort(basePort).regions(regions).directory(dir)
+                .startTimeout(Duration.ofMinutes(4)).build();
+        long t0 = System.nanoTime();
+        System.out.printf("[local-cluster] starting %d region(s) (%s backend) in %s%n", regions, backend.name(), dir);
+        LocalCluster cluster = backend.start(spec, new StartListener() {
+            @Override
+            public void ready(RegionId region, Component component, Duration elapsed) {
+                System.out.printf("[local-cluster] %s %s ready in %d ms%n", region, component.label(), elapsed.toMillis());
+            }
+
+            @Override
+            public void reaped(long pid, String what) {
+                System.out.printf("[local-cluster] stopped %s (pid %d) left by a crashed run%n", what, pid);
+            }
+        });
+        System.out.printf("[local-cluster] %s cluster up in %d ms%n", name, (System.nanoTime() - t0) / 1_000_000);
+        return cluster;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dir, e);
+        }
+    }
+
+    /** Stops its cluster when JUnit closes the store it lives in. */
+    @SuppressWarnings("deprecation")
+    private static final class Handle implements ExtensionContext.Store.CloseableResource {
+        final LocalCluster cluster;
+
+        Handle(LocalCluster cluster) {
+            this.cluster = cluster;
+        }
+
+        @Override
+        public void close() {
+            cluster.close();
+        }
+    }
+}
