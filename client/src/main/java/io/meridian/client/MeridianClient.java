@@ -1,0 +1,476 @@
+package io.meridian.client;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.core.Bytes;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Limits;
+import io.meridian.core.RegionId;
+import io.meridian.core.wire.ErrorResponse;
+import io.meridian.core.wire.ItemJson;
+import io.meridian.core.wire.MutateRequest;
+import io.meridian.core.wire.NamespaceJson;
+import io.meridian.core.wire.PutItemsRequest;
+import io.meridian.core.wire.RecordResponse;
+import io.meridian.core.wire.WriteResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The Meridian client: stores and reads records through the regional servers.
+ *
+ * <p>Every write gets one {@link IdempotencyToken} when it is called, and every retry of it (to the
+ * same region or another) carries the same token, so retries never create a second version. Calls go
+ * to the home region first; on a transport failure, timeout or 503 they are retried (with backoff and
+ * the server's Retry-After) on the next region in order, up to {@code maxAttempts}. 4xx answers are
+ * not retried. Connections are pooled (one {@link HttpClient}).
+ *
+ * <p>Each operation has a synchronous form and an {@code ...Async} form returning a
+ * {@link CompletionStage}. Thread-safe: share one instance.
+ */
+public final class MeridianClient implements AutoCloseable {
+
+    private static final String TOKEN_HEADER = "Idempotency-Token";
+
+    private final RegionId home;
+    private final List<RegionId> order;
+    private final Map<RegionId, URI> endpoints;
+    private final Duration requestTimeout;
+    private final int maxAttempts;
+    private final Duration backoff;
+    private final Clock clock;
+    private final HttpClient http;
+    private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private MeridianClient(Builder b) {
+        this.home = b.home;
+        this.endpoints = Map.copyOf(b.endpoints);
+        List<RegionId> o = new ArrayList<>();
+        o.add(b.home);
+        b.endpoints.keySet().stream().filter(r -> !r.equals(b.home)).sorted().forEach(o::add);
+        this.order = List.copyOf(o);
+        this.requestTimeout = b.requestTimeout;
+        this.maxAttempts = b.maxAttempts;
+        this.backoff = b.backoff;
+        this.clock = b.clock;
+        this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The home region. */
+    public RegionId homeRegion() {
+        return home;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** Sets items of a record (other items are kept). */
+    public CompletionStage<WriteResult> putAsync(String namespace, String id, Map<Bytes, Bytes> items) {
+        Objects.requireNonNull(items, "items");
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException("put needs at least one item");
+        }
+        List<ItemJson> list = new ArrayList<>();
+        items.forEach((k, v) -> list.add(ItemJson.of(Limits.checkKey(k).toBase64(), Limits.checkValue(v).toBase64())));
+        return write("PUT", recordPath(namespace, id), new PutItemsRequest(list));
+    }
+
+    public WriteResult put(String namespace, String id, Map<Bytes, Bytes> items) {
+        return join(putAsync(namespace, id, items));
+    }
+
+    /** Sets one item, key and value as UTF-8 text. */
+    public WriteResult put(String namespace, String id, String key, String value) {
+        return put(namespace, id, Map.of(Bytes.utf8(key), Bytes.utf8(value)));
+    }
+
+    /** Applies puts and deletes of one record atomically. */
+    public CompletionStage<WriteResult> mutateAsync(String namespace, String id, RecordChange change) {
+        List<ItemJson> puts = new ArrayList<>();
+        change.puts.forEach((k, v) -> puts.add(ItemJson.of(k.toBase64(), v.toBase64())));
+        List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
+        return write("POST", recordPath(namespace, id) + "/mutate", new MutateRequest(puts, deletes, change.deleteRecord));
+    }
+
+    public WriteResult mutate(String namespace, String id, RecordChange change) {
+        return join(mutateAsync(namespace, id, change));
+    }
+
+    /** Deletes items of a record. */
+    public CompletionStage<WriteResult> deleteItemsAsync(String namespace, String id, Collection<Bytes> keys) {
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("deleteItems needs at least one key (deleteRecord deletes all)");
+        }
+        StringBuilder q = new StringBuilder();
+        for (Bytes k : keys) {
+            q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
+        }
+        return write("DELETE", recordPath(namespace, id) + q, null);
+    }
+
+    public WriteResult deleteItems(String namespace, String id, Collection<Bytes> keys) {
+        return join(deleteItemsAsync(namespace, id, keys));
+    }
+
+    /** Deletes every item of a record. */
+    public CompletionStage<WriteResult> deleteRecordAsync(String namespace, String id) {
+        return write("DELETE", recordPath(namespace, id), null);
+    }
+
+    public WriteResult deleteRecord(String namespace, String id) {
+        return join(deleteRecordAsync(namespace, id));
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** All items of a record; {@link MeridianClientException.NotFound} when it has none. */
+    public CompletionStage<Record> getAsync(String namespace, String id) {
+        return call("GET", recordPath(namespace, id), null, null, body -> toRecord(read(body, RecordResponse.class)));
+    }
+
+    public Record get(String namespace, String id) {
+        return join(getAsync(namespace, id));
+    }
+
+    /** The chosen items of a record (those that exist). */
+    public CompletionStage<Record> getAsync(String namespace, String id, Collection<Bytes> keys) {
+        StringBuilder q = new StringBuilder();
+        for (Bytes k : keys) {
+            q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
+        }
+        return call("GET", recordPath(namespace, id) + q, null, null, body -> toRecord(read(body, RecordResponse.class)));
+    }
+
+    public Record get(String namespace, String id, Collection<Bytes> keys) {
+        return join(getAsync(namespace, id, keys));
+    }
+
+    /**
+     * One page of the items with {@code from <= key < to} (null: unbounded), about {@code pageBytes}
+     * of keys and values; pass the previous page's token to continue (null for the first page).
+     */
+    public CompletionStage<Page> getRangeAsync(String namespace, String id, Bytes from, Bytes to, long pageBytes,
+            String pageToken) {
+        StringBuilder q = new StringBuilder("?pageBytes=").append(pageBytes);
+        if (from != null) {
+            q.append("&from=").append(enc(from.toBase64()));
+        }
+        if (to != null) {
+            q.append("&to=").append(enc(to.toBase64()));
+        }
+        if (pageToken != null) {
+            q.append("&pageToken=").append(enc(pageToken));
+        }
+        return call("GET", recordPath(namespace, id) + q, null, null, body -> {
+            RecordResponse r = read(body, RecordResponse.class);
+            return new Page(toRecord(r).items(), Optional.ofNullable(r.nextPageToken()));
+        });
+    }
+
+    public Page getRange(String namespace, String id, Bytes from, Bytes to, long pageBytes, String pageToken) {
+        return join(getRangeAsync(namespace, id, from, to, pageBytes, pageToken));
+    }
+
+    // ---------------------------------------------------------------- namespaces
+
+    /** Creates a namespace in every region (idempotent for the same settings). */
+    public CompletionStage<NamespaceSettings> createNamespaceAsync(NamespaceSettings settings) {
+        NamespaceJson body = new NamespaceJson(settings.name(), settings.defaultTtlSeconds(), settings.cacheEnabled(),
+                settings.cacheTtlSeconds());
+        return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, null, b -> toSettings(read(b, NamespaceJson.class)));
+    }
+
+    public NamespaceSettings createNamespace(NamespaceSettings settings) {
+        return join(createNamespaceAsync(settings));
+    }
+
+    public NamespaceSettings createNamespace(String name) {
+        return createNamespace(NamespaceSettings.of(name));
+    }
+
+    public NamespaceSettings describeNamespace(String name) {
+        return join(call("GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null, null,
+                b -> toSettings(read(b, NamespaceJson.class))));
+    }
+
+    /** Body of the namespace list. */
+    record NamespaceList(List<NamespaceJson> namespaces) {
+    }
+
+    public List<NamespaceSettings> listNamespaces() {
+        return join(call("GET", "/v1/namespaces", null, null,
+                b -> read(b, NamespaceList.class).namespaces().stream().map(MeridianClient::toSettings).toList()));
+    }
+
+    // ---------------------------------------------------------------- transport
+
+    private CompletionStage<WriteResult> write(String method, String path, Object body) {
+        IdempotencyToken token = IdempotencyToken.generate(clock); // one per logical write, reused on every retry
+        return call(method, path, body, token, b -> {
+            WriteResponse w = read(b, WriteResponse.class);
+            return new WriteResult(w.timestamp(), IdempotencyToken.parse(w.token()), RegionId.of(w.region()));
+        });
+    }
+
+    private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token,
+            Function<byte[], T> parse) {
+        byte[] payload;
+        try {
+            payload = body == null ? null : json.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot encode request: " + e.getMessage(), e);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attempt(method, path, payload, token, parse, 1, 0, null, result);
+        return result;
+    }
+
+    private <T> void attempt(String method, String path, byte[] payload, IdempotencyToken token, Function<byte[], T> parse,
+            int attempt, int regionIndex, Failure last, CompletableFuture<T> result) {
+        RegionId region = order.get(regionIndex % order.size());
+        HttpRequest.Builder req = HttpRequest.newBuilder(endpoints.get(region).resolve(path)).timeout(requestTimeout)
+                .header("Accept", "application/json");
+        if (token != null) {
+            req.header(TOKEN_HEADER, token.toString());
+        }
+        if (payload != null) {
+            req.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
+        } else {
+            req.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
+            Failure failure;
+            if (error != null) {
+                failure = new Failure(region, 0, describe(error), false, 0, error);
+            } else if (resp.statusCode() / 100 == 2) {
+                try {
+                    result.complete(parse.apply(resp.body()));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+                return;
+            } else {
+                ErrorResponse err = errorOf(resp);
+                int status = resp.statusCode();
+                String message = region + " answered " + status + ": " + err.message();
+                if (status == 404) {
+                    result.completeExceptionally(new MeridianClientException.NotFound(message, region));
+                    return;
+                }
+                if (status / 100 == 4) {
+                    result.completeExceptionally(new MeridianClientException.InvalidRequest(message, region, status));
+                    return;
+                }
+                int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
+                failure = new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null);
+            }
+            boolean durable = failure.durable || (last != null && last.durable);
+            if (attempt >= maxAttempts) {
+                result.completeExceptionally(new MeridianClientException.Unavailable(method + " " + path + " failed after "
+                        + attempt + " attempt(s); last: " + failure.message, failure.region, failure.status, attempt, durable,
+                        failure.cause));
+                return;
+            }
+            // a write durable in one region's log stays with that region: its applier will land it there first
+            int next = failure.durable ? regionIndex : regionIndex + 1;
+            long delayMs = Math.min(1_000, backoff.toMillis() << Math.min(attempt - 1, 10));
+            delayMs = Math.max(delayMs, Math.min(2_000, failure.retryAfterSeconds * 1_000L));
+            delayMs += ThreadLocalRandom.current().nextLong(Math.max(1, delayMs / 4 + 1));
+            Failure carried = new Failure(failure.region, failure.status, failure.message, durable, 0, failure.cause);
+            CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS).execute(() ->
+                    attempt(method, path, payload, token, parse, attempt + 1, next, carried, result));
+        });
+    }
+
+    private record Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds,
+            Throwable cause) {
+    }
+
+    private static String describe(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+    }
+
+    private static int parseIntOrZero(String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private ErrorResponse errorOf(HttpResponse<byte[]> resp) {
+        try {
+            ErrorResponse e = json.readValue(resp.body(), ErrorResponse.class);
+            if (e.message() != null) {
+                return e;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not our JSON (a proxy, Jetty's own error page)
+        }
+        String text = new String(resp.body(), StandardCharsets.UTF_8);
+        return new ErrorResponse(resp.statusCode(), text.length() > 200 ? text.substring(0, 200) : text, null, null);
+    }
+
+    private <T> T read(byte[] body, Class<T> type) {
+        try {
+            return json.readValue(body, type);
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable answer: " + e.getMessage(), e);
+        }
+    }
+
+    private static Record toRecord(RecordResponse r) {
+        List<Item> items = new ArrayList<>(r.items().size());
+        for (ItemJson i : r.items()) {
+            items.add(new Item(Bytes.fromBase64(i.key()), Bytes.fromBase64(i.value()), i.timestamp() == null ? 0 : i.timestamp()));
+        }
+        return new Record(r.namespace(), r.id(), items);
+    }
+
+    private static NamespaceSettings toSettings(NamespaceJson n) {
+        return new NamespaceSettings(n.name(), n.defaultTtlSeconds() == null ? 0 : n.defaultTtlSeconds(),
+                n.cacheEnabled() == null || n.cacheEnabled(), n.cacheTtlSeconds() == null ? 0 : n.cacheTtlSeconds());
+    }
+
+    private static String recordPath(String namespace, String id) {
+        return "/v1/namespaces/" + enc(Limits.checkNamespace(namespace)) + "/records/" + enc(Limits.checkId(id));
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static <T> T join(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /** Releases the connection pool. */
+    @Override
+    public void close() {
+        // java.net.http.HttpClient gained close() only in Java 21; on 17 its threads end with the last reference
+    }
+
+    /** Builder of {@link MeridianClient}; each setter checks its argument. Not thread-safe. */
+    public static final class Builder {
+        private RegionId home;
+        private final Map<RegionId, URI> endpoints = new LinkedHashMap<>();
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration requestTimeout = Duration.ofSeconds(10);
+        private int maxAttempts = 4;
+        private Duration backoff = Duration.ofMillis(50);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() { }
+
+        /** The region this service runs in; calls go there first. Required. */
+        public Builder homeRegion(RegionId region) {
+            this.home = Objects.requireNonNull(region, "region");
+            return this;
+        }
+
+        public Builder homeRegion(String region) {
+            return homeRegion(RegionId.of(region));
+        }
+
+        /** The base URL of a server of {@code region} (e.g. {@code http://127.0.0.1:19080}). At least the home region. */
+        public Builder endpoint(RegionId region, URI baseUrl) {
+            Objects.requireNonNull(baseUrl, "baseUrl");
+            if (!"http".equals(baseUrl.getScheme()) && !"https".equals(baseUrl.getScheme())) {
+                throw new IllegalArgumentException("endpoint of " + region + " must be an http(s) URL: " + baseUrl);
+            }
+            endpoints.put(Objects.requireNonNull(region, "region"), baseUrl);
+            return this;
+        }
+
+        public Builder endpoint(String region, String baseUrl) {
+            return endpoint(RegionId.of(region), URI.create(baseUrl));
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /** Deadline of one attempt. Default 10 s. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /** Attempts per call, across regions, at least 1. Default 4. */
+        public Builder maxAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1: " + attempts);
+            }
+            this.maxAttempts = attempts;
+            return this;
+        }
+
+        /** First retry delay (doubles per attempt, at most 1 s). Default 50 ms. */
+        public Builder backoff(Duration backoff) {
+            this.backoff = positive(backoff, "backoff");
+            return this;
+        }
+
+        /** Clock for idempotency tokens (tests inject one). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive");
+            }
+            return d;
+        }
+
+        public MeridianClient build() {
+            if (home == null) {
+                throw new IllegalStateException("homeRegion is required");
+            }
+            if (!endpoints.containsKey(home)) {
+                throw new IllegalStateException("no endpoint for the home region " + home);
+            }
+            return new MeridianClient(this);
+        }
+    }
+
+    /** For logs. */
+    @Override
+    public String toString() {
+        return "MeridianClient{home=" + home + ", regions=" + order + "}";
+    }
+
+}

@@ -1,0 +1,8 @@
+package io.meridian.core.wire;
+
+/**
+ * A namespace's configuration. {@code defaultTtlSeconds} 0 = items never expire; the cache fields are
+ * used by the cache tier.
+ */
+public record NamespaceJson(String name, Integer defaultTtlSeconds, Boolean cacheEnabled, Integer cacheTtlSeconds) {
+}

@@ -1,0 +1,45 @@
+package io.meridian.server;
+
+/**
+ * An error the API answers with its status and message (4xx, or 503 with Retry-After). Unchecked;
+ * {@code durable} marks a 503 whose write is already in the mutation log.
+ */
+public class ApiException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int status;
+    private final boolean durable;
+    private final int retryAfterSeconds;
+
+    public ApiException(int status, String message, boolean durable, int retryAfterSeconds, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.durable = durable;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public static ApiException badRequest(String message) {
+        return new ApiException(400, message, false, 0, null);
+    }
+
+    public static ApiException notFound(String message) {
+        return new ApiException(404, message, false, 0, null);
+    }
+
+    public static ApiException unavailable(String message, Throwable cause) {
+        return new ApiException(503, message, false, 1, cause);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public boolean durable() {
+        return durable;
+    }
+
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}

@@ -1,0 +1,129 @@
+package io.meridian.server;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.util.Duration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Typed configuration of one regional server (YAML, validated at start-up; environment variables
+ * may be substituted with {@code ${VAR:-default}}). Every field has a documented default except the
+ * region and the engines' addresses. See {@code docs/operations.md} for a complete file.
+ */
+public class MeridianConfiguration extends Configuration {
+
+    /** This server's region, e.g. {@code region-a}; also the Cassandra local data centre by default. */
+    @NotEmpty
+    @Pattern(regexp = "[a-z][a-z0-9-]{0,31}")
+    @JsonProperty
+    public String region;
+
+    /**
+     * The region's slot in every timestamp's low bits (0..31); distinct per region, the same for
+     * every server of a region.
+     */
+    @Min(0)
+    @Max(31)
+    @JsonProperty
+    public int regionSlot;
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public CassandraSettings cassandra = new CassandraSettings();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public KafkaSettings kafka = new KafkaSettings();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public WriteSettings writes = new WriteSettings();
+
+    /** Base URLs of one server in each other region ({@code region-b: http://host:port}); namespace admin fans out to them. */
+    @NotNull
+    @JsonProperty
+    public Map<String, String> peers = new LinkedHashMap<>();
+
+    /**
+     * Key that signs page tokens (HMAC-SHA256). Must be the same in every server of every region so a
+     * token works anywhere; set it in production (e.g. {@code ${MERIDIAN_PAGE_TOKEN_SECRET}}).
+     */
+    @NotEmpty
+    @JsonProperty
+    public String pageTokenSecret = "meridian-dev-page-token-secret";
+
+    /** Cassandra connection. */
+    public static class CassandraSettings {
+        /** {@code host:port} of the region's nodes. */
+        @NotEmpty
+        @JsonProperty
+        public List<String> contactPoints = List.of("127.0.0.1:9042");
+
+        /** The driver's local DC; defaults to the region name. */
+        @JsonProperty
+        public String localDatacenter;
+
+        @NotEmpty
+        @Pattern(regexp = "[a-z][a-z0-9_]{0,47}")
+        @JsonProperty
+        public String keyspace = "meridian";
+
+        /** Replication factor of the keyspace in this region's DC (3 in production rings; 1 locally). */
+        @Min(1)
+        @JsonProperty
+        public int replicationFactor = 1;
+
+        @NotNull
+        @JsonProperty
+        public Duration requestTimeout = Duration.seconds(5);
+    }
+
+    /** Kafka connection and the mutation log topic. */
+    public static class KafkaSettings {
+        @NotEmpty
+        @JsonProperty
+        public String bootstrapServers = "127.0.0.1:9092";
+
+        @NotEmpty
+        @JsonProperty
+        public String topic = "meridian.mutations";
+
+        /** Partitions of the topic when the server creates it (the unit of applier parallelism). */
+        @Min(1)
+        @JsonProperty
+        public int partitions = 8;
+
+        @Min(1)
+        @JsonProperty
+        public short replicationFactor = 1;
+
+        /** How long an append may take before the write is answered 503 (the producer's delivery timeout). */
+        @NotNull
+        @JsonProperty
+        public Duration appendTimeout = Duration.seconds(10);
+    }
+
+    /** Write-path limits. */
+    public static class WriteSettings {
+        /** Appends in flight at once; past it a write is answered 503 with Retry-After. */
+        @Min(1)
+        @JsonProperty
+        public int maxInFlightAppends = 512;
+
+        /** How far ahead of this server's clock a client's idempotency token may be. */
+        @NotNull
+        @JsonProperty
+        public Duration maxTokenAhead = Duration.seconds(1);
+    }
+}

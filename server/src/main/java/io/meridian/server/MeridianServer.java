@@ -1,0 +1,140 @@
+package io.meridian.server;
+
+import com.codahale.metrics.health.HealthCheck;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.lifecycle.Managed;
+import io.meridian.core.HybridLogicalClock;
+import io.meridian.core.RegionId;
+import io.meridian.server.api.ErrorMappers;
+import io.meridian.server.api.NamespacesResource;
+import io.meridian.server.api.RecordsResource;
+import io.meridian.server.api.RequestSizeFilter;
+import io.meridian.server.internal.CassandraStore;
+import io.meridian.server.internal.MutationLog;
+import io.meridian.server.internal.PageTokens;
+import io.meridian.server.internal.WritePath;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The regional Meridian server: {@code java ... io.meridian.server.MeridianServer server config.yml}.
+ * Starts only once the region's Cassandra and Kafka answer (it retries for a minute), creates the
+ * keyspace and the mutation-log topic if needed, then serves {@code /v1} on the application port and
+ * health checks ({@code cassandra}, {@code kafka}) and metrics on the admin port.
+ */
+public final class MeridianServer extends Application<MeridianConfiguration> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MeridianServer.class);
+    private static final Duration STARTUP_RETRY = Duration.ofSeconds(60);
+
+    public static void main(String[] args) throws Exception {
+        new MeridianServer().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "meridian";
+    }
+
+    @Override
+    public void initialize(Bootstrap<MeridianConfiguration> bootstrap) {
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(bootstrap.getConfigurationSourceProvider(),
+                new EnvironmentVariableSubstitutor(false)));
+    }
+
+    @Override
+    public void run(MeridianConfiguration config, Environment env) throws Exception {
+        RegionId region = RegionId.of(config.region);
+        String dc = config.cassandra.localDatacenter == null ? config.region : config.cassandra.localDatacenter;
+
+        CqlSession session = retry("Cassandra " + config.cassandra.contactPoints, () -> {
+            var builder = CqlSession.builder().withLocalDatacenter(dc).withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                    .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, config.cassandra.requestTimeout.toJavaDuration())
+                    .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
+                    .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(5))
+                    .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+                    .build());
+            for (String cp : config.cassandra.contactPoints) {
+                int colon = cp.lastIndexOf(':');
+                builder.addContactPoint(new InetSocketAddress(cp.substring(0, colon), Integer.parseInt(cp.substring(colon + 1))));
+            }
+            return builder.build();
+        });
+        CassandraStore store = new CassandraStore(session, config.cassandra.keyspace);
+        store.init(dc, config.cassandra.replicationFactor);
+        retry("Kafka " + config.kafka.bootstrapServers, () -> {
+            MutationLog.ensureTopic(config.kafka.bootstrapServers, config.kafka.topic, config.kafka.partitions,
+                    config.kafka.replicationFactor);
+            return null;
+        });
+        MutationLog log = new MutationLog(config.kafka.bootstrapServers, config.kafka.topic,
+                config.kafka.appendTimeout.toJavaDuration());
+
+        env.lifecycle().manage(new Managed() {
+            @Override
+            public void stop() {
+                log.close();
+                session.close();
+            }
+        });
+
+        HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), config.regionSlot);
+        WritePath writes = new WritePath(region, clock, log, store, config.writes.maxInFlightAppends,
+                config.writes.maxTokenAhead.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
+                config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1), env.metrics());
+
+        env.jersey().register(new RequestSizeFilter());
+        env.jersey().register(new ErrorMappers.Api());
+        env.jersey().register(new ErrorMappers.BadInput());
+        env.jersey().register(new ErrorMappers.TooLarge());
+        env.jersey().register(new RecordsResource(store, writes, new PageTokens(config.pageTokenSecret)));
+        env.jersey().register(new NamespacesResource(store, config.peers, env.getObjectMapper()));
+
+        env.healthChecks().register("cassandra", new HealthCheck() {
+            @Override
+            protected Result check() {
+                session.execute("SELECT release_version FROM system.local");
+                return Result.healthy("region " + region + " at " + config.cassandra.contactPoints);
+            }
+        });
+        env.healthChecks().register("kafka", new HealthCheck() {
+            @Override
+            protected Result check() {
+                log.checkReachable();
+                return Result.healthy("topic " + config.kafka.topic + " at " + config.kafka.bootstrapServers);
+            }
+        });
+        LOG.info("region {} (slot {}) serving; Cassandra {} dc {}, Kafka {} topic {}", region, config.regionSlot,
+                config.cassandra.contactPoints, dc, config.kafka.bootstrapServers, config.kafka.topic);
+    }
+
+    interface Attempt<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T retry(String what, Attempt<T> attempt) throws Exception {
+        long deadline = System.nanoTime() + STARTUP_RETRY.toNanos();
+        while (true) {
+            try {
+                return attempt.run();
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(what + " did not answer within " + STARTUP_RETRY.toSeconds() + " s", e);
+                }
+                LOG.warn("{} not reachable yet ({}); retrying", what, e.toString());
+                TimeUnit.SECONDS.sleep(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.meridian.server.api;
+
+import com.codahale.metrics.annotation.ExceptionMetered;
+import com.codahale.metrics.annotation.Timed;
+import io.meridian.core.Bytes;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Limits;
+import io.meridian.core.Operation;
+import io.meridian.core.wire.ItemJson;
+import io.meridian.core.wire.MutateRequest;
+import io.meridian.core.wire.PutItemsRequest;
+import io.meridian.core.wire.RecordResponse;
+import io.meridian.core.wire.WriteResponse;
+import io.meridian.server.ApiException;
+import io.meridian.server.internal.CassandraStore;
+import io.meridian.server.internal.NamespaceConfig;
+import io.meridian.server.internal.PageTokens;
+import io.meridian.server.internal.StoredItem;
+import io.meridian.server.internal.WritePath;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records of a namespace: {@code /v1/namespaces/{ns}/records/{id}}. Writes go through the
+ * {@link WritePath}; reads are LOCAL_QUORUM reads of the region's Cassandra.
+ */
+@Path("/v1/namespaces/{ns}/records/{id}")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public final class RecordsResource {
+
+    /** Header carrying the client's idempotency token ({@code <µs>-<16 hex>}). */
+    public static final String TOKEN_HEADER = "Idempotency-Token";
+    static final long DEFAULT_PAGE_BYTES = 1024 * 1024;
+
+    private final CassandraStore store;
+    private final WritePath writes;
+    private final PageTokens pageTokens;
+
+    public RecordsResource(CassandraStore store, WritePath writes, PageTokens pageTokens) {
+        this.store = store;
+        this.writes = writes;
+        this.pageTokens = pageTokens;
+    }
+
+    private NamespaceConfig namespace(String ns) {
+        String name = WireConversions.namespace(ns);
+        return store.namespace(name).orElseThrow(() -> ApiException.notFound("namespace '" + name + "' does not exist"));
+    }
+
+    private static String id(String id) {
+        return Limits.checkId(id);
+    }
+
+    private static IdempotencyToken token(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return IdempotencyToken.parse(header.trim());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    /** Sets items (others of the record are kept). */
+    @PUT
+    @Timed(name = "put-items")
+    @ExceptionMetered(name = "put-items-errors")
+    public WriteResponse put(@PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+            PutItemsRequest body) {
+        if (body == null || body.items() == null || body.items().isEmpty()) {
+            throw ApiException.badRequest("body must be {\"items\": [{\"key\": <base64>, \"value\": <base64>}, ...]} with at least one item");
+        }
+        String checkedId = id(id);
+        List<Operation> ops = WireConversions.puts(body.items(), new long[] {checkedId.length()});
+        return writes.write(namespace(ns), checkedId, ops, token(token));
+    }
+
+    /** Puts and deletes of one record, atomically. */
+    @POST
+    @Path("/mutate")
+    @Timed(name = "mutate")
+    @ExceptionMetered(name = "mutate-errors")
+    public WriteResponse mutate(@PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+            MutateRequest body) {
+        if (body == null) {
+            throw ApiException.badRequest("body must be {\"puts\": [...], \"deletes\": [<base64 key>...], \"deleteRecord\": false}");
+        }
+        String checkedId = id(id);
+        long[] total = {checkedId.length()};
+        List<Operation> ops = new ArrayList<>();
+        if (Boolean.TRUE.equals(body.deleteRecord())) {
+            ops.add(new Operation.DeleteRecord());
+        }
+        ops.addAll(WireConversions.puts(body.puts(), total));
+        if (body.deletes() != null) {
+            for (int i = 0; i < body.deletes().size(); i++) {
+                Bytes key = WireConversions.key("deletes[" + i + "]", body.deletes().get(i));
+                total[0] += key.size();
+                WireConversions.checkTotal(total[0]);
+                ops.add(new Operation.DeleteItem(key));
+            }
+        }
+        return writes.write(namespace(ns), checkedId, ops, token(token));
+    }
+
+    /** Deletes the given items ({@code ?key=<base64>} repeated) or, with no key, the whole record. */
+    @DELETE
+    @Timed(name = "delete")
+    @ExceptionMetered(name = "delete-errors")
+    public WriteResponse delete(@PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+            @QueryParam("key") List<String> keys) {
+        String checkedId = id(id);
+        List<Operation> ops = new ArrayList<>();
+        if (keys == null || keys.isEmpty()) {
+            ops.add(new Operation.DeleteRecord());
+        } else {
+            for (int i = 0; i < keys.size(); i++) {
+                ops.add(new Operation.DeleteItem(WireConversions.key("key[" + i + "]", keys.get(i))));
+            }
+        }
+        return writes.write(namespace(ns), checkedId, ops, token(token));
+    }
+
+    /**
+     * Reads a record: all items; the items named by {@code ?key=} (repeated); or a key range
+     * {@code ?from=&to=} (from inclusive, to exclusive, either optional) in pages of about
+     * {@code pageBytes} (default 1 MiB) continued with {@code pageToken}. 404 when the record has no item
+     * (for a range: when the first page is empty and no range was given).
+     */
+    @GET
+    @Timed(name = "get")
+    @ExceptionMetered(name = "get-errors")
+    public RecordResponse get(@PathParam("ns") String ns, @PathParam("id") String id, @QueryParam("key") List<String> keys,
+            @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("pageBytes") Long pageBytes,
+            @QueryParam("pageToken") String pageToken) {
+        NamespaceConfig config = namespace(ns);
+        String checkedId = id(id);
+        boolean ranged = from != null || to != null || pageBytes != null || pageToken != null;
+        if (keys != null && !keys.isEmpty()) {
+            if (ranged) {
+                throw ApiException.badRequest("use either ?key= or a range (from/to/pageBytes/pageToken), not both");
+            }
+            List<Bytes> wanted = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                wanted.add(WireConversions.key("key[" + i + "]", keys.get(i)));
+            }
+            List<StoredItem> items = store.readKeys(config, checkedId, wanted);
+            return new RecordResponse(config.name(), checkedId, items.stream().map(WireConversions::toJson).toList(), null);
+        }
+        if (!ranged) {
+            List<StoredItem> items = store.readAll(config, checkedId);
+            if (items.isEmpty()) {
+                throw ApiException.notFound("record '" + checkedId + "' of namespace '" + config.name() + "' has no items");
+            }
+            return new RecordResponse(config.name(), checkedId, items.stream().map(WireConversions::toJson).toList(), null);
+        }
+        long budget = pageBytes == null ? DEFAULT_PAGE_BYTES : pageBytes;
+        if (budget < 1 || budget > 16L * 1024 * 1024) {
+            throw ApiException.badRequest("pageBytes must be within 1..16777216");
+        }
+        Bytes after = pageToken == null ? null : pageTokens.verify(config.name(), checkedId, pageToken);
+        Bytes fromKey = from == null ? null : WireConversions.base64("from", from);
+        Bytes toKey = to == null ? null : WireConversions.base64("to", to);
+        List<StoredItem> items = store.readRange(config, checkedId, fromKey, toKey, after, budget);
+        String next = null;
+        if (!items.isEmpty()) {
+            // the store returns one look-ahead item when more exist
+            long bytes = 0;
+            int fit = 0;
+            for (StoredItem i : items) {
+                if (fit > 0 && bytes >= budget) {
+                    break;
+                }
+                bytes += i.key().size() + i.value().size();
+                fit++;
+            }
+            if (fit < items.size()) {
+                items = items.subList(0, fit);
+                next = pageTokens.issue(config.name(), checkedId, items.get(items.size() - 1).key());
+            }
+        }
+        List<ItemJson> json = items.stream().map(WireConversions::toJson).toList();
+        return new RecordResponse(config.name(), checkedId, json, next);
+    }
+}

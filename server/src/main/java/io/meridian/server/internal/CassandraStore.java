@@ -1,0 +1,200 @@
+package io.meridian.server.internal;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
+import io.meridian.core.Bytes;
+import io.meridian.core.Mutation;
+import io.meridian.core.Operation;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The region's Cassandra: the keyspace, the namespace registry and one table per namespace
+ * ({@code id text, key blob, value blob, PRIMARY KEY ((id), key)}).
+ *
+ * <p>Design note: every statement is prepared once and cached by its text; every mutation is applied
+ * with its own timestamp ({@code USING TIMESTAMP}) at LOCAL_QUORUM, as one statement or one
+ * single-partition UNLOGGED batch (atomic and isolated in Cassandra), so applying it again in any
+ * region writes the same cells: idempotent. A record delete is written at {@code ts - 1} so it removes
+ * what was written before the mutation but not the puts of the same mutation (a tombstone wins ties).
+ * Thread-safe.
+ */
+public final class CassandraStore {
+
+    private final CqlSession session;
+    private final String keyspace;
+    private final Map<String, PreparedStatement> prepared = new ConcurrentHashMap<>();
+    private final Map<String, NamespaceConfig> namespaces = new ConcurrentHashMap<>();
+
+    public CassandraStore(CqlSession session, String keyspace) {
+        this.session = session;
+        this.keyspace = keyspace;
+    }
+
+    /** Creates the keyspace and the registry table if they do not exist. */
+    public void init(String dataCenter, int replicationFactor) {
+        session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = "
+                + "{'class': 'NetworkTopologyStrategy', '" + dataCenter.replace("'", "''") + "': " + replicationFactor + "}");
+        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".namespaces (name text PRIMARY KEY,"
+                + " default_ttl_seconds int, cache_enabled boolean, cache_ttl_seconds int, created_micros bigint)");
+    }
+
+    public CqlSession session() {
+        return session;
+    }
+
+    private PreparedStatement prepare(String cql) {
+        return prepared.computeIfAbsent(cql, session::prepare);
+    }
+
+    private static <S extends Statement<S>> S quorum(S s) {
+        return s.setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM);
+    }
+
+    // ---- namespaces ----
+
+    /** The namespace if it exists in this region (cached once found). */
+    public Optional<NamespaceConfig> namespace(String name) {
+        NamespaceConfig cached = namespaces.get(name);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Row row = session.execute(quorum(prepare("SELECT name, default_ttl_seconds, cache_enabled, cache_ttl_seconds FROM "
+                + keyspace + ".namespaces WHERE name = ?").bind(name))).one();
+        if (row == null) {
+            return Optional.empty();
+        }
+        NamespaceConfig c = toConfig(row);
+        namespaces.put(name, c);
+        return Optional.of(c);
+    }
+
+    public List<NamespaceConfig> namespaces() {
+        List<NamespaceConfig> all = new ArrayList<>();
+        for (Row row : session.execute(quorum(prepare("SELECT name, default_ttl_seconds, cache_enabled, cache_ttl_seconds FROM "
+                + keyspace + ".namespaces").bind()))) {
+            all.add(toConfig(row));
+        }
+        all.sort(java.util.Comparator.comparing(NamespaceConfig::name));
+        return all;
+    }
+
+    private static NamespaceConfig toConfig(Row row) {
+        return new NamespaceConfig(row.getString("name"), row.getInt("default_ttl_seconds"), row.getBoolean("cache_enabled"),
+                row.getInt("cache_ttl_seconds"));
+    }
+
+    /** Creates the namespace's table, then registers it (so a registered namespace always has its table). */
+    public void createNamespace(NamespaceConfig config, long createdMicros) {
+        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + "." + config.table()
+                + " (id text, key blob, value blob, PRIMARY KEY ((id), key))");
+        session.execute(quorum(prepare("INSERT INTO " + keyspace + ".namespaces (name, default_ttl_seconds, cache_enabled,"
+                + " cache_ttl_seconds, created_micros) VALUES (?, ?, ?, ?, ?)").bind(config.name(), config.defaultTtlSeconds(),
+                config.cacheEnabled(), config.cacheTtlSeconds(), createdMicros)));
+        namespaces.put(config.name(), config);
+    }
+
+    // ---- writes ----
+
+    /** Applies a mutation with its own timestamp; completes when LOCAL_QUORUM acknowledged it. */
+    public CompletionStage<AsyncResultSet> apply(Mutation m, NamespaceConfig ns) {
+        String t = keyspace + "." + ns.table();
+        List<BoundStatement> statements = new ArrayList<>(m.operations().size());
+        long ts = m.timestampMicros();
+        for (Operation op : m.operations()) {
+            if (op instanceof Operation.Put p) {
+                statements.add(prepare("INSERT INTO " + t + " (id, key, value) VALUES (?, ?, ?) USING TIMESTAMP ? AND TTL ?")
+                        .bind(m.id(), ByteBuffer.wrap(p.key().unsafeArray()), ByteBuffer.wrap(p.value().unsafeArray()), ts,
+                                p.ttlSeconds()));
+            } else if (op instanceof Operation.DeleteItem d) {
+                statements.add(prepare("DELETE FROM " + t + " USING TIMESTAMP ? WHERE id = ? AND key = ?")
+                        .bind(ts, m.id(), ByteBuffer.wrap(d.key().unsafeArray())));
+            } else {
+                statements.add(prepare("DELETE FROM " + t + " USING TIMESTAMP ? WHERE id = ?").bind(ts - 1, m.id()));
+            }
+        }
+        if (statements.size() == 1) {
+            return session.executeAsync(quorum(statements.get(0)));
+        }
+        BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+        statements.forEach(batch::addStatement);
+        return session.executeAsync(quorum(batch.build()));
+    }
+
+    // ---- reads ----
+
+    private static final String COLUMNS = "SELECT key, value, writetime(value) AS wt FROM ";
+
+    public List<StoredItem> readAll(NamespaceConfig ns, String id) {
+        return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ?").bind(id))), Long.MAX_VALUE);
+    }
+
+    public List<StoredItem> readKeys(NamespaceConfig ns, String id, List<Bytes> keys) {
+        List<ByteBuffer> buffers = keys.stream().map(k -> ByteBuffer.wrap(k.unsafeArray())).toList();
+        return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ? AND key IN ?")
+                .bind(id, buffers))), Long.MAX_VALUE);
+    }
+
+    /**
+     * Items with {@code from <= key < to} (either bound optional), after {@code afterKey} when continuing
+     * a page, up to about {@code pageBytes} of keys and values (always at least one item). Returns one
+     * item more than fits, when there is one, so the caller knows another page exists.
+     */
+    public List<StoredItem> readRange(NamespaceConfig ns, String id, Bytes from, Bytes to, Bytes afterKey, long pageBytes) {
+        StringBuilder cql = new StringBuilder(COLUMNS).append(keyspace).append('.').append(ns.table()).append(" WHERE id = ?");
+        List<Object> values = new ArrayList<>();
+        values.add(id);
+        if (afterKey != null) {
+            cql.append(" AND key > ?");
+            values.add(ByteBuffer.wrap(afterKey.unsafeArray()));
+        } else if (from != null) {
+            cql.append(" AND key >= ?");
+            values.add(ByteBuffer.wrap(from.unsafeArray()));
+        }
+        if (to != null) {
+            cql.append(" AND key < ?");
+            values.add(ByteBuffer.wrap(to.unsafeArray()));
+        }
+        BoundStatement s = prepare(cql.toString()).bind(values.toArray()).setPageSize(100);
+        return items(session.execute(quorum(s)), pageBytes);
+    }
+
+    private static List<StoredItem> items(ResultSet rs, long pageBytes) {
+        List<StoredItem> out = new ArrayList<>();
+        long bytes = 0;
+        for (Row row : rs) {
+            StoredItem item = new StoredItem(Bytes.wrap(bytesOf(row.getByteBuffer("key"))), Bytes.wrap(bytesOf(row.getByteBuffer("value"))),
+                    row.getLong("wt"));
+            if (!out.isEmpty() && bytes >= pageBytes) {
+                out.add(item); // the look-ahead item: there is more
+                break;
+            }
+            out.add(item);
+            bytes += item.key().size() + item.value().size();
+        }
+        return out;
+    }
+
+    private static byte[] bytesOf(ByteBuffer b) {
+        if (b == null) {
+            return new byte[0];
+        }
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}

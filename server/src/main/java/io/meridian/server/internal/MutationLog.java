@@ -1,0 +1,98 @@
+package io.meridian.server.internal;
+
+import io.meridian.core.Mutation;
+import io.meridian.core.MutationCodec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The region's mutation log: one Kafka topic holding every mutation that originated in this region,
+ * keyed by {@code namespace/id} so one record's mutations stay in order on one partition.
+ *
+ * <p>The producer is idempotent with {@code acks=all}: an acknowledged append is on every in-sync
+ * replica and a producer retry never duplicates it. {@code delivery.timeout.ms} bounds how long an
+ * append may take (then it fails and the write is answered 503); {@code max.block.ms} bounds the wait
+ * for metadata when the broker is down. Thread-safe (the Kafka producer is).
+ */
+public final class MutationLog implements AutoCloseable {
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final String topic;
+
+    public MutationLog(String bootstrapServers, String topic, Duration appendTimeout) {
+        this.topic = topic;
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        int delivery = (int) Math.max(2_000, appendTimeout.toMillis());
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(5_000, delivery - 1_000));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, delivery);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "meridian-log-" + topic);
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Creates the topic if it does not exist. */
+    public static void ensureTopic(String bootstrapServers, String topic, int partitions, short replication)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                return;
+            }
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, partitions, replication)
+                        .configs(Map.of("min.insync.replicas", Integer.toString(Math.max(1, replication - 1))))))
+                        .all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Appends; completes when the broker acknowledged (acks=all), exceptionally when it did not. */
+    public CompletableFuture<Void> append(Mutation m) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            producer.send(new ProducerRecord<>(topic, m.logKey(), MutationCodec.encode(m)), (meta, error) -> {
+                if (error != null) {
+                    done.completeExceptionally(error);
+                } else {
+                    done.complete(null);
+                }
+            });
+        } catch (RuntimeException e) { // metadata not available within max.block.ms, producer closed
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    /** Whether the broker answers for the topic now (health check). */
+    public void checkReachable() {
+        producer.partitionsFor(topic);
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

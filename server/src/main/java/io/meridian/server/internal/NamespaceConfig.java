@@ -1,0 +1,19 @@
+package io.meridian.server.internal;
+
+import io.meridian.core.Limits;
+
+/** A namespace's settings as stored in {@code <keyspace>.namespaces}. Immutable. */
+public record NamespaceConfig(String name, int defaultTtlSeconds, boolean cacheEnabled, int cacheTtlSeconds) {
+
+    public NamespaceConfig {
+        Limits.checkNamespace(name);
+        if (defaultTtlSeconds < 0 || cacheTtlSeconds < 0) {
+            throw new IllegalArgumentException("TTLs must not be negative");
+        }
+    }
+
+    /** The Cassandra table of the namespace: {@code ns_<name>} (the name rule makes it safe CQL). */
+    public String table() {
+        return "ns_" + name;
+    }
+}

@@ -1,0 +1,7 @@
+package io.meridian.server.internal;
+
+import io.meridian.core.Bytes;
+
+/** An item as read from Cassandra, with its write time (µs). */
+public record StoredItem(Bytes key, Bytes value, long writeTimeMicros) {
+}
