@@ -21,11 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -140,15 +138,29 @@ final class LocalCommand implements Runnable {
         }
     }
 
+    /** The components a region of this cluster has (the server only when the cluster runs servers). */
+    static List<Component> componentsOf(RegionEndpoints r) {
+        return r.hasServer() ? List.of(Component.CASSANDRA, Component.KAFKA, Component.SERVER)
+                : List.of(Component.CASSANDRA, Component.KAFKA);
+    }
+
+    static String endpointOf(RegionEndpoints r, Component c) {
+        return switch (c) {
+            case CASSANDRA -> r.cassandraContactPoint();
+            case KAFKA -> r.kafkaBootstrap();
+            case SERVER -> r.serverUrl();
+        };
+    }
+
     static void printTable(PrintWriter out, LocalCluster cluster) {
-        String row = "%-10s %-17s %-8s %-10s %-7s %-17s %-8s %-10s %-7s%n";
-        out.printf(Locale.ROOT, row, "REGION", "CASSANDRA", "PID", "STATUS", "RSS", "KAFKA", "PID", "STATUS", "RSS");
+        String row = "%-10s %-10s %-24s %-8s %-10s %-7s%n";
+        out.printf(Locale.ROOT, row, "REGION", "COMPONENT", "ENDPOINT", "PID", "STATUS", "RSS");
         for (RegionEndpoints r : cluster.regions()) {
-            EngineStatus cs = cluster.status(r.region(), Component.CASSANDRA);
-            EngineStatus ks = cluster.status(r.region(), Component.KAFKA);
-            out.printf(Locale.ROOT, row, r.region(),
-                    r.cassandraContactPoint(), pidText(r.cassandraPid()), label(cs), rssText(cs, r.cassandraPid()),
-                    r.kafkaBootstrap(), pidText(r.kafkaPid()), label(ks), rssText(ks, r.kafkaPid()));
+            for (Component c : componentsOf(r)) {
+                EngineStatus st = cluster.status(r.region(), c);
+                long pid = r.pid(c).orElse(0);
+                out.printf(Locale.ROOT, row, r.region(), c.label(), endpointOf(r, c), pidText(pid), label(st), rssText(st, pid));
+            }
         }
         out.flush();
     }
@@ -201,13 +213,15 @@ final class LocalCommand implements Runnable {
         @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "180",
                 description = "How long each engine may take to answer. Default: ${DEFAULT-VALUE}")
         int timeoutSeconds;
+        @Option(names = "--no-servers", description = "Start only Cassandra and Kafka, no Meridian server.")
+        boolean noServers;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             ClusterSpec.Builder b = ClusterSpec.builder().basePort(basePort).regions(regions).directory(dir.path())
                     .cassandraHeapMb(cassandraHeap).kafkaHeapMb(kafkaHeap)
-                    .startTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)));
+                    .startTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds))).servers(!noServers);
             if (java != null) {
                 b.java(java);
             }
@@ -215,7 +229,7 @@ final class LocalCommand implements Runnable {
             EmbeddedBackend backend = backend();
             if (Files.isRegularFile(clusterSpec.directory().resolve("cluster.json"))) {
                 LocalCluster existing = backend.attach(clusterSpec.directory());
-                boolean anyAlive = existing.regions().stream().anyMatch(r -> EnumSet.allOf(Component.class).stream()
+                boolean anyAlive = existing.regions().stream().anyMatch(r -> componentsOf(r).stream()
                         .anyMatch(c -> existing.status(r.region(), c) != EngineStatus.DOWN));
                 if (anyAlive) {
                     if (existing.regions().size() != clusterSpec.regions()) {
@@ -236,8 +250,8 @@ final class LocalCommand implements Runnable {
                 out.println("Found the state of a cluster with no live process in " + clusterSpec.directory()
                         + "; starting it again with its data.");
             }
-            out.printf(Locale.ROOT, "Starting %d region(s) in %s (Cassandra %s, Kafka %s)%n", clusterSpec.regions(),
-                    clusterSpec.directory(), "5.0.6", "4.1.1");
+            out.printf(Locale.ROOT, "Starting %d region(s) in %s (Cassandra %s, Kafka %s%s)%n", clusterSpec.regions(),
+                    clusterSpec.directory(), "5.0.6", "4.1.1", clusterSpec.servers() ? ", Meridian server" : "");
             LocalCluster cluster;
             try (Progress progress = new Progress(out)) {
                 cluster = backend.start(clusterSpec, progress);
@@ -248,6 +262,10 @@ final class LocalCommand implements Runnable {
             out.println();
             out.println("cluster.json: " + clusterSpec.directory().resolve("cluster.json"));
             out.println("status: ./meridian local status    stop: ./meridian local down");
+            if (clusterSpec.servers()) {
+                out.println("try:    ./meridian namespace create demo && ./meridian put region-a demo user1 name=Ada"
+                        + " && ./meridian get region-a demo user1");
+            }
             return Meridian.OK;
         }
     }
@@ -290,6 +308,15 @@ final class LocalCommand implements Runnable {
                 EngineStatus ks = cluster.status(r.region(), Component.KAFKA);
                 k.put("status", label(ks));
                 k.put("rssMb", ks == EngineStatus.DOWN ? -1 : residentMb(r.kafkaPid()));
+                if (r.hasServer()) {
+                    ObjectNode sv = n.putObject("server");
+                    EngineStatus ss = cluster.status(r.region(), Component.SERVER);
+                    sv.put("url", r.serverUrl());
+                    sv.put("adminUrl", r.serverAdminUrl());
+                    sv.put("pid", r.serverPid());
+                    sv.put("status", label(ss));
+                    sv.put("rssMb", ss == EngineStatus.DOWN ? -1 : residentMb(r.serverPid()));
+                }
             }
             out.println(mapper.writeValueAsString(root));
             out.flush();
@@ -306,18 +333,21 @@ final class LocalCommand implements Runnable {
         DirOption dir;
         @Parameters(paramLabel = "REGION", description = "Region to stop, e.g. region-a.")
         String region;
-        @Option(names = "--component", paramLabel = "cassandra|kafka|all", defaultValue = "all",
+        @Option(names = "--component", paramLabel = "cassandra|kafka|server|all", defaultValue = "all",
                 description = "Which engine. Default: ${DEFAULT-VALUE}")
         String component;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Set<Component> components = component.equals("all") ? EnumSet.allOf(Component.class)
-                    : EnumSet.of(parseComponent(component));
+            Component only = component.equals("all") ? null : parseComponent(component);
             RegionId id = region(region);
             LocalCluster cluster = backend().attach(dir.path());
             RegionEndpoints r = cluster.region(id);
+            if (only == Component.SERVER && !r.hasServer()) {
+                throw LocalClusterException.badInput("this cluster runs no Meridian servers (started with --no-servers)");
+            }
+            List<Component> components = only == null ? componentsOf(r) : List.of(only);
             for (Component c : components) {
                 String pid = r.pid(c).isPresent() ? "pid " + r.pid(c).getAsLong() : "not running";
                 cluster.kill(id, c);
@@ -331,7 +361,7 @@ final class LocalCommand implements Runnable {
         try {
             return Component.parse(label);
         } catch (IllegalArgumentException e) {
-            throw LocalClusterException.badInput("unknown component '" + label + "': expected cassandra, kafka or all");
+            throw LocalClusterException.badInput("unknown component '" + label + "': expected cassandra, kafka, server or all");
         }
     }
 
@@ -378,7 +408,7 @@ final class LocalCommand implements Runnable {
                 LocalCluster cluster = backend().attach(d);
                 List<String> running = new ArrayList<>();
                 for (RegionEndpoints r : cluster.regions()) {
-                    for (Component c : Component.values()) {
+                    for (Component c : componentsOf(r)) {
                         if (cluster.status(r.region(), c) != EngineStatus.DOWN) {
                             running.add(r.region() + " " + c.label() + " (pid " + r.pid(c).getAsLong() + ")");
                         }

@@ -114,7 +114,7 @@ class LocalCommandTest {
     void anUnknownComponentIsBadInput() {
         CliRun run = CliRun.of("local", "stop", "region-a", "--component", "zookeeper", "--dir", dir().toString());
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.reason()).isEqualTo("meridian: unknown component 'zookeeper': expected cassandra, kafka or all");
+        assertThat(run.reason()).isEqualTo("meridian: unknown component 'zookeeper': expected cassandra, kafka, server or all");
     }
 
     @Test

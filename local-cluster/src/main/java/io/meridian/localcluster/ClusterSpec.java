@@ -12,13 +12,13 @@ import java.util.Objects;
  *
  * <p>Ports: region {@code i} (0-based) owns the block {@code basePort + 100*i … +99}; CQL is
  * {@code +42}, Cassandra storage {@code +70/+71}, Cassandra JMX {@code +99}, Kafka {@code +92} and
- * its controller {@code +93}; {@code +80…+89} are kept for Meridian's servers. With the default base
+ * its controller {@code +93}, the Meridian server {@code +80} (admin {@code +81}). With the default base
  * 19000, region-a's CQL is 19042 and its Kafka 19092.
  *
  * <p>Build one with {@link #builder()}; each setter checks its argument. Immutable and thread-safe.
  */
 public record ClusterSpec(int regions, Path directory, int basePort, Path java, int cassandraHeapMb,
-        int kafkaHeapMb, Duration startTimeout, Duration stopTimeout) {
+        int kafkaHeapMb, Duration startTimeout, Duration stopTimeout, boolean servers, int serverHeapMb) {
 
     /** Default number of regions. */
     public static final int DEFAULT_REGIONS = 3;
@@ -81,8 +81,25 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
         private int kafkaHeapMb = 384;
         private Duration startTimeout = Duration.ofSeconds(180);
         private Duration stopTimeout = Duration.ofSeconds(30);
+        private boolean servers = true;
+        private int serverHeapMb = 256;
 
         private Builder() { }
+
+        /** Whether to run one Meridian server per region (port block {@code +80}, admin {@code +81}); default true. */
+        public Builder servers(boolean servers) {
+            this.servers = servers;
+            return this;
+        }
+
+        /** Maximum heap of each Meridian server in MiB, at least 128; default 256. */
+        public Builder serverHeapMb(int mb) {
+            if (mb < 128) {
+                throw LocalClusterException.badInput("server heap " + mb + " MiB is below 128 MiB");
+            }
+            this.serverHeapMb = mb;
+            return this;
+        }
 
         /** Number of regions, 1 to {@link #maxRegions(int)}; default 3. */
         public Builder regions(int regions) {
@@ -148,7 +165,7 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
 
         public ClusterSpec build() {
             return new ClusterSpec(regions, directory.toAbsolutePath().normalize(), basePort, java,
-                    cassandraHeapMb, kafkaHeapMb, startTimeout, stopTimeout);
+                    cassandraHeapMb, kafkaHeapMb, startTimeout, stopTimeout, servers, serverHeapMb);
         }
     }
 }

@@ -5,7 +5,14 @@ import java.util.Locale;
 /** A process of a region that local-cluster starts and stops. */
 public enum Component {
     CASSANDRA,
-    KAFKA;
+    KAFKA,
+    /** Meridian's regional server (Dropwizard), started after the region's engines answer. */
+    SERVER;
+
+    /** Whether this is one of the storage engines (as opposed to Meridian's own server). */
+    public boolean isEngine() {
+        return this != SERVER;
+    }
 
     /** The lower-case name used on the command line and in {@code cluster.json}. */
     public String label() {
@@ -23,6 +30,6 @@ public enum Component {
                 return c;
             }
         }
-        throw new IllegalArgumentException("unknown component '" + label + "': expected cassandra or kafka");
+        throw new IllegalArgumentException("unknown component '" + label + "': expected cassandra, kafka or server");
     }
 }

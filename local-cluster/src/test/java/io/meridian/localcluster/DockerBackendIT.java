@@ -17,7 +17,7 @@ class DockerBackendIT {
     void dockerRegionAnswersCqlAndKafkaAndSurvivesAKill() throws Exception {
         EngineBackend docker = EngineBackend.named("docker");
         Assumptions.assumeTrue(docker.isAvailable(), () -> "skipped: " + docker.unavailableReason());
-        ClusterSpec spec = ClusterSpec.builder().regions(1).basePort(35_000)
+        ClusterSpec spec = ClusterSpec.builder().regions(1).basePort(35_000).servers(false)
                 .directory(Path.of(System.getProperty("meridian.test.dir", "target/it-clusters"), "docker")).build();
         try (LocalCluster cluster = docker.start(spec, StartListener.NONE)) {
             RegionEndpoints r = cluster.region(RegionId.of("region-a"));

@@ -58,7 +58,7 @@ class RegionRestartIT {
         Files.delete(crashed.directory().resolve("cluster.json"));
 
         List<String> reaped = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ClusterSpec spec = ClusterSpec.builder().basePort(old.cassandraPort() - 42).regions(1)
+        ClusterSpec spec = ClusterSpec.builder().basePort(old.cassandraPort() - 42).regions(1).servers(false)
                 .directory(crashed.directory()).build();
         try (LocalCluster again = EngineBackend.fromConfiguration().start(spec, new StartListener() {
             @Override

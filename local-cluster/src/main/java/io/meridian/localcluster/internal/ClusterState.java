@@ -28,11 +28,12 @@ import java.util.List;
  *  "cassandraHeapMb":768,"kafkaHeapMb":384,
  *  "regions":[{"name":"region-a","dataCenter":"region-a",
  *              "cassandra":{"contactPoint":"127.0.0.1:19042","pid":1234,"log":".../cassandra.log"},
- *              "kafka":{"bootstrap":"127.0.0.1:19092","pid":1235,"log":".../kafka.log"}}]}
+ *              "kafka":{"bootstrap":"127.0.0.1:19092","pid":1235,"log":".../kafka.log"},
+ *              "server":{"url":"http://127.0.0.1:19080","adminUrl":"http://127.0.0.1:19081","pid":1236,"log":"..."}}]}
  * }</pre>
  */
 record ClusterState(String backend, Path directory, int basePort, Path java, int cassandraHeapMb, int kafkaHeapMb,
-        List<RegionEndpoints> regions) {
+        int serverHeapMb, List<RegionEndpoints> regions) {
 
     static final String FILE = "cluster.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -44,7 +45,7 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
     ClusterState withRegion(RegionEndpoints updated) {
         List<RegionEndpoints> copy = new ArrayList<>(regions);
         copy.replaceAll(r -> r.region().equals(updated.region()) ? updated : r);
-        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, copy);
+        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb, copy);
     }
 
     RegionEndpoints region(RegionId id) {
@@ -78,6 +79,7 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
         root.put("java", java.toString());
         root.put("cassandraHeapMb", cassandraHeapMb);
         root.put("kafkaHeapMb", kafkaHeapMb);
+        root.put("serverHeapMb", serverHeapMb);
         ArrayNode list = root.putArray("regions");
         for (RegionEndpoints r : regions) {
             ObjectNode n = list.addObject();
@@ -91,6 +93,13 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
             k.put("bootstrap", r.kafkaBootstrap());
             k.put("pid", r.kafkaPid());
             k.put("log", logFile(directory, r.region(), Component.KAFKA).toString());
+            if (r.hasServer()) {
+                ObjectNode sv = n.putObject("server");
+                sv.put("url", r.serverUrl());
+                sv.put("adminUrl", r.serverAdminUrl());
+                sv.put("pid", r.serverPid());
+                sv.put("log", logFile(directory, r.region(), Component.SERVER).toString());
+            }
         }
         Path target = file(directory);
         Path tmp = directory.resolve(FILE + ".tmp");
@@ -123,11 +132,13 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
             for (JsonNode n : root.path("regions")) {
                 regions.add(new RegionEndpoints(RegionId.of(n.path("name").asText()), n.path("dataCenter").asText(),
                         n.path("cassandra").path("contactPoint").asText(), n.path("cassandra").path("pid").asLong(),
-                        n.path("kafka").path("bootstrap").asText(), n.path("kafka").path("pid").asLong()));
+                        n.path("kafka").path("bootstrap").asText(), n.path("kafka").path("pid").asLong(),
+                        n.path("server").path("url").asText(""), n.path("server").path("adminUrl").asText(""),
+                        n.path("server").path("pid").asLong()));
             }
             return new ClusterState(root.path("backend").asText("embedded"), directory, root.path("basePort").asInt(),
                     Path.of(root.path("java").asText()), root.path("cassandraHeapMb").asInt(768),
-                    root.path("kafkaHeapMb").asInt(384), regions);
+                    root.path("kafkaHeapMb").asInt(384), root.path("serverHeapMb").asInt(256), regions);
         } catch (IOException | RuntimeException e) {
             throw LocalClusterException.badInput("cannot read " + f + ": " + e.getMessage());
         }

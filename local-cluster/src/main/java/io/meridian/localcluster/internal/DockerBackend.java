@@ -61,6 +61,10 @@ public final class DockerBackend implements EngineBackend {
         if (!isAvailable()) {
             throw LocalClusterException.badInput("docker backend: " + unavailableReason());
         }
+        if (spec.servers()) {
+            throw LocalClusterException.badInput("docker backend: Meridian servers run from docker-compose.yml;"
+                    + " start engines only (ClusterSpec.servers(false))");
+        }
         Map<RegionId, Map<Component, GenericContainer<?>>> containers = new LinkedHashMap<>();
         List<RegionEndpoints> regions = new ArrayList<>();
         try {
@@ -166,17 +170,23 @@ public final class DockerBackend implements EngineBackend {
 
         @Override
         public EngineStatus status(RegionId region, Component component) {
+            if (!component.isEngine()) {
+                return EngineStatus.DOWN;
+            }
             GenericContainer<?> c = container(region, component);
             if (!c.isRunning()) {
                 return EngineStatus.DOWN;
             }
             RegionEndpoints r = region(region);
-            int port = component == Component.CASSANDRA ? r.cassandraPort() : EmbeddedCluster.portOf(r.kafkaBootstrap());
+            int port = EmbeddedCluster.portOf(r, component);
             return EmbeddedCluster.portAnswers(port) ? EngineStatus.UP : EngineStatus.NOT_READY;
         }
 
         @Override
         public synchronized void kill(RegionId region, Component component) {
+            if (!component.isEngine()) {
+                throw LocalClusterException.badInput("the docker backend runs no Meridian server");
+            }
             GenericContainer<?> c = container(region, component);
             DockerClientFactory.instance().client().killContainerCmd(c.getContainerId()).exec();
         }
@@ -184,7 +194,7 @@ public final class DockerBackend implements EngineBackend {
         @Override
         public synchronized void start(RegionId region) {
             RegionEndpoints r = region(region);
-            for (Component component : Component.values()) {
+            for (Component component : List.of(Component.CASSANDRA, Component.KAFKA)) {
                 GenericContainer<?> c = container(region, component);
                 if (!c.isRunning()) {
                     DockerClientFactory.instance().client().startContainerCmd(c.getContainerId()).exec();

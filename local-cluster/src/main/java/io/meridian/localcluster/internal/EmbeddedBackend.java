@@ -51,6 +51,9 @@ public final class EmbeddedBackend implements EngineBackend {
         EngineDistribution distribution = EngineDistribution.locate();
         distribution.libDir(Component.CASSANDRA);
         distribution.libDir(Component.KAFKA);
+        if (spec.servers()) {
+            distribution.libDir(Component.SERVER);
+        }
         checkWritable(dir);
 
         if (ClusterState.exists(dir)) {
@@ -76,16 +79,20 @@ public final class EmbeddedBackend implements EngineBackend {
         for (int i = 0; i < spec.regions(); i++) {
             RegionId id = RegionId.defaultName(i);
             Ports ports = new Ports(spec.blockOf(i));
-            for (Map.Entry<Integer, String> port : ports.all(id).entrySet()) {
+            for (Map.Entry<Integer, String> port : ports.all(id, spec.servers()).entrySet()) {
                 checkFree(port.getKey(), port.getValue());
             }
             regions.add(new RegionEndpoints(id, id.name(), Ports.HOST + ":" + ports.cql(), 0,
-                    Ports.HOST + ":" + ports.kafka(), 0));
+                    Ports.HOST + ":" + ports.kafka(), 0, spec.servers() ? ports.serverUrl() : "",
+                    spec.servers() ? ports.serverAdminUrl() : "", 0));
             targets.add(new EmbeddedCluster.Target(id, Component.CASSANDRA));
             targets.add(new EmbeddedCluster.Target(id, Component.KAFKA));
+            if (spec.servers()) {
+                targets.add(new EmbeddedCluster.Target(id, Component.SERVER));
+            }
         }
         ClusterState state = new ClusterState(name(), dir, spec.basePort(), spec.java(), spec.cassandraHeapMb(),
-                spec.kafkaHeapMb(), regions);
+                spec.kafkaHeapMb(), spec.serverHeapMb(), regions);
         state.save();
         EmbeddedCluster cluster = new EmbeddedCluster(state, distribution, spec.startTimeout(), spec.stopTimeout(),
                 listener);

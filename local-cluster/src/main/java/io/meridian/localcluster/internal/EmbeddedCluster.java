@@ -76,8 +76,16 @@ final class EmbeddedCluster implements LocalCluster {
         if (live(r, component).isEmpty()) {
             return EngineStatus.DOWN;
         }
-        int port = component == Component.CASSANDRA ? r.cassandraPort() : portOf(r.kafkaBootstrap());
-        return portAnswers(port) ? EngineStatus.UP : EngineStatus.NOT_READY;
+        return portAnswers(portOf(r, component)) ? EngineStatus.UP : EngineStatus.NOT_READY;
+    }
+
+    /** The port that answers when the component is up (the server's: its admin port). */
+    static int portOf(RegionEndpoints r, Component component) {
+        return switch (component) {
+            case CASSANDRA -> r.cassandraPort();
+            case KAFKA -> portOf(r.kafkaBootstrap());
+            case SERVER -> portOf(r.serverAdminUrl());
+        };
     }
 
     private java.util.Optional<ProcessHandle> live(RegionEndpoints r, Component c) {
@@ -101,6 +109,9 @@ final class EmbeddedCluster implements LocalCluster {
         RegionEndpoints r = state.region(region);
         List<Target> down = new ArrayList<>();
         for (Component c : Component.values()) {
+            if (c == Component.SERVER && !r.hasServer()) {
+                continue;
+            }
             if (live(r, c).isEmpty()) {
                 down.add(new Target(region, c));
             }
@@ -108,8 +119,16 @@ final class EmbeddedCluster implements LocalCluster {
         startEngines(down);
     }
 
-    /** Launches the engines, records their pids, and waits until all answer; on failure stops them all. */
+    /**
+     * Launches the targets, records their pids, and waits until all answer; on failure stops what this
+     * call launched. Engines go first; servers only once every engine answers (they need them).
+     */
     synchronized void startEngines(List<Target> targets) {
+        startWave(targets.stream().filter(t -> t.component().isEngine()).toList());
+        startWave(targets.stream().filter(t -> !t.component().isEngine()).toList());
+    }
+
+    private void startWave(List<Target> targets) {
         if (targets.isEmpty()) {
             return;
         }
@@ -168,6 +187,12 @@ final class EmbeddedCluster implements LocalCluster {
             List<String> cmd;
             if (component == Component.CASSANDRA) {
                 cmd = CassandraEngine.prepare(home, region, ports, state.java(), state.cassandraHeapMb(), classpath);
+            } else if (component == Component.SERVER) {
+                java.util.Map<RegionId, String> peers = new java.util.LinkedHashMap<>();
+                state.regions().stream().filter(o -> !o.region().equals(region))
+                        .forEach(o -> peers.put(o.region(), o.serverUrl()));
+                cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, peers, state.java(),
+                        state.serverHeapMb(), classpath);
             } else {
                 cmd = KafkaEngine.prepare(home, ports, state.java(), state.kafkaHeapMb(), classpath);
                 if (!KafkaEngine.isFormatted(home)) {
@@ -231,13 +256,12 @@ final class EmbeddedCluster implements LocalCluster {
                 return t.region() + " " + t.component().label() + " exited with code " + process.exitValue()
                         + " while starting" + tail(log);
             }
-            int port = t.component() == Component.CASSANDRA ? r.cassandraPort() : portOf(r.kafkaBootstrap());
-            if (portAnswers(port)) {
+            if (portAnswers(portOf(r, t.component()))) {
                 try {
-                    if (t.component() == Component.CASSANDRA) {
-                        CassandraEngine.probe(r.cassandraHost(), r.cassandraPort(), r.dataCenter());
-                    } else {
-                        KafkaEngine.probe(r.kafkaBootstrap());
+                    switch (t.component()) {
+                        case CASSANDRA -> CassandraEngine.probe(r.cassandraHost(), r.cassandraPort(), r.dataCenter());
+                        case KAFKA -> KafkaEngine.probe(r.kafkaBootstrap());
+                        case SERVER -> ServerEngine.probe(r.serverAdminUrl());
                     }
                     return null;
                 } catch (Exception e) {
@@ -294,9 +318,18 @@ final class EmbeddedCluster implements LocalCluster {
 
     @Override
     public synchronized void close() {
+        // servers first (they use the engines), then the engines, each group in parallel
+        stopAll(List.of(Component.SERVER));
+        stopAll(List.of(Component.CASSANDRA, Component.KAFKA));
+        // anything else marked with this cluster (a format tool, an engine whose pid was never saved)
+        OwnedProcesses.findMarked(state.directory()).forEach(p -> OwnedProcesses.stop(p, Duration.ZERO));
+        ClusterState.delete(state.directory());
+    }
+
+    private void stopAll(List<Component> components) {
         List<Thread> stoppers = new ArrayList<>();
         for (RegionEndpoints r : state.regions()) {
-            for (Component c : Component.values()) {
+            for (Component c : components) {
                 live(r, c).ifPresent(p -> {
                     Thread th = new Thread(() -> OwnedProcesses.stop(p, stopTimeout), "meridian-engine-stop");
                     th.start();
@@ -311,9 +344,6 @@ final class EmbeddedCluster implements LocalCluster {
                 Thread.currentThread().interrupt();
             }
         }
-        // anything else marked with this cluster (a format tool, an engine whose pid was never saved)
-        OwnedProcesses.findMarked(state.directory()).forEach(p -> OwnedProcesses.stop(p, Duration.ZERO));
-        ClusterState.delete(state.directory());
     }
 
     /** One engine of one region. */

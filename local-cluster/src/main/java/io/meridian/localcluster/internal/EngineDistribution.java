@@ -39,6 +39,16 @@ final class EngineDistribution {
 
     /** The folder of jars of {@code component}'s engine; checks it was built. */
     Path libDir(Component component) {
+        if (component == Component.SERVER) {
+            Path lib = home.resolve("server").resolve("target").resolve("lib");
+            Path jar = home.resolve("server").resolve("target").resolve("meridian-server.jar");
+            if (!Files.isDirectory(lib) || !Files.isRegularFile(jar)) {
+                throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
+                        "Meridian server build " + jar + " is missing: build it with `mvn -B -q package -DskipTests`"
+                                + " at " + home + " (./meridian does this on first use)", null, null);
+            }
+            return lib;
+        }
         Path lib = home.resolve("engines").resolve(component.label()).resolve("target").resolve("lib");
         if (!Files.isDirectory(lib)) {
             throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
@@ -50,6 +60,7 @@ final class EngineDistribution {
 
     /** {@code libDir/*}, the form {@code java -cp} expands. */
     String classpath(Component component) {
-        return libDir(component).toString() + "/*";
+        String lib = libDir(component).toString() + "/*";
+        return component == Component.SERVER ? home.resolve("server/target/meridian-server.jar") + ":" + lib : lib;
     }
 }

@@ -33,8 +33,24 @@ record Ports(int block) {
         return block + 93;
     }
 
-    /** Every port an engine of the region will bind, with what it is for. */
-    Map<Integer, String> all(RegionId region) {
+    int server() {
+        return block + 80;
+    }
+
+    int serverAdmin() {
+        return block + 81;
+    }
+
+    String serverUrl() {
+        return "http://" + HOST + ":" + server();
+    }
+
+    String serverAdminUrl() {
+        return "http://" + HOST + ":" + serverAdmin();
+    }
+
+    /** Every port the region will bind, with what it is for. */
+    Map<Integer, String> all(RegionId region, boolean withServer) {
         Map<Integer, String> m = new LinkedHashMap<>();
         m.put(cql(), region + " Cassandra CQL");
         m.put(storage(), region + " Cassandra storage");
@@ -42,6 +58,10 @@ record Ports(int block) {
         m.put(jmx(), region + " Cassandra JMX");
         m.put(kafka(), region + " Kafka broker");
         m.put(kafkaController(), region + " Kafka controller");
+        if (withServer) {
+            m.put(server(), region + " Meridian server");
+            m.put(serverAdmin(), region + " Meridian server admin");
+        }
         return m;
     }
 }

@@ -24,7 +24,8 @@ import org.opentest4j.TestAbortedException;
  *
  * <ul>
  *   <li>A plain {@link LocalCluster} parameter gets the <b>shared</b> cluster: started once per test
- *       run (JVM) on first use, with {@code -Dmeridian.test.regions} regions (default 3), and stopped
+ *       run (JVM) on first use, with {@code -Dmeridian.test.regions} regions (default 3) and, with
+ *       {@code -Dmeridian.test.servers=true}, a Meridian server per region; stopped
  *       when the run ends. Tests isolate themselves by keyspace/namespace and topic names.</li>
  *   <li>A parameter annotated {@link PrivateCluster} gets its own cluster, stopped when its scope ends:
  *       for destructive tests.</li>
@@ -60,24 +61,30 @@ public final class LocalClusterExtension implements ParameterResolver {
             int n = PRIVATE_COUNTER.getAndIncrement();
             int regions = annotation.get().regions();
             int basePort = PRIVATE_BASE_PORT + (n % 10) * ClusterSpec.PORTS_PER_REGION * 4;
-            Handle handle = new Handle(start(backend, "private-" + n, regions, basePort));
+            boolean servers = switch (annotation.get().servers()) {
+                case YES -> true;
+                case NO -> false;
+                case AS_CONFIGURED -> Boolean.getBoolean("meridian.test.servers");
+            };
+            Handle handle = new Handle(start(backend, "private-" + n, regions, basePort, servers));
             context.getStore(NS).put("private-" + n, handle);
             return handle.cluster;
         }
         int regions = Integer.getInteger("meridian.test.regions", ClusterSpec.DEFAULT_REGIONS);
         Handle shared = context.getRoot().getStore(NS).getOrComputeIfAbsent("shared",
-                k -> new Handle(start(backend, "shared", regions, SHARED_BASE_PORT)), Handle.class);
+                k -> new Handle(start(backend, "shared", regions, SHARED_BASE_PORT, Boolean.getBoolean("meridian.test.servers"))),
+                Handle.class);
         return shared.cluster;
     }
 
-    private static LocalCluster start(EngineBackend backend, String name, int regions, int basePort) {
+    private static LocalCluster start(EngineBackend backend, String name, int regions, int basePort, boolean servers) {
         Path dir = Path.of(System.getProperty("meridian.test.dir", "target/it-clusters")).resolve(name)
                 .toAbsolutePath().normalize();
         if (Files.isRegularFile(dir.resolve("cluster.json")) && backend.name().equals("embedded")) {
             backend.attach(dir).close(); // engines left by a crashed earlier run
         }
         deleteTree(dir);
-        ClusterSpec spec = ClusterSpec.builder().basePort(basePort).regions(regions).directory(dir)
+        ClusterSpec spec = ClusterSpec.builder().basePort(basePort).regions(regions).directory(dir).servers(servers)
                 .startTimeout(Duration.ofMinutes(4)).build();
         long t0 = System.nanoTime();
         System.out.printf("[local-cluster] starting %d region(s) (%s backend) in %s%n", regions, backend.name(), dir);

@@ -19,4 +19,10 @@ public @interface PrivateCluster {
 
     /** Number of regions; default 1. */
     int regions() default 1;
+
+    /** Whether to run a Meridian server per region; default: {@code -Dmeridian.test.servers} (false if unset). */
+    Servers servers() default Servers.AS_CONFIGURED;
+
+    /** Whether a private cluster runs servers. */
+    enum Servers { AS_CONFIGURED, YES, NO }
 }

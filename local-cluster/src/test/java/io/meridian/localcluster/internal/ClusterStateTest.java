@@ -19,8 +19,9 @@ class ClusterStateTest {
     Path dir;
 
     private ClusterState sample() {
-        return new ClusterState("embedded", dir, 19_000, Path.of("/usr/bin/java"), 768, 384, List.of(
-                new RegionEndpoints(RegionId.of("region-a"), "region-a", "127.0.0.1:19042", 11, "127.0.0.1:19092", 12),
+        return new ClusterState("embedded", dir, 19_000, Path.of("/usr/bin/java"), 768, 384, 256, List.of(
+                new RegionEndpoints(RegionId.of("region-a"), "region-a", "127.0.0.1:19042", 11, "127.0.0.1:19092", 12,
+                        "http://127.0.0.1:19080", "http://127.0.0.1:19081", 13),
                 new RegionEndpoints(RegionId.of("region-b"), "region-b", "127.0.0.1:19142", 0, "127.0.0.1:19192", 22)));
     }
 
@@ -29,11 +30,13 @@ class ClusterStateTest {
         sample().save();
         String json = Files.readString(dir.resolve("cluster.json"));
         assertThat(json).contains("\"contactPoint\" : \"127.0.0.1:19042\"", "\"bootstrap\" : \"127.0.0.1:19092\"",
-                "\"name\" : \"region-a\"");
+                "\"name\" : \"region-a\"", "\"url\" : \"http://127.0.0.1:19080\"", "\"adminUrl\" : \"http://127.0.0.1:19081\"");
         ClusterState loaded = ClusterState.load(dir);
         assertThat(loaded).isEqualTo(sample());
         assertThat(loaded.region(RegionId.of("region-b")).pid(Component.CASSANDRA)).isEmpty();
         assertThat(loaded.region(RegionId.of("region-b")).pid(Component.KAFKA)).hasValue(22);
+        assertThat(loaded.region(RegionId.of("region-a")).pid(Component.SERVER)).hasValue(13);
+        assertThat(loaded.region(RegionId.of("region-b")).hasServer()).isFalse();
     }
 
     @Test

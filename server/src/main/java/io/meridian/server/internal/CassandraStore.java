@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * what was written before the mutation but not the puts of the same mutation (a tombstone wins ties).
  * Thread-safe.
  */
-public final class CassandraStore {
+public final class CassandraStore implements MutationSink.Store {
 
     private final CqlSession session;
     private final String keyspace;
@@ -111,6 +111,7 @@ public final class CassandraStore {
     // ---- writes ----
 
     /** Applies a mutation with its own timestamp; completes when LOCAL_QUORUM acknowledged it. */
+    @Override
     public CompletionStage<AsyncResultSet> apply(Mutation m, NamespaceConfig ns) {
         String t = keyspace + "." + ns.table();
         List<BoundStatement> statements = new ArrayList<>(m.operations().size());

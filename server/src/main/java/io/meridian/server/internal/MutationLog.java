@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * append may take (then it fails and the write is answered 503); {@code max.block.ms} bounds the wait
  * for metadata when the broker is down. Thread-safe (the Kafka producer is).
  */
-public final class MutationLog implements AutoCloseable {
+public final class MutationLog implements MutationSink.Log, AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
@@ -70,6 +70,7 @@ public final class MutationLog implements AutoCloseable {
     }
 
     /** Appends; completes when the broker acknowledged (acks=all), exceptionally when it did not. */
+    @Override
     public CompletableFuture<Void> append(Mutation m) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {

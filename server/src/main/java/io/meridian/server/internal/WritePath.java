@@ -45,8 +45,8 @@ public final class WritePath {
 
     private final RegionId region;
     private final HybridLogicalClock clock;
-    private final MutationLog log;
-    private final CassandraStore store;
+    private final MutationSink.Log log;
+    private final MutationSink.Store store;
     private final Semaphore inFlight;
     private final long maxTokenAheadMicros;
     private final Duration appendTimeout;
@@ -57,7 +57,7 @@ public final class WritePath {
     private final Counter applyFailures;
     private final Counter overloaded;
 
-    public WritePath(RegionId region, HybridLogicalClock clock, MutationLog log, CassandraStore store, int maxInFlightAppends,
+    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store, int maxInFlightAppends,
             Duration maxTokenAhead, Duration appendTimeout, Duration applyTimeout, MetricRegistry metrics) {
         this.region = region;
         this.clock = clock;

@@ -1,0 +1,306 @@
+package io.meridian.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.client.Item;
+import io.meridian.client.MeridianClient;
+import io.meridian.client.MeridianClientException;
+import io.meridian.client.NamespaceSettings;
+import io.meridian.client.Record;
+import io.meridian.client.WriteResult;
+import io.meridian.core.Bytes;
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.Component;
+import io.meridian.localcluster.EngineStatus;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.LocalClusterException;
+import io.meridian.localcluster.RegionEndpoints;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code meridian namespace|put|get|delete}: the data API through the client library, against the local cluster. */
+final class DataCommands {
+
+    private DataCommands() { }
+
+    /** The cluster's regions, from {@code DIR/cluster.json}. */
+    static List<RegionEndpoints> regions(LocalCommand.DirOption dir) {
+        LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+        List<RegionEndpoints> regions = cluster.regions();
+        if (regions.stream().noneMatch(RegionEndpoints::hasServer)) {
+            throw new LocalClusterException(LocalClusterException.Kind.NO_CLUSTER,
+                    "the cluster in " + dir.path() + " runs no Meridian servers (it was started with --no-servers)");
+        }
+        return regions;
+    }
+
+    /** A client whose home is {@code region}; with {@code failover}, the other regions are fall-backs. */
+    static MeridianClient client(List<RegionEndpoints> regions, RegionId home, boolean failover) {
+        MeridianClient.Builder b = MeridianClient.builder().homeRegion(home).requestTimeout(Duration.ofSeconds(30))
+                .maxAttempts(failover ? Math.max(2, regions.size()) : 2);
+        boolean found = false;
+        for (RegionEndpoints r : regions) {
+            if (r.region().equals(home)) {
+                found = true;
+            }
+            if (r.hasServer() && (failover || r.region().equals(home))) {
+                b.endpoint(r.region(), URI.create(r.serverUrl()));
+            }
+        }
+        if (!found) {
+            throw LocalClusterException.badInput("unknown region '" + home + "': this cluster has "
+                    + regions.stream().map(r -> r.region().name()).toList());
+        }
+        return b.build();
+    }
+
+    /** Maps client failures to the contract's exit codes: 1 not found, 2 invalid request, 3 unavailable. */
+    static int fail(PrintWriter err, MeridianClientException e) {
+        err.println("meridian: " + e.getMessage());
+        if (e instanceof MeridianClientException.NotFound) {
+            return Meridian.CHECK_FAILED;
+        }
+        return e instanceof MeridianClientException.InvalidRequest ? Meridian.BAD_INPUT : Meridian.UNAVAILABLE;
+    }
+
+    static void printWrite(PrintWriter out, WriteResult w) {
+        out.printf(Locale.ROOT, "ok: written in %s at timestamp %d (token %s)%n", w.region(), w.timestamp(), w.token());
+        out.flush();
+    }
+
+    @Command(name = "namespace", mixinStandardHelpOptions = true, description = "Create, describe and list namespaces.",
+            subcommands = {Namespace.Create.class, Namespace.Describe.class, Namespace.ListAll.class})
+    static final class Namespace implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+
+        /** The first region whose server answers (namespace admin fans out from there). */
+        static MeridianClient anyRegion(LocalCommand.DirOption dir) {
+            List<RegionEndpoints> regions = regions(dir);
+            LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+            RegionId up = regions.stream().filter(r -> cluster.status(r.region(), Component.SERVER) == EngineStatus.UP)
+                    .map(RegionEndpoints::region).findFirst()
+                    .orElseThrow(() -> new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
+                            "no Meridian server is up in " + dir.path() + " (`meridian local status`)", null, null));
+            return client(regions, up, true);
+        }
+
+        @Command(name = "create", mixinStandardHelpOptions = true,
+                description = "Create namespace NS in every region (idempotent).")
+        static final class Create implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @Mixin
+            LocalCommand.DirOption dir;
+            @Parameters(paramLabel = "NS", description = "Namespace name: [a-z][a-z0-9_]{0,47}")
+            String name;
+            @Option(names = "--ttl", paramLabel = "SECONDS", defaultValue = "0", description = "Default item TTL (0: none).")
+            int ttl;
+            @Option(names = "--no-cache", description = "Do not cache this namespace's records.")
+            boolean noCache;
+            @Option(names = "--cache-ttl", paramLabel = "SECONDS", defaultValue = "300", description = "Cache TTL. Default: ${DEFAULT-VALUE}")
+            int cacheTtl;
+
+            @Override
+            public Integer call() {
+                NamespaceSettings settings;
+                try {
+                    settings = new NamespaceSettings(name, ttl, !noCache, cacheTtl);
+                } catch (IllegalArgumentException e) {
+                    throw LocalClusterException.badInput(e.getMessage());
+                }
+                try {
+                    NamespaceSettings s = anyRegion(dir).createNamespace(settings);
+                    spec.commandLine().getOut().printf(Locale.ROOT, "namespace %s ready in every region (ttl %d s, cache %s)%n",
+                            s.name(), s.defaultTtlSeconds(), s.cacheEnabled() ? "on, " + s.cacheTtlSeconds() + " s" : "off");
+                    return Meridian.OK;
+                } catch (MeridianClientException e) {
+                    return fail(spec.commandLine().getErr(), e);
+                }
+            }
+        }
+
+        @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a namespace's settings.")
+        static final class Describe implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @Mixin
+            LocalCommand.DirOption dir;
+            @Parameters(paramLabel = "NS")
+            String name;
+
+            @Override
+            public Integer call() {
+                try {
+                    NamespaceSettings s = anyRegion(dir).describeNamespace(LocalCommandValidation.namespace(name));
+                    spec.commandLine().getOut().println(s);
+                    return Meridian.OK;
+                } catch (MeridianClientException e) {
+                    return fail(spec.commandLine().getErr(), e);
+                }
+            }
+        }
+
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "List namespaces.")
+        static final class ListAll implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @Mixin
+            LocalCommand.DirOption dir;
+
+            @Override
+            public Integer call() {
+                try {
+                    anyRegion(dir).listNamespaces().forEach(s -> spec.commandLine().getOut().println(s.name()));
+                    return Meridian.OK;
+                } catch (MeridianClientException e) {
+                    return fail(spec.commandLine().getErr(), e);
+                }
+            }
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = "Set items of a record in REGION: meridian put region-a demo user1 name=Ada city=London")
+    static final class Put implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        LocalCommand.DirOption dir;
+        @Parameters(index = "0", paramLabel = "REGION")
+        String region;
+        @Parameters(index = "1", paramLabel = "NS")
+        String namespace;
+        @Parameters(index = "2", paramLabel = "ID")
+        String id;
+        @Parameters(index = "3..*", arity = "1..*", paramLabel = "KEY=VALUE", description = "Items, UTF-8 text.")
+        List<String> items;
+
+        @Override
+        public Integer call() {
+            Map<Bytes, Bytes> map = new LinkedHashMap<>();
+            for (String kv : items) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw LocalClusterException.badInput("item '" + kv + "' is not KEY=VALUE");
+                }
+                map.put(Bytes.utf8(kv.substring(0, eq)), Bytes.utf8(kv.substring(eq + 1)));
+            }
+            try {
+                MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
+                printWrite(spec.commandLine().getOut(), c.put(LocalCommandValidation.namespace(namespace), id, map));
+                return Meridian.OK;
+            } catch (MeridianClientException e) {
+                return fail(spec.commandLine().getErr(), e);
+            } catch (IllegalArgumentException e) {
+                throw LocalClusterException.badInput(e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Read a record in REGION (exit 1 if it has no items).")
+    static final class Get implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        LocalCommand.DirOption dir;
+        @Parameters(index = "0", paramLabel = "REGION")
+        String region;
+        @Parameters(index = "1", paramLabel = "NS")
+        String namespace;
+        @Parameters(index = "2", paramLabel = "ID")
+        String id;
+        @Option(names = "--json", description = "Print JSON (keys and values base64 and, where UTF-8, as text).")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Record rec;
+            try {
+                rec = client(regions(dir), LocalCommand.region(region), false).get(LocalCommandValidation.namespace(namespace), id);
+            } catch (MeridianClientException e) {
+                return fail(spec.commandLine().getErr(), e);
+            } catch (IllegalArgumentException e) {
+                throw LocalClusterException.badInput(e.getMessage());
+            }
+            if (json) {
+                ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                ObjectNode root = m.createObjectNode();
+                root.put("region", region);
+                root.put("namespace", rec.namespace());
+                root.put("id", rec.id());
+                ArrayNode arr = root.putArray("items");
+                for (Item i : rec.items()) {
+                    ObjectNode n = arr.addObject();
+                    n.put("key", i.key().toUtf8());
+                    n.put("value", i.value().toUtf8());
+                    n.put("keyBase64", i.key().toBase64());
+                    n.put("valueBase64", i.value().toBase64());
+                    n.put("timestamp", i.timestamp());
+                }
+                out.println(m.writeValueAsString(root));
+            } else {
+                out.printf(Locale.ROOT, "%s/%s in %s:%n", rec.namespace(), rec.id(), region);
+                for (Item i : rec.items()) {
+                    out.printf(Locale.ROOT, "  %s = %s   (timestamp %d)%n", i.key().toUtf8(), i.value().toUtf8(), i.timestamp());
+                }
+            }
+            out.flush();
+            return Meridian.OK;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete items of a record in REGION, or the whole record when no KEY is given.")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        LocalCommand.DirOption dir;
+        @Parameters(index = "0", paramLabel = "REGION")
+        String region;
+        @Parameters(index = "1", paramLabel = "NS")
+        String namespace;
+        @Parameters(index = "2", paramLabel = "ID")
+        String id;
+        @Parameters(index = "3..*", arity = "0..*", paramLabel = "KEY")
+        List<String> keys = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            try {
+                MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
+                String ns = LocalCommandValidation.namespace(namespace);
+                WriteResult w = keys.isEmpty() ? c.deleteRecord(ns, id)
+                        : c.deleteItems(ns, id, keys.stream().map(Bytes::utf8).toList());
+                printWrite(spec.commandLine().getOut(), w);
+                return Meridian.OK;
+            } catch (MeridianClientException e) {
+                return fail(spec.commandLine().getErr(), e);
+            } catch (IllegalArgumentException e) {
+                throw LocalClusterException.badInput(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.meridian.localcluster.internal;
+
+import io.meridian.core.RegionId;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Meridian server per region: writes its Dropwizard YAML (region, slot, the region's engines, the
+ * other regions' servers as peers, the ports of the block) and builds its command line. Ready when
+ * the admin health check answers 200 (Cassandra and Kafka healthy).
+ */
+final class ServerEngine {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private ServerEngine() { }
+
+    static List<String> prepare(Path home, RegionId region, int slot, Ports ports, Map<RegionId, String> peers,
+            Path java, int heapMb, String classpath) throws IOException {
+        Path conf = Files.createDirectories(home.resolve("conf"));
+        StringBuilder peerYaml = new StringBuilder();
+        peers.forEach((r, url) -> peerYaml.append("  ").append(r).append(": \"").append(url).append("\"\n"));
+        String yaml = "# Written by Meridian local-cluster; rewritten at every start.\n"
+                + "region: " + region + "\n"
+                + "regionSlot: " + slot + "\n"
+                + "cassandra:\n"
+                + "  contactPoints: [\"" + Ports.HOST + ":" + ports.cql() + "\"]\n"
+                + "  localDatacenter: " + region + "\n"
+                + "kafka:\n"
+                + "  bootstrapServers: \"" + Ports.HOST + ":" + ports.kafka() + "\"\n"
+                + "  partitions: 4\n"
+                + "peers:" + (peers.isEmpty() ? " {}\n" : "\n" + peerYaml)
+                + "server:\n"
+                + "  applicationConnectors:\n"
+                + "    - type: http\n"
+                + "      bindHost: " + Ports.HOST + "\n"
+                + "      port: " + ports.server() + "\n"
+                + "  adminConnectors:\n"
+                + "    - type: http\n"
+                + "      bindHost: " + Ports.HOST + "\n"
+                + "      port: " + ports.serverAdmin() + "\n"
+                + "  requestLog:\n"
+                + "    appenders: []\n"
+                + "logging:\n"
+                + "  level: INFO\n"
+                + "  loggers:\n"
+                + "    org.apache.kafka: WARN\n"
+                + "    com.datastax.oss.driver: WARN\n"
+                + "  appenders:\n"
+                + "    - type: console\n";
+        Path file = conf.resolve("server.yml");
+        Files.writeString(file, yaml);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.toString());
+        cmd.add("-Xms64m");
+        cmd.add("-Xmx" + heapMb + "m");
+        cmd.add("-XX:+UseG1GC");
+        cmd.add("-XX:+ExitOnOutOfMemoryError");
+        cmd.add("-Djava.net.preferIPv4Stack=true");
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add("io.meridian.server.MeridianServer");
+        cmd.add("server");
+        cmd.add(file.toString());
+        return cmd;
+    }
+
+    /** Ready when {@code GET <admin>/healthcheck} answers 200. */
+    static void probe(String adminUrl) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(adminUrl + "/healthcheck"))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("health check answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+}
