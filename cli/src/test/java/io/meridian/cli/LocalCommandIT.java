@@ -36,7 +36,8 @@ class LocalCommandIT {
         assertThat(up.exitCode()).as(up.err()).isZero();
         assertThat(up.out()).contains("region-a  cassandra starting", "region-a  kafka     starting")
                 .containsPattern("region-a  cassandra ready in \\d+\\.\\d s")
-                .contains("127.0.0.1:33042", "127.0.0.1:33092", "cluster.json: " + DIR.resolve("cluster.json"));
+                .contains("127.0.0.1:33042", "127.0.0.1:33092", "http://127.0.0.1:33080",
+                        "cluster.json: " + DIR.resolve("cluster.json"));
     }
 
     @AfterAll
@@ -79,6 +80,39 @@ class LocalCommandIT {
 
     @Test
     @Order(2)
+    void namespacePutGetDeleteThroughTheServer() throws Exception {
+        CliRun create = CliRun.of("namespace", "create", "demo", "--dir", DIR.toString());
+        assertThat(create.exitCode()).as(create.err()).isZero();
+        assertThat(create.out()).contains("namespace demo ready in every region");
+        CliRun put = CliRun.of("put", "region-a", "demo", "user1", "name=Ada", "city=London", "--dir", DIR.toString());
+        assertThat(put.exitCode()).as(put.err()).isZero();
+        assertThat(put.out()).startsWith("ok: written in region-a at timestamp ");
+        CliRun get = CliRun.of("get", "region-a", "demo", "user1", "--dir", DIR.toString());
+        assertThat(get.exitCode()).isZero();
+        assertThat(get.out()).contains("name = Ada", "city = London");
+        CliRun json = CliRun.of("get", "region-a", "demo", "user1", "--json", "--dir", DIR.toString());
+        JsonNode items = new ObjectMapper().readTree(json.out()).path("items");
+        assertThat(items).hasSize(2);
+        assertThat(items.get(1).path("value").asText()).isEqualTo("Ada");
+        assertThat(CliRun.of("delete", "region-a", "demo", "user1", "city", "--dir", DIR.toString()).exitCode()).isZero();
+        assertThat(CliRun.of("get", "region-a", "demo", "user1", "--dir", DIR.toString()).out()).doesNotContain("London");
+        assertThat(CliRun.of("delete", "region-a", "demo", "user1", "--dir", DIR.toString()).exitCode()).isZero();
+        CliRun gone = CliRun.of("get", "region-a", "demo", "user1", "--dir", DIR.toString());
+        assertThat(gone.exitCode()).isEqualTo(1);
+        assertThat(gone.reason()).contains("has no items");
+        CliRun badNs = CliRun.of("put", "region-a", "x; DROP TABLE", "id", "k=v", "--dir", DIR.toString());
+        assertThat(badNs.exitCode()).isEqualTo(2);
+        assertThat(badNs.reason()).contains("invalid namespace name");
+        CliRun noEq = CliRun.of("put", "region-a", "demo", "id", "novalue", "--dir", DIR.toString());
+        assertThat(noEq.exitCode()).isEqualTo(2);
+        assertThat(noEq.reason()).isEqualTo("meridian: item 'novalue' is not KEY=VALUE");
+        CliRun unknownNs = CliRun.of("get", "region-a", "nope", "id", "--dir", DIR.toString());
+        assertThat(unknownNs.exitCode()).isEqualTo(1);
+        assertThat(unknownNs.reason()).contains("namespace 'nope' does not exist");
+    }
+
+    @Test
+    @Order(2)
     void anUnknownRegionOfARunningClusterIsBadInput() {
         CliRun run = CliRun.of("local", "stop", "region-q", "--dir", DIR.toString());
         assertThat(run.exitCode()).isEqualTo(2);
@@ -93,11 +127,14 @@ class LocalCommandIT {
         JsonNode before = statusJson();
         long cassandra = pid(before, "cassandra");
         long kafka = pid(before, "kafka");
+        long server = pid(before, "server");
+        assertThat(before.path("regions").get(0).path("server").path("url").asText()).isEqualTo("http://127.0.0.1:33080");
 
         CliRun stop = CliRun.of("local", "stop", "region-a", "--dir", DIR.toString());
         assertThat(stop.exitCode()).isZero();
         assertThat(stop.out()).contains("killed region-a cassandra (pid " + cassandra + ")",
-                "killed region-a kafka (pid " + kafka + ")");
+                "killed region-a kafka (pid " + kafka + ")", "killed region-a server (pid " + server + ")");
+        assertThat(ProcessHandle.of(server).filter(ProcessHandle::isAlive)).isEmpty();
         assertThat(ProcessHandle.of(cassandra).filter(ProcessHandle::isAlive)).isEmpty();
         assertThat(ProcessHandle.of(kafka).filter(ProcessHandle::isAlive)).isEmpty();
         JsonNode down = statusJson();
@@ -109,12 +146,20 @@ class LocalCommandIT {
         JsonNode after = statusJson();
         assertThat(after.path("regions").get(0).path("cassandra").path("status").asText()).isEqualTo("up");
         assertThat(after.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("up");
+        assertThat(after.path("regions").get(0).path("server").path("status").asText()).isEqualTo("up");
         assertThat(pid(after, "cassandra")).isNotEqualTo(cassandra);
+        pid(after, "server");
+        // the data written before the kill is served again
+        CliRun get = CliRun.of("put", "region-a", "demo", "after-restart", "k=v", "--dir", DIR.toString());
+        assertThat(get.exitCode()).as(get.err()).isZero();
     }
 
     @Test
     @Order(4)
     void stopOfOneComponentLeavesTheOther() throws Exception {
+        CliRun stopServer = CliRun.of("local", "stop", "region-a", "--component", "server", "--dir", DIR.toString());
+        assertThat(stopServer.exitCode()).isZero();
+        assertThat(statusJson().path("regions").get(0).path("server").path("status").asText()).isEqualTo("down");
         CliRun stop = CliRun.of("local", "stop", "region-a", "--component", "kafka", "--dir", DIR.toString());
         assertThat(stop.exitCode()).isZero();
         JsonNode s = statusJson();
@@ -131,11 +176,13 @@ class LocalCommandIT {
 
         CliRun again = CliRun.of("local", "up", "--regions", "1", "--base-port", BASE_PORT, "--dir", DIR.toString());
         assertThat(again.exitCode()).as(again.err()).isZero();
-        assertThat(again.out()).contains("already running").contains("region-a  kafka     ready in");
+        assertThat(again.out()).contains("already running").contains("region-a  kafka     ready in")
+                .contains("region-a  server    ready in");
         JsonNode s = statusJson();
         assertThat(s.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("up");
         pid(s, "cassandra");
         pid(s, "kafka");
+        pid(s, "server");
     }
 
     @Test

@@ -1,0 +1,188 @@
+package io.meridian.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.meridian.core.IdempotencyToken;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client's retry and error behaviour against scripted HTTP stand-ins of Meridian servers (the JDK's
+ * own HTTP server on loopback): our API, not an engine, is faked here.
+ */
+class MeridianClientTest {
+
+    /** A stand-in server answering from a script, recording what it received. */
+    static final class Stub implements AutoCloseable {
+        final HttpServer server;
+        final Deque<int[]> statuses = new ConcurrentLinkedDeque<>();
+        final Deque<String> bodies = new ConcurrentLinkedDeque<>();
+        final List<String> tokens = new CopyOnWriteArrayList<>();
+        final List<String> paths = new CopyOnWriteArrayList<>();
+
+        Stub() throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", this::handle);
+            server.start();
+        }
+
+        Stub answer(int status, String body) {
+            statuses.add(new int[] {status});
+            bodies.add(body);
+            return this;
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        }
+
+        private void handle(HttpExchange ex) throws IOException {
+            tokens.add(ex.getRequestHeaders().getFirst("Idempotency-Token"));
+            paths.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+            ex.getRequestBody().readAllBytes();
+            int[] status = statuses.poll();
+            String body = bodies.poll();
+            if (status == null) {
+                status = new int[] {500};
+                body = "{\"code\":500,\"message\":\"script exhausted\"}";
+            }
+            byte[] out = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            if (status[0] == 503) {
+                ex.getResponseHeaders().add("Retry-After", "0");
+            }
+            ex.sendResponseHeaders(status[0], out.length);
+            ex.getResponseBody().write(out);
+            ex.close();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    private final List<Stub> stubs = new ArrayList<>();
+
+    private Stub stub() throws IOException {
+        Stub s = new Stub();
+        stubs.add(s);
+        return s;
+    }
+
+    @AfterEach
+    void stop() {
+        stubs.forEach(Stub::close);
+    }
+
+    static String ok(String region) {
+        return "{\"timestamp\":1790000000000033,\"token\":\"1790000000000033-0000000000000001\",\"region\":\"" + region + "\"}";
+    }
+
+    static final String UNAVAILABLE = "{\"code\":503,\"message\":\"mutation log unavailable\",\"errorId\":\"ab\"}";
+
+    @Test
+    void aRetryCarriesTheSameTokenAndFailsOverToTheNextRegion() throws IOException {
+        Stub a = stub().answer(503, UNAVAILABLE);
+        Stub b = stub().answer(200, ok("region-b"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).backoff(Duration.ofMillis(1)).build();
+        WriteResult w = c.put("users", "u1", "name", "Ada");
+        assertThat(w.region().name()).isEqualTo("region-b");
+        assertThat(a.tokens).hasSize(1);
+        assertThat(b.tokens).containsExactly(a.tokens.get(0));
+        assertThat(IdempotencyToken.parse(a.tokens.get(0))).isNotNull();
+        assertThat(a.paths.get(0)).isEqualTo("PUT /v1/namespaces/users/records/u1");
+    }
+
+    @Test
+    void everyLogicalWriteGetsItsOwnToken() throws IOException {
+        Stub a = stub().answer(200, ok("region-a")).answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString()).build();
+        c.put("users", "u1", "k", "1");
+        c.put("users", "u1", "k", "1");
+        assertThat(a.tokens).hasSize(2).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aDurable503StaysWithItsRegion() throws IOException {
+        Stub a = stub().answer(503, "{\"code\":503,\"message\":\"in the log, not applied\",\"durable\":true}")
+                .answer(200, ok("region-a"));
+        Stub b = stub();
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).backoff(Duration.ofMillis(1)).build();
+        assertThat(c.put("users", "u1", "k", "v").region().name()).isEqualTo("region-a");
+        assertThat(a.tokens).hasSize(2).containsOnly(a.tokens.get(0));
+        assertThat(b.tokens).isEmpty();
+    }
+
+    @Test
+    void clientErrorsAreNotRetriedAndAreTyped() throws IOException {
+        Stub a = stub().answer(413, "{\"code\":413,\"message\":\"item value is 2000000 bytes; the limit is 1048576 bytes (1 MiB)\"}")
+                .answer(404, "{\"code\":404,\"message\":\"namespace 'nope' does not exist\"}");
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString()).build();
+        assertThatThrownBy(() -> c.put("users", "u1", "k", "v"))
+                .isInstanceOfSatisfying(MeridianClientException.InvalidRequest.class, e -> {
+                    assertThat(e.status()).isEqualTo(413);
+                    assertThat(e.isRetriable()).isFalse();
+                }).hasMessageContaining("the limit is 1048576 bytes");
+        assertThatThrownBy(() -> c.get("nope", "u1")).isInstanceOf(MeridianClientException.NotFound.class)
+                .hasMessageContaining("namespace 'nope' does not exist");
+        assertThat(a.tokens).hasSize(2);
+    }
+
+    @Test
+    void whenEveryAttemptFailsTheErrorSaysWhereAndHowOften() throws IOException {
+        Stub a = stub().answer(503, UNAVAILABLE).answer(503, UNAVAILABLE).answer(503, UNAVAILABLE);
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .maxAttempts(3).backoff(Duration.ofMillis(1)).build();
+        assertThatThrownBy(() -> c.deleteRecord("users", "u1"))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                    assertThat(e.attempts()).isEqualTo(3);
+                    assertThat(e.region()).hasValueSatisfying(r -> assertThat(r.name()).isEqualTo("region-a"));
+                    assertThat(e.isRetriable()).isTrue();
+                    assertThat(e.durable()).isFalse();
+                }).hasMessageContaining("mutation log unavailable");
+    }
+
+    @Test
+    void aRegionThatDoesNotAnswerIsAnUnavailableTransportFailure() throws IOException {
+        Stub a = stub();
+        URI dead = a.url();
+        a.close();
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", dead.toString())
+                .maxAttempts(2).backoff(Duration.ofMillis(1)).build();
+        assertThatThrownBy(() -> c.get("users", "u1")).isInstanceOfSatisfying(MeridianClientException.Unavailable.class,
+                e -> assertThat(e.status()).isZero()).hasMessageContaining("ConnectException");
+    }
+
+    @Test
+    void asyncCallsCompleteWithTheSameResults() throws Exception {
+        Stub a = stub().answer(200, "{\"namespace\":\"users\",\"id\":\"u1\",\"items\":[{\"key\":\"bmFtZQ==\",\"value\":\"QWRh\",\"timestamp\":5}]}");
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString()).build();
+        Record r = c.getAsync("users", "u1").toCompletableFuture().get();
+        assertThat(r.text("name")).hasValue("Ada");
+        assertThat(r.items().get(0).timestamp()).isEqualTo(5);
+    }
+
+    @Test
+    void theBuilderChecksItsArguments() {
+        assertThatThrownBy(() -> MeridianClient.builder().homeRegion("Region A")).hasMessageContaining("invalid region name");
+        assertThatThrownBy(() -> MeridianClient.builder().endpoint("region-a", "ftp://x")).hasMessageContaining("http(s) URL");
+        assertThatThrownBy(() -> MeridianClient.builder().maxAttempts(0)).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> MeridianClient.builder().homeRegion("region-a").build()).hasMessageContaining("no endpoint");
+    }
+}

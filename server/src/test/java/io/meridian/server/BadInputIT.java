@@ -1,0 +1,186 @@
+package io.meridian.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meridian.core.Bytes;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.localcluster.junit.LocalClusterExtension;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Bad input gets a clear 4xx and changes nothing: after every case the region's mutation log has not
+ * grown and the record does not exist.
+ */
+@ExtendWith(LocalClusterExtension.class)
+class BadInputIT {
+
+    static final String NS = "bad_input_it";
+    static RegionEndpoints a;
+    long logBefore;
+
+    @BeforeAll
+    static void namespace(LocalCluster cluster) throws Exception {
+        a = cluster.regions().get(0);
+        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + NS, "{}").status()).isIn(200, 201);
+    }
+
+    @BeforeEach
+    void rememberTheLog() throws Exception {
+        logBefore = Http.logEnd(a.kafkaBootstrap());
+    }
+
+    private void assertNothingWritten(String id) throws Exception {
+        assertThat(Http.logEnd(a.kafkaBootstrap())).as("mutation log end offsets").isEqualTo(logBefore);
+        if (id != null) {
+            assertThat(Http.send("GET", recordUrl(id), null).status()).as("record " + id).isEqualTo(404);
+        }
+    }
+
+    static String recordUrl(String id) {
+        return a.serverUrl() + "/v1/namespaces/" + NS + "/records/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    static String items(byte[] key, byte[] value) {
+        return "{\"items\":[{\"key\":\"" + Base64.getEncoder().encodeToString(key) + "\",\"value\":\""
+                + Base64.getEncoder().encodeToString(value) + "\"}]}";
+    }
+
+    static final String ONE_ITEM = items("k".getBytes(), "v".getBytes());
+
+    @Test
+    void cqlLookingNamespaceIs400() throws Exception {
+        String evil = URLEncoder.encode("x; DROP TABLE meridian.namespaces", StandardCharsets.UTF_8).replace("+", "%20");
+        Http.Answer create = Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + evil, "{}");
+        assertThat(create.status()).isEqualTo(400);
+        assertThat(create.json().path("message").asText()).contains("invalid namespace name");
+        Http.Answer put = Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + evil + "/records/r", ONE_ITEM);
+        assertThat(put.status()).isEqualTo(400);
+        assertNothingWritten(null);
+        // the registry survived
+        assertThat(Http.send("GET", a.serverUrl() + "/v1/namespaces/" + NS, null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void unknownNamespaceIs404() throws Exception {
+        Http.Answer put = Http.send("PUT", a.serverUrl() + "/v1/namespaces/no_such_ns/records/r", ONE_ITEM);
+        assertThat(put.status()).isEqualTo(404);
+        assertThat(put.json().path("message").asText()).isEqualTo("namespace 'no_such_ns' does not exist");
+        assertNothingWritten(null);
+    }
+
+    @Test
+    void idOverTheLimitIs413NamingIt() throws Exception {
+        String id = "i".repeat(513);
+        Http.Answer put = Http.send("PUT", recordUrl(id), ONE_ITEM);
+        assertThat(put.status()).isEqualTo(413);
+        assertThat(put.json().path("message").asText()).isEqualTo("record id is 513 bytes; the limit is 512 bytes (UTF-8)");
+        assertNothingWritten(null);
+    }
+
+    @Test
+    void keyOverTheLimitIs413() throws Exception {
+        Http.Answer put = Http.send("PUT", recordUrl("big-key"), items(new byte[1025], "v".getBytes()));
+        assertThat(put.status()).isEqualTo(413);
+        assertThat(put.json().path("message").asText()).isEqualTo("item key is 1025 bytes; the limit is 1024 bytes");
+        assertNothingWritten("big-key");
+    }
+
+    @Test
+    void valueOverTheLimitIs413() throws Exception {
+        Http.Answer put = Http.send("PUT", recordUrl("big-value"), items("k".getBytes(), new byte[1024 * 1024 + 1]));
+        assertThat(put.status()).isEqualTo(413);
+        assertThat(put.json().path("message").asText()).contains("the limit is 1048576 bytes");
+        assertNothingWritten("big-value");
+    }
+
+    @Test
+    void requestOverTheLimitIs413() throws Exception {
+        StringBuilder body = new StringBuilder("{\"items\":[");
+        String value = Base64.getEncoder().encodeToString(new byte[900 * 1024]);
+        for (int i = 0; i < 5; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"key\":\"").append(Bytes.utf8("k" + i).toBase64())
+                    .append("\",\"value\":\"").append(value).append("\"}");
+        }
+        body.append("]}");
+        Http.Answer put = Http.send("PUT", recordUrl("big-request"), body.toString());
+        assertThat(put.status()).isEqualTo(413);
+        assertThat(put.json().path("message").asText()).contains("4 MiB");
+        assertNothingWritten("big-request");
+    }
+
+    @Test
+    void aBodyFarOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
+        String huge = "{\"items\":[{\"key\":\"aw==\",\"value\":\"" + "A".repeat(7 * 1024 * 1024) + "\"}]}";
+        Http.Answer put = Http.send("PUT", recordUrl("huge-body"), huge);
+        assertThat(put.status()).isEqualTo(413);
+        assertNothingWritten("huge-body");
+    }
+
+    @Test
+    void malformedJsonIs400() throws Exception {
+        Http.Answer put = Http.send("PUT", recordUrl("bad-json"), "{\"items\": [ {\"key\": ");
+        assertThat(put.status()).isEqualTo(400);
+        assertNothingWritten("bad-json");
+    }
+
+    @Test
+    void malformedBase64Is400NamingTheField() throws Exception {
+        Http.Answer put = Http.send("PUT", recordUrl("bad-b64"), "{\"items\":[{\"key\":\"a2V5\",\"value\":\"***\"}]}");
+        assertThat(put.status()).isEqualTo(400);
+        assertThat(put.json().path("message").asText()).startsWith("items[0].value is not valid base64");
+        assertNothingWritten("bad-b64");
+    }
+
+    @Test
+    void emptyItemsAre400() throws Exception {
+        Http.Answer put = Http.send("PUT", recordUrl("no-items"), "{\"items\":[]}");
+        assertThat(put.status()).isEqualTo(400);
+        assertNothingWritten("no-items");
+    }
+
+    @Test
+    void idempotencyTokenFromTheFutureIs400() throws Exception {
+        IdempotencyToken future = new IdempotencyToken(System.currentTimeMillis() * 1000 + 60_000_000L, 7);
+        Http.Answer put = Http.send("PUT", recordUrl("future"), ONE_ITEM, Map.of("Idempotency-Token", future.toString()));
+        assertThat(put.status()).isEqualTo(400);
+        assertThat(put.json().path("message").asText()).contains("ahead of this server's clock");
+        assertNothingWritten("future");
+    }
+
+    @Test
+    void malformedIdempotencyTokenIs400() throws Exception {
+        Http.Answer put = Http.send("PUT", recordUrl("bad-token"), ONE_ITEM, Map.of("Idempotency-Token", "yesterday"));
+        assertThat(put.status()).isEqualTo(400);
+        assertThat(put.json().path("message").asText()).startsWith("malformed idempotency token");
+        assertNothingWritten("bad-token");
+    }
+
+    @Test
+    void tamperedPageTokenIs400() throws Exception {
+        StringBuilder body = new StringBuilder("{\"items\":[");
+        for (int i = 0; i < 5; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"key\":\"").append(Bytes.utf8("k" + i).toBase64()).append("\",\"value\":\"")
+                    .append(Bytes.utf8("v").toBase64()).append("\"}");
+        }
+        assertThat(Http.send("PUT", recordUrl("paged"), body.append("]}").toString()).status()).isEqualTo(200);
+        Http.Answer first = Http.send("GET", recordUrl("paged") + "?pageBytes=2", null);
+        String token = first.json().path("nextPageToken").asText();
+        assertThat(token).isNotEmpty();
+        char last = token.charAt(token.length() - 1);
+        String tampered = token.substring(0, token.length() - 1) + (last == 'A' ? 'B' : 'A');
+        Http.Answer bad = Http.send("GET", recordUrl("paged") + "?pageBytes=2&pageToken=" + tampered, null);
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().path("message").asText()).startsWith("invalid page token");
+        Http.Answer other = Http.send("GET", recordUrl("other-record") + "?pageBytes=2&pageToken=" + token, null);
+        assertThat(other.status()).isEqualTo(400);
+    }
+}
