@@ -1,0 +1,210 @@
+package io.meridian.bench;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.client.MeridianClient;
+import io.meridian.core.Bytes;
+import io.meridian.core.RegionId;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.HdrHistogram.Recorder;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Open-loop write benchmark: puts through the Meridian client at fixed rates, and in the same run the
+ * same rate of raw driver writes (LOCAL_QUORUM, same value size) to the same region's Cassandra as the
+ * baseline. Latency is measured from each request's <em>intended</em> send time (no coordinated
+ * omission) into HdrHistogram. Optionally searches the highest rate each sustains with p99 under a
+ * limit. Prints progress to {@code progress} and returns the results as JSON.
+ */
+public final class WriteBenchmark {
+
+    /** What to run. */
+    public record Settings(List<Integer> rates, Duration duration, Duration warmup, boolean search, double p99LimitMs,
+            int valueBytes, int maxInFlight, long seed) {
+    }
+
+    /** Where: a region's server and Cassandra, and the pids whose CPU to report. */
+    public record Target(RegionId region, String serverUrl, String cassandraContactPoint, String dataCenter,
+            Map<String, Long> pids) {
+    }
+
+    private interface Writer {
+        CompletionStage<?> write(String id, Bytes value);
+    }
+
+    private WriteBenchmark() { }
+
+    public static ObjectNode run(Target target, Settings s, PrintStream progress) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("benchmark", "write");
+        root.put("region", target.region().name());
+        root.put("valueBytes", s.valueBytes());
+        root.put("durationSeconds", s.duration().toSeconds());
+        root.put("warmupSeconds", s.warmup().toSeconds());
+        root.put("seed", s.seed());
+        root.put("cores", Runtime.getRuntime().availableProcessors());
+        progress.printf("write benchmark in %s, seed %d%n", target.region(), s.seed());
+
+        MeridianClient client = MeridianClient.builder().homeRegion(target.region())
+                .endpoint(target.region(), URI.create(target.serverUrl())).maxAttempts(1)
+                .requestTimeout(Duration.ofSeconds(10)).build();
+        client.createNamespace("bench");
+        int colon = target.cassandraContactPoint().lastIndexOf(':');
+        try (CqlSession session = CqlSession.builder().withLocalDatacenter(target.dataCenter())
+                .addContactPoint(new InetSocketAddress(target.cassandraContactPoint().substring(0, colon),
+                        Integer.parseInt(target.cassandraContactPoint().substring(colon + 1)))).build()) {
+            session.execute("CREATE KEYSPACE IF NOT EXISTS meridian_bench WITH replication = {'class': "
+                    + "'NetworkTopologyStrategy', '" + target.dataCenter() + "': 1}");
+            session.execute("CREATE TABLE IF NOT EXISTS meridian_bench.kv (id text, key blob, value blob, PRIMARY KEY ((id), key))");
+            PreparedStatement insert = session.prepare("INSERT INTO meridian_bench.kv (id, key, value) VALUES (?, ?, ?) USING TIMESTAMP ?");
+            ByteBuffer key = ByteBuffer.wrap("v".getBytes());
+            Writer raw = (id, value) -> session.executeAsync(insert.bind(id, key, ByteBuffer.wrap(value.unsafeArray()),
+                    System.currentTimeMillis() * 1000).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+            Writer meridian = (id, value) -> client.putAsync("bench", id, Map.of(Bytes.utf8("v"), value));
+            Random random = new Random(s.seed());
+
+            ArrayNode fixed = root.putArray("fixedRates");
+            for (int rate : s.rates()) {
+                ObjectNode row = fixed.addObject();
+                row.put("rate", rate);
+                row.set("meridian", step("meridian", meridian, rate, s, random, target, progress, json));
+                row.set("rawDriver", step("raw driver", raw, rate, s, random, target, progress, json));
+            }
+            if (s.search()) {
+                ObjectNode search = root.putObject("sustainable");
+                search.put("p99LimitMs", s.p99LimitMs());
+                search.set("meridian", searchMax("meridian", meridian, s, random, target, progress, json));
+                search.set("rawDriver", searchMax("raw driver", raw, s, random, target, progress, json));
+            }
+        }
+        return root;
+    }
+
+    private static ObjectNode searchMax(String name, Writer w, Settings s, Random random, Target target, PrintStream progress,
+            ObjectMapper json) {
+        int[] ladder = {100, 200, 300, 400, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000};
+        ObjectNode out = json.createObjectNode();
+        ArrayNode steps = out.putArray("steps");
+        int best = 0;
+        for (int rate : ladder) {
+            ObjectNode r = step(name, w, rate, s, random, target, progress, json);
+            steps.add(r);
+            boolean ok = r.path("p99Ms").asDouble() < s.p99LimitMs() && r.path("errors").asLong() == 0
+                    && r.path("achievedRate").asDouble() >= 0.95 * rate;
+            if (!ok) {
+                break;
+            }
+            best = rate;
+        }
+        out.put("highestSustainableRate", best);
+        return out;
+    }
+
+    private static ObjectNode step(String name, Writer w, int rate, Settings s, Random random, Target target,
+            PrintStream progress, ObjectMapper json) {
+        phase(w, rate, s.warmup(), s, random, null, null); // warm-up: same load, nothing recorded
+        Recorder recorder = new Recorder(3);
+        AtomicLong errors = new AtomicLong();
+        CpuMeter cpu = new CpuMeter(target.pids());
+        cpu.start();
+        long t0 = System.nanoTime();
+        long sent = phase(w, rate, s.duration(), s, random, recorder, errors);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Double> usage = cpu.stop();
+        Histogram h = recorder.getIntervalHistogram();
+        ObjectNode r = json.createObjectNode();
+        r.put("targetRate", rate);
+        r.put("sent", sent);
+        r.put("completed", h.getTotalCount());
+        r.put("errors", errors.get());
+        r.put("achievedRate", Math.round(10.0 * h.getTotalCount() / seconds) / 10.0);
+        r.put("p50Ms", ms(h.getValueAtPercentile(50)));
+        r.put("p99Ms", ms(h.getValueAtPercentile(99)));
+        r.put("p999Ms", ms(h.getValueAtPercentile(99.9)));
+        r.put("maxMs", ms(h.getMaxValue()));
+        ObjectNode c = r.putObject("cpu");
+        usage.forEach(c::put);
+        progress.printf("  %-10s %5d/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  max %7.2f ms  errors %d  cpu %s%n", name, rate,
+                r.path("p50Ms").asDouble(), r.path("p99Ms").asDouble(), r.path("p999Ms").asDouble(), r.path("maxMs").asDouble(),
+                errors.get(), usage);
+        return r;
+    }
+
+    private static double ms(long micros) {
+        return Math.round(micros / 10.0) / 100.0;
+    }
+
+    /** Sends at {@code rate}/s for {@code length}; returns how many were sent. Waits for all to complete. */
+    private static long phase(Writer w, int rate, Duration length, Settings s, Random random, Recorder recorder,
+            AtomicLong errors) {
+        long period = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        long end = start + length.toNanos();
+        Semaphore inFlight = new Semaphore(s.maxInFlight());
+        long i = 0;
+        for (; ; i++) {
+            long intended = start + i * period;
+            if (intended >= end) {
+                break;
+            }
+            long wait;
+            while ((wait = intended - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            inFlight.acquireUninterruptibly(); // bounded: a stalled system delays sends, latency still counts from intended
+            byte[] value = new byte[s.valueBytes()];
+            random.nextBytes(value);
+            String id = Long.toHexString(random.nextLong());
+            final long intendedAt = intended;
+            Supplier<CompletionStage<?>> send = () -> w.write(id, Bytes.wrap(value));
+            CompletionStage<?> stage;
+            try {
+                stage = send.get();
+            } catch (RuntimeException e) {
+                inFlight.release();
+                if (errors != null) {
+                    errors.incrementAndGet();
+                }
+                continue;
+            }
+            stage.whenComplete((ok, err) -> {
+                long micros = (System.nanoTime() - intendedAt) / 1000;
+                if (recorder != null) {
+                    if (err != null) {
+                        errors.incrementAndGet();
+                    } else {
+                        recorder.recordValue(Math.max(1, micros));
+                    }
+                }
+                inFlight.release();
+            });
+        }
+        inFlight.acquireUninterruptibly(s.maxInFlight()); // drain
+        inFlight.release(s.maxInFlight());
+        return i;
+    }
+
+    /** Runs the JMH micro-benchmarks of the codec and the clock; JSON results go to {@code resultFile}. */
+    public static void micro(String resultFile) throws Exception {
+        org.openjdk.jmh.Main.main(new String[] {"io.meridian.bench.(Codec|Clock)Benchmark", "-f", "1", "-wi", "3", "-w", "2s",
+                "-i", "5", "-r", "2s", "-rf", "json", "-rff", resultFile});
+    }
+
+}

@@ -1,0 +1,116 @@
+package io.meridian.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.bench.WriteBenchmark;
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.Component;
+import io.meridian.localcluster.EngineStatus;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.LocalClusterException;
+import io.meridian.localcluster.RegionEndpoints;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code meridian bench write|micro}: benchmarks as commands, JSON results. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON results on stdout).",
+        subcommands = {BenchCommand.Write.class, BenchCommand.Micro.class})
+final class BenchCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "write", mixinStandardHelpOptions = true,
+            description = "Open-loop fixed-rate puts through the client vs raw driver writes (LOCAL_QUORUM) to the same"
+                    + " Cassandra, latency from the intended send time; needs a running `meridian local up`.")
+    static final class Write implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        LocalCommand.DirOption dir;
+        @Option(names = "--region", defaultValue = "region-a", description = "Region written to. Default: ${DEFAULT-VALUE}")
+        String region;
+        @Option(names = "--rates", split = ",", defaultValue = "50,200,500", description = "Fixed rates (writes/s). Default: ${DEFAULT-VALUE}")
+        List<Integer> rates;
+        @Option(names = "--duration", defaultValue = "20", paramLabel = "SECONDS", description = "Measured seconds per step. Default: ${DEFAULT-VALUE}")
+        int duration;
+        @Option(names = "--warmup", defaultValue = "5", paramLabel = "SECONDS", description = "Unrecorded seconds before each step. Default: ${DEFAULT-VALUE}")
+        int warmup;
+        @Option(names = "--search", description = "Also find the highest rate each sustains with p99 under --p99-limit.")
+        boolean search;
+        @Option(names = "--p99-limit", defaultValue = "50", paramLabel = "MS", description = "Default: ${DEFAULT-VALUE}")
+        double p99Limit;
+        @Option(names = "--value-bytes", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}")
+        int valueBytes;
+        @Option(names = "--seed", description = "Random seed (ids, values). Default: the time.")
+        Long seed;
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON here.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rates.stream().anyMatch(r -> r < 1 || r > 100_000) || duration < 1 || warmup < 0 || valueBytes < 0
+                    || valueBytes > 1024 * 1024) {
+                throw LocalClusterException.badInput("rates must be 1..100000/s, duration >= 1 s, value-bytes 0..1048576");
+            }
+            RegionId id = LocalCommand.region(region);
+            LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+            RegionEndpoints r = cluster.region(id);
+            if (!r.hasServer() || cluster.status(id, Component.SERVER) != EngineStatus.UP) {
+                throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "the server of " + id + " is not up", id, null);
+            }
+            Map<String, Long> pids = new LinkedHashMap<>();
+            for (RegionEndpoints each : cluster.regions()) {
+                pids.put(each.region() + "-cassandra", each.cassandraPid());
+                pids.put(each.region() + "-kafka", each.kafkaPid());
+                if (each.hasServer()) {
+                    pids.put(each.region() + "-server", each.serverPid());
+                }
+            }
+            pids.put("bench", ProcessHandle.current().pid());
+            WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, Duration.ofSeconds(duration),
+                    Duration.ofSeconds(warmup), search, p99Limit, valueBytes, 4096, seed == null ? System.nanoTime() : seed);
+            ObjectNode result = WriteBenchmark.run(new WriteBenchmark.Target(id, r.serverUrl(), r.cassandraContactPoint(),
+                    r.dataCenter(), pids), settings, System.err);
+            result.put("regionsInCluster", cluster.regions().size());
+            String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
+            spec.commandLine().getOut().println(text);
+            spec.commandLine().getOut().flush();
+            if (out != null) {
+                Files.writeString(out, text);
+            }
+            return Meridian.OK;
+        }
+    }
+
+    @Command(name = "micro", mixinStandardHelpOptions = true, description = "JMH micro-benchmarks of the mutation codec and the clock.")
+    static final class Micro implements Callable<Integer> {
+        @Option(names = "--out", paramLabel = "FILE", defaultValue = "target/jmh-results.json", description = "Default: ${DEFAULT-VALUE}")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (out.getParent() != null) {
+                Files.createDirectories(out.getParent());
+            }
+            WriteBenchmark.micro(out.toString());
+            return Meridian.OK;
+        }
+    }
+}
