@@ -80,6 +80,14 @@ public final class WriteBenchmark {
             Writer meridian = (id, value) -> client.putAsync("bench", id, Map.of(Bytes.utf8("v"), value));
             Random random = new Random(s.seed());
 
+            // JIT warm-up of every JVM on the path (servers, client, driver) before anything is recorded:
+            // the numbers are steady-state ones, as for a service that has been running
+            int warmRate = s.rates().stream().mapToInt(Integer::intValue).max().orElse(200);
+            progress.printf("warming up %d s at %d/s (not recorded)%n", 2 * s.warmup().toSeconds() + 10, warmRate);
+            Duration warm = s.warmup().multipliedBy(2).plusSeconds(10);
+            phase(meridian, warmRate, warm, s, random, null, null);
+            phase(raw, warmRate, warm, s, random, null, null);
+
             ArrayNode fixed = root.putArray("fixedRates");
             for (int rate : s.rates()) {
                 ObjectNode row = fixed.addObject();
@@ -99,7 +107,7 @@ public final class WriteBenchmark {
 
     private static ObjectNode searchMax(String name, Writer w, Settings s, Random random, Target target, PrintStream progress,
             ObjectMapper json) {
-        int[] ladder = {100, 200, 300, 400, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000};
+        int[] ladder = {100, 200, 300, 400, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000};
         ObjectNode out = json.createObjectNode();
         ArrayNode steps = out.putArray("steps");
         int best = 0;
