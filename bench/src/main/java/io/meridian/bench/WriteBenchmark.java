@@ -85,8 +85,8 @@ public final class WriteBenchmark {
             int warmRate = s.rates().stream().mapToInt(Integer::intValue).max().orElse(200);
             progress.printf("warming up %d s at %d/s (not recorded)%n", 2 * s.warmup().toSeconds() + 10, warmRate);
             Duration warm = s.warmup().multipliedBy(2).plusSeconds(10);
-            phase(meridian, warmRate, warm, s, random, null, null);
-            phase(raw, warmRate, warm, s, random, null, null);
+            phase(meridian, warmRate, warm, s, random, null, null, null);
+            phase(raw, warmRate, warm, s, random, null, null, null);
 
             ArrayNode fixed = root.putArray("fixedRates");
             for (int rate : s.rates()) {
@@ -127,13 +127,14 @@ public final class WriteBenchmark {
 
     private static ObjectNode step(String name, Writer w, int rate, Settings s, Random random, Target target,
             PrintStream progress, ObjectMapper json) {
-        phase(w, rate, s.warmup(), s, random, null, null); // warm-up: same load, nothing recorded
+        phase(w, rate, s.warmup(), s, random, null, null, null); // warm-up: same load, nothing recorded
         Recorder recorder = new Recorder(3);
         AtomicLong errors = new AtomicLong();
+        java.util.Set<String> errorSamples = java.util.concurrent.ConcurrentHashMap.newKeySet();
         CpuMeter cpu = new CpuMeter(target.pids());
         cpu.start();
         long t0 = System.nanoTime();
-        long sent = phase(w, rate, s.duration(), s, random, recorder, errors);
+        long sent = phase(w, rate, s.duration(), s, random, recorder, errors, errorSamples);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Double> usage = cpu.stop();
         Histogram h = recorder.getIntervalHistogram();
@@ -147,6 +148,7 @@ public final class WriteBenchmark {
         r.put("p99Ms", ms(h.getValueAtPercentile(99)));
         r.put("p999Ms", ms(h.getValueAtPercentile(99.9)));
         r.put("maxMs", ms(h.getMaxValue()));
+        errorSamples.forEach(r.putArray("errorSamples")::add);
         ObjectNode c = r.putObject("cpu");
         usage.forEach(c::put);
         progress.printf("  %-10s %5d/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  max %7.2f ms  errors %d  cpu %s%n", name, rate,
@@ -161,7 +163,7 @@ public final class WriteBenchmark {
 
     /** Sends at {@code rate}/s for {@code length}; returns how many were sent. Waits for all to complete. */
     private static long phase(Writer w, int rate, Duration length, Settings s, Random random, Recorder recorder,
-            AtomicLong errors) {
+            AtomicLong errors, java.util.Set<String> errorSamples) {
         long period = 1_000_000_000L / rate;
         long start = System.nanoTime();
         long end = start + length.toNanos();
@@ -197,6 +199,9 @@ public final class WriteBenchmark {
                 if (recorder != null) {
                     if (err != null) {
                         errors.incrementAndGet();
+                        if (errorSamples.size() < 5) {
+                            errorSamples.add(String.valueOf(err.getCause() != null ? err.getCause() : err));
+                        }
                     } else {
                         recorder.recordValue(Math.max(1, micros));
                     }

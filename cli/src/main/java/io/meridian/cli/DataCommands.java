@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.client.Item;
 import io.meridian.client.MeridianClient;
-import io.meridian.client.MeridianClientException;
 import io.meridian.client.NamespaceSettings;
 import io.meridian.client.Record;
 import io.meridian.client.WriteResult;
@@ -69,15 +68,6 @@ final class DataCommands {
         return b.build();
     }
 
-    /** Maps client failures to the contract's exit codes: 1 not found, 2 invalid request, 3 unavailable. */
-    static int fail(PrintWriter err, MeridianClientException e) {
-        err.println("meridian: " + e.getMessage());
-        if (e instanceof MeridianClientException.NotFound) {
-            return Meridian.CHECK_FAILED;
-        }
-        return e instanceof MeridianClientException.InvalidRequest ? Meridian.BAD_INPUT : Meridian.UNAVAILABLE;
-    }
-
     static void printWrite(PrintWriter out, WriteResult w) {
         out.printf(Locale.ROOT, "ok: written in %s at timestamp %d (token %s)%n", w.region(), w.timestamp(), w.token());
         out.flush();
@@ -123,20 +113,11 @@ final class DataCommands {
 
             @Override
             public Integer call() {
-                NamespaceSettings settings;
-                try {
-                    settings = new NamespaceSettings(name, ttl, !noCache, cacheTtl);
-                } catch (IllegalArgumentException e) {
-                    throw LocalClusterException.badInput(e.getMessage());
-                }
-                try {
-                    NamespaceSettings s = anyRegion(dir).createNamespace(settings);
-                    spec.commandLine().getOut().printf(Locale.ROOT, "namespace %s ready in every region (ttl %d s, cache %s)%n",
-                            s.name(), s.defaultTtlSeconds(), s.cacheEnabled() ? "on, " + s.cacheTtlSeconds() + " s" : "off");
-                    return Meridian.OK;
-                } catch (MeridianClientException e) {
-                    return fail(spec.commandLine().getErr(), e);
-                }
+                NamespaceSettings settings = new NamespaceSettings(name, ttl, !noCache, cacheTtl);
+                NamespaceSettings s = anyRegion(dir).createNamespace(settings);
+                spec.commandLine().getOut().printf(Locale.ROOT, "namespace %s ready in every region (ttl %d s, cache %s)%n",
+                        s.name(), s.defaultTtlSeconds(), s.cacheEnabled() ? "on, " + s.cacheTtlSeconds() + " s" : "off");
+                return Meridian.OK;
             }
         }
 
@@ -151,13 +132,9 @@ final class DataCommands {
 
             @Override
             public Integer call() {
-                try {
-                    NamespaceSettings s = anyRegion(dir).describeNamespace(LocalCommandValidation.namespace(name));
-                    spec.commandLine().getOut().println(s);
-                    return Meridian.OK;
-                } catch (MeridianClientException e) {
-                    return fail(spec.commandLine().getErr(), e);
-                }
+                NamespaceSettings s = anyRegion(dir).describeNamespace(LocalCommandValidation.namespace(name));
+                spec.commandLine().getOut().println(s);
+                return Meridian.OK;
             }
         }
 
@@ -170,12 +147,8 @@ final class DataCommands {
 
             @Override
             public Integer call() {
-                try {
-                    anyRegion(dir).listNamespaces().forEach(s -> spec.commandLine().getOut().println(s.name()));
-                    return Meridian.OK;
-                } catch (MeridianClientException e) {
-                    return fail(spec.commandLine().getErr(), e);
-                }
+                anyRegion(dir).listNamespaces().forEach(s -> spec.commandLine().getOut().println(s.name()));
+                return Meridian.OK;
             }
         }
     }
@@ -206,15 +179,9 @@ final class DataCommands {
                 }
                 map.put(Bytes.utf8(kv.substring(0, eq)), Bytes.utf8(kv.substring(eq + 1)));
             }
-            try {
-                MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
-                printWrite(spec.commandLine().getOut(), c.put(LocalCommandValidation.namespace(namespace), id, map));
-                return Meridian.OK;
-            } catch (MeridianClientException e) {
-                return fail(spec.commandLine().getErr(), e);
-            } catch (IllegalArgumentException e) {
-                throw LocalClusterException.badInput(e.getMessage());
-            }
+            MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
+            printWrite(spec.commandLine().getOut(), c.put(LocalCommandValidation.namespace(namespace), id, map));
+            return Meridian.OK;
         }
     }
 
@@ -236,14 +203,7 @@ final class DataCommands {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            Record rec;
-            try {
-                rec = client(regions(dir), LocalCommand.region(region), false).get(LocalCommandValidation.namespace(namespace), id);
-            } catch (MeridianClientException e) {
-                return fail(spec.commandLine().getErr(), e);
-            } catch (IllegalArgumentException e) {
-                throw LocalClusterException.badInput(e.getMessage());
-            }
+            Record rec = client(regions(dir), LocalCommand.region(region), false).get(LocalCommandValidation.namespace(namespace), id);
             if (json) {
                 ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
                 ObjectNode root = m.createObjectNode();
@@ -289,18 +249,12 @@ final class DataCommands {
 
         @Override
         public Integer call() {
-            try {
-                MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
-                String ns = LocalCommandValidation.namespace(namespace);
-                WriteResult w = keys.isEmpty() ? c.deleteRecord(ns, id)
-                        : c.deleteItems(ns, id, keys.stream().map(Bytes::utf8).toList());
-                printWrite(spec.commandLine().getOut(), w);
-                return Meridian.OK;
-            } catch (MeridianClientException e) {
-                return fail(spec.commandLine().getErr(), e);
-            } catch (IllegalArgumentException e) {
-                throw LocalClusterException.badInput(e.getMessage());
-            }
+            MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
+            String ns = LocalCommandValidation.namespace(namespace);
+            WriteResult w = keys.isEmpty() ? c.deleteRecord(ns, id)
+                    : c.deleteItems(ns, id, keys.stream().map(Bytes::utf8).toList());
+            printWrite(spec.commandLine().getOut(), w);
+            return Meridian.OK;
         }
     }
 }

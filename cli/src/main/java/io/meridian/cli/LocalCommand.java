@@ -296,26 +296,16 @@ final class LocalCommand implements Runnable {
                 ObjectNode n = regions.addObject();
                 n.put("name", r.region().name());
                 n.put("dataCenter", r.dataCenter());
-                ObjectNode c = n.putObject("cassandra");
-                c.put("contactPoint", r.cassandraContactPoint());
-                c.put("pid", r.cassandraPid());
-                EngineStatus cs = cluster.status(r.region(), Component.CASSANDRA);
-                c.put("status", label(cs));
-                c.put("rssMb", cs == EngineStatus.DOWN ? -1 : residentMb(r.cassandraPid()));
-                ObjectNode k = n.putObject("kafka");
-                k.put("bootstrap", r.kafkaBootstrap());
-                k.put("pid", r.kafkaPid());
-                EngineStatus ks = cluster.status(r.region(), Component.KAFKA);
-                k.put("status", label(ks));
-                k.put("rssMb", ks == EngineStatus.DOWN ? -1 : residentMb(r.kafkaPid()));
-                if (r.hasServer()) {
-                    ObjectNode sv = n.putObject("server");
-                    EngineStatus ss = cluster.status(r.region(), Component.SERVER);
-                    sv.put("url", r.serverUrl());
-                    sv.put("adminUrl", r.serverAdminUrl());
-                    sv.put("pid", r.serverPid());
-                    sv.put("status", label(ss));
-                    sv.put("rssMb", ss == EngineStatus.DOWN ? -1 : residentMb(r.serverPid()));
+                for (Component c : componentsOf(r)) {
+                    ObjectNode o = n.putObject(c.label());
+                    switch (c) {
+                        case CASSANDRA -> o.put("contactPoint", r.cassandraContactPoint());
+                        case KAFKA -> o.put("bootstrap", r.kafkaBootstrap());
+                        case SERVER -> o.put("url", r.serverUrl()).put("adminUrl", r.serverAdminUrl());
+                    }
+                    long pid = r.pid(c).orElse(0);
+                    EngineStatus st = cluster.status(r.region(), c);
+                    o.put("pid", pid).put("status", label(st)).put("rssMb", st == EngineStatus.DOWN ? -1 : residentMb(pid));
                 }
             }
             out.println(mapper.writeValueAsString(root));

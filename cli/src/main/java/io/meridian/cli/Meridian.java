@@ -1,5 +1,6 @@
 package io.meridian.cli;
 
+import io.meridian.client.MeridianClientException;
 import io.meridian.localcluster.LocalClusterException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
  * The {@code meridian} operator command. Exit codes (brief, section 7): 0 ok, 1 check failed,
  * 2 usage or bad input, 3 unavailable (an engine or cluster that is not there or did not start).
  * Errors are one line on stderr, {@code meridian: <reason>}, followed only by an engine's log tail
- * when an engine failed.
+ * when an engine failed. Data commands: a missing record or namespace is 1, a request the server
+ * refuses is 2, no server answering is 3.
  */
 @Command(name = "meridian", mixinStandardHelpOptions = true, version = "meridian 0.1.0",
         description = "Multi-region, active-active replicated data layer: operator command.",
@@ -55,6 +57,12 @@ public final class Meridian implements Runnable {
     }
 
     static int exitCodeOf(Exception ex) {
+        if (ex instanceof MeridianClientException.NotFound) {
+            return CHECK_FAILED;
+        }
+        if (ex instanceof MeridianClientException.InvalidRequest) {
+            return BAD_INPUT;
+        }
         if (ex instanceof LocalClusterException lce) {
             return switch (lce.kind()) {
                 case BAD_INPUT -> BAD_INPUT;

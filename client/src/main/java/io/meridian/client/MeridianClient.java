@@ -52,6 +52,15 @@ public final class MeridianClient implements AutoCloseable {
 
     private static final String TOKEN_HEADER = "Idempotency-Token";
 
+    static {
+        // The JDK client keeps idle connections 1200 s by default, servers (Jetty: 30 s) close them sooner;
+        // reusing one the server just closed fails with "header parser received no bytes". Dropping idle
+        // connections after 20 s avoids that race. Only set when the application has not chosen a value.
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+            System.setProperty("jdk.httpclient.keepalive.timeout", "20");
+        }
+    }
+
     private final RegionId home;
     private final List<RegionId> order;
     private final Map<RegionId, URI> endpoints;

@@ -48,6 +48,7 @@ public final class WritePath {
     private final MutationSink.Log log;
     private final MutationSink.Store store;
     private final Semaphore inFlight;
+    private final int maxInFlight;
     private final long maxTokenAheadMicros;
     private final Duration appendTimeout;
     private final Duration applyTimeout;
@@ -72,8 +73,8 @@ public final class WritePath {
         this.appendFailures = metrics.counter("meridian.writes.append-failures");
         this.applyFailures = metrics.counter("meridian.writes.apply-failures");
         this.overloaded = metrics.counter("meridian.writes.overloaded");
-        int max = maxInFlightAppends;
-        metrics.gauge("meridian.writes.in-flight", () -> () -> max - inFlight.availablePermits());
+        this.maxInFlight = maxInFlightAppends;
+        metrics.gauge("meridian.writes.in-flight", () -> () -> maxInFlight - inFlight.availablePermits());
     }
 
     /**
@@ -104,8 +105,8 @@ public final class WritePath {
 
         if (!inFlight.tryAcquire()) {
             overloaded.inc();
-            throw new ApiException(503, "region " + region + " is overloaded (" + (inFlight.availablePermits())
-                    + " append slots free); retry later", false, 1, null);
+            throw new ApiException(503, "region " + region + " is overloaded (" + maxInFlight
+                    + " appends in flight); retry later", false, 1, null);
         }
         try (Timer.Context ignored = appendTimer.time()) {
             log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
