@@ -153,11 +153,8 @@ final class DataCommands {
         }
     }
 
-    @Command(name = "put", mixinStandardHelpOptions = true,
-            description = "Set items of a record in REGION: meridian put region-a demo user1 name=Ada city=London")
-    static final class Put implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    /** {@code REGION NS ID} and {@code --dir}: the record a data command acts on, and a client for its region. */
+    static final class RecordTarget {
         @Mixin
         LocalCommand.DirOption dir;
         @Parameters(index = "0", paramLabel = "REGION")
@@ -166,6 +163,23 @@ final class DataCommands {
         String namespace;
         @Parameters(index = "2", paramLabel = "ID")
         String id;
+
+        String namespace() {
+            return LocalCommandValidation.namespace(namespace);
+        }
+
+        MeridianClient client() {
+            return DataCommands.client(regions(dir), LocalCommand.region(region), false);
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = "Set items of a record in REGION: meridian put region-a demo user1 name=Ada city=London")
+    static final class Put implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        RecordTarget target;
         @Parameters(index = "3..*", arity = "1..*", paramLabel = "KEY=VALUE", description = "Items, UTF-8 text.")
         List<String> items;
 
@@ -179,8 +193,7 @@ final class DataCommands {
                 }
                 map.put(Bytes.utf8(kv.substring(0, eq)), Bytes.utf8(kv.substring(eq + 1)));
             }
-            MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
-            printWrite(spec.commandLine().getOut(), c.put(LocalCommandValidation.namespace(namespace), id, map));
+            printWrite(spec.commandLine().getOut(), target.client().put(target.namespace(), target.id, map));
             return Meridian.OK;
         }
     }
@@ -190,24 +203,18 @@ final class DataCommands {
         @Spec
         CommandSpec spec;
         @Mixin
-        LocalCommand.DirOption dir;
-        @Parameters(index = "0", paramLabel = "REGION")
-        String region;
-        @Parameters(index = "1", paramLabel = "NS")
-        String namespace;
-        @Parameters(index = "2", paramLabel = "ID")
-        String id;
+        RecordTarget target;
         @Option(names = "--json", description = "Print JSON (keys and values base64 and, where UTF-8, as text).")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            Record rec = client(regions(dir), LocalCommand.region(region), false).get(LocalCommandValidation.namespace(namespace), id);
+            Record rec = target.client().get(target.namespace(), target.id);
             if (json) {
                 ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
                 ObjectNode root = m.createObjectNode();
-                root.put("region", region);
+                root.put("region", target.region);
                 root.put("namespace", rec.namespace());
                 root.put("id", rec.id());
                 ArrayNode arr = root.putArray("items");
@@ -221,7 +228,7 @@ final class DataCommands {
                 }
                 out.println(m.writeValueAsString(root));
             } else {
-                out.printf(Locale.ROOT, "%s/%s in %s:%n", rec.namespace(), rec.id(), region);
+                out.printf(Locale.ROOT, "%s/%s in %s:%n", rec.namespace(), rec.id(), target.region);
                 for (Item i : rec.items()) {
                     out.printf(Locale.ROOT, "  %s = %s   (timestamp %d)%n", i.key().toUtf8(), i.value().toUtf8(), i.timestamp());
                 }
@@ -237,22 +244,15 @@ final class DataCommands {
         @Spec
         CommandSpec spec;
         @Mixin
-        LocalCommand.DirOption dir;
-        @Parameters(index = "0", paramLabel = "REGION")
-        String region;
-        @Parameters(index = "1", paramLabel = "NS")
-        String namespace;
-        @Parameters(index = "2", paramLabel = "ID")
-        String id;
+        RecordTarget target;
         @Parameters(index = "3..*", arity = "0..*", paramLabel = "KEY")
         List<String> keys = new ArrayList<>();
 
         @Override
         public Integer call() {
-            MeridianClient c = client(regions(dir), LocalCommand.region(region), false);
-            String ns = LocalCommandValidation.namespace(namespace);
-            WriteResult w = keys.isEmpty() ? c.deleteRecord(ns, id)
-                    : c.deleteItems(ns, id, keys.stream().map(Bytes::utf8).toList());
+            MeridianClient c = target.client();
+            WriteResult w = keys.isEmpty() ? c.deleteRecord(target.namespace(), target.id)
+                    : c.deleteItems(target.namespace(), target.id, keys.stream().map(Bytes::utf8).toList());
             printWrite(spec.commandLine().getOut(), w);
             return Meridian.OK;
         }
