@@ -50,6 +50,11 @@ public class MeridianConfiguration extends Configuration {
     @JsonProperty
     public WriteSettings writes = new WriteSettings();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public ReplicationSettings replication = new ReplicationSettings();
+
     /** Base URLs of one server in each other region ({@code region-b: http://host:port}); namespace admin fans out to them. */
     @NotNull
     @JsonProperty
@@ -112,6 +117,31 @@ public class MeridianConfiguration extends Configuration {
         @NotNull
         @JsonProperty
         public Duration appendTimeout = Duration.seconds(10);
+    }
+
+    /** The appliers: which regions' mutation logs this region applies. */
+    public static class ReplicationSettings {
+        /** Off only for tests of the write path alone. */
+        @JsonProperty
+        public boolean enabled = true;
+
+        /**
+         * Kafka bootstrap servers of every region's mutation log, this region's included
+         * ({@code region-b: "host:port"}). Empty: only this region's own log (from {@code kafka.bootstrapServers}).
+         */
+        @NotNull
+        @JsonProperty
+        public Map<String, String> sources = new LinkedHashMap<>();
+
+        /** Dead-letter topic in this region's Kafka. */
+        @NotEmpty
+        @JsonProperty
+        public String deadLetterTopic = "meridian.deadletters";
+
+        /** Applies in flight per source region. */
+        @Min(1)
+        @JsonProperty
+        public int maxInFlightApplies = 256;
     }
 
     /** Write-path limits. */

@@ -20,6 +20,14 @@ import io.meridian.server.internal.CassandraStore;
 import io.meridian.server.internal.MutationLog;
 import io.meridian.server.internal.PageTokens;
 import io.meridian.server.internal.WritePath;
+import io.meridian.replicator.Replicator;
+import io.meridian.replicator.SourceStatus;
+import com.codahale.metrics.Histogram;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -94,6 +102,21 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 config.writes.maxTokenAhead.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
                 config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1), env.metrics());
 
+        if (config.replication.enabled) {
+            Replicator replicator = replicator(config, region, store, env);
+            env.lifecycle().manage(new Managed() {
+                @Override
+                public void start() {
+                    replicator.start();
+                }
+
+                @Override
+                public void stop() {
+                    replicator.close();
+                }
+            });
+        }
+
         env.jersey().register(new RequestSizeFilter());
         env.jersey().register(new ErrorMappers.Api());
         env.jersey().register(new ErrorMappers.BadInput());
@@ -117,6 +140,57 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         });
         LOG.info("region {} (slot {}) serving; Cassandra {} dc {}, Kafka {} topic {}", region, config.regionSlot,
                 config.cassandra.contactPoints, dc, config.kafka.bootstrapServers, config.kafka.topic);
+    }
+
+    /**
+     * The appliers of this region: every source region's log (this region's included) applied to this
+     * region's Cassandra; lag, dead letters and held partitions as metrics and the {@code replication}
+     * health check.
+     */
+    private static Replicator replicator(MeridianConfiguration config, RegionId region, CassandraStore store,
+            Environment env) throws Exception {
+        retry("Kafka " + config.kafka.bootstrapServers + " (dead-letter topic)", () -> {
+            MutationLog.ensureTopic(config.kafka.bootstrapServers, config.replication.deadLetterTopic, 1,
+                    config.kafka.replicationFactor);
+            return null;
+        });
+        Map<String, String> sources = new LinkedHashMap<>(config.replication.sources);
+        sources.putIfAbsent(region.name(), config.kafka.bootstrapServers);
+        Map<RegionId, Histogram> delays = new ConcurrentHashMap<>();
+        Replicator.Builder b = Replicator.builder().region(region).localBootstrap(config.kafka.bootstrapServers)
+                .topic(config.kafka.topic).deadLetterTopic(config.replication.deadLetterTopic)
+                .maxInFlight(config.replication.maxInFlightApplies)
+                .target(m -> store.namespace(m.namespace()).map(ns -> store.apply(m, ns)))
+                .listener((source, m, delayMicros) -> delays.computeIfAbsent(source,
+                        s -> env.metrics().histogram("meridian.replication." + s + ".applied-delay-micros")).update(delayMicros));
+        sources.forEach((name, bootstrap) -> b.source(RegionId.of(name), bootstrap));
+        Replicator replicator = b.build();
+        for (String name : sources.keySet()) {
+            RegionId src = RegionId.of(name);
+            java.util.function.Function<java.util.function.ToLongFunction<SourceStatus>, com.codahale.metrics.Gauge<Long>> gauge =
+                    f -> () -> replicator.status().stream().filter(st -> st.source().equals(src)).mapToLong(f).findFirst().orElse(-1);
+            String prefix = "meridian.replication." + name + ".";
+            env.metrics().register(prefix + "lag-offsets", gauge.apply(SourceStatus::lagOffsets));
+            env.metrics().register(prefix + "lag-millis", gauge.apply(SourceStatus::lagMillis));
+            env.metrics().register(prefix + "applied", gauge.apply(SourceStatus::applied));
+            env.metrics().register(prefix + "dead-letters", gauge.apply(SourceStatus::deadLetters));
+            env.metrics().register(prefix + "paused-partitions", gauge.apply(st -> st.paused().size()));
+        }
+        env.healthChecks().register("replication", new HealthCheck() {
+            @Override
+            protected Result check() {
+                List<String> problems = new ArrayList<>();
+                StringBuilder summary = new StringBuilder();
+                for (SourceStatus st : replicator.status()) {
+                    summary.append(st.source()).append(": lag ").append(st.lagOffsets()).append(" mutations / ")
+                            .append(st.lagMillis()).append(" ms, ").append(st.deadLetters()).append(" dead letters; ");
+                    st.paused().forEach(p -> problems.add("from " + st.source() + " holding " + p));
+                }
+                return problems.isEmpty() ? Result.healthy(summary.toString().trim())
+                        : Result.unhealthy("CRITICAL: " + String.join("; ", problems));
+            }
+        });
+        return replicator;
     }
 
     interface Attempt<T> {

@@ -189,9 +189,11 @@ final class EmbeddedCluster implements LocalCluster {
                 cmd = CassandraEngine.prepare(home, region, ports, state.java(), state.cassandraHeapMb(), classpath);
             } else if (component == Component.SERVER) {
                 java.util.Map<RegionId, String> peers = new java.util.LinkedHashMap<>();
+                java.util.Map<RegionId, String> sources = new java.util.LinkedHashMap<>();
                 state.regions().stream().filter(o -> !o.region().equals(region))
                         .forEach(o -> peers.put(o.region(), o.serverUrl()));
-                cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, peers, state.java(),
+                state.regions().forEach(o -> sources.put(o.region(), o.kafkaBootstrap()));
+                cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, peers, sources, state.java(),
                         state.serverHeapMb(), classpath);
             } else {
                 cmd = KafkaEngine.prepare(home, ports, state.java(), state.kafkaHeapMb(), classpath);

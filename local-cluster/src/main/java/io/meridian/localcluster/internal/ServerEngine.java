@@ -25,10 +25,12 @@ final class ServerEngine {
     private ServerEngine() { }
 
     static List<String> prepare(Path home, RegionId region, int slot, Ports ports, Map<RegionId, String> peers,
-            Path java, int heapMb, String classpath) throws IOException {
+            Map<RegionId, String> sources, Path java, int heapMb, String classpath) throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         StringBuilder peerYaml = new StringBuilder();
         peers.forEach((r, url) -> peerYaml.append("  ").append(r).append(": \"").append(url).append("\"\n"));
+        StringBuilder sourceYaml = new StringBuilder();
+        sources.forEach((r, bootstrap) -> sourceYaml.append("    ").append(r).append(": \"").append(bootstrap).append("\"\n"));
         String yaml = "# Written by Meridian local-cluster; rewritten at every start.\n"
                 + "region: " + region + "\n"
                 + "regionSlot: " + slot + "\n"
@@ -39,6 +41,8 @@ final class ServerEngine {
                 + "  bootstrapServers: \"" + Ports.HOST + ":" + ports.kafka() + "\"\n"
                 + "  partitions: 4\n"
                 + "peers:" + (peers.isEmpty() ? " {}\n" : "\n" + peerYaml)
+                + "replication:\n"
+                + "  sources:\n" + sourceYaml
                 + "server:\n"
                 + "  applicationConnectors:\n"
                 + "    - type: http\n"
@@ -74,12 +78,18 @@ final class ServerEngine {
         return cmd;
     }
 
-    /** Ready when {@code GET <admin>/healthcheck} answers 200. */
+    /**
+     * Ready when the admin health check reports Cassandra and Kafka healthy. Other checks (replication)
+     * may be unhealthy for reasons outside this server (a paused partition): that is not "not started".
+     */
     static void probe(String adminUrl) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(adminUrl + "/healthcheck"))
                 .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("health check answered " + r.statusCode() + ": " + r.body());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        for (String check : List.of("cassandra", "kafka")) {
+            if (!json.path(check).path("healthy").asBoolean(false)) {
+                throw new IllegalStateException("health check " + check + " is not healthy: " + r.body());
+            }
         }
     }
 }

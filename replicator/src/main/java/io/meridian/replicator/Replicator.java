@@ -1,0 +1,137 @@
+package io.meridian.replicator;
+
+import io.meridian.core.Mutation;
+import io.meridian.core.RegionId;
+import io.meridian.replicator.internal.DeadLetters;
+import io.meridian.replicator.internal.SourceApplier;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The appliers of one region: for every source region (this region included) one consumer of that
+ * region's mutation log, in consumer group {@code meridian-applier-<region>}, applying each mutation to
+ * this region's store with its own timestamp and committing offsets only after the apply succeeded.
+ * Several instances of a region share the partitions through the group.
+ *
+ * <p>Malformed messages go to the dead-letter topic in this region's Kafka (with the source topic,
+ * partition, offset and the error) and consumption continues; a mutation whose namespace does not exist
+ * here yet, or whose schema version is newer than this code, holds its partition (never skipped) and is
+ * retried every few seconds. Thread-safe; {@link #start()} once, {@link #close()} once.
+ */
+public final class Replicator implements AutoCloseable {
+
+    /** Called after each mutation is applied here (cache invalidation, metrics). Must be thread-safe and quick. */
+    @FunctionalInterface
+    public interface Listener {
+        void applied(RegionId source, Mutation mutation, long applyDelayMicros);
+    }
+
+    private final List<SourceApplier> appliers = new ArrayList<>();
+    private final DeadLetters deadLetters;
+
+    private Replicator(Builder b) {
+        this.deadLetters = new DeadLetters(b.localBootstrap, b.deadLetterTopic, b.region);
+        for (Map.Entry<RegionId, String> source : b.sources.entrySet()) {
+            appliers.add(new SourceApplier(b.region, source.getKey(), source.getValue(), b.topic, b.target, deadLetters,
+                    b.listener, b.maxInFlight));
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts one applier thread per source. */
+    public void start() {
+        appliers.forEach(SourceApplier::start);
+    }
+
+    /** A snapshot per source region, in source order. */
+    public List<SourceStatus> status() {
+        return appliers.stream().map(SourceApplier::status).toList();
+    }
+
+    /** Stops the appliers (in-flight applies finish; uncommitted work is re-read by whoever consumes next). */
+    @Override
+    public void close() {
+        appliers.forEach(SourceApplier::close);
+        deadLetters.close();
+    }
+
+    /** Builder; each setter checks its argument. Not thread-safe. */
+    public static final class Builder {
+        private RegionId region;
+        private final Map<RegionId, String> sources = new LinkedHashMap<>();
+        private String localBootstrap;
+        private String topic = "meridian.mutations";
+        private String deadLetterTopic = "meridian.deadletters";
+        private ApplyTarget target;
+        private Listener listener = (s, m, d) -> { };
+        private int maxInFlight = 256;
+
+        private Builder() { }
+
+        /** The region applied into. */
+        public Builder region(RegionId region) {
+            this.region = Objects.requireNonNull(region, "region");
+            return this;
+        }
+
+        /** A source region and its Kafka bootstrap servers; include this region itself. */
+        public Builder source(RegionId source, String bootstrapServers) {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new IllegalArgumentException("bootstrap servers of " + source + " missing");
+            }
+            sources.put(Objects.requireNonNull(source, "source"), bootstrapServers);
+            return this;
+        }
+
+        /** This region's Kafka (for the dead-letter topic). */
+        public Builder localBootstrap(String bootstrapServers) {
+            this.localBootstrap = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            return this;
+        }
+
+        public Builder topic(String topic) {
+            this.topic = Objects.requireNonNull(topic, "topic");
+            return this;
+        }
+
+        public Builder deadLetterTopic(String topic) {
+            this.deadLetterTopic = Objects.requireNonNull(topic, "topic");
+            return this;
+        }
+
+        public Builder target(ApplyTarget target) {
+            this.target = Objects.requireNonNull(target, "target");
+            return this;
+        }
+
+        public Builder listener(Listener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Applies in flight per source at once (back-pressure on consumption); at least 1. */
+        public Builder maxInFlight(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxInFlight must be at least 1");
+            }
+            this.maxInFlight = max;
+            return this;
+        }
+
+        public Replicator build() {
+            Objects.requireNonNull(region, "region");
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(localBootstrap, "localBootstrap");
+            if (sources.isEmpty()) {
+                throw new IllegalStateException("no source regions");
+            }
+            return new Replicator(this);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.meridian.replicator;
+
+import io.meridian.core.RegionId;
+import java.util.List;
+
+/**
+ * Replication from one source region into this region, as last observed. Immutable snapshot.
+ *
+ * @param source the region whose mutation log is consumed
+ * @param assignedPartitions partitions of the source topic this instance consumes (others may consume the rest)
+ * @param lagOffsets mutations in the source log not yet applied here (over the assigned partitions); -1 unknown
+ * @param lagMillis 0 when caught up; otherwise now minus the timestamp of the newest applied mutation
+ * @param lastAppliedTimestampMicros timestamp of the newest mutation applied from this source, 0 before any
+ * @param applied mutations applied since start
+ * @param deadLetters messages sent to the dead-letter topic since start
+ * @param paused partitions held back, each with its reason (unknown namespace, newer schema version)
+ * @param lastError the last failure (source unreachable, store down), or empty
+ */
+public record SourceStatus(RegionId source, int assignedPartitions, long lagOffsets, long lagMillis,
+        long lastAppliedTimestampMicros, long applied, long deadLetters, List<String> paused, String lastError) {
+
+    public SourceStatus {
+        paused = List.copyOf(paused);
+    }
+
+    /** Nothing pending and nothing held back. */
+    public boolean caughtUp() {
+        return lagOffsets == 0 && paused.isEmpty();
+    }
+}

@@ -1,0 +1,298 @@
+package io.meridian.replicator.internal;
+
+import io.meridian.core.Mutation;
+import io.meridian.core.MutationCodec;
+import io.meridian.core.RegionId;
+import io.meridian.replicator.ApplyTarget;
+import io.meridian.replicator.Replicator;
+import io.meridian.replicator.SourceStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies one source region's mutation log to this region, on its own thread.
+ *
+ * <p>Design note. Each poll's records are applied concurrently (bounded by {@code maxInFlight}), then
+ * the offsets after them are committed synchronously: nothing is committed that is not durable in this
+ * region's store, so a crash anywhere re-reads (and harmlessly re-applies) at most the last batch.
+ * Concurrent apply is safe because every cell carries the mutation's own timestamp: Cassandra keeps the
+ * highest whatever the arrival order, so per-record order does not need to be preserved by the applier.
+ * If any apply of a batch fails (store down), nothing of the batch is committed, every partition is
+ * sought back to the batch's first offset and the batch is retried after a back-off. A mutation that is
+ * not applicable yet (unknown namespace, newer schema) pauses its partition at that offset; the
+ * partition is resumed every {@value #PAUSE_RECHECK_MS} ms to try again. Malformed messages are
+ * dead-lettered, then skipped.
+ */
+public final class SourceApplier implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SourceApplier.class);
+    static final long PAUSE_RECHECK_MS = 3_000;
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final RegionId self;
+    private final RegionId source;
+    private final String bootstrap;
+    private final String topic;
+    private final ApplyTarget target;
+    private final DeadLetters deadLetters;
+    private final Replicator.Listener listener;
+    private final int maxInFlight;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+
+    private final Map<TopicPartition, Paused> paused = new ConcurrentHashMap<>();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private volatile long lastAppliedTs;
+    private volatile long lagOffsets = -1;
+    private volatile int assigned;
+    private volatile String lastError = "";
+
+    private record Paused(long offset, String reason, long retryAtMillis) {
+    }
+
+    public SourceApplier(RegionId self, RegionId source, String bootstrap, String topic, ApplyTarget target,
+            DeadLetters deadLetters, Replicator.Listener listener, int maxInFlight) {
+        this.self = self;
+        this.source = source;
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+        this.target = target;
+        this.deadLetters = deadLetters;
+        this.listener = listener;
+        this.maxInFlight = maxInFlight;
+        this.thread = new Thread(this, "meridian-applier-" + source + "-to-" + self);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public SourceStatus status() {
+        List<String> held = new ArrayList<>();
+        paused.forEach((tp, p) -> held.add(tp + "@" + p.offset() + ": " + p.reason()));
+        long lag = lagOffsets;
+        long lagMillis = lag == 0 || lastAppliedTs == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastAppliedTs / 1000);
+        return new SourceStatus(source, assigned, lag, lag == 0 ? 0 : lagMillis, lastAppliedTs, applied.get(),
+                deadLettered.get(), held, lastError);
+    }
+
+    public void close() {
+        closed = true;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            thread.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void run() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "meridian-applier-" + self);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "meridian-applier-" + self + "-from-" + source);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        while (!closed) {
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+                consumer = c;
+                c.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                    @Override
+                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                        partitions.forEach(paused::remove);
+                    }
+
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        assigned = c.assignment().size();
+                    }
+                });
+                loop(c);
+            } catch (WakeupException e) {
+                // closing
+            } catch (RuntimeException e) {
+                lastError = e.toString();
+                LOG.warn("applier {} -> {}: {}; restarting the consumer", source, self, e.toString());
+                sleep(2_000);
+            } finally {
+                consumer = null;
+            }
+        }
+    }
+
+    private void loop(KafkaConsumer<String, byte[]> c) {
+        while (!closed) {
+            resumeDue(c);
+            ConsumerRecords<String, byte[]> records = c.poll(POLL);
+            if (!records.isEmpty()) {
+                if (!applyBatch(c, records)) {
+                    sleep(1_000); // the store refused: back off, the batch will be read again
+                    continue;
+                }
+            }
+            updateLag(c);
+        }
+    }
+
+    /** Returns false when the batch must be retried (nothing of it committed). */
+    private boolean applyBatch(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
+        Map<TopicPartition, Long> commit = new HashMap<>();
+        Map<TopicPartition, Long> first = new HashMap<>();
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        List<Mutation> done = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(maxInFlight);
+        for (TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<String, byte[]> rec : records.records(tp)) {
+                first.putIfAbsent(tp, rec.offset());
+                MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
+                if (result instanceof MutationCodec.Decoded d) {
+                    Optional<CompletionStage<?>> stage = target.apply(d.mutation());
+                    if (stage.isEmpty()) {
+                        pause(c, tp, rec.offset(), "namespace '" + d.mutation().namespace() + "' does not exist in " + self);
+                        break;
+                    }
+                    inFlight.acquireUninterruptibly();
+                    CompletableFuture<Void> f = stage.get().toCompletableFuture().thenAccept(x -> { })
+                            .whenComplete((x, e) -> inFlight.release());
+                    pending.add(f);
+                    done.add(d.mutation());
+                } else if (result instanceof MutationCodec.UnsupportedVersion u) {
+                    pause(c, tp, rec.offset(), "schema version " + u.schemaVersion() + " is newer than this server reads ("
+                            + Mutation.CURRENT_SCHEMA_VERSION + ")");
+                    break;
+                } else {
+                    String reason = ((MutationCodec.Malformed) result).reason();
+                    try {
+                        deadLetters.send(source, rec, reason);
+                        deadLettered.incrementAndGet();
+                        LOG.warn("dead-lettered {}-{}@{} from {}: {}", rec.topic(), rec.partition(), rec.offset(), source, reason);
+                    } catch (Exception e) {
+                        lastError = "dead-letter topic unavailable: " + e;
+                        seekBack(c, first, records);
+                        return false;
+                    }
+                }
+                commit.put(tp, rec.offset() + 1);
+            }
+        }
+        try {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            lastError = "apply failed: " + rootMessage(e);
+            LOG.warn("applier {} -> {}: {}; the batch will be retried", source, self, lastError);
+            seekBack(c, first, records);
+            return false;
+        }
+        if (!commit.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            commit.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
+            c.commitSync(offsets);
+        }
+        long nowMicros = System.currentTimeMillis() * 1000;
+        for (Mutation m : done) {
+            applied.incrementAndGet();
+            lastAppliedTs = Math.max(lastAppliedTs, m.timestampMicros());
+            listener.applied(source, m, Math.max(0, nowMicros - m.timestampMicros()));
+        }
+        lastError = "";
+        return true;
+    }
+
+    private void seekBack(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> first, ConsumerRecords<String, byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            if (!paused.containsKey(tp) && first.containsKey(tp)) {
+                c.seek(tp, first.get(tp));
+            }
+        }
+    }
+
+    private void pause(KafkaConsumer<String, byte[]> c, TopicPartition tp, long offset, String reason) {
+        if (!paused.containsKey(tp)) {
+            LOG.warn("applier {} -> {}: holding {} at offset {}: {}", source, self, tp, offset, reason);
+        }
+        c.pause(List.of(tp));
+        c.seek(tp, offset);
+        paused.put(tp, new Paused(offset, reason, System.currentTimeMillis() + PAUSE_RECHECK_MS));
+    }
+
+    private void resumeDue(KafkaConsumer<String, byte[]> c) {
+        long now = System.currentTimeMillis();
+        List<TopicPartition> due = new ArrayList<>();
+        paused.forEach((tp, p) -> {
+            if (p.retryAtMillis() <= now) {
+                due.add(tp);
+            }
+        });
+        if (!due.isEmpty()) {
+            due.retainAll(c.assignment());
+            c.resume(due);
+            due.forEach(paused::remove);
+        }
+    }
+
+    private void updateLag(KafkaConsumer<String, byte[]> c) {
+        long total = 0;
+        boolean known = true;
+        for (TopicPartition tp : c.assignment()) {
+            OptionalLong lag = c.currentLag(tp);
+            if (lag.isPresent()) {
+                total += lag.getAsLong();
+            } else {
+                known = false;
+            }
+        }
+        assigned = c.assignment().size();
+        lagOffsets = known ? total : -1;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms); // back-off of a background worker, not a test
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
