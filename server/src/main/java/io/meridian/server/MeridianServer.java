@@ -115,6 +115,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                     replicator.close();
                 }
             });
+            env.jersey().register(new io.meridian.server.api.ReplicationResource(region.name(), replicator));
         }
 
         env.jersey().register(new RequestSizeFilter());

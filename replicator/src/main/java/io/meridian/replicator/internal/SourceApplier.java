@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -52,6 +51,8 @@ public final class SourceApplier implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceApplier.class);
     static final long PAUSE_RECHECK_MS = 3_000;
+    static final long LAG_CHECK_MS = 2_000;
+    private static final String UNREACHABLE = "source Kafka unreachable at ";
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final RegionId self;
@@ -73,6 +74,7 @@ public final class SourceApplier implements Runnable {
     private volatile long lagOffsets = -1;
     private volatile int assigned;
     private volatile String lastError = "";
+    private long nextLagCheck;
 
     private record Paused(long offset, String reason, long retryAtMillis) {
     }
@@ -229,7 +231,9 @@ public final class SourceApplier implements Runnable {
             lastAppliedTs = Math.max(lastAppliedTs, m.timestampMicros());
             listener.applied(source, m, Math.max(0, nowMicros - m.timestampMicros()));
         }
-        lastError = "";
+        if (!lastError.startsWith(UNREACHABLE)) {
+            lastError = "";
+        }
         return true;
     }
 
@@ -265,19 +269,35 @@ public final class SourceApplier implements Runnable {
         }
     }
 
+    /**
+     * Lag from the source's end offsets, asked at most every {@value #LAG_CHECK_MS} ms. A source that
+     * does not answer makes the lag unknown (-1) and says so in {@code lastError}: an unreachable region
+     * must never look caught up.
+     */
     private void updateLag(KafkaConsumer<String, byte[]> c) {
-        long total = 0;
-        boolean known = true;
-        for (TopicPartition tp : c.assignment()) {
-            OptionalLong lag = c.currentLag(tp);
-            if (lag.isPresent()) {
-                total += lag.getAsLong();
-            } else {
-                known = false;
-            }
+        long now = System.currentTimeMillis();
+        if (now < nextLagCheck) {
+            return;
         }
+        nextLagCheck = now + LAG_CHECK_MS;
         assigned = c.assignment().size();
-        lagOffsets = known ? total : -1;
+        if (c.assignment().isEmpty()) {
+            return;
+        }
+        try {
+            Map<TopicPartition, Long> ends = c.endOffsets(c.assignment(), Duration.ofSeconds(3));
+            long total = 0;
+            for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+                total += Math.max(0, e.getValue() - c.position(e.getKey(), Duration.ofSeconds(3)));
+            }
+            lagOffsets = total;
+            if (lastError.startsWith(UNREACHABLE)) {
+                lastError = "";
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            lagOffsets = -1;
+            lastError = UNREACHABLE + bootstrap + " (" + e.getMessage() + ")";
+        }
     }
 
     private static String rootMessage(Throwable e) {

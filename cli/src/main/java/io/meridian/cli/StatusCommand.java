@@ -1,0 +1,111 @@
+package io.meridian.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.RegionEndpoints;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code meridian status}: per region its health, and replication into it from every source region
+ * (lag in mutations and time, applied, dead letters, held partitions). Exit 0 when every region answers
+ * and is healthy, 1 when one is unhealthy or lags, 3 when one does not answer.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Regions, health and replication lag per region pair.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    LocalCommand.DirOption dir;
+    @Option(names = "--json", description = "Print JSON instead of tables.")
+    boolean json;
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static JsonNode fetch(String url) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode regions = root.putArray("regions");
+        int exit = Meridian.OK;
+        for (RegionEndpoints r : DataCommands.regions(dir)) {
+            ObjectNode n = regions.addObject();
+            n.put("region", r.region().name());
+            JsonNode health = fetch(r.serverAdminUrl() + "/healthcheck");
+            JsonNode repl = fetch(r.serverUrl() + "/v1/replication");
+            if (health == null || repl == null) {
+                n.put("health", "unreachable");
+                exit = Math.max(exit, Meridian.UNAVAILABLE);
+                continue;
+            }
+            boolean healthy = true;
+            ObjectNode checks = n.putObject("checks");
+            for (String check : new String[] {"cassandra", "kafka", "replication"}) {
+                boolean ok = health.path(check).path("healthy").asBoolean(false);
+                healthy &= ok;
+                checks.put(check, ok ? "healthy" : "UNHEALTHY: " + health.path(check).path("message").asText(""));
+            }
+            n.put("health", healthy ? "healthy" : "unhealthy");
+            n.set("replication", repl.path("sources"));
+            if (!healthy) {
+                exit = Math.max(exit, Meridian.CHECK_FAILED);
+            }
+        }
+        if (json) {
+            out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
+            out.flush();
+            return exit;
+        }
+        out.printf(Locale.ROOT, "%-10s %-10s %s%n", "REGION", "HEALTH", "CHECKS");
+        for (JsonNode n : regions) {
+            StringBuilder checks = new StringBuilder();
+            n.path("checks").fields().forEachRemaining(e -> checks.append(e.getKey()).append('=').append(e.getValue().asText()).append("  "));
+            out.printf(Locale.ROOT, "%-10s %-10s %s%n", n.path("region").asText(), n.path("health").asText(), checks.toString().trim());
+        }
+        out.println();
+        String row = "%-10s %-10s %-12s %-10s %-10s %-8s %-6s %s%n";
+        out.printf(Locale.ROOT, row, "TO", "FROM", "LAG(MUT)", "LAG(MS)", "APPLIED", "DEAD", "HELD", "STATE");
+        for (JsonNode n : regions) {
+            for (JsonNode s : n.path("replication")) {
+                String state = s.path("caughtUp").asBoolean() ? "caught up"
+                        : !s.path("held").isEmpty() ? "HELD: " + s.path("held").get(0).asText()
+                        : !s.path("lastError").asText().isEmpty() ? "error: " + s.path("lastError").asText() : "catching up";
+                out.printf(Locale.ROOT, row, n.path("region").asText(), s.path("source").asText(),
+                        s.path("lagOffsets").asLong() < 0 ? "?" : s.path("lagOffsets").asText(), s.path("lagMillis").asText(),
+                        s.path("applied").asText(), s.path("deadLetters").asText(), s.path("held").size(), state);
+            }
+        }
+        out.flush();
+        cluster.regions();
+        return exit;
+    }
+}
