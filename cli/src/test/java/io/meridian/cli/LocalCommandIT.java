@@ -113,6 +113,20 @@ class LocalCommandIT {
 
     @Test
     @Order(2)
+    void statusShowsHealthAndReplicationPerRegionPair() {
+        org.awaitility.Awaitility.await("caught up").atMost(java.time.Duration.ofSeconds(60)).untilAsserted(() -> {
+            CliRun status = CliRun.of("status", "--dir", DIR.toString());
+            assertThat(status.exitCode()).isZero();
+            assertThat(status.out()).containsPattern("region-a\\s+healthy\\s+cassandra=healthy\\s+kafka=healthy\\s+replication=healthy")
+                    .containsPattern("region-a\\s+region-a\\s+0\\s+0\\s+\\d+\\s+0\\s+0\\s+caught up");
+        });
+        CliRun json = CliRun.of("status", "--json", "--dir", DIR.toString());
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.out()).contains("\"caughtUp\" : true", "\"source\" : \"region-a\"");
+    }
+
+    @Test
+    @Order(2)
     void anUnknownRegionOfARunningClusterIsBadInput() {
         CliRun run = CliRun.of("local", "stop", "region-q", "--dir", DIR.toString());
         assertThat(run.exitCode()).isEqualTo(2);
