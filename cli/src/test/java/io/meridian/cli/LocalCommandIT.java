@@ -120,6 +120,9 @@ class LocalCommandIT {
             assertThat(status.out()).containsPattern("region-a\\s+healthy\\s+cassandra=healthy\\s+kafka=healthy\\s+replication=healthy")
                     .containsPattern("region-a\\s+region-a\\s+0\\s+0\\s+\\d+\\s+0\\s+0\\s+caught up");
         });
+        CliRun verify = CliRun.of("verify", "--dir", DIR.toString());
+        assertThat(verify.exitCode()).as(verify.out()).isZero();
+        assertThat(verify.out()).contains("identical: ");
         CliRun json = CliRun.of("status", "--json", "--dir", DIR.toString());
         assertThat(json.exitCode()).isZero();
         assertThat(json.out()).contains("\"caughtUp\" : true", "\"source\" : \"region-a\"");
