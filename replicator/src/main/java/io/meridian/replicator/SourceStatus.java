@@ -9,7 +9,9 @@ import java.util.List;
  * @param source the region whose mutation log is consumed
  * @param assignedPartitions partitions of the source topic this instance consumes (others may consume the rest)
  * @param lagOffsets mutations in the source log not yet applied here (over the assigned partitions); -1 unknown
- * @param lagMillis 0 when caught up; otherwise now minus the timestamp of the newest applied mutation
+ * @param lagMillis 0 when caught up; with mutations pending, now minus the timestamp of the newest applied
+ *     one; when the source is unreachable (lag unknown), the time since it was last seen caught up — an
+ *     upper bound, so a long partition shows as a long lag
  * @param lastAppliedTimestampMicros timestamp of the newest mutation applied from this source, 0 before any
  * @param applied mutations applied since start
  * @param deadLetters messages sent to the dead-letter topic since start

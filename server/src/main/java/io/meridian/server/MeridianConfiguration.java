@@ -138,6 +138,20 @@ public class MeridianConfiguration extends Configuration {
         @JsonProperty
         public String deadLetterTopic = "meridian.deadletters";
 
+        /** The namespace tables' gc_grace_seconds (Cassandra's default, 10 days). */
+        @Min(1)
+        @JsonProperty
+        public long gcGraceSeconds = 864_000;
+
+        /**
+         * Replication lag beyond this fraction of gc_grace is critical (guarantee G6): a tombstone may be
+         * purged before the delete reaches the lagging region.
+         */
+        @jakarta.validation.constraints.DecimalMin("0.01")
+        @jakarta.validation.constraints.DecimalMax("1.0")
+        @JsonProperty
+        public double maxLagFractionOfGcGrace = 0.5;
+
         /** Applies in flight per source region. */
         @Min(1)
         @JsonProperty

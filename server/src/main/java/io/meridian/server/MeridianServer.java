@@ -22,6 +22,7 @@ import io.meridian.server.internal.PageTokens;
 import io.meridian.server.internal.WritePath;
 import io.meridian.replicator.Replicator;
 import io.meridian.replicator.SourceStatus;
+import io.meridian.replicator.ReplicationHealth;
 import com.codahale.metrics.Histogram;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -177,18 +178,13 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             env.metrics().register(prefix + "dead-letters", gauge.apply(SourceStatus::deadLetters));
             env.metrics().register(prefix + "paused-partitions", gauge.apply(st -> st.paused().size()));
         }
+        Duration margin = Duration.ofMillis((long) (config.replication.gcGraceSeconds * 1000L
+                * config.replication.maxLagFractionOfGcGrace));
         env.healthChecks().register("replication", new HealthCheck() {
             @Override
             protected Result check() {
-                List<String> problems = new ArrayList<>();
-                StringBuilder summary = new StringBuilder();
-                for (SourceStatus st : replicator.status()) {
-                    summary.append(st.source()).append(": lag ").append(st.lagOffsets()).append(" mutations / ")
-                            .append(st.lagMillis()).append(" ms, ").append(st.deadLetters()).append(" dead letters; ");
-                    st.paused().forEach(p -> problems.add("from " + st.source() + " holding " + p));
-                }
-                return problems.isEmpty() ? Result.healthy(summary.toString().trim())
-                        : Result.unhealthy("CRITICAL: " + String.join("; ", problems));
+                ReplicationHealth.Verdict v = ReplicationHealth.evaluate(replicator.status(), margin);
+                return v.healthy() ? Result.healthy(v.message()) : Result.unhealthy(v.message());
             }
         });
         return replicator;

@@ -75,6 +75,8 @@ public final class SourceApplier implements Runnable {
     private volatile int assigned;
     private volatile String lastError = "";
     private long nextLagCheck;
+    /** When this source was last seen fully applied (start time until then). */
+    private volatile long lastCaughtUpMillis = System.currentTimeMillis();
 
     private record Paused(long offset, String reason, long retryAtMillis) {
     }
@@ -101,8 +103,16 @@ public final class SourceApplier implements Runnable {
         List<String> held = new ArrayList<>();
         paused.forEach((tp, p) -> held.add(tp + "@" + p.offset() + ": " + p.reason()));
         long lag = lagOffsets;
-        long lagMillis = lag == 0 || lastAppliedTs == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastAppliedTs / 1000);
-        return new SourceStatus(source, assigned, lag, lag == 0 ? 0 : lagMillis, lastAppliedTs, applied.get(),
+        long now = System.currentTimeMillis();
+        long lagMillis;
+        if (lag == 0) {
+            lagMillis = 0;
+        } else if (lag > 0 && lastAppliedTs > 0) {
+            lagMillis = Math.max(0, now - lastAppliedTs / 1000); // the newest applied write is this old
+        } else {
+            lagMillis = now - lastCaughtUpMillis; // unknown (source unreachable) or nothing applied yet: the bound
+        }
+        return new SourceStatus(source, assigned, lag, lagMillis, lastAppliedTs, applied.get(),
                 deadLettered.get(), held, lastError);
     }
 
@@ -291,6 +301,9 @@ public final class SourceApplier implements Runnable {
                 total += Math.max(0, e.getValue() - c.position(e.getKey(), Duration.ofSeconds(3)));
             }
             lagOffsets = total;
+            if (total == 0) {
+                lastCaughtUpMillis = now;
+            }
             if (lastError.startsWith(UNREACHABLE)) {
                 lastError = "";
             }

@@ -1,0 +1,41 @@
+package io.meridian.replicator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Judges replication into a region (guarantee G6): critical when a partition is held, or when any
+ * source lags more than the safety margin, a fraction of {@code gc_grace_seconds}: a tombstone older than
+ * gc_grace may be purged before the delete reaches a lagging region, and the deleted data would come
+ * back. Stateless.
+ */
+public final class ReplicationHealth {
+
+    /** The verdict and its explanation. */
+    public record Verdict(boolean healthy, String message) {
+    }
+
+    private ReplicationHealth() { }
+
+    /**
+     * @param maxLag the safety margin, e.g. half of gc_grace_seconds
+     */
+    public static Verdict evaluate(List<SourceStatus> sources, Duration maxLag) {
+        List<String> critical = new ArrayList<>();
+        StringBuilder summary = new StringBuilder();
+        for (SourceStatus st : sources) {
+            summary.append(st.source()).append(": lag ").append(st.lagOffsets() < 0 ? "?" : Long.toString(st.lagOffsets()))
+                    .append(" mutations / ").append(st.lagMillis()).append(" ms, ").append(st.deadLetters())
+                    .append(" dead letters; ");
+            st.paused().forEach(p -> critical.add("from " + st.source() + " holding " + p));
+            if (st.lagMillis() > maxLag.toMillis()) {
+                critical.add("from " + st.source() + " lag " + String.format(java.util.Locale.ROOT, "%.3f", st.lagMillis() / 1000.0)
+                        + " s exceeds the safety margin " + maxLag.toSeconds() + " s (a fraction of gc_grace_seconds):"
+                        + " deletes may be lost; this region must not take traffic back");
+            }
+        }
+        return critical.isEmpty() ? new Verdict(true, summary.toString().trim())
+                : new Verdict(false, "CRITICAL: " + String.join("; ", critical) + " | " + summary.toString().trim());
+    }
+}
