@@ -44,7 +44,7 @@ public final class WriteBenchmark {
             Map<String, Long> pids) {
     }
 
-    private interface Writer {
+    interface Writer {
         CompletionStage<?> write(String id, Bytes value);
     }
 
@@ -162,7 +162,7 @@ public final class WriteBenchmark {
     }
 
     /** Sends at {@code rate}/s for {@code length}; returns how many were sent. Waits for all to complete. */
-    private static long phase(Writer w, int rate, Duration length, Settings s, Random random, Recorder recorder,
+    static long phase(Writer w, int rate, Duration length, Settings s, Random random, Recorder recorder,
             AtomicLong errors, java.util.Set<String> errorSamples) {
         long period = 1_000_000_000L / rate;
         long start = System.nanoTime();

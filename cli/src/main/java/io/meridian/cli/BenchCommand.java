@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meridian bench write|micro}: benchmarks as commands, JSON results. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON results on stdout).",
-        subcommands = {BenchCommand.Write.class, BenchCommand.Micro.class})
+        subcommands = {BenchCommand.Write.class, BenchCommand.Replication.class, BenchCommand.Micro.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -89,6 +89,55 @@ final class BenchCommand implements Runnable {
             ObjectNode result = WriteBenchmark.run(new WriteBenchmark.Target(id, r.serverUrl(), r.cassandraContactPoint(),
                     r.dataCenter(), pids), settings, System.err);
             result.put("regionsInCluster", cluster.regions().size());
+            String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
+            spec.commandLine().getOut().println(text);
+            spec.commandLine().getOut().flush();
+            if (out != null) {
+                Files.writeString(out, text);
+            }
+            return Meridian.OK;
+        }
+    }
+
+    @Command(name = "replication", mixinStandardHelpOptions = true,
+            description = "Replication lag per region pair at fixed write rates into one region (and, with --all-regions,"
+                    + " into every region at once); needs a running `meridian local up`.")
+    static final class Replication implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        LocalCommand.DirOption dir;
+        @Option(names = "--rates", split = ",", defaultValue = "50,200", description = "Writes/s per writing region. Default: ${DEFAULT-VALUE}")
+        List<Integer> rates;
+        @Option(names = "--duration", defaultValue = "30", paramLabel = "SECONDS", description = "Default: ${DEFAULT-VALUE}")
+        int duration;
+        @Option(names = "--all-regions", description = "Also write into every region at once.")
+        boolean allRegions;
+        @Option(names = "--seed", description = "Random seed. Default: the time.")
+        Long seed;
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON here.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rates.stream().anyMatch(r -> r < 1 || r > 100_000) || duration < 1) {
+                throw LocalClusterException.badInput("rates must be 1..100000/s and duration >= 1 s");
+            }
+            LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+            List<io.meridian.bench.ReplicationBenchmark.Region> regions = DataCommands.regions(dir).stream()
+                    .map(r -> new io.meridian.bench.ReplicationBenchmark.Region(r.region(), r.serverUrl())).toList();
+            if (regions.size() < 2) {
+                throw LocalClusterException.badInput("replication needs at least 2 regions");
+            }
+            Map<String, Long> pids = new LinkedHashMap<>();
+            for (RegionEndpoints each : cluster.regions()) {
+                pids.put(each.region() + "-cassandra", each.cassandraPid());
+                pids.put(each.region() + "-kafka", each.kafkaPid());
+                pids.put(each.region() + "-server", each.serverPid());
+            }
+            pids.put("bench", ProcessHandle.current().pid());
+            ObjectNode result = io.meridian.bench.ReplicationBenchmark.run(regions, rates, Duration.ofSeconds(duration), allRegions,
+                    seed == null ? System.nanoTime() : seed, pids, System.err);
             String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
             spec.commandLine().getOut().println(text);
             spec.commandLine().getOut().flush();

@@ -54,6 +54,23 @@ public final class Replicator implements AutoCloseable {
         return appliers.stream().map(SourceApplier::status).toList();
     }
 
+    /** Delay percentiles of one source since the previous call, in microseconds. */
+    public record Delays(RegionId source, long count, long p50, long p99, long p999, long max) {
+    }
+
+    /**
+     * Per source, the delays from each applied mutation's timestamp to its apply here, recorded since the
+     * previous call (so a benchmark can take one interval). The timestamp is taken before the origin's
+     * append, so this bounds acknowledged→applied from above by the origin's write latency.
+     */
+    public List<Delays> takeDelays() {
+        return appliers.stream().map(a -> {
+            org.HdrHistogram.Histogram h = a.takeDelays();
+            return new Delays(a.source(), h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+                    h.getValueAtPercentile(99.9), h.getMaxValue());
+        }).toList();
+    }
+
     /** Stops the appliers (in-flight applies finish; uncommitted work is re-read by whoever consumes next). */
     @Override
     public void close() {

@@ -69,6 +69,7 @@ public final class SourceApplier implements Runnable {
 
     private final Map<TopicPartition, Paused> paused = new ConcurrentHashMap<>();
     private final AtomicLong applied = new AtomicLong();
+    private final org.HdrHistogram.Recorder delays = new org.HdrHistogram.Recorder(3);
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile long lastAppliedTs;
     private volatile long lagOffsets = -1;
@@ -114,6 +115,15 @@ public final class SourceApplier implements Runnable {
         }
         return new SourceStatus(source, assigned, lag, lagMillis, lastAppliedTs, applied.get(),
                 deadLettered.get(), held, lastError);
+    }
+
+    /** Timestamp→applied delays (µs) recorded since the previous call (HdrHistogram interval). */
+    public org.HdrHistogram.Histogram takeDelays() {
+        return delays.getIntervalHistogram();
+    }
+
+    public RegionId source() {
+        return source;
     }
 
     public void close() {
@@ -239,7 +249,9 @@ public final class SourceApplier implements Runnable {
         for (Mutation m : done) {
             applied.incrementAndGet();
             lastAppliedTs = Math.max(lastAppliedTs, m.timestampMicros());
-            listener.applied(source, m, Math.max(0, nowMicros - m.timestampMicros()));
+            long delay = Math.max(1, nowMicros - m.timestampMicros());
+            delays.recordValue(delay);
+            listener.applied(source, m, delay);
         }
         if (!lastError.startsWith(UNREACHABLE)) {
             lastError = "";

@@ -37,6 +37,16 @@ public final class ReplicationResource {
         return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList());
     }
 
+    /**
+     * {@code POST /v1/replication/delays}: per source, timestamp→applied delay percentiles (µs) since the
+     * previous call, which starts a new interval (for benchmarks). POST because it resets.
+     */
+    @jakarta.ws.rs.POST
+    @Path("/delays")
+    public List<Replicator.Delays> takeDelays() {
+        return replicator.takeDelays();
+    }
+
     static Source toJson(SourceStatus s) {
         return new Source(s.source().name(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
                 s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.paused(), s.lastError(), s.caughtUp());
