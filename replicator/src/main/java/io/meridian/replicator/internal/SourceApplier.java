@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies one source region's mutation log to this region, on its own thread.
  *
- * <p>Design note. Each poll's records are applied concurrently (bounded by {@code maxInFlight}), then
- * the offsets after them are committed synchronously: nothing is committed that is not durable in this
- * region's store, so a crash anywhere re-reads (and harmlessly re-applies) at most the last batch.
+ * <p>Design note. Each poll's records are applied concurrently (bounded by {@code maxInFlight}); once
+ * all are durable in this region's store their offsets become committable, and are committed at most
+ * every second (and synchronously on rebalance and stop): nothing is committed that is not applied, and
+ * a crash re-reads (and harmlessly re-applies) at most the last second. Committing per batch cost one
+ * offsets-log append per batch per region pair, which on a small machine was most of Kafka's CPU.
  * Concurrent apply is safe because every cell carries the mutation's own timestamp: Cassandra keeps the
  * highest whatever the arrival order, so per-record order does not need to be preserved by the applier.
  * If any apply of a batch fails (store down), nothing of the batch is committed, every partition is
@@ -52,6 +54,7 @@ public final class SourceApplier implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SourceApplier.class);
     static final long PAUSE_RECHECK_MS = 3_000;
     static final long LAG_CHECK_MS = 2_000;
+    static final long COMMIT_INTERVAL_MS = 1_000;
     private static final String UNREACHABLE = "source Kafka unreachable at ";
     private static final Duration POLL = Duration.ofMillis(200);
 
@@ -76,6 +79,8 @@ public final class SourceApplier implements Runnable {
     private volatile int assigned;
     private volatile String lastError = "";
     private long nextLagCheck;
+    private long nextCommit;
+    private final Map<TopicPartition, OffsetAndMetadata> pendingCommit = new HashMap<>();
     /** When this source was last seen fully applied (start time until then). */
     private volatile long lastCaughtUpMillis = System.currentTimeMillis();
 
@@ -149,7 +154,8 @@ public final class SourceApplier implements Runnable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
         p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        // fetch.max.wait.ms stays at its default (500 ms): the broker answers a fetch as soon as data
+        // arrives (fetch.min.bytes=1), so a shorter wait only burns CPU on empty fetches
         while (!closed) {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
                 consumer = c;
@@ -157,6 +163,7 @@ public final class SourceApplier implements Runnable {
                     @Override
                     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                         partitions.forEach(paused::remove);
+                        commitPending(c, true); // whoever gets these partitions starts after what was applied here
                     }
 
                     @Override
@@ -164,9 +171,12 @@ public final class SourceApplier implements Runnable {
                         assigned = c.assignment().size();
                     }
                 });
-                loop(c);
-            } catch (WakeupException e) {
-                // closing
+                try {
+                    loop(c);
+                } catch (WakeupException e) {
+                    // closing: fall through to the final commit
+                }
+                commitQuietly(c);
             } catch (RuntimeException e) {
                 lastError = e.toString();
                 LOG.warn("applier {} -> {}: {}; restarting the consumer", source, self, e.toString());
@@ -240,11 +250,8 @@ public final class SourceApplier implements Runnable {
             seekBack(c, first, records);
             return false;
         }
-        if (!commit.isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            commit.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
-            c.commitSync(offsets);
-        }
+        commit.forEach((tp, o) -> pendingCommit.put(tp, new OffsetAndMetadata(o)));
+        commitPending(c, false);
         long nowMicros = System.currentTimeMillis() * 1000;
         for (Mutation m : done) {
             applied.incrementAndGet();
@@ -257,6 +264,37 @@ public final class SourceApplier implements Runnable {
             lastError = "";
         }
         return true;
+    }
+
+    /**
+     * Commits the offsets of applied batches: at most every {@value #COMMIT_INTERVAL_MS} ms (async), or at
+     * once and synchronously when partitions are revoked or the applier stops. Only applied offsets are
+     * ever pending, so a crash re-reads at most the last interval, and re-applying is harmless.
+     */
+    private void commitPending(KafkaConsumer<String, byte[]> c, boolean now) {
+        if (pendingCommit.isEmpty() || (!now && System.currentTimeMillis() < nextCommit)) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pendingCommit);
+        pendingCommit.clear();
+        nextCommit = System.currentTimeMillis() + COMMIT_INTERVAL_MS;
+        if (now) {
+            c.commitSync(offsets);
+        } else {
+            c.commitAsync(offsets, (o, e) -> {
+                if (e != null) {
+                    lastError = "offset commit failed (will be re-read and re-applied): " + e;
+                }
+            });
+        }
+    }
+
+    private void commitQuietly(KafkaConsumer<String, byte[]> c) {
+        try {
+            commitPending(c, true);
+        } catch (RuntimeException e) {
+            LOG.debug("final commit of applier {} -> {} failed: {}", source, self, e.toString());
+        }
     }
 
     private void seekBack(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> first, ConsumerRecords<String, byte[]> records) {

@@ -43,8 +43,13 @@ public final class ReplicationResource {
      */
     @jakarta.ws.rs.POST
     @Path("/delays")
-    public List<Replicator.Delays> takeDelays() {
-        return replicator.takeDelays();
+    public List<Delays> takeDelays() {
+        return replicator.takeDelays().stream().map(d -> new Delays(d.source().name(), d.count(), d.p50(), d.p99(), d.p999(),
+                d.max())).toList();
+    }
+
+    /** Delay percentiles of one source in µs, as JSON. */
+    public record Delays(String source, long count, long p50, long p99, long p999, long max) {
     }
 
     static Source toJson(SourceStatus s) {
