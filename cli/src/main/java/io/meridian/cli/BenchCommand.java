@@ -36,6 +36,29 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** The processes whose CPU a benchmark reports: every engine and server of the cluster, and itself. */
+    static Map<String, Long> pidsOf(LocalCluster cluster) {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        for (RegionEndpoints each : cluster.regions()) {
+            for (Component c : LocalCommand.componentsOf(each)) {
+                pids.put(each.region() + "-" + c.label(), each.pid(c).orElse(0));
+            }
+        }
+        pids.put("bench", ProcessHandle.current().pid());
+        return pids;
+    }
+
+    /** Prints the JSON result (and writes it to {@code out} when given). */
+    static int print(CommandSpec spec, ObjectNode result, Path out) throws java.io.IOException {
+        String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
+        spec.commandLine().getOut().println(text);
+        spec.commandLine().getOut().flush();
+        if (out != null) {
+            Files.writeString(out, text);
+        }
+        return Meridian.OK;
+    }
+
     @Command(name = "write", mixinStandardHelpOptions = true,
             description = "Open-loop fixed-rate puts through the client vs raw driver writes (LOCAL_QUORUM) to the same"
                     + " Cassandra, latency from the intended send time; needs a running `meridian local up`.")
@@ -75,27 +98,13 @@ final class BenchCommand implements Runnable {
             if (!r.hasServer() || cluster.status(id, Component.SERVER) != EngineStatus.UP) {
                 throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "the server of " + id + " is not up", id, null);
             }
-            Map<String, Long> pids = new LinkedHashMap<>();
-            for (RegionEndpoints each : cluster.regions()) {
-                pids.put(each.region() + "-cassandra", each.cassandraPid());
-                pids.put(each.region() + "-kafka", each.kafkaPid());
-                if (each.hasServer()) {
-                    pids.put(each.region() + "-server", each.serverPid());
-                }
-            }
-            pids.put("bench", ProcessHandle.current().pid());
+            Map<String, Long> pids = pidsOf(cluster);
             WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, Duration.ofSeconds(duration),
                     Duration.ofSeconds(warmup), search, p99Limit, valueBytes, 4096, seed == null ? System.nanoTime() : seed);
             ObjectNode result = WriteBenchmark.run(new WriteBenchmark.Target(id, r.serverUrl(), r.cassandraContactPoint(),
                     r.dataCenter(), pids), settings, System.err);
             result.put("regionsInCluster", cluster.regions().size());
-            String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
-            spec.commandLine().getOut().println(text);
-            spec.commandLine().getOut().flush();
-            if (out != null) {
-                Files.writeString(out, text);
-            }
-            return Meridian.OK;
+            return print(spec, result, out);
         }
     }
 
@@ -129,22 +138,10 @@ final class BenchCommand implements Runnable {
             if (regions.size() < 2) {
                 throw LocalClusterException.badInput("replication needs at least 2 regions");
             }
-            Map<String, Long> pids = new LinkedHashMap<>();
-            for (RegionEndpoints each : cluster.regions()) {
-                pids.put(each.region() + "-cassandra", each.cassandraPid());
-                pids.put(each.region() + "-kafka", each.kafkaPid());
-                pids.put(each.region() + "-server", each.serverPid());
-            }
-            pids.put("bench", ProcessHandle.current().pid());
+            Map<String, Long> pids = pidsOf(cluster);
             ObjectNode result = io.meridian.bench.ReplicationBenchmark.run(regions, rates, Duration.ofSeconds(duration), allRegions,
                     seed == null ? System.nanoTime() : seed, pids, System.err);
-            String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
-            spec.commandLine().getOut().println(text);
-            spec.commandLine().getOut().flush();
-            if (out != null) {
-                Files.writeString(out, text);
-            }
-            return Meridian.OK;
+            return print(spec, result, out);
         }
     }
 
