@@ -133,7 +133,7 @@ final class BenchCommand implements Runnable {
                 throw LocalClusterException.badInput("rates must be 1..100000/s and duration >= 1 s");
             }
             LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-            List<io.meridian.bench.ReplicationBenchmark.Region> regions = DataCommands.regions(dir).stream()
+            List<io.meridian.bench.ReplicationBenchmark.Region> regions = DataCommands.regions(cluster).stream()
                     .map(r -> new io.meridian.bench.ReplicationBenchmark.Region(r.region(), r.serverUrl())).toList();
             if (regions.size() < 2) {
                 throw LocalClusterException.badInput("replication needs at least 2 regions");

@@ -37,15 +37,19 @@ final class DataCommands {
 
     private DataCommands() { }
 
-    /** The cluster's regions, from {@code DIR/cluster.json}. */
-    static List<RegionEndpoints> regions(LocalCommand.DirOption dir) {
-        LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+    /** The regions of a cluster that runs Meridian servers; NO_CLUSTER (exit 3) when it runs none. */
+    static List<RegionEndpoints> regions(LocalCluster cluster) {
         List<RegionEndpoints> regions = cluster.regions();
         if (regions.stream().noneMatch(RegionEndpoints::hasServer)) {
             throw new LocalClusterException(LocalClusterException.Kind.NO_CLUSTER,
-                    "the cluster in " + dir.path() + " runs no Meridian servers (it was started with --no-servers)");
+                    "the cluster in " + cluster.directory() + " runs no Meridian servers (it was started with --no-servers)");
         }
         return regions;
+    }
+
+    /** {@link #regions(LocalCluster)} of the cluster in {@code dir}. */
+    static List<RegionEndpoints> regions(LocalCommand.DirOption dir) {
+        return regions(LocalCommand.backend().attach(dir.path()));
     }
 
     /** A client whose home is {@code region}; with {@code failover}, the other regions are fall-backs. */
@@ -86,8 +90,8 @@ final class DataCommands {
 
         /** The first region whose server answers (namespace admin fans out from there). */
         static MeridianClient anyRegion(LocalCommand.DirOption dir) {
-            List<RegionEndpoints> regions = regions(dir);
             LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+            List<RegionEndpoints> regions = regions(cluster);
             RegionId up = regions.stream().filter(r -> cluster.status(r.region(), Component.SERVER) == EngineStatus.UP)
                     .map(RegionEndpoints::region).findFirst()
                     .orElseThrow(() -> new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,

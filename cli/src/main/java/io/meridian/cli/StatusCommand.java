@@ -57,7 +57,7 @@ final class StatusCommand implements Callable<Integer> {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode regions = root.putArray("regions");
         int exit = Meridian.OK;
-        for (RegionEndpoints r : DataCommands.regions(dir)) {
+        for (RegionEndpoints r : DataCommands.regions(cluster)) {
             ObjectNode n = regions.addObject();
             n.put("region", r.region().name());
             JsonNode health = fetch(r.serverAdminUrl() + "/healthcheck");
@@ -105,7 +105,6 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        cluster.regions();
         return exit;
     }
 }

@@ -1,6 +1,5 @@
 package io.meridian.localcluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;

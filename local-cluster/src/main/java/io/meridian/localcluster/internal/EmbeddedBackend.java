@@ -107,10 +107,7 @@ public final class EmbeddedBackend implements EngineBackend {
 
     @Override
     public LocalCluster attach(Path directory) {
-        Path dir = directory.toAbsolutePath().normalize();
-        ClusterState state = ClusterState.load(dir);
-        return new EmbeddedCluster(state, EngineDistribution.locate(), Duration.ofSeconds(180), Duration.ofSeconds(30),
-                StartListener.NONE);
+        return attach(directory, StartListener.NONE);
     }
 
     /** Attaches with a listener for progress of later {@code start(region)} calls. */

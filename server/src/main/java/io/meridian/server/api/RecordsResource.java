@@ -19,7 +19,6 @@ import io.meridian.server.internal.StoredItem;
 import io.meridian.server.internal.WritePath;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -175,24 +174,9 @@ public final class RecordsResource {
         Bytes after = pageToken == null ? null : pageTokens.verify(config.name(), checkedId, pageToken);
         Bytes fromKey = from == null ? null : WireConversions.base64("from", from);
         Bytes toKey = to == null ? null : WireConversions.base64("to", to);
-        List<StoredItem> items = store.readRange(config, checkedId, fromKey, toKey, after, budget);
-        String next = null;
-        if (!items.isEmpty()) {
-            // the store returns one look-ahead item when more exist
-            long bytes = 0;
-            int fit = 0;
-            for (StoredItem i : items) {
-                if (fit > 0 && bytes >= budget) {
-                    break;
-                }
-                bytes += i.key().size() + i.value().size();
-                fit++;
-            }
-            if (fit < items.size()) {
-                items = items.subList(0, fit);
-                next = pageTokens.issue(config.name(), checkedId, items.get(items.size() - 1).key());
-            }
-        }
+        CassandraStore.RangePage page = store.readRange(config, checkedId, fromKey, toKey, after, budget);
+        List<StoredItem> items = page.items();
+        String next = page.more() ? pageTokens.issue(config.name(), checkedId, items.get(items.size() - 1).key()) : null;
         List<ItemJson> json = items.stream().map(WireConversions::toJson).toList();
         return new RecordResponse(config.name(), checkedId, json, next);
     }

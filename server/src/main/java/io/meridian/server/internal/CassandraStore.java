@@ -141,21 +141,24 @@ public final class CassandraStore implements MutationSink.Store {
     private static final String COLUMNS = "SELECT key, value, writetime(value) AS wt FROM ";
 
     public List<StoredItem> readAll(NamespaceConfig ns, String id) {
-        return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ?").bind(id))), Long.MAX_VALUE);
+        return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ?").bind(id))));
     }
 
     public List<StoredItem> readKeys(NamespaceConfig ns, String id, List<Bytes> keys) {
         List<ByteBuffer> buffers = keys.stream().map(k -> ByteBuffer.wrap(k.unsafeArray())).toList();
         return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ? AND key IN ?")
-                .bind(id, buffers))), Long.MAX_VALUE);
+                .bind(id, buffers))));
+    }
+
+    /** One page of a range read: its items, and whether more follow. */
+    public record RangePage(List<StoredItem> items, boolean more) {
     }
 
     /**
      * Items with {@code from <= key < to} (either bound optional), after {@code afterKey} when continuing
-     * a page, up to about {@code pageBytes} of keys and values (always at least one item). Returns one
-     * item more than fits, when there is one, so the caller knows another page exists.
+     * a page, up to about {@code pageBytes} of keys and values (always at least one item).
      */
-    public List<StoredItem> readRange(NamespaceConfig ns, String id, Bytes from, Bytes to, Bytes afterKey, long pageBytes) {
+    public RangePage readRange(NamespaceConfig ns, String id, Bytes from, Bytes to, Bytes afterKey, long pageBytes) {
         StringBuilder cql = new StringBuilder(COLUMNS).append(keyspace).append('.').append(ns.table()).append(" WHERE id = ?");
         List<Object> values = new ArrayList<>();
         values.add(id);
@@ -171,23 +174,35 @@ public final class CassandraStore implements MutationSink.Store {
             values.add(ByteBuffer.wrap(to.unsafeArray()));
         }
         BoundStatement s = prepare(cql.toString()).bind(values.toArray()).setPageSize(100);
-        return items(session.execute(quorum(s)), pageBytes);
+        return page(session.execute(quorum(s)), pageBytes);
     }
 
-    private static List<StoredItem> items(ResultSet rs, long pageBytes) {
+    private static List<StoredItem> items(ResultSet rs) {
+        List<StoredItem> out = new ArrayList<>();
+        for (Row row : rs) {
+            out.add(item(row));
+        }
+        return out;
+    }
+
+    /** Items until about {@code pageBytes} are taken (at least one); {@code more} if a further row exists. */
+    private static RangePage page(ResultSet rs, long pageBytes) {
         List<StoredItem> out = new ArrayList<>();
         long bytes = 0;
         for (Row row : rs) {
-            StoredItem item = new StoredItem(Bytes.wrap(bytesOf(row.getByteBuffer("key"))), Bytes.wrap(bytesOf(row.getByteBuffer("value"))),
-                    row.getLong("wt"));
             if (!out.isEmpty() && bytes >= pageBytes) {
-                out.add(item); // the look-ahead item: there is more
-                break;
+                return new RangePage(out, true);
             }
+            StoredItem item = item(row);
             out.add(item);
             bytes += item.key().size() + item.value().size();
         }
-        return out;
+        return new RangePage(out, false);
+    }
+
+    private static StoredItem item(Row row) {
+        return new StoredItem(Bytes.wrap(bytesOf(row.getByteBuffer("key"))), Bytes.wrap(bytesOf(row.getByteBuffer("value"))),
+                row.getLong("wt"));
     }
 
     private static byte[] bytesOf(ByteBuffer b) {
