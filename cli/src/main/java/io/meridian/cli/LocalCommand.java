@@ -37,7 +37,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = "Run real Cassandra and Kafka per region on this machine (no Docker needed).",
         subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Stop.class,
-                LocalCommand.Start.class, LocalCommand.Down.class})
+                LocalCommand.Start.class, LocalCommand.Down.class, LinkCommands.Partition.class, LinkCommands.Heal.class,
+                LinkCommands.Delay.class})
 final class LocalCommand implements Runnable {
 
     @Spec
@@ -286,6 +287,7 @@ final class LocalCommand implements Runnable {
             if (!json) {
                 out.println("cluster: " + cluster.directory());
                 printTable(out, cluster);
+                LinkCommands.printLinks(out, cluster);
                 return Meridian.OK;
             }
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -307,6 +309,11 @@ final class LocalCommand implements Runnable {
                     EngineStatus st = cluster.status(r.region(), c);
                     o.put("pid", pid).put("status", label(st)).put("rssMb", st == EngineStatus.DOWN ? -1 : residentMb(pid));
                 }
+            }
+            ArrayNode links = root.putArray("links");
+            for (io.meridian.localcluster.LinkFault l : cluster.links()) {
+                links.addObject().put("a", l.a().name()).put("b", l.b().name()).put("cut", l.cut().label())
+                        .put("delayMs", l.delay().toMillis());
             }
             out.println(mapper.writeValueAsString(root));
             out.flush();

@@ -45,6 +45,31 @@ public interface LocalCluster extends AutoCloseable {
     void start(RegionId region);
 
     /**
+     * The cross-region links (one per pair of regions, in name order) and their faults. Empty when the
+     * cluster has no fault proxy (one region, or a backend without one).
+     */
+    List<LinkFault> links();
+
+    /**
+     * Cuts the link between two regions: the appliers of each stop receiving the other's mutations
+     * (how depends on {@code cut}). Both regions keep serving their own clients. Returns once the
+     * proxy has put the cut in force.
+     *
+     * @throws LocalClusterException (bad input) for an unknown region, the same region twice, or a
+     *         cluster without a fault proxy; (engine failed) when the proxy is not running
+     */
+    void cut(RegionId a, RegionId b, LinkFault.Cut cut);
+
+    /** Restores the link between two regions: no cut, no added delay. Same errors as {@link #cut}. */
+    void heal(RegionId a, RegionId b);
+
+    /**
+     * Adds {@code oneWay} latency to each direction of the link between two regions (zero removes
+     * it); a cut stays as it is. Same errors as {@link #cut}.
+     */
+    void delay(RegionId a, RegionId b, java.time.Duration oneWay);
+
+    /**
      * Hands the engines over to whoever reads {@code cluster.json} next: this process will no longer
      * stop them when it exits. Used by {@code meridian local up}.
      */

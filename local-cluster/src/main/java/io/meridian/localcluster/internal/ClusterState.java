@@ -33,7 +33,7 @@ import java.util.List;
  * }</pre>
  */
 record ClusterState(String backend, Path directory, int basePort, Path java, int cassandraHeapMb, int kafkaHeapMb,
-        int serverHeapMb, List<RegionEndpoints> regions) {
+        int serverHeapMb, List<RegionEndpoints> regions, long proxyPid) {
 
     static final String FILE = "cluster.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -45,7 +45,37 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
     ClusterState withRegion(RegionEndpoints updated) {
         List<RegionEndpoints> copy = new ArrayList<>(regions);
         copy.replaceAll(r -> r.region().equals(updated.region()) ? updated : r);
-        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb, copy);
+        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb, copy,
+                proxyPid);
+    }
+
+    ClusterState withProxyPid(long pid) {
+        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb, regions,
+                pid);
+    }
+
+    /** Whether cross-region traffic goes through the fault proxy (2 to {@link Ports#MAX_PROXIED_REGIONS} regions). */
+    boolean proxied() {
+        return regions.size() > 1 && regions.size() <= Ports.MAX_PROXIED_REGIONS;
+    }
+
+    Ports ports(RegionId region) {
+        return new Ports(basePort + io.meridian.localcluster.ClusterSpec.PORTS_PER_REGION * indexOf(region));
+    }
+
+    /**
+     * Where region {@code consumer}'s appliers reach region {@code source}'s Kafka: directly for its own
+     * region, else through the fault proxy's route when the cluster is proxied.
+     */
+    String kafkaFor(RegionId source, RegionId consumer) {
+        if (source.equals(consumer) || !proxied()) {
+            return region(source).kafkaBootstrap();
+        }
+        return Ports.HOST + ":" + ports(source).proxy(indexOf(consumer));
+    }
+
+    static Path proxyLog(Path directory) {
+        return directory.resolve("fault-proxy.log");
     }
 
     RegionEndpoints region(RegionId id) {
@@ -80,6 +110,10 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
         root.put("cassandraHeapMb", cassandraHeapMb);
         root.put("kafkaHeapMb", kafkaHeapMb);
         root.put("serverHeapMb", serverHeapMb);
+        if (proxied()) {
+            root.putObject("faultProxy").put("pid", proxyPid).put("log", proxyLog(directory).toString())
+                    .put("control", directory.resolve(FaultControl.FILE).toString());
+        }
         ArrayNode list = root.putArray("regions");
         for (RegionEndpoints r : regions) {
             ObjectNode n = list.addObject();
@@ -138,7 +172,8 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
             }
             return new ClusterState(root.path("backend").asText("embedded"), directory, root.path("basePort").asInt(),
                     Path.of(root.path("java").asText()), root.path("cassandraHeapMb").asInt(768),
-                    root.path("kafkaHeapMb").asInt(384), root.path("serverHeapMb").asInt(256), regions);
+                    root.path("kafkaHeapMb").asInt(384), root.path("serverHeapMb").asInt(256), regions,
+                    root.path("faultProxy").path("pid").asLong());
         } catch (IOException | RuntimeException e) {
             throw LocalClusterException.badInput("cannot read " + f + ": " + e.getMessage());
         }

@@ -216,6 +216,31 @@ public final class DockerBackend implements EngineBackend {
         }
 
         @Override
+        public List<io.meridian.localcluster.LinkFault> links() {
+            return List.of();
+        }
+
+        @Override
+        public void cut(RegionId a, RegionId b, io.meridian.localcluster.LinkFault.Cut cut) {
+            throw noProxy();
+        }
+
+        @Override
+        public void heal(RegionId a, RegionId b) {
+            throw noProxy();
+        }
+
+        @Override
+        public void delay(RegionId a, RegionId b, Duration oneWay) {
+            throw noProxy();
+        }
+
+        private static LocalClusterException noProxy() {
+            return LocalClusterException.badInput("the docker backend runs no fault proxy: partition, heal and delay"
+                    + " need the embedded backend");
+        }
+
+        @Override
         public void detach() {
             // containers are removed with the JVM by Testcontainers' reaper; nothing to hand over
         }

@@ -79,7 +79,7 @@ public final class EmbeddedBackend implements EngineBackend {
         for (int i = 0; i < spec.regions(); i++) {
             RegionId id = RegionId.defaultName(i);
             Ports ports = new Ports(spec.blockOf(i));
-            for (Map.Entry<Integer, String> port : ports.all(id, spec.servers()).entrySet()) {
+            for (Map.Entry<Integer, String> port : ports.all(id, i, spec.servers(), spec.regions()).entrySet()) {
                 checkFree(port.getKey(), port.getValue());
             }
             regions.add(new RegionEndpoints(id, id.name(), Ports.HOST + ":" + ports.cql(), 0,
@@ -92,7 +92,7 @@ public final class EmbeddedBackend implements EngineBackend {
             }
         }
         ClusterState state = new ClusterState(name(), dir, spec.basePort(), spec.java(), spec.cassandraHeapMb(),
-                spec.kafkaHeapMb(), spec.serverHeapMb(), regions);
+                spec.kafkaHeapMb(), spec.serverHeapMb(), regions, 0);
         state.save();
         EmbeddedCluster cluster = new EmbeddedCluster(state, distribution, spec.startTimeout(), spec.stopTimeout(),
                 listener);

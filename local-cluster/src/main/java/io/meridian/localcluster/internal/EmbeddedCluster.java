@@ -3,6 +3,7 @@ package io.meridian.localcluster.internal;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.Component;
 import io.meridian.localcluster.EngineStatus;
+import io.meridian.localcluster.LinkFault;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
@@ -38,6 +39,7 @@ import org.apache.kafka.common.Uuid;
 final class EmbeddedCluster implements LocalCluster {
 
     private static final int LOG_TAIL_LINES = 25;
+    private static final String PROXY_MARKER = OwnedProcesses.engineMarker("links", "proxy");
 
     private final EngineDistribution distribution;
     private final Duration startTimeout;
@@ -124,6 +126,7 @@ final class EmbeddedCluster implements LocalCluster {
      * call launched. Engines go first; servers only once every engine answers (they need them).
      */
     synchronized void startEngines(List<Target> targets) {
+        ensureProxy();
         startWave(targets.stream().filter(t -> t.component().isEngine()).toList());
         startWave(targets.stream().filter(t -> !t.component().isEngine()).toList());
     }
@@ -176,8 +179,7 @@ final class EmbeddedCluster implements LocalCluster {
         Component component = t.component();
         listener.starting(region, component);
         RegionEndpoints r = state.region(region);
-        Ports ports = new Ports(state.basePort() + io.meridian.localcluster.ClusterSpec.PORTS_PER_REGION
-                * state.indexOf(region));
+        Ports ports = state.ports(region);
         Path home = state.directory().resolve(region.name()).resolve(component.label());
         Path log = ClusterState.logFile(state.directory(), region, component);
         String classpath = distribution.classpath(component);
@@ -192,17 +194,25 @@ final class EmbeddedCluster implements LocalCluster {
                 java.util.Map<RegionId, String> sources = new java.util.LinkedHashMap<>();
                 state.regions().stream().filter(o -> !o.region().equals(region))
                         .forEach(o -> peers.put(o.region(), o.serverUrl()));
-                state.regions().forEach(o -> sources.put(o.region(), o.kafkaBootstrap()));
+                state.regions().forEach(o -> sources.put(o.region(), state.kafkaFor(o.region(), region)));
                 cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, peers, sources, state.java(),
                         state.serverHeapMb(), classpath);
             } else {
-                cmd = KafkaEngine.prepare(home, ports, state.java(), state.kafkaHeapMb(), classpath);
+                List<KafkaEngine.PeerListener> peers = new ArrayList<>();
+                if (state.proxied()) {
+                    for (int c = 0; c < state.regions().size(); c++) {
+                        if (c != state.indexOf(region)) {
+                            peers.add(new KafkaEngine.PeerListener("PEER" + c, ports.kafkaPeer(c), ports.proxy(c)));
+                        }
+                    }
+                }
+                cmd = KafkaEngine.prepare(home, ports, peers, state.java(), state.kafkaHeapMb(), classpath);
                 if (!KafkaEngine.isFormatted(home)) {
                     runToCompletion(t, KafkaEngine.formatCommand(home, state.java(), classpath,
                             Uuid.randomUuid().toString()), home, log);
                 }
             }
-            Process process = launch(t, cmd, home, log);
+            Process process = launch(OwnedProcesses.engineMarker(t.region().name(), t.component().label()), cmd, home, log);
             launched.put(t, process.toHandle());
             updatePid(region, component, process.pid());
             failure = awaitReady(t, process, r, launchedAt, log);
@@ -216,11 +226,11 @@ final class EmbeddedCluster implements LocalCluster {
         listener.ready(region, component, Duration.ofNanos(System.nanoTime() - launchedAt));
     }
 
-    private Process launch(Target t, List<String> command, Path workDir, Path log) throws IOException {
+    private Process launch(String engineMarker, List<String> command, Path workDir, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(command);
         // markers right after the java executable: they identify the engine to later processes
         cmd.add(1, OwnedProcesses.CLUSTER_MARKER + state.directory());
-        cmd.add(2, OwnedProcesses.ENGINE_MARKER + OwnedProcesses.engineMarker(t.region().name(), t.component().label()));
+        cmd.add(2, OwnedProcesses.ENGINE_MARKER + engineMarker);
         Files.createDirectories(log.getParent());
         Files.writeString(log, "=== " + java.time.Instant.now() + " meridian: launching " + String.join(" ", cmd) + "\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -233,7 +243,7 @@ final class EmbeddedCluster implements LocalCluster {
     }
 
     private void runToCompletion(Target t, List<String> command, Path workDir, Path log) throws Exception {
-        Process p = launch(t, command, workDir, log);
+        Process p = launch(OwnedProcesses.engineMarker(t.region().name(), t.component().label()), command, workDir, log);
         try {
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(t + ": " + command.get(command.size() - 5) + " did not finish in 120 s"
@@ -309,12 +319,169 @@ final class EmbeddedCluster implements LocalCluster {
         }
     }
 
+    // ---- the fault proxy ----
+
+    private java.util.Optional<ProcessHandle> liveProxy() {
+        if (state.proxyPid() == 0) {
+            return java.util.Optional.empty();
+        }
+        return OwnedProcesses.findEngine(state.proxyPid(), state.directory(), PROXY_MARKER);
+    }
+
+    /**
+     * Starts the fault proxy when the cluster routes through one and it is not running, and waits until
+     * every route listens and the wanted link states (which outlive the proxy) are in force.
+     */
+    private void ensureProxy() {
+        if (!state.proxied() || liveProxy().isPresent()) {
+            return;
+        }
+        Path dir = state.directory();
+        Path log = ClusterState.proxyLog(dir);
+        List<String> cmd = new ArrayList<>(List.of(state.java().toString(), "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.net.preferIPv4Stack=true", "-cp", proxyClasspath(),
+                FaultProxy.class.getName(), dir.toString()));
+        List<Integer> listenPorts = new ArrayList<>();
+        for (RegionEndpoints source : state.regions()) {
+            for (RegionEndpoints consumer : state.regions()) {
+                if (!source.equals(consumer)) {
+                    Ports p = state.ports(source.region());
+                    int c = state.indexOf(consumer.region());
+                    cmd.add(source.region() + ":" + consumer.region() + ":" + p.proxy(c) + ":" + p.kafkaPeer(c));
+                    listenPorts.add(p.proxy(c));
+                }
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try {
+            Process process = launch(PROXY_MARKER, cmd, dir, log);
+            updateProxyPid(process.pid());
+            while (!(listenPorts.stream().allMatch(EmbeddedCluster::portAnswers)
+                    && FaultControl.applied(dir) >= FaultControl.read(dir).generation())) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    OwnedProcesses.stop(process.toHandle(), Duration.ZERO);
+                    updateProxyPid(0);
+                    throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
+                            "the fault proxy did not start" + tail(log), null, null);
+                }
+                Thread.sleep(50); // polling a child process's ports
+            }
+        } catch (IOException e) {
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
+                    "the fault proxy could not be launched: " + e.getMessage(), null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "interrupted", null, e);
+        }
+    }
+
+    private static String proxyClasspath() {
+        try {
+            return Path.of(FaultProxy.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void updateProxyPid(long pid) {
+        synchronized (stateLock) {
+            state = state.withProxyPid(pid);
+            state.save();
+        }
+    }
+
+    @Override
+    public List<LinkFault> links() {
+        if (!state.proxied()) {
+            return List.of();
+        }
+        FaultControl.Wanted wanted = readWanted();
+        List<LinkFault> out = new ArrayList<>();
+        List<RegionEndpoints> rs = state.regions();
+        for (int i = 0; i < rs.size(); i++) {
+            for (int j = i + 1; j < rs.size(); j++) {
+                FaultControl.Link l = wanted.link(rs.get(i).region().name(), rs.get(j).region().name());
+                out.add(new LinkFault(RegionId.of(l.a()), RegionId.of(l.b()),
+                        LinkFault.Cut.valueOf(l.cut().toUpperCase(java.util.Locale.ROOT)), Duration.ofMillis(l.delayMs())));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void cut(RegionId a, RegionId b, LinkFault.Cut cut) {
+        changeLink(a, b, l -> new FaultControl.Link(l.a(), l.b(), cut.label(), l.delayMs()));
+    }
+
+    @Override
+    public void heal(RegionId a, RegionId b) {
+        changeLink(a, b, l -> new FaultControl.Link(l.a(), l.b(), LinkFault.Cut.NONE.label(), 0));
+    }
+
+    @Override
+    public void delay(RegionId a, RegionId b, Duration oneWay) {
+        if (oneWay.isNegative() || oneWay.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw LocalClusterException.badInput("delay " + oneWay.toMillis() + " ms is outside 0..60000 ms");
+        }
+        changeLink(a, b, l -> new FaultControl.Link(l.a(), l.b(), l.cut(), oneWay.toMillis()));
+    }
+
+    private FaultControl.Wanted readWanted() {
+        try {
+            return FaultControl.read(state.directory());
+        } catch (IOException e) {
+            throw LocalClusterException.badInput("cannot read " + state.directory().resolve(FaultControl.FILE) + ": " + e);
+        }
+    }
+
+    /** Writes the next generation of link states and waits (10 s at most) until the proxy has them in force. */
+    private synchronized void changeLink(RegionId x, RegionId y, java.util.function.UnaryOperator<FaultControl.Link> change) {
+        if (!state.proxied()) {
+            throw LocalClusterException.badInput("this cluster has no fault proxy (it routes links between 2 to "
+                    + Ports.MAX_PROXIED_REGIONS + " regions; it has " + state.regions().size() + ")");
+        }
+        state.region(x);
+        state.region(y);
+        if (x.equals(y)) {
+            throw LocalClusterException.badInput("a link joins two different regions; got " + x + " twice");
+        }
+        if (liveProxy().isEmpty()) {
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "the fault proxy is not running"
+                    + " (see " + ClusterState.proxyLog(state.directory()) + "); `meridian local start REGION` starts it again",
+                    null, null);
+        }
+        FaultControl.Wanted wanted = readWanted();
+        FaultControl.Link next = change.apply(wanted.link(x.name(), y.name()));
+        Map<String, FaultControl.Link> links = new java.util.TreeMap<>(wanted.links());
+        links.put(next.key(), next);
+        FaultControl.Wanted written = new FaultControl.Wanted(wanted.generation() + 1, links);
+        try {
+            FaultControl.write(state.directory(), written);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (FaultControl.applied(state.directory()) < written.generation()) {
+                if (System.nanoTime() > deadline) {
+                    throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "the fault proxy did not"
+                            + " apply the change within 10 s" + tail(ClusterState.proxyLog(state.directory())), null, null);
+                }
+                Thread.sleep(20); // polling the proxy's acknowledgement file
+            }
+        } catch (IOException e) {
+            throw LocalClusterException.badInput("cannot write " + state.directory().resolve(FaultControl.FILE) + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "interrupted", null, e);
+        }
+    }
+
     @Override
     public synchronized void detach() {
         for (RegionEndpoints r : state.regions()) {
             for (Component c : Component.values()) {
                 r.pid(c).ifPresent(OwnedProcesses::disown);
             }
+        }
+        if (state.proxyPid() != 0) {
+            OwnedProcesses.disown(state.proxyPid());
         }
     }
 
@@ -323,6 +490,7 @@ final class EmbeddedCluster implements LocalCluster {
         // servers first (they use the engines), then the engines, each group in parallel
         stopAll(List.of(Component.SERVER));
         stopAll(List.of(Component.CASSANDRA, Component.KAFKA));
+        liveProxy().ifPresent(p -> OwnedProcesses.stop(p, Duration.ZERO));
         // anything else marked with this cluster (a format tool, an engine whose pid was never saved)
         OwnedProcesses.findMarked(state.directory()).forEach(p -> OwnedProcesses.stop(p, Duration.ZERO));
         ClusterState.delete(state.directory());

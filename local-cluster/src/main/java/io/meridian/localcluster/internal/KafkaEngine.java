@@ -31,19 +31,36 @@ final class KafkaEngine {
         return Files.isRegularFile(dataDir(home).resolve("meta.properties"));
     }
 
-    static List<String> prepare(Path home, Ports ports, Path java, int heapMb, String classpath) throws IOException {
+    /**
+     * A listener for one other region's clients, bound on {@code port} and advertised at the fault
+     * proxy's {@code advertisedPort}, so every connection of that region's clients (bootstrap and the
+     * ones that follow metadata) goes through the proxy route.
+     */
+    record PeerListener(String name, int port, int advertisedPort) {
+    }
+
+    static List<String> prepare(Path home, Ports ports, List<PeerListener> peers, Path java, int heapMb,
+            String classpath) throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         Files.createDirectories(dataDir(home));
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://" + Ports.HOST + ":" + ports.kafka() + ",CONTROLLER://"
+                + Ports.HOST + ":" + ports.kafkaController());
+        StringBuilder advertised = new StringBuilder("PLAINTEXT://" + Ports.HOST + ":" + ports.kafka());
+        StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        for (PeerListener p : peers) {
+            listeners.append(',').append(p.name()).append("://").append(Ports.HOST).append(':').append(p.port());
+            advertised.append(',').append(p.name()).append("://").append(Ports.HOST).append(':').append(p.advertisedPort());
+            protocols.append(',').append(p.name()).append(":PLAINTEXT");
+        }
         String props = String.join("\n",
                 "# Written by Meridian local-cluster; rewritten at every start.",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@" + Ports.HOST + ":" + ports.kafkaController(),
-                "listeners=PLAINTEXT://" + Ports.HOST + ":" + ports.kafka() + ",CONTROLLER://" + Ports.HOST + ":"
-                        + ports.kafkaController(),
-                "advertised.listeners=PLAINTEXT://" + Ports.HOST + ":" + ports.kafka(),
+                "listeners=" + listeners,
+                "advertised.listeners=" + advertised,
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=" + protocols,
                 "inter.broker.listener.name=PLAINTEXT",
                 "log.dirs=" + dataDir(home),
                 "num.partitions=1",

@@ -9,6 +9,9 @@ record Ports(int block) {
 
     static final String HOST = "127.0.0.1";
 
+    /** Clusters up to this size route cross-region traffic through the fault proxy (ports +50..+69). */
+    static final int MAX_PROXIED_REGIONS = 10;
+
     int cql() {
         return block + 42;
     }
@@ -41,6 +44,19 @@ record Ports(int block) {
         return block + 81;
     }
 
+    /**
+     * The Kafka listener that regions reach through the fault proxy: one per consumer region, so each
+     * advertises its own route's proxy port ({@link #proxy}).
+     */
+    int kafkaPeer(int consumerIndex) {
+        return block + 50 + consumerIndex;
+    }
+
+    /** The fault proxy's port for consumer region {@code consumerIndex} reading this region's Kafka. */
+    int proxy(int consumerIndex) {
+        return block + 60 + consumerIndex;
+    }
+
     String serverUrl() {
         return "http://" + HOST + ":" + server();
     }
@@ -50,7 +66,7 @@ record Ports(int block) {
     }
 
     /** Every port the region will bind, with what it is for. */
-    Map<Integer, String> all(RegionId region, boolean withServer) {
+    Map<Integer, String> all(RegionId region, int index, boolean withServer, int regions) {
         Map<Integer, String> m = new LinkedHashMap<>();
         m.put(cql(), region + " Cassandra CQL");
         m.put(storage(), region + " Cassandra storage");
@@ -58,6 +74,15 @@ record Ports(int block) {
         m.put(jmx(), region + " Cassandra JMX");
         m.put(kafka(), region + " Kafka broker");
         m.put(kafkaController(), region + " Kafka controller");
+        if (regions > 1 && regions <= MAX_PROXIED_REGIONS) {
+            for (int c = 0; c < regions; c++) {
+                if (c == index) {
+                    continue;
+                }
+                m.put(kafkaPeer(c), region + " Kafka listener for region #" + c);
+                m.put(proxy(c), "fault proxy route " + region + " -> region #" + c);
+            }
+        }
         if (withServer) {
             m.put(server(), region + " Meridian server");
             m.put(serverAdmin(), region + " Meridian server admin");

@@ -22,7 +22,7 @@ class ClusterStateTest {
         return new ClusterState("embedded", dir, 19_000, Path.of("/usr/bin/java"), 768, 384, 256, List.of(
                 new RegionEndpoints(RegionId.of("region-a"), "region-a", "127.0.0.1:19042", 11, "127.0.0.1:19092", 12,
                         "http://127.0.0.1:19080", "http://127.0.0.1:19081", 13),
-                new RegionEndpoints(RegionId.of("region-b"), "region-b", "127.0.0.1:19142", 0, "127.0.0.1:19192", 22)));
+                new RegionEndpoints(RegionId.of("region-b"), "region-b", "127.0.0.1:19142", 0, "127.0.0.1:19192", 22)), 31);
     }
 
     @Test
@@ -37,6 +37,11 @@ class ClusterStateTest {
         assertThat(loaded.region(RegionId.of("region-b")).pid(Component.KAFKA)).hasValue(22);
         assertThat(loaded.region(RegionId.of("region-a")).pid(Component.SERVER)).hasValue(13);
         assertThat(loaded.region(RegionId.of("region-b")).hasServer()).isFalse();
+        assertThat(loaded.proxyPid()).isEqualTo(31);
+        // region-b's appliers read region-a's Kafka through the proxy route a->b: block 19000 + 60 + index 1
+        assertThat(loaded.kafkaFor(RegionId.of("region-a"), RegionId.of("region-b"))).isEqualTo("127.0.0.1:19061");
+        assertThat(loaded.kafkaFor(RegionId.of("region-b"), RegionId.of("region-a"))).isEqualTo("127.0.0.1:19160");
+        assertThat(loaded.kafkaFor(RegionId.of("region-a"), RegionId.of("region-a"))).isEqualTo("127.0.0.1:19092");
     }
 
     @Test
