@@ -145,7 +145,7 @@ final class LinkCommands {
     }
 
     @Command(name = "delay", mixinStandardHelpOptions = true,
-            description = "Add one-way latency to each direction of the links between REGION and PEER (0 removes it).")
+            description = "Add round-trip latency to the link between REGION and PEER, half each way (0 removes it).")
     static final class Delay implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -155,7 +155,7 @@ final class LinkCommands {
         String region;
         @Parameters(index = "1", paramLabel = "PEER", description = "The region on the other side.")
         String peer;
-        @Parameters(index = "2", paramLabel = "DELAY", description = "One-way latency, e.g. 80ms, 1s, 0.")
+        @Parameters(index = "2", paramLabel = "DELAY", description = "Round-trip latency, e.g. 80ms, 1s, 0.")
         String delay;
 
         @Override

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "meridian", mixinStandardHelpOptions = true, version = "meridian 0.1.0",
         description = "Multi-region, active-active replicated data layer: operator command.",
         subcommands = {LocalCommand.class, DataCommands.Namespace.class, DataCommands.Put.class, DataCommands.Get.class,
-                DataCommands.Delete.class, StatusCommand.class, VerifyCommand.class, BenchCommand.class})
+                DataCommands.Delete.class, StatusCommand.class, VerifyCommand.class, RepairCommand.class,
+                BenchCommand.class})
 public final class Meridian implements Runnable {
 
     public static final int OK = 0;

@@ -33,18 +33,25 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    static List<Verifier.RegionStore> stores(LocalCluster cluster) {
+        return cluster.regions().stream()
+                .map(r -> new Verifier.RegionStore(r.region(), r.cassandraContactPoint(), r.dataCenter())).toList();
+    }
+
+    static void checkRanges(int ranges) {
+        if (ranges < 1 || ranges > 65_536) {
+            throw new IllegalArgumentException("--ranges must be within 1..65536");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         namespaces.forEach(LocalCommandValidation::namespace);
-        if (ranges < 1 || ranges > 65_536) {
-            throw new IllegalArgumentException("--ranges must be within 1..65536");
-        }
+        checkRanges(ranges);
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-        List<Verifier.RegionStore> stores = cluster.regions().stream()
-                .map(r -> new Verifier.RegionStore(r.region(), r.cassandraContactPoint(), r.dataCenter())).toList();
         Verifier.Result result;
-        try (Verifier verifier = new Verifier(stores, "meridian")) {
+        try (Verifier verifier = new Verifier(stores(cluster), "meridian")) {
             result = verifier.verify(namespaces, ranges, line -> {
                 if (!json) {
                     out.println(line);

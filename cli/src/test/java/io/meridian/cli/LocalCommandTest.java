@@ -130,4 +130,35 @@ class LocalCommandTest {
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("no cluster in");
     }
+
+    @Test
+    void aDelayThatIsNotADurationIsBadInputBeforeAnythingIsRead() {
+        CliRun run = CliRun.of("local", "delay", "region-a", "region-b", "1h", "--dir", dir().toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.reason()).isEqualTo("meridian: delay '1h' is not a duration like 80ms, 1s or 0");
+        CliRun tooLong = CliRun.of("local", "delay", "region-a", "region-b", "61s", "--dir", dir().toString());
+        assertThat(tooLong.exitCode()).isEqualTo(2);
+        assertThat(tooLong.reason()).isEqualTo("meridian: delay '61s' is above the 60 s limit");
+    }
+
+    @Test
+    void anUnknownPartitionModeIsBadInput() {
+        CliRun run = CliRun.of("local", "partition", "region-a", "region-b", "--mode", "drop", "--dir", dir().toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.reason()).isEqualTo("meridian: --mode 'drop': expected blackhole or reset");
+    }
+
+    @Test
+    void partitionWithoutAClusterIsUnavailable() {
+        CliRun run = CliRun.of("local", "partition", "region-a", "--dir", dir().toString());
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.reason()).startsWith("meridian: no cluster in " + dir());
+    }
+
+    @Test
+    void repairWithZeroRangesIsBadInput() {
+        CliRun run = CliRun.of("repair", "--ranges", "0", "--dir", dir().toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.reason()).isEqualTo("meridian: --ranges must be within 1..65536");
+    }
 }

@@ -6,13 +6,14 @@ import java.util.Objects;
 
 /**
  * The state of the cross-region link between two regions of an embedded cluster: whether it is cut
- * and how much one-way delay it adds. A link carries both directions (each region's appliers reading
+ * and how much round-trip delay it adds (the figure quoted between cloud regions, e.g. ~70 ms across a
+ * continent). A link carries both directions (each region's appliers reading
  * the other region's Kafka); a fault applies to both.
  *
  * @param a     the region that sorts first
  * @param b     the other region
  * @param cut   how the link is cut, {@link Cut#NONE} when it carries traffic
- * @param delay added one-way latency in each direction (zero when none)
+ * @param delay added round-trip latency, half of it in each direction (zero when none)
  */
 public record LinkFault(RegionId a, RegionId b, Cut cut, Duration delay) {
 

@@ -64,10 +64,10 @@ public interface LocalCluster extends AutoCloseable {
     void heal(RegionId a, RegionId b);
 
     /**
-     * Adds {@code oneWay} latency to each direction of the link between two regions (zero removes
-     * it); a cut stays as it is. Same errors as {@link #cut}.
+     * Adds {@code roundTrip} latency to the link between two regions, half in each direction (zero
+     * removes it); a cut stays as it is. Same errors as {@link #cut}.
      */
-    void delay(RegionId a, RegionId b, java.time.Duration oneWay);
+    void delay(RegionId a, RegionId b, java.time.Duration roundTrip);
 
     /**
      * Hands the engines over to whoever reads {@code cluster.json} next: this process will no longer

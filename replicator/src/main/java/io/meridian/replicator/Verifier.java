@@ -92,8 +92,7 @@ public final class Verifier implements AutoCloseable {
             Map<RegionId, PreparedStatement> select = new LinkedHashMap<>();
             Map<RegionId, Boolean> present = new LinkedHashMap<>();
             for (Map.Entry<RegionId, CqlSession> e : sessions.entrySet()) {
-                boolean exists = e.getValue().execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = '"
-                        + keyspace + "' AND table_name = 'ns_" + ns + "'").one() != null;
+                boolean exists = hasTable(e.getValue(), ns);
                 present.put(e.getKey(), exists);
                 if (exists) {
                     select.put(e.getKey(), e.getValue().prepare("SELECT id, key, value, writetime(value) AS wt FROM " + keyspace
@@ -122,6 +121,30 @@ public final class Verifier implements AutoCloseable {
             progress.accept(String.format("%s: %d ranges checked, %d differ", ns, ranges, nsDiffs));
         }
         return new Result(List.copyOf(names), checked, rowsRead, differences);
+    }
+
+    /** The regions' sessions, in region order (for {@link Repairer}). */
+    Map<RegionId, CqlSession> sessions() {
+        return sessions;
+    }
+
+    String keyspace() {
+        return keyspace;
+    }
+
+    /** Each region's digest of one slice of one namespace, as {@link #verify} computes it. */
+    Map<RegionId, Digest> digests(String ns, long fromExclusive, long toInclusive) {
+        Map<RegionId, Digest> out = new LinkedHashMap<>();
+        sessions.forEach((region, s) -> out.put(region, hasTable(s, ns)
+                ? digest(s, s.prepare("SELECT id, key, value, writetime(value) AS wt FROM " + keyspace + ".ns_" + ns
+                        + " WHERE token(id) > ? AND token(id) <= ?"), fromExclusive, toInclusive)
+                : new Digest(-1, "namespace missing")));
+        return out;
+    }
+
+    boolean hasTable(CqlSession s, String ns) {
+        return s.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = '" + keyspace
+                + "' AND table_name = 'ns_" + ns + "'").one() != null;
     }
 
     private static Digest digest(CqlSession session, PreparedStatement select, long from, long to) {

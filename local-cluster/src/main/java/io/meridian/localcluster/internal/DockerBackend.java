@@ -231,7 +231,7 @@ public final class DockerBackend implements EngineBackend {
         }
 
         @Override
-        public void delay(RegionId a, RegionId b, Duration oneWay) {
+        public void delay(RegionId a, RegionId b, Duration roundTrip) {
             throw noProxy();
         }
 

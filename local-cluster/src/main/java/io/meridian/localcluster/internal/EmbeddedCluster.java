@@ -419,11 +419,11 @@ final class EmbeddedCluster implements LocalCluster {
     }
 
     @Override
-    public void delay(RegionId a, RegionId b, Duration oneWay) {
-        if (oneWay.isNegative() || oneWay.compareTo(Duration.ofSeconds(60)) > 0) {
-            throw LocalClusterException.badInput("delay " + oneWay.toMillis() + " ms is outside 0..60000 ms");
+    public void delay(RegionId a, RegionId b, Duration roundTrip) {
+        if (roundTrip.isNegative() || roundTrip.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw LocalClusterException.badInput("delay " + roundTrip.toMillis() + " ms is outside 0..60000 ms");
         }
-        changeLink(a, b, l -> new FaultControl.Link(l.a(), l.b(), l.cut(), oneWay.toMillis()));
+        changeLink(a, b, l -> new FaultControl.Link(l.a(), l.b(), l.cut(), roundTrip.toMillis()));
     }
 
     private FaultControl.Wanted readWanted() {

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>{@code faults.properties}: the wanted state, written atomically: {@code generation=N} and per
- *       link {@code link.<a>.<b>.cut=none|blackhole|reset}, {@code link.<a>.<b>.delayMs=80}
+ *       link {@code link.<a>.<b>.cut=none|blackhole|reset}, {@code link.<a>.<b>.delayMs=80} (round trip)
  *       ({@code a} before {@code b} by name). It survives a proxy restart, so a restart never heals
  *       a partition by accident.</li>
  *   <li>{@code faults.applied}: the generation the proxy has put in force, written by the proxy.</li>

@@ -26,7 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  * Each route listens on its own port and forwards to a Kafka listener of S that advertises this
  * port, so the Kafka client's later connections (after metadata) come back through the route too.
  *
- * <p>Per link (both routes between two regions) it can add one-way delay, cut (blackhole or reset)
+ * <p>Per link (both routes between two regions) it can add round-trip delay (half each way), cut (blackhole or reset)
  * and heal, as told by {@link FaultControl}'s file, which it reads every 50 ms. Delay is a delay line:
  * each chunk is due {@code delay} after it was read, so back-to-back chunks are not delayed
  * cumulatively. Memory is bounded: 64 chunks of 16 KiB per direction per connection; a full queue
@@ -160,7 +160,7 @@ public final class FaultProxy {
         }
 
         void set(String newCut, long delayMs) {
-            long nanos = TimeUnit.MILLISECONDS.toNanos(delayMs);
+            long nanos = TimeUnit.MILLISECONDS.toNanos(delayMs) / 2; // a round trip: half each way
             if (newCut.equals(cut) && nanos == delayNanos) {
                 return;
             }
