@@ -157,10 +157,14 @@ final class LocalCommand implements Runnable {
         String row = "%-10s %-10s %-24s %-8s %-10s %-7s%n";
         out.printf(Locale.ROOT, row, "REGION", "COMPONENT", "ENDPOINT", "PID", "STATUS", "RSS");
         for (RegionEndpoints r : cluster.regions()) {
-            for (Component c : componentsOf(r)) {
+            for (Component c : List.of(Component.CASSANDRA, Component.KAFKA)) {
                 EngineStatus st = cluster.status(r.region(), c);
                 long pid = r.pid(c).orElse(0);
                 out.printf(Locale.ROOT, row, r.region(), c.label(), endpointOf(r, c), pidText(pid), label(st), rssText(st, pid));
+            }
+            for (io.meridian.localcluster.ServerEndpoints s : r.servers()) {
+                EngineStatus st = cluster.serverStatus(r.region(), s.instance());
+                out.printf(Locale.ROOT, row, r.region(), s.label(), s.url(), pidText(s.pid()), label(st), rssText(st, s.pid()));
             }
         }
         out.flush();
@@ -216,13 +220,17 @@ final class LocalCommand implements Runnable {
         int timeoutSeconds;
         @Option(names = "--no-servers", description = "Start only Cassandra and Kafka, no Meridian server.")
         boolean noServers;
+        @Option(names = "--servers-per-region", paramLabel = "N", defaultValue = "1",
+                description = "Meridian server instances per region, 1 to 4 (they share the region's work). Default: ${DEFAULT-VALUE}")
+        int serversPerRegion;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             ClusterSpec.Builder b = ClusterSpec.builder().basePort(basePort).regions(regions).directory(dir.path())
                     .cassandraHeapMb(cassandraHeap).kafkaHeapMb(kafkaHeap)
-                    .startTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds))).servers(!noServers);
+                    .startTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds))).servers(!noServers)
+                    .serversPerRegion(serversPerRegion);
             if (java != null) {
                 b.java(java);
             }
@@ -308,6 +316,15 @@ final class LocalCommand implements Runnable {
                     long pid = r.pid(c).orElse(0);
                     EngineStatus st = cluster.status(r.region(), c);
                     o.put("pid", pid).put("status", label(st)).put("rssMb", st == EngineStatus.DOWN ? -1 : residentMb(pid));
+                }
+                if (r.hasServer()) {
+                    ArrayNode servers = n.putArray("servers");
+                    for (io.meridian.localcluster.ServerEndpoints s : r.servers()) {
+                        EngineStatus st = cluster.serverStatus(r.region(), s.instance());
+                        servers.addObject().put("instance", s.instance()).put("url", s.url()).put("adminUrl", s.adminUrl())
+                                .put("pid", s.pid()).put("status", label(st))
+                                .put("rssMb", st == EngineStatus.DOWN ? -1 : residentMb(s.pid()));
+                    }
                 }
             }
             ArrayNode links = root.putArray("links");

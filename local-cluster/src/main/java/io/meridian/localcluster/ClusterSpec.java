@@ -18,7 +18,7 @@ import java.util.Objects;
  * <p>Build one with {@link #builder()}; each setter checks its argument. Immutable and thread-safe.
  */
 public record ClusterSpec(int regions, Path directory, int basePort, Path java, int cassandraHeapMb,
-        int kafkaHeapMb, Duration startTimeout, Duration stopTimeout, boolean servers, int serverHeapMb) {
+        int kafkaHeapMb, Duration startTimeout, Duration stopTimeout, boolean servers, int serverHeapMb, int serversPerRegion) {
 
     /** Default number of regions. */
     public static final int DEFAULT_REGIONS = 3;
@@ -26,6 +26,14 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
     public static final int DEFAULT_BASE_PORT = 19000;
     /** Ports per region block. */
     public static final int PORTS_PER_REGION = 100;
+
+    /** Most Meridian server instances one region can run (their ports fit the block's +80..+87). */
+    public static final int MAX_SERVERS_PER_REGION = 4;
+
+    /** Server instances per region actually started: {@link #serversPerRegion} when servers run, else 0. */
+    public int serverInstances() {
+        return servers ? serversPerRegion : 0;
+    }
 
     public ClusterSpec {
         Objects.requireNonNull(directory, "directory");
@@ -83,12 +91,25 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
         private Duration stopTimeout = Duration.ofSeconds(30);
         private boolean servers = true;
         private int serverHeapMb = 256;
+        private int serversPerRegion = 1;
 
         private Builder() { }
 
         /** Whether to run one Meridian server per region (port block {@code +80}, admin {@code +81}); default true. */
         public Builder servers(boolean servers) {
             this.servers = servers;
+            return this;
+        }
+
+        /**
+         * Meridian server instances per region, 1 to 4 (ports {@code +80+2i}, admin {@code +81+2i}); they
+         * share the region's engines and applier work. Default 1.
+         */
+        public Builder serversPerRegion(int n) {
+            if (n < 1 || n > MAX_SERVERS_PER_REGION) {
+                throw LocalClusterException.badInput("--servers-per-region " + n + " is outside 1.." + MAX_SERVERS_PER_REGION);
+            }
+            this.serversPerRegion = n;
             return this;
         }
 
@@ -165,7 +186,8 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
 
         public ClusterSpec build() {
             return new ClusterSpec(regions, directory.toAbsolutePath().normalize(), basePort, java,
-                    cassandraHeapMb, kafkaHeapMb, startTimeout, stopTimeout, servers, serverHeapMb);
+                    cassandraHeapMb, kafkaHeapMb, startTimeout, stopTimeout, servers, serverHeapMb,
+                    serversPerRegion);
         }
     }
 }

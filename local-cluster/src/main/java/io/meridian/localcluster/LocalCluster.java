@@ -27,14 +27,23 @@ public interface LocalCluster extends AutoCloseable {
      */
     RegionEndpoints region(RegionId region);
 
-    /** What a component of a region is doing now (alive and answering, alive, or down). */
+    /**
+     * What a component of a region is doing now (alive and answering, alive, or down); for
+     * {@link Component#SERVER}: up when every instance is, down when none runs.
+     */
     EngineStatus status(RegionId region, Component component);
 
     /**
-     * Kills a component of a region at once (SIGKILL, as in a crash), and waits until it is gone.
-     * Its data stays on disk.
+     * Kills a component of a region at once (SIGKILL, as in a crash), and waits until it is gone;
+     * {@link Component#SERVER} kills every instance. Its data stays on disk.
      */
     void kill(RegionId region, Component component);
+
+    /** What one server instance of a region is doing now. @throws LocalClusterException for no such instance */
+    EngineStatus serverStatus(RegionId region, int instance);
+
+    /** Kills one server instance of a region (SIGKILL). @throws LocalClusterException for no such instance */
+    void killServer(RegionId region, int instance);
 
     /**
      * Starts the components of a region that are down, with the data they had, and waits until

@@ -9,6 +9,7 @@ import io.meridian.core.RegionId;
 import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.localcluster.ServerEndpoints;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -74,6 +75,11 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
         return Ports.HOST + ":" + ports(source).proxy(indexOf(consumer));
     }
 
+    /** {@code server.log} for the first instance, {@code server-N.log} for the others. */
+    static Path serverLog(Path directory, RegionId region, int instance) {
+        return directory.resolve(region.name()).resolve((instance == 0 ? "server" : "server-" + instance) + ".log");
+    }
+
     static Path proxyLog(Path directory) {
         return directory.resolve("fault-proxy.log");
     }
@@ -128,11 +134,17 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
             k.put("pid", r.kafkaPid());
             k.put("log", logFile(directory, r.region(), Component.KAFKA).toString());
             if (r.hasServer()) {
+                // "server": the first instance (the brief's layout); "servers": every instance
                 ObjectNode sv = n.putObject("server");
                 sv.put("url", r.serverUrl());
                 sv.put("adminUrl", r.serverAdminUrl());
                 sv.put("pid", r.serverPid());
                 sv.put("log", logFile(directory, r.region(), Component.SERVER).toString());
+                ArrayNode all = n.putArray("servers");
+                for (ServerEndpoints s : r.servers()) {
+                    all.addObject().put("instance", s.instance()).put("url", s.url()).put("adminUrl", s.adminUrl())
+                            .put("pid", s.pid()).put("log", serverLog(directory, r.region(), s.instance()).toString());
+                }
             }
         }
         Path target = file(directory);
@@ -164,11 +176,18 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
             JsonNode root = JSON.readTree(f.toFile());
             List<RegionEndpoints> regions = new ArrayList<>();
             for (JsonNode n : root.path("regions")) {
+                List<ServerEndpoints> servers = new ArrayList<>();
+                for (JsonNode s : n.path("servers")) {
+                    servers.add(new ServerEndpoints(s.path("instance").asInt(), s.path("url").asText(),
+                            s.path("adminUrl").asText(), s.path("pid").asLong()));
+                }
+                if (servers.isEmpty() && !n.path("server").path("url").asText("").isEmpty()) {
+                    servers.add(new ServerEndpoints(0, n.path("server").path("url").asText(),
+                            n.path("server").path("adminUrl").asText(), n.path("server").path("pid").asLong()));
+                }
                 regions.add(new RegionEndpoints(RegionId.of(n.path("name").asText()), n.path("dataCenter").asText(),
                         n.path("cassandra").path("contactPoint").asText(), n.path("cassandra").path("pid").asLong(),
-                        n.path("kafka").path("bootstrap").asText(), n.path("kafka").path("pid").asLong(),
-                        n.path("server").path("url").asText(""), n.path("server").path("adminUrl").asText(""),
-                        n.path("server").path("pid").asLong()));
+                        n.path("kafka").path("bootstrap").asText(), n.path("kafka").path("pid").asLong(), servers));
             }
             return new ClusterState(root.path("backend").asText("embedded"), directory, root.path("basePort").asInt(),
                     Path.of(root.path("java").asText()), root.path("cassandraHeapMb").asInt(768),

@@ -216,6 +216,16 @@ public final class DockerBackend implements EngineBackend {
         }
 
         @Override
+        public EngineStatus serverStatus(RegionId region, int instance) {
+            throw LocalClusterException.badInput("the docker backend runs no Meridian server");
+        }
+
+        @Override
+        public void killServer(RegionId region, int instance) {
+            throw LocalClusterException.badInput("the docker backend runs no Meridian server");
+        }
+
+        @Override
         public List<io.meridian.localcluster.LinkFault> links() {
             return List.of();
         }

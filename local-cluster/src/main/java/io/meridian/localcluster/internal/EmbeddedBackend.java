@@ -3,6 +3,7 @@ package io.meridian.localcluster.internal;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.ClusterSpec;
 import io.meridian.localcluster.Component;
+import io.meridian.localcluster.ServerEndpoints;
 import io.meridian.localcluster.EngineBackend;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
@@ -79,16 +80,19 @@ public final class EmbeddedBackend implements EngineBackend {
         for (int i = 0; i < spec.regions(); i++) {
             RegionId id = RegionId.defaultName(i);
             Ports ports = new Ports(spec.blockOf(i));
-            for (Map.Entry<Integer, String> port : ports.all(id, i, spec.servers(), spec.regions()).entrySet()) {
+            for (Map.Entry<Integer, String> port : ports.all(id, i, spec.serverInstances(), spec.regions()).entrySet()) {
                 checkFree(port.getKey(), port.getValue());
             }
+            List<ServerEndpoints> servers = new ArrayList<>();
+            for (int s = 0; s < spec.serverInstances(); s++) {
+                servers.add(new ServerEndpoints(s, ports.serverUrl(s), ports.serverAdminUrl(s), 0));
+            }
             regions.add(new RegionEndpoints(id, id.name(), Ports.HOST + ":" + ports.cql(), 0,
-                    Ports.HOST + ":" + ports.kafka(), 0, spec.servers() ? ports.serverUrl() : "",
-                    spec.servers() ? ports.serverAdminUrl() : "", 0));
+                    Ports.HOST + ":" + ports.kafka(), 0, servers));
             targets.add(new EmbeddedCluster.Target(id, Component.CASSANDRA));
             targets.add(new EmbeddedCluster.Target(id, Component.KAFKA));
-            if (spec.servers()) {
-                targets.add(new EmbeddedCluster.Target(id, Component.SERVER));
+            for (int s = 0; s < spec.serverInstances(); s++) {
+                targets.add(new EmbeddedCluster.Target(id, Component.SERVER, s));
             }
         }
         ClusterState state = new ClusterState(name(), dir, spec.basePort(), spec.java(), spec.cassandraHeapMb(),

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -75,10 +74,49 @@ final class EmbeddedCluster implements LocalCluster {
     @Override
     public EngineStatus status(RegionId region, Component component) {
         RegionEndpoints r = state.region(region);
-        if (live(r, component).isEmpty()) {
+        if (component != Component.SERVER) {
+            return status(r, new Target(region, component));
+        }
+        // several instances: up when all are, down when none runs
+        List<EngineStatus> each = targetsOf(r, Component.SERVER).stream().map(t -> status(r, t)).toList();
+        if (each.isEmpty() || each.stream().allMatch(s -> s == EngineStatus.DOWN)) {
             return EngineStatus.DOWN;
         }
-        return portAnswers(portOf(r, component)) ? EngineStatus.UP : EngineStatus.NOT_READY;
+        return each.stream().allMatch(s -> s == EngineStatus.UP) ? EngineStatus.UP : EngineStatus.NOT_READY;
+    }
+
+    @Override
+    public EngineStatus serverStatus(RegionId region, int instance) {
+        RegionEndpoints r = state.region(region);
+        return status(r, serverTarget(r, instance));
+    }
+
+    private EngineStatus status(RegionEndpoints r, Target t) {
+        if (live(r, t).isEmpty()) {
+            return EngineStatus.DOWN;
+        }
+        return portAnswers(portOf(r, t)) ? EngineStatus.UP : EngineStatus.NOT_READY;
+    }
+
+    private static Target serverTarget(RegionEndpoints r, int instance) {
+        if (instance < 0 || instance >= r.servers().size()) {
+            throw LocalClusterException.badInput(r.region() + " runs " + r.servers().size() + " server instance(s); there"
+                    + " is no instance " + instance);
+        }
+        return new Target(r.region(), Component.SERVER, instance);
+    }
+
+    /** The targets of one component of a region: one for an engine, one per server instance. */
+    private static List<Target> targetsOf(RegionEndpoints r, Component c) {
+        if (c != Component.SERVER) {
+            return List.of(new Target(r.region(), c));
+        }
+        return r.servers().stream().map(s -> new Target(r.region(), c, s.instance())).toList();
+    }
+
+    static int portOf(RegionEndpoints r, Target t) {
+        return t.component() == Component.SERVER ? portOf(r.servers().get(t.instance()).adminUrl())
+                : portOf(r, t.component());
     }
 
     /** The port that answers when the component is up (the server's: its admin port). */
@@ -90,20 +128,33 @@ final class EmbeddedCluster implements LocalCluster {
         };
     }
 
-    private java.util.Optional<ProcessHandle> live(RegionEndpoints r, Component c) {
-        OptionalLong pid = r.pid(c);
-        if (pid.isEmpty()) {
+    private static long pidOf(RegionEndpoints r, Target t) {
+        return t.component() == Component.SERVER ? r.servers().get(t.instance()).pid() : r.pid(t.component()).orElse(0);
+    }
+
+    private java.util.Optional<ProcessHandle> live(RegionEndpoints r, Target t) {
+        long pid = pidOf(r, t);
+        if (pid <= 0) {
             return java.util.Optional.empty();
         }
-        return OwnedProcesses.findEngine(pid.getAsLong(), state.directory(),
-                OwnedProcesses.engineMarker(r.region().name(), c.label()));
+        return OwnedProcesses.findEngine(pid, state.directory(), OwnedProcesses.engineMarker(r.region().name(), t.label()));
     }
 
     @Override
     public synchronized void kill(RegionId region, Component component) {
         RegionEndpoints r = state.region(region);
-        live(r, component).ifPresent(p -> OwnedProcesses.stop(p, Duration.ZERO));
-        updatePid(region, component, 0);
+        for (Target t : targetsOf(r, component)) {
+            live(r, t).ifPresent(p -> OwnedProcesses.stop(p, Duration.ZERO));
+            updatePid(t, 0);
+        }
+    }
+
+    @Override
+    public synchronized void killServer(RegionId region, int instance) {
+        RegionEndpoints r = state.region(region);
+        Target t = serverTarget(r, instance);
+        live(r, t).ifPresent(p -> OwnedProcesses.stop(p, Duration.ZERO));
+        updatePid(t, 0);
     }
 
     @Override
@@ -111,11 +162,10 @@ final class EmbeddedCluster implements LocalCluster {
         RegionEndpoints r = state.region(region);
         List<Target> down = new ArrayList<>();
         for (Component c : Component.values()) {
-            if (c == Component.SERVER && !r.hasServer()) {
-                continue;
-            }
-            if (live(r, c).isEmpty()) {
-                down.add(new Target(region, c));
+            for (Target t : targetsOf(r, c)) {
+                if (live(r, t).isEmpty()) {
+                    down.add(t);
+                }
             }
         }
         startEngines(down);
@@ -160,7 +210,7 @@ final class EmbeddedCluster implements LocalCluster {
             if (!failures.isEmpty()) {
                 launched.forEach((t, p) -> {
                     OwnedProcesses.stop(p, Duration.ZERO);
-                    updatePid(t.region(), t.component(), 0);
+                    updatePid(t, 0);
                 });
                 throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
                         String.join("\n", failures), targets.get(0).region(), null);
@@ -180,8 +230,9 @@ final class EmbeddedCluster implements LocalCluster {
         listener.starting(region, component);
         RegionEndpoints r = state.region(region);
         Ports ports = state.ports(region);
-        Path home = state.directory().resolve(region.name()).resolve(component.label());
-        Path log = ClusterState.logFile(state.directory(), region, component);
+        Path home = state.directory().resolve(region.name()).resolve(t.label());
+        Path log = component == Component.SERVER ? ClusterState.serverLog(state.directory(), region, t.instance())
+                : ClusterState.logFile(state.directory(), region, component);
         String classpath = distribution.classpath(component);
         long launchedAt = System.nanoTime();
         String failure;
@@ -195,8 +246,8 @@ final class EmbeddedCluster implements LocalCluster {
                 state.regions().stream().filter(o -> !o.region().equals(region))
                         .forEach(o -> peers.put(o.region(), o.serverUrl()));
                 state.regions().forEach(o -> sources.put(o.region(), state.kafkaFor(o.region(), region)));
-                cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, peers, sources, state.java(),
-                        state.serverHeapMb(), classpath);
+                cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, t.instance(), peers, sources,
+                        state.java(), state.serverHeapMb(), classpath);
             } else {
                 List<KafkaEngine.PeerListener> peers = new ArrayList<>();
                 if (state.proxied()) {
@@ -212,9 +263,9 @@ final class EmbeddedCluster implements LocalCluster {
                             Uuid.randomUuid().toString()), home, log);
                 }
             }
-            Process process = launch(OwnedProcesses.engineMarker(t.region().name(), t.component().label()), cmd, home, log);
+            Process process = launch(OwnedProcesses.engineMarker(t.region().name(), t.label()), cmd, home, log);
             launched.put(t, process.toHandle());
-            updatePid(region, component, process.pid());
+            updatePid(t, process.pid());
             failure = awaitReady(t, process, r, launchedAt, log);
         } catch (IOException e) {
             failure = region + " " + component.label() + " could not be launched: " + e.getMessage();
@@ -268,12 +319,12 @@ final class EmbeddedCluster implements LocalCluster {
                 return t.region() + " " + t.component().label() + " exited with code " + process.exitValue()
                         + " while starting" + tail(log);
             }
-            if (portAnswers(portOf(r, t.component()))) {
+            if (portAnswers(portOf(r, t))) {
                 try {
                     switch (t.component()) {
                         case CASSANDRA -> CassandraEngine.probe(r.cassandraHost(), r.cassandraPort(), r.dataCenter());
                         case KAFKA -> KafkaEngine.probe(r.kafkaBootstrap());
-                        case SERVER -> ServerEngine.probe(r.serverAdminUrl());
+                        case SERVER -> ServerEngine.probe(r.servers().get(t.instance()).adminUrl());
                     }
                     return null;
                 } catch (Exception e) {
@@ -298,10 +349,10 @@ final class EmbeddedCluster implements LocalCluster {
         }
     }
 
-    private void updatePid(RegionId region, Component component, long pid) {
+    private void updatePid(Target t, long pid) {
         // its own lock: engine-start threads record pids while the caller holds this object's monitor
         synchronized (stateLock) {
-            state = state.withRegion(state.region(region).withPid(component, pid));
+            state = state.withRegion(state.region(t.region()).withPid(t.component(), t.instance(), pid));
             state.save();
         }
     }
@@ -477,7 +528,12 @@ final class EmbeddedCluster implements LocalCluster {
     public synchronized void detach() {
         for (RegionEndpoints r : state.regions()) {
             for (Component c : Component.values()) {
-                r.pid(c).ifPresent(OwnedProcesses::disown);
+                targetsOf(r, c).forEach(t -> {
+                    long pid = pidOf(r, t);
+                    if (pid > 0) {
+                        OwnedProcesses.disown(pid);
+                    }
+                });
             }
         }
         if (state.proxyPid() != 0) {
@@ -499,8 +555,8 @@ final class EmbeddedCluster implements LocalCluster {
     private void stopAll(List<Component> components) {
         List<Thread> stoppers = new ArrayList<>();
         for (RegionEndpoints r : state.regions()) {
-            for (Component c : components) {
-                live(r, c).ifPresent(p -> {
+            for (Target t : components.stream().flatMap(c -> targetsOf(r, c).stream()).toList()) {
+                live(r, t).ifPresent(p -> {
                     Thread th = new Thread(() -> OwnedProcesses.stop(p, stopTimeout), "meridian-engine-stop");
                     th.start();
                     stoppers.add(th);
@@ -517,10 +573,20 @@ final class EmbeddedCluster implements LocalCluster {
     }
 
     /** One engine of one region. */
-    record Target(RegionId region, Component component) {
+    /** One engine of one region, or one server instance. */
+    record Target(RegionId region, Component component, int instance) {
+        Target(RegionId region, Component component) {
+            this(region, component, 0);
+        }
+
+        /** {@code cassandra}, {@code kafka}, {@code server}, {@code server-1}, ...: marker, home and log name. */
+        String label() {
+            return component == Component.SERVER && instance > 0 ? "server-" + instance : component.label();
+        }
+
         @Override
         public String toString() {
-            return region + "/" + component.label();
+            return region + "/" + label();
         }
     }
 }

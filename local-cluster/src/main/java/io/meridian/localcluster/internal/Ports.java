@@ -36,12 +36,15 @@ record Ports(int block) {
         return block + 93;
     }
 
-    int server() {
-        return block + 80;
+    /** Server instances a region can run: their ports are {@code +80+2i} and {@code +81+2i}. */
+    static final int MAX_SERVERS = 4;
+
+    int server(int instance) {
+        return block + 80 + 2 * instance;
     }
 
-    int serverAdmin() {
-        return block + 81;
+    int serverAdmin(int instance) {
+        return block + 81 + 2 * instance;
     }
 
     /**
@@ -57,16 +60,16 @@ record Ports(int block) {
         return block + 60 + consumerIndex;
     }
 
-    String serverUrl() {
-        return "http://" + HOST + ":" + server();
+    String serverUrl(int instance) {
+        return "http://" + HOST + ":" + server(instance);
     }
 
-    String serverAdminUrl() {
-        return "http://" + HOST + ":" + serverAdmin();
+    String serverAdminUrl(int instance) {
+        return "http://" + HOST + ":" + serverAdmin(instance);
     }
 
     /** Every port the region will bind, with what it is for. */
-    Map<Integer, String> all(RegionId region, int index, boolean withServer, int regions) {
+    Map<Integer, String> all(RegionId region, int index, int servers, int regions) {
         Map<Integer, String> m = new LinkedHashMap<>();
         m.put(cql(), region + " Cassandra CQL");
         m.put(storage(), region + " Cassandra storage");
@@ -83,9 +86,10 @@ record Ports(int block) {
                 m.put(proxy(c), "fault proxy route " + region + " -> region #" + c);
             }
         }
-        if (withServer) {
-            m.put(server(), region + " Meridian server");
-            m.put(serverAdmin(), region + " Meridian server admin");
+        for (int i = 0; i < servers; i++) {
+            String name = i == 0 ? " Meridian server" : " Meridian server-" + i;
+            m.put(server(i), region + name);
+            m.put(serverAdmin(i), region + name + " admin");
         }
         return m;
     }

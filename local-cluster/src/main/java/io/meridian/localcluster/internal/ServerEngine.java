@@ -24,7 +24,7 @@ final class ServerEngine {
 
     private ServerEngine() { }
 
-    static List<String> prepare(Path home, RegionId region, int slot, Ports ports, Map<RegionId, String> peers,
+    static List<String> prepare(Path home, RegionId region, int slot, Ports ports, int instance, Map<RegionId, String> peers,
             Map<RegionId, String> sources, Path java, int heapMb, String classpath) throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         StringBuilder peerYaml = new StringBuilder();
@@ -47,11 +47,11 @@ final class ServerEngine {
                 + "  applicationConnectors:\n"
                 + "    - type: http\n"
                 + "      bindHost: " + Ports.HOST + "\n"
-                + "      port: " + ports.server() + "\n"
+                + "      port: " + ports.server(instance) + "\n"
                 + "  adminConnectors:\n"
                 + "    - type: http\n"
                 + "      bindHost: " + Ports.HOST + "\n"
-                + "      port: " + ports.serverAdmin() + "\n"
+                + "      port: " + ports.serverAdmin(instance) + "\n"
                 + "  requestLog:\n"
                 + "    appenders: []\n"
                 + "logging:\n"

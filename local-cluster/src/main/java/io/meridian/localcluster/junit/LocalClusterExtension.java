@@ -66,18 +66,20 @@ public final class LocalClusterExtension implements ParameterResolver {
                 case NO -> false;
                 case AS_CONFIGURED -> Boolean.getBoolean("meridian.test.servers");
             };
-            Handle handle = new Handle(start(backend, "private-" + n, regions, basePort, servers));
+            Handle handle = new Handle(start(backend, "private-" + n, regions, basePort, servers,
+                    annotation.get().serversPerRegion()));
             context.getStore(NS).put("private-" + n, handle);
             return handle.cluster;
         }
         int regions = Integer.getInteger("meridian.test.regions", ClusterSpec.DEFAULT_REGIONS);
         Handle shared = context.getRoot().getStore(NS).getOrComputeIfAbsent("shared",
-                k -> new Handle(start(backend, "shared", regions, SHARED_BASE_PORT, Boolean.getBoolean("meridian.test.servers"))),
+                k -> new Handle(start(backend, "shared", regions, SHARED_BASE_PORT, Boolean.getBoolean("meridian.test.servers"), 1)),
                 Handle.class);
         return shared.cluster;
     }
 
-    private static LocalCluster start(EngineBackend backend, String name, int regions, int basePort, boolean servers) {
+    private static LocalCluster start(EngineBackend backend, String name, int regions, int basePort, boolean servers,
+            int serversPerRegion) {
         Path dir = Path.of(System.getProperty("meridian.test.dir", "target/it-clusters")).resolve(name)
                 .toAbsolutePath().normalize();
         if (Files.isRegularFile(dir.resolve("cluster.json")) && backend.name().equals("embedded")) {
@@ -85,7 +87,7 @@ public final class LocalClusterExtension implements ParameterResolver {
         }
         deleteTree(dir);
         ClusterSpec spec = ClusterSpec.builder().basePort(basePort).regions(regions).directory(dir).servers(servers)
-                .startTimeout(Duration.ofMinutes(4)).build();
+                .serversPerRegion(serversPerRegion).startTimeout(Duration.ofMinutes(4)).build();
         long t0 = System.nanoTime();
         System.out.printf("[local-cluster] starting %d region(s) (%s backend) in %s%n", regions, backend.name(), dir);
         LocalCluster cluster = backend.start(spec, new StartListener() {

@@ -23,6 +23,9 @@ public @interface PrivateCluster {
     /** Whether to run a Meridian server per region; default: {@code -Dmeridian.test.servers} (false if unset). */
     Servers servers() default Servers.AS_CONFIGURED;
 
+    /** Meridian server instances per region when servers run (1 to 4); default 1. */
+    int serversPerRegion() default 1;
+
     /** Whether a private cluster runs servers. */
     enum Servers { AS_CONFIGURED, YES, NO }
 }
