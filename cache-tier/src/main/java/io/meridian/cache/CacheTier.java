@@ -33,14 +33,11 @@ public final class CacheTier<V> {
     }
 
     /**
-     * Reads a record through the namespace's cache when {@code ttl} is positive, straight from
-     * {@code loader} otherwise (cache off for that namespace).
+     * Reads a record through the namespace's cache; the loaded value is kept for {@code ttlOf(value)}
+     * (not at all when that is zero).
      */
-    public Optional<V> get(String namespace, String id, Duration ttl, Supplier<Optional<V>> loader) {
-        if (ttl.isZero() || ttl.isNegative()) {
-            return loader.get();
-        }
-        return of(namespace).get(id, ttl, k -> loader.get());
+    public Optional<V> get(String namespace, String id, Function<? super V, Duration> ttlOf, Supplier<Optional<V>> loader) {
+        return of(namespace).get(id, ttlOf, k -> loader.get());
     }
 
     /** The cached record, if any, without loading (see {@link RecordCache#peek}). */

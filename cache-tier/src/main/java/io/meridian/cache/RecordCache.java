@@ -147,8 +147,17 @@ public final class RecordCache<K, V> {
      *
      * @throws RuntimeException what the loader threw (nothing is cached then)
      */
-    @SuppressWarnings("unchecked")
     public Optional<V> get(K key, Duration ttl, Function<? super K, Optional<V>> loader) {
+        Objects.requireNonNull(ttl, "ttl");
+        return get(key, v -> ttl, loader);
+    }
+
+    /**
+     * As {@link #get(Object, Duration, Function)}, with the TTL chosen per loaded value (e.g. capped by
+     * the shortest TTL of the items it holds).
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<V> get(K key, Function<? super V, Duration> ttlOf, Function<? super K, Optional<V>> loader) {
         Objects.requireNonNull(key, "key");
         Lease lease;
         try {
@@ -189,7 +198,7 @@ public final class RecordCache<K, V> {
             throw ex;
         }
         loadMicros.recordValue(Math.max(0, (System.nanoTime() - t0) / 1_000));
-        quietly(() -> install(key, lease, loaded, ttl));
+        quietly(() -> install(key, lease, loaded, loaded.map(ttlOf).orElse(Duration.ZERO)));
         lease.result.complete(loaded);
         return loaded;
     }

@@ -76,6 +76,18 @@ final class StatusCommand implements Callable<Integer> {
             }
             n.put("health", healthy ? "healthy" : "unhealthy");
             n.set("replication", repl.path("sources"));
+            ArrayNode caches = n.putArray("cache");
+            for (io.meridian.localcluster.ServerEndpoints s : r.servers()) {
+                JsonNode cache = fetch(s.url() + "/v1/cache");
+                ObjectNode c = caches.addObject().put("instance", s.label());
+                if (cache == null) {
+                    c.put("state", "unreachable");
+                } else {
+                    c.put("enabled", cache.path("enabled").asBoolean());
+                    c.set("total", cache.path("total"));
+                    c.set("invalidationMessages", cache.path("invalidationMessages"));
+                }
+            }
             if (!healthy) {
                 exit = Math.max(exit, Meridian.CHECK_FAILED);
             }
@@ -102,6 +114,25 @@ final class StatusCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, row, n.path("region").asText(), s.path("source").asText(),
                         s.path("lagOffsets").asLong() < 0 ? "?" : s.path("lagOffsets").asText(), s.path("lagMillis").asText(),
                         s.path("applied").asText(), s.path("deadLetters").asText(), s.path("held").size(), state);
+            }
+        }
+        out.println();
+        String cacheRow = "%-10s %-10s %-8s %-10s %-10s %-10s %-10s %-12s %-12s %s%n";
+        out.printf(Locale.ROOT, cacheRow, "REGION", "INSTANCE", "HIT%", "READS", "MISSES", "EVICTED", "ENTRIES", "BYTES",
+                "INVALIDATED", "STALE-FILLS");
+        for (JsonNode n : regions) {
+            for (JsonNode c : n.path("cache")) {
+                JsonNode t = c.path("total");
+                if (!c.path("enabled").asBoolean(false)) {
+                    out.printf(Locale.ROOT, "%-10s %-10s %s%n", n.path("region").asText(), c.path("instance").asText(),
+                            c.has("state") ? c.path("state").asText() : "cache off");
+                    continue;
+                }
+                out.printf(Locale.ROOT, cacheRow, n.path("region").asText(), c.path("instance").asText(),
+                        String.format(Locale.ROOT, "%.1f", 100 * t.path("hitRatio").asDouble()), t.path("reads").asText(),
+                        t.path("misses").asText(), t.path("evictions").asText(), t.path("entries").asText(),
+                        t.path("weightedBytes").asText(), c.path("invalidationMessages").path("received").asText("0"),
+                        t.path("staleFillsRejected").asText());
             }
         }
         out.flush();

@@ -55,6 +55,11 @@ public class MeridianConfiguration extends Configuration {
     @JsonProperty
     public ReplicationSettings replication = new ReplicationSettings();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public CacheSettings cache = new CacheSettings();
+
     /** Base URLs of one server in each other region ({@code region-b: http://host:port}); namespace admin fans out to them. */
     @NotNull
     @JsonProperty
@@ -169,5 +174,43 @@ public class MeridianConfiguration extends Configuration {
         @NotNull
         @JsonProperty
         public Duration maxTokenAhead = Duration.seconds(1);
+    }
+
+    /**
+     * The record cache of this server (cache-tier). A namespace is cached when this is enabled and the
+     * namespace's own {@code cacheEnabled} is true, for the namespace's {@code cacheTtlSeconds}.
+     */
+    public static class CacheSettings {
+        /** Whether this server caches at all. */
+        @JsonProperty
+        public boolean enabled = true;
+
+        /** Bytes each namespace's cache may hold (keys, values, per-entry overhead). */
+        @Min(0)
+        @JsonProperty
+        public long maxWeightBytes = 64L * 1024 * 1024;
+
+        /** Per-namespace overrides of {@link #maxWeightBytes}. */
+        @NotNull
+        @JsonProperty
+        public Map<String, Long> namespaceMaxWeightBytes = new LinkedHashMap<>();
+
+        /** Records larger than this (keys + values) are read from Cassandra every time. */
+        @Min(0)
+        @JsonProperty
+        public long maxRecordBytes = 64 * 1024;
+
+        /** How long a not-found is cached (a write to the record removes it at once). */
+        @NotNull
+        @JsonProperty
+        public Duration negativeTtl = Duration.seconds(5);
+
+        /**
+         * Topic in this region's Kafka on which every apply (local write or replicated) announces the record
+         * it changed, so that every server instance of the region drops it.
+         */
+        @NotEmpty
+        @JsonProperty
+        public String invalidationTopic = "meridian.invalidations";
     }
 }

@@ -16,7 +16,12 @@ import io.meridian.server.api.ErrorMappers;
 import io.meridian.server.api.NamespacesResource;
 import io.meridian.server.api.RecordsResource;
 import io.meridian.server.api.RequestSizeFilter;
+import io.meridian.cache.CacheTier;
+import io.meridian.server.internal.CachedReads;
 import io.meridian.server.internal.CassandraStore;
+import io.meridian.server.internal.Invalidations;
+import io.meridian.server.internal.MutationSink;
+import io.meridian.server.internal.StoredItem;
 import io.meridian.server.internal.MutationLog;
 import io.meridian.server.internal.PageTokens;
 import io.meridian.server.internal.WritePath;
@@ -25,6 +30,7 @@ import io.meridian.replicator.SourceStatus;
 import io.meridian.replicator.ReplicationHealth;
 import com.codahale.metrics.Histogram;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.net.InetSocketAddress;
@@ -96,13 +102,56 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             }
         });
 
+        CacheTier<List<StoredItem>> tier = null;
+        Invalidations invalidations = null;
+        if (config.cache.enabled) {
+            tier = CachedReads.tier(config.cache.maxWeightBytes, config.cache.namespaceMaxWeightBytes,
+                    config.cache.maxRecordBytes, config.cache.negativeTtl.toJavaDuration());
+            retry("Kafka " + config.kafka.bootstrapServers + " (invalidation topic)", () -> {
+                MutationLog.ensureTopic(config.kafka.bootstrapServers, config.cache.invalidationTopic, 1,
+                        config.kafka.replicationFactor);
+                return null;
+            });
+            Invalidations inv = new Invalidations(config.kafka.bootstrapServers, config.cache.invalidationTopic,
+                    "meridian-" + region + "-" + ProcessHandle.current().pid(), tier, env.metrics());
+            invalidations = inv;
+            env.lifecycle().manage(new Managed() {
+                @Override
+                public void start() {
+                    inv.start();
+                }
+
+                @Override
+                public void stop() {
+                    inv.close();
+                }
+            });
+            CacheTier<List<StoredItem>> t = tier;
+            java.util.function.Function<java.util.function.ToLongFunction<io.meridian.cache.RecordCache.Stats>,
+                    com.codahale.metrics.Gauge<Long>> gauge = f -> () -> f.applyAsLong(t.total());
+            env.metrics().register("meridian.cache.hits", gauge.apply(s -> s.hits() + s.negativeHits()));
+            env.metrics().register("meridian.cache.misses", gauge.apply(io.meridian.cache.RecordCache.Stats::misses));
+            env.metrics().register("meridian.cache.coalesced", gauge.apply(io.meridian.cache.RecordCache.Stats::coalesced));
+            env.metrics().register("meridian.cache.evictions", gauge.apply(io.meridian.cache.RecordCache.Stats::evictions));
+            env.metrics().register("meridian.cache.weighted-bytes", gauge.apply(io.meridian.cache.RecordCache.Stats::weightedBytes));
+            env.metrics().register("meridian.cache.stale-fills-rejected",
+                    gauge.apply(io.meridian.cache.RecordCache.Stats::staleFillsRejected));
+            env.metrics().register("meridian.cache.load-p99-micros", gauge.apply(io.meridian.cache.RecordCache.Stats::loadP99Micros));
+            env.metrics().register("meridian.cache.hit-ratio", (com.codahale.metrics.Gauge<Double>) () -> t.total().hitRatio());
+        }
+        Invalidations inv = invalidations;
+        MutationSink.Store applyAndInvalidate = inv == null ? store : (m, ns) -> store.apply(m, ns).thenApply(r -> {
+            inv.applied(m.namespace(), m.id()); // local write: not awaited; the own-region applier re-announces it
+            return r;
+        });
+
         HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), config.regionSlot);
-        WritePath writes = new WritePath(region, clock, log, store, config.writes.maxInFlightAppends,
+        WritePath writes = new WritePath(region, clock, log, applyAndInvalidate, config.writes.maxInFlightAppends,
                 config.writes.maxTokenAhead.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
                 config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1), env.metrics());
 
         if (config.replication.enabled) {
-            Replicator replicator = replicator(config, region, store, env);
+            Replicator replicator = replicator(config, region, store, inv, env);
             env.lifecycle().manage(new Managed() {
                 @Override
                 public void start() {
@@ -121,7 +170,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         env.jersey().register(new ErrorMappers.Api());
         env.jersey().register(new ErrorMappers.BadInput());
         env.jersey().register(new ErrorMappers.TooLarge());
-        env.jersey().register(new RecordsResource(store, writes, new PageTokens(config.pageTokenSecret)));
+        env.jersey().register(new RecordsResource(store, new CachedReads(store, tier, env.metrics()), writes,
+                new PageTokens(config.pageTokenSecret)));
+        env.jersey().register(new io.meridian.server.api.CacheResource(region.name(), tier, inv));
         env.jersey().register(new NamespacesResource(store, config.peers, env.getObjectMapper()));
 
         env.healthChecks().register("cassandra", new HealthCheck() {
@@ -148,7 +199,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
      * health check.
      */
     private static Replicator replicator(MeridianConfiguration config, RegionId region, CassandraStore store,
-            Environment env) throws Exception {
+            Invalidations invalidations, Environment env) throws Exception {
         retry("Kafka " + config.kafka.bootstrapServers + " (dead-letter topic)", () -> {
             MutationLog.ensureTopic(config.kafka.bootstrapServers, config.replication.deadLetterTopic, 1,
                     config.kafka.replicationFactor);
@@ -160,7 +211,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         Replicator.Builder b = Replicator.builder().region(region).localBootstrap(config.kafka.bootstrapServers)
                 .topic(config.kafka.topic).deadLetterTopic(config.replication.deadLetterTopic)
                 .maxInFlight(config.replication.maxInFlightApplies)
-                .target(m -> store.namespace(m.namespace()).map(ns -> store.apply(m, ns)))
+                // the offset becomes committable only once the data is in Cassandra and the invalidation is out
+                .target(m -> store.namespace(m.namespace()).map(ns -> invalidations == null ? store.apply(m, ns)
+                        : store.apply(m, ns).thenCompose(r -> invalidations.applied(m.namespace(), m.id()))))
                 .listener((source, m, delayMicros) -> delays.computeIfAbsent(source,
                         s -> env.metrics().histogram("meridian.replication." + s + ".applied-delay-micros")).update(delayMicros));
         sources.forEach((name, bootstrap) -> b.source(RegionId.of(name), bootstrap));

@@ -12,6 +12,7 @@ import io.meridian.core.wire.PutItemsRequest;
 import io.meridian.core.wire.RecordResponse;
 import io.meridian.core.wire.WriteResponse;
 import io.meridian.server.ApiException;
+import io.meridian.server.internal.CachedReads;
 import io.meridian.server.internal.CassandraStore;
 import io.meridian.server.internal.NamespaceConfig;
 import io.meridian.server.internal.PageTokens;
@@ -45,11 +46,13 @@ public final class RecordsResource {
     static final long DEFAULT_PAGE_BYTES = 1024 * 1024;
 
     private final CassandraStore store;
+    private final CachedReads reads;
     private final WritePath writes;
     private final PageTokens pageTokens;
 
-    public RecordsResource(CassandraStore store, WritePath writes, PageTokens pageTokens) {
+    public RecordsResource(CassandraStore store, CachedReads reads, WritePath writes, PageTokens pageTokens) {
         this.store = store;
+        this.reads = reads;
         this.writes = writes;
         this.pageTokens = pageTokens;
     }
@@ -157,11 +160,11 @@ public final class RecordsResource {
             for (int i = 0; i < keys.size(); i++) {
                 wanted.add(WireConversions.key("key[" + i + "]", keys.get(i)));
             }
-            List<StoredItem> items = store.readKeys(config, checkedId, wanted);
+            List<StoredItem> items = reads.readKeys(config, checkedId, wanted);
             return new RecordResponse(config.name(), checkedId, items.stream().map(WireConversions::toJson).toList(), null);
         }
         if (!ranged) {
-            List<StoredItem> items = store.readAll(config, checkedId);
+            List<StoredItem> items = reads.readAll(config, checkedId);
             if (items.isEmpty()) {
                 throw ApiException.notFound("record '" + checkedId + "' of namespace '" + config.name() + "' has no items");
             }
@@ -174,7 +177,7 @@ public final class RecordsResource {
         Bytes after = pageToken == null ? null : pageTokens.verify(config.name(), checkedId, pageToken);
         Bytes fromKey = from == null ? null : WireConversions.base64("from", from);
         Bytes toKey = to == null ? null : WireConversions.base64("to", to);
-        CassandraStore.RangePage page = store.readRange(config, checkedId, fromKey, toKey, after, budget);
+        CassandraStore.RangePage page = reads.readRange(config, checkedId, fromKey, toKey, after, budget);
         List<StoredItem> items = page.items();
         String next = page.more() ? pageTokens.issue(config.name(), checkedId, items.get(items.size() - 1).key()) : null;
         List<ItemJson> json = items.stream().map(WireConversions::toJson).toList();

@@ -138,7 +138,7 @@ public final class CassandraStore implements MutationSink.Store {
 
     // ---- reads ----
 
-    private static final String COLUMNS = "SELECT key, value, writetime(value) AS wt FROM ";
+    private static final String COLUMNS = "SELECT key, value, writetime(value) AS wt, ttl(value) AS ttl FROM ";
 
     public List<StoredItem> readAll(NamespaceConfig ns, String id) {
         return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ?").bind(id))));
@@ -174,7 +174,9 @@ public final class CassandraStore implements MutationSink.Store {
             values.add(ByteBuffer.wrap(to.unsafeArray()));
         }
         BoundStatement s = prepare(cql.toString()).bind(values.toArray()).setPageSize(100);
-        return page(session.execute(quorum(s)), pageBytes);
+        ResultSet rs = session.execute(quorum(s));
+        return page(() -> java.util.stream.StreamSupport.stream(rs.spliterator(), false).map(CassandraStore::item).iterator(),
+                pageBytes);
     }
 
     private static List<StoredItem> items(ResultSet rs) {
@@ -185,15 +187,17 @@ public final class CassandraStore implements MutationSink.Store {
         return out;
     }
 
-    /** Items until about {@code pageBytes} are taken (at least one); {@code more} if a further row exists. */
-    private static RangePage page(ResultSet rs, long pageBytes) {
+    /**
+     * Items until about {@code pageBytes} are taken (at least one); {@code more} if a further one exists.
+     * Reads lazily, so a Cassandra result is fetched only as far as the page needs.
+     */
+    static RangePage page(Iterable<StoredItem> items, long pageBytes) {
         List<StoredItem> out = new ArrayList<>();
         long bytes = 0;
-        for (Row row : rs) {
+        for (StoredItem item : items) {
             if (!out.isEmpty() && bytes >= pageBytes) {
                 return new RangePage(out, true);
             }
-            StoredItem item = item(row);
             out.add(item);
             bytes += item.key().size() + item.value().size();
         }
@@ -202,7 +206,7 @@ public final class CassandraStore implements MutationSink.Store {
 
     private static StoredItem item(Row row) {
         return new StoredItem(Bytes.wrap(bytesOf(row.getByteBuffer("key"))), Bytes.wrap(bytesOf(row.getByteBuffer("value"))),
-                row.getLong("wt"));
+                row.getLong("wt"), row.isNull("ttl") ? 0 : row.getInt("ttl"));
     }
 
     private static byte[] bytesOf(ByteBuffer b) {

@@ -2,6 +2,6 @@ package io.meridian.server.internal;
 
 import io.meridian.core.Bytes;
 
-/** An item as read from Cassandra, with its write time (µs). */
-public record StoredItem(Bytes key, Bytes value, long writeTimeMicros) {
+/** An item as read from Cassandra, with its write time (µs) and remaining TTL in seconds (0: none). */
+public record StoredItem(Bytes key, Bytes value, long writeTimeMicros, int ttlSeconds) {
 }
