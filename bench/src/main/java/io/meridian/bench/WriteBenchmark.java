@@ -18,10 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import org.HdrHistogram.Recorder;
 import org.HdrHistogram.Histogram;
 
@@ -158,65 +155,22 @@ public final class WriteBenchmark {
     }
 
     private static double ms(long micros) {
-        return Math.round(micros / 10.0) / 100.0;
+        return OpenLoop.ms(micros);
     }
 
-    /** Sends at {@code rate}/s for {@code length}; returns how many were sent. Waits for all to complete. */
+    /** Sends writes of random values to random ids at {@code rate}/s for {@code length}; returns how many were sent. */
     static long phase(Writer w, int rate, Duration length, Settings s, Random random, Recorder recorder,
             AtomicLong errors, java.util.Set<String> errorSamples) {
-        long period = 1_000_000_000L / rate;
-        long start = System.nanoTime();
-        long end = start + length.toNanos();
-        Semaphore inFlight = new Semaphore(s.maxInFlight());
-        long i = 0;
-        for (; ; i++) {
-            long intended = start + i * period;
-            if (intended >= end) {
-                break;
-            }
-            long wait;
-            while ((wait = intended - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            inFlight.acquireUninterruptibly(); // bounded: a stalled system delays sends, latency still counts from intended
+        return OpenLoop.run(rate, length, s.maxInFlight(), () -> {
             byte[] value = new byte[s.valueBytes()];
             random.nextBytes(value);
-            String id = Long.toHexString(random.nextLong());
-            final long intendedAt = intended;
-            Supplier<CompletionStage<?>> send = () -> w.write(id, Bytes.wrap(value));
-            CompletionStage<?> stage;
-            try {
-                stage = send.get();
-            } catch (RuntimeException e) {
-                inFlight.release();
-                if (errors != null) {
-                    errors.incrementAndGet();
-                }
-                continue;
-            }
-            stage.whenComplete((ok, err) -> {
-                long micros = (System.nanoTime() - intendedAt) / 1000;
-                if (recorder != null) {
-                    if (err != null) {
-                        errors.incrementAndGet();
-                        if (errorSamples.size() < 5) {
-                            errorSamples.add(String.valueOf(err.getCause() != null ? err.getCause() : err));
-                        }
-                    } else {
-                        recorder.recordValue(Math.max(1, micros));
-                    }
-                }
-                inFlight.release();
-            });
-        }
-        inFlight.acquireUninterruptibly(s.maxInFlight()); // drain
-        inFlight.release(s.maxInFlight());
-        return i;
+            return new OpenLoop.Send(w.write(Long.toHexString(random.nextLong()), Bytes.wrap(value)), recorder);
+        }, recorder == null ? null : errors, errorSamples);
     }
 
     /** Runs the JMH micro-benchmarks of the codec and the clock; JSON results go to {@code resultFile}. */
     public static void micro(String resultFile) throws Exception {
-        org.openjdk.jmh.Main.main(new String[] {"io.meridian.bench.(Codec|Clock)Benchmark", "-f", "1", "-wi", "3", "-w", "2s",
+        org.openjdk.jmh.Main.main(new String[] {"io.meridian.bench.(Codec|Clock|CacheHit)Benchmark", "-f", "1", "-wi", "3", "-w", "2s",
                 "-i", "5", "-r", "2s", "-rf", "json", "-rff", resultFile});
     }
 

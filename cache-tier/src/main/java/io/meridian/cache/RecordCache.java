@@ -277,9 +277,10 @@ public final class RecordCache<K, V> {
     public synchronized Stats stats() {
         loadTotal.add(loadMicros.getIntervalHistogram());
         long weighted = cache.policy().eviction().map(ev -> ev.weightedSize().orElse(0)).orElse(0L);
+        long max = cache.policy().eviction().map(ev -> ev.getMaximum()).orElse(0L);
         return new Stats(hits.sum(), negativeHits.sum(), misses.sum(), coalesced.sum(), loadFailures.sum(),
                 staleFillsRejected.sum(), oversized.sum(), invalidations.sum(), evictions.sum(), cacheFailures.sum(),
-                cache.estimatedSize(), weighted, loadTotal.getTotalCount() == 0 ? 0 : loadTotal.getValueAtPercentile(50),
+                cache.estimatedSize(), weighted, max, loadTotal.getTotalCount() == 0 ? 0 : loadTotal.getValueAtPercentile(50),
                 loadTotal.getTotalCount() == 0 ? 0 : loadTotal.getValueAtPercentile(99));
     }
 
@@ -298,12 +299,13 @@ public final class RecordCache<K, V> {
      * @param cacheFailures      cache operations that threw (the read went to the store)
      * @param entries            entries now (estimate)
      * @param weightedBytes      weighted size now
+     * @param maxWeightBytes     the weight limit
      * @param loadP50Micros      median load latency
      * @param loadP99Micros      99th percentile load latency
      */
     public record Stats(long hits, long negativeHits, long misses, long coalesced, long loadFailures,
             long staleFillsRejected, long oversized, long invalidations, long evictions, long cacheFailures,
-            long entries, long weightedBytes, long loadP50Micros, long loadP99Micros) {
+            long entries, long weightedBytes, long maxWeightBytes, long loadP50Micros, long loadP99Micros) {
 
         /** Reads served: hits, negative hits, misses and coalesced waits. */
         public long reads() {
@@ -321,11 +323,11 @@ public final class RecordCache<K, V> {
             return new Stats(hits + o.hits, negativeHits + o.negativeHits, misses + o.misses, coalesced + o.coalesced,
                     loadFailures + o.loadFailures, staleFillsRejected + o.staleFillsRejected, oversized + o.oversized,
                     invalidations + o.invalidations, evictions + o.evictions, cacheFailures + o.cacheFailures,
-                    entries + o.entries, weightedBytes + o.weightedBytes, Math.max(loadP50Micros, o.loadP50Micros),
+                    entries + o.entries, weightedBytes + o.weightedBytes, maxWeightBytes + o.maxWeightBytes, Math.max(loadP50Micros, o.loadP50Micros),
                     Math.max(loadP99Micros, o.loadP99Micros));
         }
 
-        public static final Stats ZERO = new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Stats ZERO = new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** Builder; not thread-safe. */

@@ -25,7 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meridian bench write|micro}: benchmarks as commands, JSON results. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON results on stdout).",
-        subcommands = {BenchCommand.Write.class, BenchCommand.Replication.class, BenchCommand.Micro.class})
+        subcommands = {BenchCommand.Write.class, BenchCommand.Replication.class, BenchCommand.Cache.class,
+                BenchCommand.Micro.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -145,7 +146,61 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "micro", mixinStandardHelpOptions = true, description = "JMH micro-benchmarks of the mutation codec and the clock.")
+    @Command(name = "cache", mixinStandardHelpOptions = true,
+            description = "YCSB-B-like reads/writes (Zipfian) at a fixed rate through the client with the cache on, off,"
+                    + " and as raw driver reads of the same keys; needs a running `meridian local up` (size the cache with"
+                    + " `local up --cache-kb`).")
+    static final class Cache implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        LocalCommand.DirOption dir;
+        @Option(names = "--region", defaultValue = "region-a", description = "Default: ${DEFAULT-VALUE}")
+        String region;
+        @Option(names = "--records", defaultValue = "100000", description = "Default: ${DEFAULT-VALUE}")
+        int records;
+        @Option(names = "--rate", defaultValue = "500", description = "Operations/s. Default: ${DEFAULT-VALUE}")
+        int rate;
+        @Option(names = "--read-fraction", defaultValue = "0.95", description = "Default: ${DEFAULT-VALUE}")
+        double readFraction;
+        @Option(names = "--zipf", defaultValue = "0.99", description = "Zipf exponent. Default: ${DEFAULT-VALUE}")
+        double zipf;
+        @Option(names = "--duration", defaultValue = "30", paramLabel = "SECONDS", description = "Default: ${DEFAULT-VALUE}")
+        int duration;
+        @Option(names = "--warmup", defaultValue = "15", paramLabel = "SECONDS", description = "Default: ${DEFAULT-VALUE}")
+        int warmup;
+        @Option(names = "--value-bytes", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}")
+        int valueBytes;
+        @Option(names = "--seed", description = "Random seed. Default: the time.")
+        Long seed;
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON here.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (records < 1 || records > 10_000_000 || rate < 1 || rate > 100_000 || duration < 1 || warmup < 0
+                    || readFraction < 0 || readFraction > 1 || zipf <= 0 || valueBytes < 1 || valueBytes > 65_536) {
+                throw LocalClusterException.badInput("records 1..10000000, rate 1..100000/s, duration >= 1 s,"
+                        + " read-fraction 0..1, zipf > 0, value-bytes 1..65536");
+            }
+            RegionId id = LocalCommand.region(region);
+            LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+            RegionEndpoints r = cluster.region(id);
+            if (!r.hasServer() || cluster.status(id, Component.SERVER) != EngineStatus.UP) {
+                throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "the server of " + id + " is not up", id, null);
+            }
+            io.meridian.bench.CacheBenchmark.Settings settings = new io.meridian.bench.CacheBenchmark.Settings(records,
+                    valueBytes, rate, Duration.ofSeconds(duration), Duration.ofSeconds(warmup), readFraction, zipf, 4096,
+                    seed == null ? System.nanoTime() : seed);
+            ObjectNode result = io.meridian.bench.CacheBenchmark.run(new io.meridian.bench.CacheBenchmark.Target(id,
+                    r.serverUrl(), r.serverAdminUrl(), r.cassandraContactPoint(), r.dataCenter(), pidsOf(cluster)), settings,
+                    System.err);
+            return print(spec, result, out);
+        }
+    }
+
+    @Command(name = "micro", mixinStandardHelpOptions = true,
+            description = "JMH micro-benchmarks of the mutation codec, the clock and a cache-tier hit.")
     static final class Micro implements Callable<Integer> {
         @Option(names = "--out", paramLabel = "FILE", defaultValue = "target/jmh-results.json", description = "Default: ${DEFAULT-VALUE}")
         Path out;

@@ -78,7 +78,7 @@ final class LinkCommands {
             BiConsumer<LocalCluster, RegionId> change, String verb) {
         PrintWriter out = spec.commandLine().getOut();
         RegionId self = LocalCommand.region(regions.region);
-        LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+        LocalCluster cluster = LocalCommand.attachManaged(dir.path());
         for (RegionId peer : regions.peersOf(cluster, self)) {
             change.accept(cluster, peer);
             out.println(verb + " " + self + " <-> " + peer);

@@ -69,6 +69,20 @@ final class LocalCommand implements Runnable {
         return eb;
     }
 
+    /** The cluster in {@code dir}, refused (bad input) when it is a deployment `meridian local` does not run. */
+    static LocalCluster attachManaged(Path dir, StartListener listener) {
+        LocalCluster cluster = backend().attach(dir, listener);
+        if (!cluster.managed()) {
+            throw LocalClusterException.badInput(dir.resolve("cluster.json") + " describes a deployment that `meridian local`"
+                    + " does not run (use its own tooling, e.g. docker compose); data commands and status work with it");
+        }
+        return cluster;
+    }
+
+    static LocalCluster attachManaged(Path dir) {
+        return attachManaged(dir, StartListener.NONE);
+    }
+
     static RegionId region(String name) {
         try {
             return RegionId.of(name);
@@ -223,6 +237,10 @@ final class LocalCommand implements Runnable {
         @Option(names = "--servers-per-region", paramLabel = "N", defaultValue = "1",
                 description = "Meridian server instances per region, 1 to 4 (they share the region's work). Default: ${DEFAULT-VALUE}")
         int serversPerRegion;
+        @Option(names = "--cache-kb", paramLabel = "KB", defaultValue = "0",
+                description = "Record-cache size per namespace of every server in KiB (0: the server default, 64 MiB)."
+                        + " Default: ${DEFAULT-VALUE}")
+        int cacheKb;
 
         @Override
         public Integer call() {
@@ -230,14 +248,14 @@ final class LocalCommand implements Runnable {
             ClusterSpec.Builder b = ClusterSpec.builder().basePort(basePort).regions(regions).directory(dir.path())
                     .cassandraHeapMb(cassandraHeap).kafkaHeapMb(kafkaHeap)
                     .startTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds))).servers(!noServers)
-                    .serversPerRegion(serversPerRegion);
+                    .serversPerRegion(serversPerRegion).serverCacheKb(cacheKb);
             if (java != null) {
                 b.java(java);
             }
             ClusterSpec clusterSpec = b.build();
             EmbeddedBackend backend = backend();
             if (Files.isRegularFile(clusterSpec.directory().resolve("cluster.json"))) {
-                LocalCluster existing = backend.attach(clusterSpec.directory());
+                LocalCluster existing = attachManaged(clusterSpec.directory());
                 boolean anyAlive = existing.regions().stream().anyMatch(r -> componentsOf(r).stream()
                         .anyMatch(c -> existing.status(r.region(), c) != EngineStatus.DOWN));
                 if (anyAlive) {
@@ -291,7 +309,7 @@ final class LocalCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            LocalCluster cluster = backend().attach(dir.path());
+            LocalCluster cluster = attachManaged(dir.path());
             if (!json) {
                 out.println("cluster: " + cluster.directory());
                 printTable(out, cluster);
@@ -356,7 +374,7 @@ final class LocalCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Component only = component.equals("all") ? null : parseComponent(component);
             RegionId id = region(region);
-            LocalCluster cluster = backend().attach(dir.path());
+            LocalCluster cluster = attachManaged(dir.path());
             RegionEndpoints r = cluster.region(id);
             if (only == Component.SERVER && !r.hasServer()) {
                 throw LocalClusterException.badInput("this cluster runs no Meridian servers (started with --no-servers)");
@@ -394,7 +412,7 @@ final class LocalCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             RegionId id = region(region);
             try (Progress progress = new Progress(out)) {
-                LocalCluster cluster = backend().attach(dir.path(), progress);
+                LocalCluster cluster = attachManaged(dir.path(), progress);
                 cluster.region(id);
                 cluster.start(id);
                 cluster.detach();
@@ -419,7 +437,7 @@ final class LocalCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Path d = dir.path();
             if (Files.isRegularFile(d.resolve("cluster.json"))) {
-                LocalCluster cluster = backend().attach(d);
+                LocalCluster cluster = attachManaged(d);
                 List<String> running = new ArrayList<>();
                 for (RegionEndpoints r : cluster.regions()) {
                     for (Component c : componentsOf(r)) {

@@ -161,4 +161,13 @@ class LocalCommandTest {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.reason()).isEqualTo("meridian: --ranges must be within 1..65536");
     }
+
+    @Test
+    void theComposeClusterFileIsForDataCommandsNotForLocalLifecycle() {
+        Path compose = Path.of(System.getProperty("meridian.home", "..")).resolve("deploy/compose");
+        CliRun run = CliRun.of("local", "stop", "region-a", "--dir", compose.toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.reason()).contains("describes a deployment that `meridian local` does not run");
+        assertThat(Files.exists(compose.resolve("cluster.json"))).isTrue();
+    }
 }

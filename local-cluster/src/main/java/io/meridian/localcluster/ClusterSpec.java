@@ -18,7 +18,7 @@ import java.util.Objects;
  * <p>Build one with {@link #builder()}; each setter checks its argument. Immutable and thread-safe.
  */
 public record ClusterSpec(int regions, Path directory, int basePort, Path java, int cassandraHeapMb,
-        int kafkaHeapMb, Duration startTimeout, Duration stopTimeout, boolean servers, int serverHeapMb, int serversPerRegion) {
+        int kafkaHeapMb, Duration startTimeout, Duration stopTimeout, boolean servers, int serverHeapMb, int serversPerRegion, int serverCacheKb) {
 
     /** Default number of regions. */
     public static final int DEFAULT_REGIONS = 3;
@@ -92,6 +92,7 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
         private boolean servers = true;
         private int serverHeapMb = 256;
         private int serversPerRegion = 1;
+        private int serverCacheKb;
 
         private Builder() { }
 
@@ -110,6 +111,15 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
                 throw LocalClusterException.badInput("--servers-per-region " + n + " is outside 1.." + MAX_SERVERS_PER_REGION);
             }
             this.serversPerRegion = n;
+            return this;
+        }
+
+        /** Record-cache size of each server, per namespace, in KiB (0: the server's default, 64 MiB). */
+        public Builder serverCacheKb(int kb) {
+            if (kb < 0 || kb > 4 * 1024 * 1024) {
+                throw LocalClusterException.badInput("--cache-kb " + kb + " is outside 0..4194304");
+            }
+            this.serverCacheKb = kb;
             return this;
         }
 
@@ -187,7 +197,7 @@ public record ClusterSpec(int regions, Path directory, int basePort, Path java, 
         public ClusterSpec build() {
             return new ClusterSpec(regions, directory.toAbsolutePath().normalize(), basePort, java,
                     cassandraHeapMb, kafkaHeapMb, startTimeout, stopTimeout, servers, serverHeapMb,
-                    serversPerRegion);
+                    serversPerRegion, serverCacheKb);
         }
     }
 }

@@ -17,6 +17,15 @@ public interface LocalCluster extends AutoCloseable {
     /** The directory holding {@code cluster.json} and every region's data. */
     Path directory();
 
+    /**
+     * Whether this object runs the cluster's processes (false for a {@code cluster.json} that only
+     * describes a deployment run by something else, e.g. docker compose: its endpoints can be used,
+     * its processes cannot be started, stopped or cut).
+     */
+    default boolean managed() {
+        return true;
+    }
+
     /** The regions in name order, with their current endpoints and pids. */
     List<RegionEndpoints> regions();
 

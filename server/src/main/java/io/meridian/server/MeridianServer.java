@@ -7,7 +7,6 @@ import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.lifecycle.Managed;
 import io.meridian.core.HybridLogicalClock;
@@ -63,7 +62,16 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
     @Override
     public void initialize(Bootstrap<MeridianConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(bootstrap.getConfigurationSourceProvider(),
-                new EnvironmentVariableSubstitutor(false)));
+                substitutor(System::getenv)));
+    }
+
+    /**
+     * How {@code ${VAR}} and {@code ${VAR:-default}} in the configuration file are replaced (defaults may
+     * hold variables themselves); {@code lookup} is the environment in production, a map in tests.
+     */
+    public static org.apache.commons.text.StringSubstitutor substitutor(java.util.function.UnaryOperator<String> lookup) {
+        return new org.apache.commons.text.StringSubstitutor(lookup::apply).setEnableUndefinedVariableException(false)
+                .setEnableSubstitutionInVariables(true);
     }
 
     @Override
@@ -173,7 +181,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         env.jersey().register(new RecordsResource(store, new CachedReads(store, tier, env.metrics()), writes,
                 new PageTokens(config.pageTokenSecret)));
         env.jersey().register(new io.meridian.server.api.CacheResource(region.name(), tier, inv));
-        env.jersey().register(new NamespacesResource(store, config.peers, env.getObjectMapper()));
+        // one configuration for every region may list the region itself among its peers: never call ourselves
+        Map<String, String> peers = new LinkedHashMap<>(config.peers);
+        peers.remove(region.name());
+        env.jersey().register(new NamespacesResource(store, peers, env.getObjectMapper()));
 
         env.healthChecks().register("cassandra", new HealthCheck() {
             @Override

@@ -34,7 +34,7 @@ import java.util.List;
  * }</pre>
  */
 record ClusterState(String backend, Path directory, int basePort, Path java, int cassandraHeapMb, int kafkaHeapMb,
-        int serverHeapMb, List<RegionEndpoints> regions, long proxyPid) {
+        int serverHeapMb, int serverCacheKb, List<RegionEndpoints> regions, long proxyPid) {
 
     static final String FILE = "cluster.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -46,18 +46,24 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
     ClusterState withRegion(RegionEndpoints updated) {
         List<RegionEndpoints> copy = new ArrayList<>(regions);
         copy.replaceAll(r -> r.region().equals(updated.region()) ? updated : r);
-        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb, copy,
+        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb,
+                serverCacheKb, copy,
                 proxyPid);
     }
 
     ClusterState withProxyPid(long pid) {
-        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb, regions,
+        return new ClusterState(backend, directory, basePort, java, cassandraHeapMb, kafkaHeapMb, serverHeapMb,
+                serverCacheKb, regions,
                 pid);
     }
 
-    /** Whether cross-region traffic goes through the fault proxy (2 to {@link Ports#MAX_PROXIED_REGIONS} regions). */
+    /**
+     * Whether cross-region traffic goes through the fault proxy (embedded engines, 2 to
+     * {@link Ports#MAX_PROXIED_REGIONS} regions).
+     */
     boolean proxied() {
-        return regions.size() > 1 && regions.size() <= Ports.MAX_PROXIED_REGIONS;
+        // only the embedded engines have the per-peer Kafka listeners the proxy routes to
+        return "embedded".equals(backend) && regions.size() > 1 && regions.size() <= Ports.MAX_PROXIED_REGIONS;
     }
 
     Ports ports(RegionId region) {
@@ -116,6 +122,7 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
         root.put("cassandraHeapMb", cassandraHeapMb);
         root.put("kafkaHeapMb", kafkaHeapMb);
         root.put("serverHeapMb", serverHeapMb);
+        root.put("serverCacheKb", serverCacheKb);
         if (proxied()) {
             root.putObject("faultProxy").put("pid", proxyPid).put("log", proxyLog(directory).toString())
                     .put("control", directory.resolve(FaultControl.FILE).toString());
@@ -191,7 +198,8 @@ record ClusterState(String backend, Path directory, int basePort, Path java, int
             }
             return new ClusterState(root.path("backend").asText("embedded"), directory, root.path("basePort").asInt(),
                     Path.of(root.path("java").asText()), root.path("cassandraHeapMb").asInt(768),
-                    root.path("kafkaHeapMb").asInt(384), root.path("serverHeapMb").asInt(256), regions,
+                    root.path("kafkaHeapMb").asInt(384), root.path("serverHeapMb").asInt(256),
+                    root.path("serverCacheKb").asInt(0), regions,
                     root.path("faultProxy").path("pid").asLong());
         } catch (IOException | RuntimeException e) {
             throw LocalClusterException.badInput("cannot read " + f + ": " + e.getMessage());

@@ -11,6 +11,7 @@ import io.meridian.localcluster.EngineStatus;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.localcluster.ServerEndpoints;
 import io.meridian.localcluster.StartListener;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,9 @@ import org.testcontainers.utility.DockerImageName;
  * restarted container keeps its ports and Kafka's advertised listener stays true). Chosen with
  * {@code -Dmeridian.engines=docker}; needs a Docker engine. Clusters live as long as the JVM that
  * started them (Testcontainers' reaper removes the containers), so {@link #attach} is not offered.
+ * Meridian's servers, when asked for, run as child JVMs on this host exactly as with the embedded
+ * backend (same configuration writer, same process handling), against the containers' ports; there is
+ * no fault proxy (the containers' Kafka has no per-peer listeners).
  */
 public final class DockerBackend implements EngineBackend {
 
@@ -61,9 +65,10 @@ public final class DockerBackend implements EngineBackend {
         if (!isAvailable()) {
             throw LocalClusterException.badInput("docker backend: " + unavailableReason());
         }
+        EngineDistribution distribution = null;
         if (spec.servers()) {
-            throw LocalClusterException.badInput("docker backend: Meridian servers run from docker-compose.yml;"
-                    + " start engines only (ClusterSpec.servers(false))");
+            distribution = EngineDistribution.locate();
+            distribution.libDir(Component.SERVER); // checked before any container starts
         }
         Map<RegionId, Map<Component, GenericContainer<?>>> containers = new LinkedHashMap<>();
         List<RegionEndpoints> regions = new ArrayList<>();
@@ -81,15 +86,39 @@ public final class DockerBackend implements EngineBackend {
                     listener.ready(id, e.getKey(), Duration.ofNanos(System.nanoTime() - t0));
                 }
                 containers.put(id, pair);
+                List<ServerEndpoints> servers = new ArrayList<>();
+                for (int s = 0; s < spec.serverInstances(); s++) {
+                    servers.add(new ServerEndpoints(s, ports.serverUrl(s), ports.serverAdminUrl(s), 0));
+                }
                 regions.add(new RegionEndpoints(id, id.name(), Ports.HOST + ":" + ports.cql(), 0,
-                        Ports.HOST + ":" + ports.kafka(), 0));
+                        Ports.HOST + ":" + ports.kafka(), 0, servers));
             }
         } catch (RuntimeException e) {
             containers.values().forEach(m -> m.values().forEach(GenericContainer::stop));
             throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
                     "docker backend: a container did not start: " + e.getMessage(), null, e);
         }
-        return new DockerCluster(spec.directory(), regions, containers);
+        EmbeddedCluster serverProcesses = null;
+        if (spec.servers()) {
+            // Meridian's servers run as child JVMs on this host, as with the embedded backend, against the
+            // containers' published ports; the engines stay in the containers
+            ClusterState state = new ClusterState(name(), spec.directory(), spec.basePort(), spec.java(),
+                    spec.cassandraHeapMb(), spec.kafkaHeapMb(), spec.serverHeapMb(), spec.serverCacheKb(), regions, 0);
+            state.save();
+            serverProcesses = new EmbeddedCluster(state, distribution, spec.startTimeout(), spec.stopTimeout(), listener);
+            List<EmbeddedCluster.Target> targets = new ArrayList<>();
+            for (RegionEndpoints r : regions) {
+                r.servers().forEach(s -> targets.add(new EmbeddedCluster.Target(r.region(), Component.SERVER, s.instance())));
+            }
+            try {
+                serverProcesses.startEngines(targets);
+            } catch (RuntimeException e) {
+                serverProcesses.close();
+                containers.values().forEach(m -> m.values().forEach(GenericContainer::stop));
+                throw e;
+            }
+        }
+        return new DockerCluster(spec.directory(), regions, containers, serverProcesses);
     }
 
     @Override
@@ -139,12 +168,14 @@ public final class DockerBackend implements EngineBackend {
         private final Path directory;
         private final List<RegionEndpoints> regions;
         private final Map<RegionId, Map<Component, GenericContainer<?>>> containers;
+        private final EmbeddedCluster servers; // null when the cluster runs no Meridian servers
 
         DockerCluster(Path directory, List<RegionEndpoints> regions,
-                Map<RegionId, Map<Component, GenericContainer<?>>> containers) {
+                Map<RegionId, Map<Component, GenericContainer<?>>> containers, EmbeddedCluster servers) {
             this.directory = directory;
             this.regions = List.copyOf(regions);
             this.containers = containers;
+            this.servers = servers;
         }
 
         @Override
@@ -154,13 +185,20 @@ public final class DockerBackend implements EngineBackend {
 
         @Override
         public List<RegionEndpoints> regions() {
-            return regions;
+            return servers == null ? regions : servers.regions(); // the latter with the servers' pids
         }
 
         @Override
         public RegionEndpoints region(RegionId region) {
-            return regions.stream().filter(r -> r.region().equals(region)).findFirst()
+            return regions().stream().filter(r -> r.region().equals(region)).findFirst()
                     .orElseThrow(() -> LocalClusterException.badInput("unknown region '" + region + "'"));
+        }
+
+        private EmbeddedCluster servers() {
+            if (servers == null) {
+                throw LocalClusterException.badInput("this cluster runs no Meridian servers");
+            }
+            return servers;
         }
 
         private GenericContainer<?> container(RegionId region, Component c) {
@@ -171,7 +209,7 @@ public final class DockerBackend implements EngineBackend {
         @Override
         public EngineStatus status(RegionId region, Component component) {
             if (!component.isEngine()) {
-                return EngineStatus.DOWN;
+                return servers == null ? EngineStatus.DOWN : servers.status(region, component);
             }
             GenericContainer<?> c = container(region, component);
             if (!c.isRunning()) {
@@ -185,7 +223,8 @@ public final class DockerBackend implements EngineBackend {
         @Override
         public synchronized void kill(RegionId region, Component component) {
             if (!component.isEngine()) {
-                throw LocalClusterException.badInput("the docker backend runs no Meridian server");
+                servers().kill(region, component);
+                return;
             }
             GenericContainer<?> c = container(region, component);
             DockerClientFactory.instance().client().killContainerCmd(c.getContainerId()).exec();
@@ -205,6 +244,9 @@ public final class DockerBackend implements EngineBackend {
                 try {
                     CassandraEngine.probe(r.cassandraHost(), r.cassandraPort(), r.dataCenter());
                     KafkaEngine.probe(r.kafkaBootstrap());
+                    if (servers != null) {
+                        servers.start(region); // the region's server instances that are down
+                    }
                     return;
                 } catch (Exception e) {
                     if (System.nanoTime() > deadline) {
@@ -217,12 +259,12 @@ public final class DockerBackend implements EngineBackend {
 
         @Override
         public EngineStatus serverStatus(RegionId region, int instance) {
-            throw LocalClusterException.badInput("the docker backend runs no Meridian server");
+            return servers().serverStatus(region, instance);
         }
 
         @Override
         public void killServer(RegionId region, int instance) {
-            throw LocalClusterException.badInput("the docker backend runs no Meridian server");
+            servers().killServer(region, instance);
         }
 
         @Override
@@ -257,6 +299,9 @@ public final class DockerBackend implements EngineBackend {
 
         @Override
         public synchronized void close() {
+            if (servers != null) {
+                servers.close(); // the servers first: they use the engines
+            }
             containers.values().forEach(m -> m.values().forEach(GenericContainer::stop));
         }
     }

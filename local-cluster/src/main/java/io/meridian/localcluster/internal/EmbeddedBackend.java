@@ -96,7 +96,7 @@ public final class EmbeddedBackend implements EngineBackend {
             }
         }
         ClusterState state = new ClusterState(name(), dir, spec.basePort(), spec.java(), spec.cassandraHeapMb(),
-                spec.kafkaHeapMb(), spec.serverHeapMb(), regions, 0);
+                spec.kafkaHeapMb(), spec.serverHeapMb(), spec.serverCacheKb(), regions, 0);
         state.save();
         EmbeddedCluster cluster = new EmbeddedCluster(state, distribution, spec.startTimeout(), spec.stopTimeout(),
                 listener);

@@ -62,6 +62,11 @@ final class EmbeddedCluster implements LocalCluster {
     }
 
     @Override
+    public boolean managed() {
+        return "embedded".equals(state.backend());
+    }
+
+    @Override
     public List<RegionEndpoints> regions() {
         return state.regions();
     }
@@ -247,7 +252,7 @@ final class EmbeddedCluster implements LocalCluster {
                         .forEach(o -> peers.put(o.region(), o.serverUrl()));
                 state.regions().forEach(o -> sources.put(o.region(), state.kafkaFor(o.region(), region)));
                 cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, t.instance(), peers, sources,
-                        state.java(), state.serverHeapMb(), classpath);
+                        state.java(), state.serverHeapMb(), state.serverCacheKb(), classpath);
             } else {
                 List<KafkaEngine.PeerListener> peers = new ArrayList<>();
                 if (state.proxied()) {

@@ -25,7 +25,7 @@ final class ServerEngine {
     private ServerEngine() { }
 
     static List<String> prepare(Path home, RegionId region, int slot, Ports ports, int instance, Map<RegionId, String> peers,
-            Map<RegionId, String> sources, Path java, int heapMb, String classpath) throws IOException {
+            Map<RegionId, String> sources, Path java, int heapMb, int cacheKb, String classpath) throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         StringBuilder peerYaml = new StringBuilder();
         peers.forEach((r, url) -> peerYaml.append("  ").append(r).append(": \"").append(url).append("\"\n"));
@@ -41,6 +41,7 @@ final class ServerEngine {
                 + "  bootstrapServers: \"" + Ports.HOST + ":" + ports.kafka() + "\"\n"
                 + "  partitions: 4\n"
                 + "peers:" + (peers.isEmpty() ? " {}\n" : "\n" + peerYaml)
+                + (cacheKb > 0 ? "cache:\n  maxWeightBytes: " + cacheKb * 1024L + "\n" : "")
                 + "replication:\n"
                 + "  sources:\n" + sourceYaml
                 + "server:\n"

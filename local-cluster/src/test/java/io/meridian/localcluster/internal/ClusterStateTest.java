@@ -19,7 +19,7 @@ class ClusterStateTest {
     Path dir;
 
     private ClusterState sample() {
-        return new ClusterState("embedded", dir, 19_000, Path.of("/usr/bin/java"), 768, 384, 256, List.of(
+        return new ClusterState("embedded", dir, 19_000, Path.of("/usr/bin/java"), 768, 384, 256, 16, List.of(
                 new RegionEndpoints(RegionId.of("region-a"), "region-a", "127.0.0.1:19042", 11, "127.0.0.1:19092", 12,
                         "http://127.0.0.1:19080", "http://127.0.0.1:19081", 13),
                 new RegionEndpoints(RegionId.of("region-b"), "region-b", "127.0.0.1:19142", 0, "127.0.0.1:19192", 22)), 31);

@@ -20,12 +20,13 @@ public final class CacheResource {
     /** One cache's counters as JSON. */
     public record Counters(long reads, double hitRatio, long hits, long negativeHits, long misses, long coalesced,
             long loadFailures, long staleFillsRejected, long oversized, long invalidations, long evictions,
-            long cacheFailures, long entries, long weightedBytes, long loadP50Micros, long loadP99Micros) {
+            long cacheFailures, long entries, long weightedBytes, long maxWeightBytes, long loadP50Micros,
+            long loadP99Micros) {
 
         static Counters of(RecordCache.Stats s) {
             return new Counters(s.reads(), s.hitRatio(), s.hits(), s.negativeHits(), s.misses(), s.coalesced(),
                     s.loadFailures(), s.staleFillsRejected(), s.oversized(), s.invalidations(), s.evictions(),
-                    s.cacheFailures(), s.entries(), s.weightedBytes(), s.loadP50Micros(), s.loadP99Micros());
+                    s.cacheFailures(), s.entries(), s.weightedBytes(), s.maxWeightBytes(), s.loadP50Micros(), s.loadP99Micros());
         }
     }
 

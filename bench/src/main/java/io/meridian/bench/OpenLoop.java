@@ -1,0 +1,86 @@
+package io.meridian.bench;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.HdrHistogram.Recorder;
+
+/**
+ * An open-loop load generator: operations are issued at fixed intended times ({@code rate}/s) whatever
+ * the system does, and latency is measured from the intended time, so a stall shows up in every
+ * operation it delays (no coordinated omission). In-flight operations are bounded; at the bound, sends
+ * wait, and their latency still counts from the intended time.
+ */
+final class OpenLoop {
+
+    /** One issued operation and where its latency goes (null: not recorded, e.g. warm-up). */
+    record Send(CompletionStage<?> stage, Recorder into) {
+    }
+
+    private OpenLoop() { }
+
+    /**
+     * Issues {@code next.get()} at {@code rate}/s for {@code length}, then waits for all to complete.
+     * Errors (a throwing {@code next}, a failed stage) are counted into {@code errors} when not null, with up
+     * to five distinct samples. Returns how many were issued.
+     */
+    static long run(int rate, Duration length, int maxInFlight, Supplier<Send> next, AtomicLong errors,
+            Set<String> errorSamples) {
+        long period = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        long end = start + length.toNanos();
+        Semaphore inFlight = new Semaphore(maxInFlight);
+        long i = 0;
+        for (; ; i++) {
+            long intended = start + i * period;
+            if (intended >= end) {
+                break;
+            }
+            long wait;
+            while ((wait = intended - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            inFlight.acquireUninterruptibly();
+            Send send;
+            try {
+                send = next.get();
+            } catch (RuntimeException e) {
+                inFlight.release();
+                error(errors, errorSamples, e);
+                continue;
+            }
+            final long intendedAt = intended;
+            send.stage().whenComplete((ok, err) -> {
+                long micros = (System.nanoTime() - intendedAt) / 1000;
+                if (err != null) {
+                    if (send.into() != null) {
+                        error(errors, errorSamples, err.getCause() != null ? err.getCause() : err);
+                    }
+                } else if (send.into() != null) {
+                    send.into().recordValue(Math.max(1, micros));
+                }
+                inFlight.release();
+            });
+        }
+        inFlight.acquireUninterruptibly(maxInFlight); // drain
+        inFlight.release(maxInFlight);
+        return i;
+    }
+
+    private static void error(AtomicLong errors, Set<String> samples, Throwable e) {
+        if (errors != null) {
+            errors.incrementAndGet();
+        }
+        if (samples != null && samples.size() < 5) {
+            samples.add(String.valueOf(e));
+        }
+    }
+
+    static double ms(long micros) {
+        return Math.round(micros / 10.0) / 100.0;
+    }
+}
