@@ -1,0 +1,413 @@
+package io.meridian.router;
+
+import io.meridian.core.RegionId;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * One region's router: the evacuation/restore state machine over the shared routing plan.
+ *
+ * <p>Every change is a {@link Transition} of one region, checked against its current
+ * {@link TrafficState}, then written as the next plan version through {@link PlanStore} (Meridian's
+ * own replicated storage in the server) and the {@link AuditLog}. Operator commands run in the router
+ * that receives them, which becomes the operation's <em>driver</em>: its {@link #tick} (every second)
+ * takes the next step once the bake time has passed. If the driver's region fails, the
+ * <em>coordinator</em> — the first region by name that is not failed — takes the operation over. The
+ * coordinator also evacuates failed regions automatically (straight to 100 %) and re-weighs the plan
+ * when a target region's health changes, so traffic never goes to an unhealthy region.
+ *
+ * <p>Guardrails, each refusal saying why ({@link RouterException}): never evacuate the last healthy
+ * region; one region at a time unless forced; never move traffic onto an unhealthy region; restore
+ * only when the region has been healthy for {@code healthyFor} and has caught up from every source.
+ * Time comes from the injected {@link Clock}. Thread-safe (all public methods synchronized).
+ */
+public final class RegionRouter {
+
+    /** Durable storage of the plan, shared by every region's router. */
+    public interface PlanStore {
+        Optional<RoutingPlan> load();
+
+        void save(RoutingPlan plan);
+    }
+
+    /** Where routing changes are recorded: who, when, what, why. */
+    public interface AuditLog {
+        void append(AuditEntry entry);
+    }
+
+    /** One audited routing change. */
+    public record AuditEntry(long at, String actor, String action, String region, String reason, long planVersion,
+            String detail) {
+    }
+
+    /** Whether a region has caught up from every source; the reason (with the lag) when not. */
+    public interface CatchUp {
+        Optional<String> notCaughtUp(RegionId region);
+    }
+
+    /**
+     * Settings.
+     *
+     * @param failAfter          how long a majority must see a region unhealthy before it is failed (default 5 s)
+     * @param healthyFor         how long a region must be healthy before a restore (default 5 s)
+     * @param defaultSteps       evacuation and restore steps (default 25, 50, 100)
+     * @param defaultBake        time between steps (default 10 s)
+     * @param automaticFailover  evacuate failed regions automatically (default on)
+     */
+    public record Settings(Duration failAfter, Duration healthyFor, List<Integer> defaultSteps, Duration defaultBake,
+            boolean automaticFailover) {
+        public Settings {
+            defaultSteps = checkSteps(defaultSteps);
+        }
+
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), List.of(25, 50, 100), Duration.ofSeconds(10),
+                    true);
+        }
+    }
+
+    private final RegionId self;
+    private final List<RegionId> regions;
+    private final Clock clock;
+    private final Settings settings;
+    private final PlanStore store;
+    private final AuditLog audit;
+    private final CatchUp catchUp;
+    private final Supplier<Map<RegionId, HealthModel.Verdict>> health;
+    private RoutingPlan current;
+    private String lastAutomaticRefusal = "";
+
+    public RegionRouter(RegionId self, List<RegionId> regions, Clock clock, Settings settings, PlanStore store,
+            AuditLog audit, CatchUp catchUp, Supplier<Map<RegionId, HealthModel.Verdict>> health) {
+        this.self = Objects.requireNonNull(self, "self");
+        this.regions = regions.stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.store = Objects.requireNonNull(store, "store");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.catchUp = Objects.requireNonNull(catchUp, "catchUp");
+        this.health = Objects.requireNonNull(health, "health");
+        this.current = RoutingPlan.initial(this.regions);
+    }
+
+    static List<Integer> checkSteps(List<Integer> steps) {
+        if (steps == null || steps.isEmpty()) {
+            throw RouterException.badInput("steps must not be empty");
+        }
+        int previous = 0;
+        for (int s : steps) {
+            if (s <= previous || s > 100) {
+                throw RouterException.badInput("steps must increase within 1..100 and end at 100; got " + steps);
+            }
+            previous = s;
+        }
+        if (previous != 100) {
+            throw RouterException.badInput("the last step must be 100; got " + steps);
+        }
+        return List.copyOf(steps);
+    }
+
+    /** The plan as this router knows it (refreshed from the store every tick). */
+    public synchronized RoutingPlan plan() {
+        return current;
+    }
+
+    /** Adopts a newer plan written by another region's router. */
+    public synchronized RoutingPlan refresh() {
+        store.load().ifPresent(p -> {
+            if (p.version() > current.version() || (p.version() == current.version() && p.updatedAt() > current.updatedAt())) {
+                current = p;
+            }
+        });
+        return current;
+    }
+
+    private RegionId known(RegionId r) {
+        if (!regions.contains(r)) {
+            throw RouterException.badInput("unknown region '" + r + "': the plan has " + regions);
+        }
+        return r;
+    }
+
+    private Map<RegionId, HealthModel.Verdict> verdicts() {
+        return health.get();
+    }
+
+    private boolean failed(Map<RegionId, HealthModel.Verdict> v, RegionId r) {
+        HealthModel.Verdict d = v.get(r);
+        return d != null && d.failed();
+    }
+
+    /** Regions that could take traffic: serving and not failed. */
+    private List<RegionId> eligibleTargets(Map<String, RoutingPlan.RegionPlan> states, Map<RegionId, HealthModel.Verdict> v,
+            RegionId except) {
+        return regions.stream().filter(r -> !r.equals(except) && !failed(v, r)
+                && states.get(r.name()).state() == TrafficState.SERVING).toList();
+    }
+
+    // ---------------------------------------------------------------- operator commands
+
+    /** Starts a stepped evacuation of {@code region} (steps/bake null: the defaults). */
+    public synchronized RoutingPlan evacuate(RegionId region, List<Integer> steps, Duration bake, String reason, String actor,
+            boolean force) {
+        refresh();
+        known(region);
+        List<Integer> s = steps == null ? settings.defaultSteps() : checkSteps(steps);
+        Duration b = bake == null ? settings.defaultBake() : checkBake(bake);
+        TrafficState state = current.state(region);
+        if (!Transition.START_EVACUATION.allowedFrom(state)) {
+            throw RouterException.refused(region + " is " + state + ": only a SERVING region can be evacuated"
+                    + (state == TrafficState.RESTORING ? " (abort the restore first)" : ""));
+        }
+        Map<RegionId, HealthModel.Verdict> v = verdicts();
+        if (current.operation() != null && !force) {
+            throw RouterException.refused("an operation is in progress (" + describe(current.operation()) + "); one region at"
+                    + " a time: wait, abort it, or use --force");
+        }
+        if (!force) {
+            for (RegionId other : regions) {
+                if (!other.equals(region) && current.state(other) != TrafficState.SERVING) {
+                    throw RouterException.refused(other + " is " + current.state(other) + "; one region at a time: restore it"
+                            + " first or use --force");
+                }
+            }
+        }
+        if (eligibleTargets(current.regions(), v, region).isEmpty()) {
+            throw RouterException.refused("no healthy serving region would take " + region + "'s traffic: never evacuate the"
+                    + " last healthy region");
+        }
+        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        long now = clock.millis();
+        RoutingPlan.Operation op = new RoutingPlan.Operation(RoutingPlan.Operation.Kind.EVACUATE, region.name(), s, 0,
+                b.toMillis(), now + b.toMillis(), false, self.name(), actor, reason);
+        if (s.get(0) == 100) {
+            states.put(region.name(), new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0));
+            op = null;
+        } else {
+            states.put(region.name(), new RoutingPlan.RegionPlan(Transition.START_EVACUATION.to(), 100 - s.get(0)));
+        }
+        return commit(states, op, v, actor, "evacuate", region, reason, "step 1/" + s.size() + ": " + s.get(0) + " % moved");
+    }
+
+    /** Starts a stepped restore of an evacuated region, if it is healthy and caught up. */
+    public synchronized RoutingPlan restore(RegionId region, List<Integer> steps, Duration bake, String reason, String actor) {
+        refresh();
+        known(region);
+        List<Integer> s = steps == null ? settings.defaultSteps() : checkSteps(steps);
+        Duration b = bake == null ? settings.defaultBake() : checkBake(bake);
+        TrafficState state = current.state(region);
+        if (!Transition.START_RESTORE.allowedFrom(state)) {
+            throw RouterException.refused(region + " is " + state + ": only an EVACUATED region can be restored"
+                    + (state == TrafficState.EVACUATING ? " (abort the evacuation instead)" : ""));
+        }
+        if (current.operation() != null) {
+            throw RouterException.refused("an operation is in progress (" + describe(current.operation()) + "); wait or abort it");
+        }
+        Map<RegionId, HealthModel.Verdict> v = verdicts();
+        HealthModel.Verdict verdict = v.get(region);
+        if (verdict == null || verdict.failed() || verdict.healthyForMillis() < settings.healthyFor().toMillis()) {
+            throw RouterException.refused(region + " has not been healthy for " + settings.healthyFor().toSeconds()
+                    + " s by a majority of observers" + (verdict == null ? "" : " (" + verdict.detail() + ")"));
+        }
+        Optional<String> lagging = catchUp.notCaughtUp(region);
+        if (lagging.isPresent()) {
+            throw RouterException.refused(region + " has not caught up: " + lagging.get());
+        }
+        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        long now = clock.millis();
+        RoutingPlan.Operation op = new RoutingPlan.Operation(RoutingPlan.Operation.Kind.RESTORE, region.name(), s, 0,
+                b.toMillis(), now + b.toMillis(), false, self.name(), actor, reason);
+        if (s.get(0) == 100) {
+            states.put(region.name(), new RoutingPlan.RegionPlan(TrafficState.SERVING, 100));
+            op = null;
+        } else {
+            states.put(region.name(), new RoutingPlan.RegionPlan(Transition.START_RESTORE.to(), s.get(0)));
+        }
+        return commit(states, op, v, actor, "restore", region, reason, "step 1/" + s.size() + ": " + s.get(0) + " % back");
+    }
+
+    /** Stops the operation in progress: an evacuation returns all traffic, a restore evacuates again. */
+    public synchronized RoutingPlan abort(String reason, String actor) {
+        refresh();
+        RoutingPlan.Operation op = current.operation();
+        if (op == null) {
+            throw RouterException.refused("no evacuation or restore is in progress");
+        }
+        RegionId region = RegionId.of(op.region());
+        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        Transition t = op.kind() == RoutingPlan.Operation.Kind.EVACUATE ? Transition.ABORT_EVACUATION : Transition.ABORT_RESTORE;
+        if (!t.allowedFrom(current.state(region))) {
+            throw RouterException.refused(region + " is " + current.state(region) + "; nothing to abort");
+        }
+        Map<RegionId, HealthModel.Verdict> v = verdicts();
+        if (t == Transition.ABORT_EVACUATION && failed(v, region)) {
+            throw RouterException.refused(region + " is failed by a majority of observers: its traffic cannot come back");
+        }
+        states.put(region.name(), new RoutingPlan.RegionPlan(t.to(), t.to() == TrafficState.SERVING ? 100 : 0));
+        return commit(states, null, v, actor, "abort", region, reason, describe(op) + " aborted");
+    }
+
+    /** Pauses (true) or resumes (false) the steps of the operation in progress. */
+    public synchronized RoutingPlan hold(boolean hold, String reason, String actor) {
+        refresh();
+        RoutingPlan.Operation op = current.operation();
+        if (op == null) {
+            throw RouterException.refused("no evacuation or restore is in progress");
+        }
+        if (op.held() == hold) {
+            throw RouterException.refused("the operation is already " + (hold ? "held" : "running"));
+        }
+        RoutingPlan.Operation next = op.held(hold, clock.millis() + op.bakeMillis());
+        return commit(new LinkedHashMap<>(current.regions()), next, verdicts(), actor, hold ? "hold" : "resume",
+                RegionId.of(op.region()), reason, describe(next));
+    }
+
+    private static Duration checkBake(Duration bake) {
+        if (bake.isNegative() || bake.compareTo(Duration.ofHours(24)) > 0) {
+            throw RouterException.badInput("bake must be within 0 s..24 h");
+        }
+        return bake;
+    }
+
+    private static String describe(RoutingPlan.Operation op) {
+        return op.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + op.region() + " step " + (op.stepIndex() + 1) + "/"
+                + op.steps().size() + (op.held() ? " (held)" : "");
+    }
+
+    // ---------------------------------------------------------------- the clock
+
+    /** Called every second: adopt newer plans, fail over failed regions, take due steps, re-weigh. */
+    public synchronized void tick() {
+        refresh();
+        Map<RegionId, HealthModel.Verdict> v = verdicts();
+        long now = clock.millis();
+        Optional<RegionId> coordinator = regions.stream().filter(r -> !failed(v, r)).findFirst();
+        boolean coordinating = coordinator.isPresent() && coordinator.get().equals(self);
+        if (settings.automaticFailover() && coordinating) {
+            for (RegionId r : regions) {
+                if (failed(v, r) && Transition.AUTOMATIC_EVACUATION.allowedFrom(current.state(r))) {
+                    automaticEvacuation(r, v);
+                }
+            }
+        }
+        RoutingPlan.Operation op = current.operation();
+        if (op != null && !op.held() && now >= op.nextStepAt()) {
+            boolean driverFailed = failed(v, RegionId.of(op.driver()));
+            if (op.driver().equals(self.name()) || (driverFailed && coordinating)) {
+                step(op.driver().equals(self.name()) ? op : op.drivenBy(self.name()), v, now);
+            }
+        }
+        if (coordinating) {
+            Map<String, Map<String, Integer>> w = weights(current.regions(), v);
+            if (!w.equals(current.weights())) {
+                commit(new LinkedHashMap<>(current.regions()), current.operation(), v, "router@" + self, "reweigh", null,
+                        "target health changed", "weights " + w);
+            }
+        }
+    }
+
+    private void automaticEvacuation(RegionId r, Map<RegionId, HealthModel.Verdict> v) {
+        if (eligibleTargets(current.regions(), v, r).isEmpty()) {
+            String why = "automatic evacuation of " + r + " refused: no healthy serving region would take its traffic";
+            if (!why.equals(lastAutomaticRefusal)) {
+                lastAutomaticRefusal = why;
+                audit.append(new AuditEntry(clock.millis(), "router@" + self, "refused", r.name(), why, current.version(),
+                        v.get(r).detail()));
+            }
+            return;
+        }
+        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        states.put(r.name(), new RoutingPlan.RegionPlan(Transition.AUTOMATIC_EVACUATION.to(), 0));
+        RoutingPlan.Operation op = current.operation();
+        if (op != null && op.region().equals(r.name())) {
+            op = null; // its own operation ends here
+        }
+        commit(states, op, v, "router@" + self, "automatic-evacuation", r, "failed by " + v.get(r).agreeing() + " of "
+                + v.get(r).observers() + " observers", v.get(r).detail());
+    }
+
+    private void step(RoutingPlan.Operation op, Map<RegionId, HealthModel.Verdict> v, long now) {
+        RegionId region = RegionId.of(op.region());
+        int next = op.stepIndex() + 1;
+        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        boolean evacuate = op.kind() == RoutingPlan.Operation.Kind.EVACUATE;
+        int pct = op.steps().get(Math.min(next, op.steps().size() - 1));
+        boolean last = next >= op.steps().size() - 1;
+        Transition t = evacuate ? (last ? Transition.FINISH_EVACUATION : Transition.EVACUATION_STEP)
+                : (last ? Transition.FINISH_RESTORE : Transition.RESTORE_STEP);
+        if (!t.allowedFrom(current.state(region))) {
+            commit(states, null, v, "router@" + self, "operation-ended", region, region + " is " + current.state(region),
+                    describe(op) + " cannot continue");
+            return;
+        }
+        if (evacuate && eligibleTargets(states, v, region).isEmpty()) {
+            commit(states, op.held(true, now), v, "router@" + self, "hold", region,
+                    "no healthy serving region would take more traffic", describe(op) + " held");
+            return;
+        }
+        states.put(region.name(), new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - pct : pct));
+        RoutingPlan.Operation after = last ? null : op.at(next, now + op.bakeMillis());
+        commit(states, after, v, "router@" + self, evacuate ? "evacuation-step" : "restore-step", region, op.reason(),
+                "step " + (next + 1) + "/" + op.steps().size() + ": " + pct + " %" + (last ? " (done)" : ""));
+    }
+
+    /**
+     * For each home region: the share it keeps stays with it; the rest is split evenly (in name order,
+     * remainder to the first) over the regions that are serving and not failed.
+     */
+    Map<String, Map<String, Integer>> weights(Map<String, RoutingPlan.RegionPlan> states, Map<RegionId, HealthModel.Verdict> v) {
+        Map<String, Map<String, Integer>> out = new TreeMap<>();
+        for (RegionId home : regions) {
+            int kept = states.get(home.name()).keptPercent();
+            List<RegionId> targets = eligibleTargets(states, v, home);
+            Map<String, Integer> w = new TreeMap<>();
+            if (targets.isEmpty()) {
+                w.put(home.name(), 100); // nowhere else to go (guardrails keep this from happening on purpose)
+            } else {
+                if (kept > 0) {
+                    w.put(home.name(), kept);
+                }
+                int rest = 100 - kept;
+                int base = rest / targets.size();
+                int extra = rest % targets.size();
+                for (int i = 0; i < targets.size(); i++) {
+                    int share = base + (i < extra ? 1 : 0);
+                    if (share > 0) {
+                        w.put(targets.get(i).name(), share);
+                    }
+                }
+            }
+            out.put(home.name(), w);
+        }
+        return out;
+    }
+
+    private RoutingPlan commit(Map<String, RoutingPlan.RegionPlan> states, RoutingPlan.Operation op,
+            Map<RegionId, HealthModel.Verdict> v, String actor, String action, RegionId region, String reason, String detail) {
+        RoutingPlan next = new RoutingPlan(current.version() + 1, Math.max(clock.millis(), current.updatedAt() + 1), states,
+                weights(states, v), op);
+        store.save(next); // throws when the plan cannot be stored: nothing changes then
+        current = next;
+        audit.append(new AuditEntry(next.updatedAt(), actor, action, region == null ? "" : region.name(),
+                reason == null ? "" : reason, next.version(), detail));
+        return next;
+    }
+
+    /** The verdicts this router uses now, by region (for status). */
+    public Map<RegionId, HealthModel.Verdict> health() {
+        return new LinkedHashMap<>(verdicts());
+    }
+
+    /** The regions, by name. */
+    public List<RegionId> regions() {
+        return new ArrayList<>(regions);
+    }
+}

@@ -1,0 +1,77 @@
+package io.meridian.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meridian.core.RegionId;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RoutingTest {
+
+    static final RegionId A = RegionId.of("region-a");
+
+    static RoutingPlan plan(Map<String, Integer> weightsOfA) {
+        Map<String, RoutingPlan.RegionPlan> regions = new HashMap<>();
+        for (String r : List.of("region-a", "region-b", "region-c")) {
+            regions.put(r, new RoutingPlan.RegionPlan(TrafficState.SERVING, 100));
+        }
+        return new RoutingPlan(1, 1, regions, Map.of("region-a", weightsOfA, "region-b", Map.of("region-b", 100),
+                "region-c", Map.of("region-c", 100)), null);
+    }
+
+    @Test
+    void keysMovedAt25PercentStayMovedAt50AndSharesFollowTheWeights() {
+        RoutingPlan p25 = plan(Map.of("region-a", 75, "region-b", 13, "region-c", 12));
+        RoutingPlan p50 = plan(Map.of("region-a", 50, "region-b", 25, "region-c", 25));
+        int moved25 = 0;
+        int moved50 = 0;
+        for (int i = 0; i < 10_000; i++) {
+            String key = "ns/record-" + i;
+            RegionId at25 = Routing.preference(p25, A, key).get(0);
+            RegionId at50 = Routing.preference(p50, A, key).get(0);
+            if (!at25.equals(A)) {
+                moved25++;
+                assertThat(at50).as(key + " moved at 25 % stays moved at 50 %").isNotEqualTo(A);
+            }
+            if (!at50.equals(A)) {
+                moved50++;
+            }
+            assertThat(Routing.preference(p25, A, key).get(0)).as("sticky").isEqualTo(at25);
+        }
+        assertThat(moved25).isBetween(2_200, 2_800);
+        assertThat(moved50).isBetween(4_600, 5_400);
+    }
+
+    @Test
+    void thePreferenceListsEveryRegionOnceBestFirst() {
+        RoutingPlan p = plan(Map.of("region-b", 50, "region-c", 50));
+        List<RegionId> order = Routing.preference(p, A, "ns/x");
+        assertThat(order).hasSize(3).doesNotHaveDuplicates();
+        assertThat(order.get(0)).isIn(RegionId.of("region-b"), RegionId.of("region-c"));
+        assertThat(order.get(2)).isEqualTo(A); // evacuated home: last resort
+    }
+
+    @Test
+    void healthNeedsAMajorityOfTheOtherRegionsObservers() {
+        List<RegionId> all = List.of(A, RegionId.of("region-b"), RegionId.of("region-c"));
+        HealthModel.Observation down = new HealthModel.Observation(false, 0, "connection refused");
+        HealthModel.Observation up = new HealthModel.Observation(true, 0, "");
+        // only region-b is cut off from region-a: not failed
+        HealthModel.Verdict one = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
+                "region-c", Map.of("region-a", up)), 10_000, 5_000);
+        assertThat(one.failed()).isFalse();
+        assertThat(one.agreeing()).isEqualTo(1);
+        // both see it down, but not for long enough yet
+        HealthModel.Verdict young = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
+                "region-c", Map.of("region-a", new HealthModel.Observation(false, 8_000, "x"))), 10_000, 5_000);
+        assertThat(young.failed()).isFalse();
+        HealthModel.Verdict both = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
+                "region-c", Map.of("region-a", down)), 10_000, 5_000);
+        assertThat(both.failed()).isTrue();
+        // healthy-for counts only when a majority reports healthy
+        HealthModel.Verdict half = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", up)), 10_000, 5_000);
+        assertThat(half.healthyForMillis()).isEqualTo(0);
+    }
+}
