@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
         description = "Multi-region, active-active replicated data layer: operator command.",
         subcommands = {LocalCommand.class, DataCommands.Namespace.class, DataCommands.Put.class, DataCommands.Get.class,
                 DataCommands.Delete.class, StatusCommand.class, VerifyCommand.class, RepairCommand.class,
+                RouterCommands.Evacuate.class, RouterCommands.Restore.class, RouterCommands.Abort.class,
+                RouterCommands.Hold.class, RouterCommands.Resume.class, RouterCommands.Audit.class,
                 BenchCommand.class})
 public final class Meridian implements Runnable {
 

@@ -92,6 +92,13 @@ final class StatusCommand implements Callable<Integer> {
                 exit = Math.max(exit, Meridian.CHECK_FAILED);
             }
         }
+        for (RegionEndpoints r : DataCommands.regions(cluster)) {
+            JsonNode router = fetch(r.serverUrl() + "/v1/router/status");
+            if (router != null && router.has("planVersion")) {
+                root.set("router", router);
+                break;
+            }
+        }
         if (json) {
             out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
             out.flush();
@@ -114,6 +121,23 @@ final class StatusCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, row, n.path("region").asText(), s.path("source").asText(),
                         s.path("lagOffsets").asLong() < 0 ? "?" : s.path("lagOffsets").asText(), s.path("lagMillis").asText(),
                         s.path("applied").asText(), s.path("deadLetters").asText(), s.path("held").size(), state);
+            }
+        }
+        JsonNode router = root.path("router");
+        if (router.isObject()) {
+            out.println();
+            JsonNode op = router.path("operation");
+            out.printf(Locale.ROOT, "routing plan v%d (as %s's router sees it)%s%n", router.path("planVersion").asLong(),
+                    router.path("observer").asText(), op.isObject() ? "; in progress: " + op.path("kind").asText().toLowerCase(Locale.ROOT)
+                    + " " + op.path("region").asText() + " step " + (op.path("stepIndex").asInt() + 1) + "/" + op.path("steps").size()
+                    + (op.path("held").asBoolean() ? " (held)" : "") : "");
+            String routerRow = "%-10s %-11s %-7s %-9s %-12s %s%n";
+            out.printf(Locale.ROOT, routerRow, "REGION", "STATE", "KEEPS", "TRAFFIC", "FAILED", "OBSERVERS");
+            for (JsonNode r : router.path("regions")) {
+                out.printf(Locale.ROOT, routerRow, r.path("region").asText(), r.path("state").asText(),
+                        r.path("keptPercent").asInt() + "%", r.path("trafficSharePercent").asDouble() + "%",
+                        r.path("failed").asBoolean() ? "FAILED" : "no", r.path("observersAgreeing").asInt() + "/"
+                        + r.path("observers").asInt() + " see it down; " + r.path("health").asText());
             }
         }
         out.println();

@@ -70,6 +70,18 @@ public final class MeridianClient implements AutoCloseable {
     private final Clock clock;
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private volatile io.meridian.router.RoutingPlan plan;
+    private final java.util.concurrent.ScheduledFuture<?> planPoller;
+
+    /** One daemon thread polls the routing plan for every client of this JVM. */
+    private static final java.util.concurrent.ScheduledExecutorService PLANS =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "meridian-client-plan");
+                t.setDaemon(true);
+                return t;
+            });
+    private static final java.util.regex.Pattern RECORD_PATH =
+            java.util.regex.Pattern.compile("^/v1/namespaces/([^/]+)/records/([^/?]+)");
 
     private MeridianClient(Builder b) {
         this.home = b.home;
@@ -83,6 +95,61 @@ public final class MeridianClient implements AutoCloseable {
         this.backoff = b.backoff;
         this.clock = b.clock;
         this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+        this.planPoller = b.planInterval.isZero() ? null : PLANS.scheduleWithFixedDelay(this::pollPlan, 0,
+                b.planInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Fetches the routing plan from the first region that answers (home first); keeps the last plan when
+     * none does. Synchronous on the poller thread, each request bounded by the request timeout.
+     */
+    private void pollPlan() {
+        for (RegionId r : order) {
+            try {
+                HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(endpoints.get(r).resolve("/v1/router/plan"))
+                        .timeout(Duration.ofMillis(Math.min(2_000, requestTimeout.toMillis()))).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                if (resp.statusCode() == 200) {
+                    io.meridian.router.RoutingPlan p = json.readValue(resp.body(), io.meridian.router.RoutingPlan.class);
+                    io.meridian.router.RoutingPlan current = plan;
+                    if (current == null || p.version() >= current.version()) {
+                        plan = p;
+                    }
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                // try the next region; keep the last plan when none answers
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The routing plan this client follows now (empty before the first answer or when not following). */
+    public java.util.Optional<io.meridian.router.RoutingPlan> routingPlan() {
+        return java.util.Optional.ofNullable(plan);
+    }
+
+    /** The regions to try for a request, best first: by the plan for record requests, else home first. */
+    private List<RegionId> orderFor(String path) {
+        io.meridian.router.RoutingPlan p = plan;
+        java.util.regex.Matcher m = RECORD_PATH.matcher(path);
+        if (p == null || !m.find()) {
+            return order;
+        }
+        List<RegionId> out = new ArrayList<>();
+        for (RegionId r : io.meridian.router.Routing.preference(p, home, m.group(1) + "/" + m.group(2))) {
+            if (endpoints.containsKey(r)) {
+                out.add(r);
+            }
+        }
+        for (RegionId r : order) {
+            if (!out.contains(r)) {
+                out.add(r);
+            }
+        }
+        return out;
     }
 
     public static Builder builder() {
@@ -253,12 +320,12 @@ public final class MeridianClient implements AutoCloseable {
             throw new IllegalArgumentException("cannot encode request: " + e.getMessage(), e);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        attempt(method, path, payload, token, parse, 1, 0, null, result);
+        attempt(orderFor(path), method, path, payload, token, parse, 1, 0, null, result);
         return result;
     }
 
-    private <T> void attempt(String method, String path, byte[] payload, IdempotencyToken token, Function<byte[], T> parse,
-            int attempt, int regionIndex, Failure last, CompletableFuture<T> result) {
+    private <T> void attempt(List<RegionId> order, String method, String path, byte[] payload, IdempotencyToken token,
+            Function<byte[], T> parse, int attempt, int regionIndex, Failure last, CompletableFuture<T> result) {
         RegionId region = order.get(regionIndex % order.size());
         HttpRequest.Builder req = HttpRequest.newBuilder(endpoints.get(region).resolve(path)).timeout(requestTimeout)
                 .header("Accept", "application/json");
@@ -310,7 +377,7 @@ public final class MeridianClient implements AutoCloseable {
             delayMs += ThreadLocalRandom.current().nextLong(Math.max(1, delayMs / 4 + 1));
             Failure carried = new Failure(failure.region, failure.status, failure.message, durable, 0, failure.cause);
             CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS).execute(() ->
-                    attempt(method, path, payload, token, parse, attempt + 1, next, carried, result));
+                    attempt(order, method, path, payload, token, parse, attempt + 1, next, carried, result));
         });
     }
 
@@ -387,6 +454,9 @@ public final class MeridianClient implements AutoCloseable {
     /** Releases the connection pool. */
     @Override
     public void close() {
+        if (planPoller != null) {
+            planPoller.cancel(false);
+        }
         // java.net.http.HttpClient gained close() only in Java 21; on 17 its threads end with the last reference
     }
 
@@ -398,6 +468,7 @@ public final class MeridianClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private int maxAttempts = 4;
         private Duration backoff = Duration.ofMillis(50);
+        private Duration planInterval = Duration.ofSeconds(1);
         private Clock clock = Clock.systemUTC();
 
         private Builder() { }
@@ -463,6 +534,19 @@ public final class MeridianClient implements AutoCloseable {
                 throw new IllegalArgumentException(what + " must be positive");
             }
             return d;
+        }
+
+        /**
+         * How often to fetch the routing plan (default 1 s); {@link Duration#ZERO}: do not follow it, always
+         * try the home region first. Requests for a record go to the region the plan picks for it (sticky
+         * by record), then to the others in the plan's order.
+         */
+        public Builder followRoutingPlan(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("plan interval must not be negative");
+            }
+            this.planInterval = interval;
+            return this;
         }
 
         public MeridianClient build() {

@@ -60,6 +60,11 @@ public class MeridianConfiguration extends Configuration {
     @JsonProperty
     public CacheSettings cache = new CacheSettings();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public RouterSettings router = new RouterSettings();
+
     /** Base URLs of one server in each other region ({@code region-b: http://host:port}); namespace admin fans out to them. */
     @NotNull
     @JsonProperty
@@ -212,5 +217,46 @@ public class MeridianConfiguration extends Configuration {
         @NotEmpty
         @JsonProperty
         public String invalidationTopic = "meridian.invalidations";
+    }
+
+    /** The region router hosted by this server (region-router). */
+    public static class RouterSettings {
+        /** Whether this server runs a router (observer, plan, operator API). */
+        @JsonProperty
+        public boolean enabled = true;
+
+        /** How long a majority of the other regions' observers must see a region unhealthy before it is failed. */
+        @NotNull
+        @JsonProperty
+        public Duration failAfter = Duration.seconds(5);
+
+        /** How long a region must be healthy (by a majority) before it may be restored. */
+        @NotNull
+        @JsonProperty
+        public Duration healthyFor = Duration.seconds(5);
+
+        /** Default evacuation and restore steps (percent of the region's traffic moved). */
+        @NotNull
+        @JsonProperty
+        public java.util.List<Integer> steps = java.util.List.of(25, 50, 100);
+
+        /** Default time between steps. */
+        @NotNull
+        @JsonProperty
+        public Duration bake = Duration.seconds(10);
+
+        /** Evacuate a failed region automatically (straight to 100 %). */
+        @JsonProperty
+        public boolean automaticFailover = true;
+
+        /** A region has caught up when every source's lag is below this (and nothing is held or dead-lettered). */
+        @NotNull
+        @JsonProperty
+        public Duration maxCatchUpLag = Duration.seconds(1);
+
+        /** Operator credentials for the operator endpoints (HTTP Basic): name to password. */
+        @NotNull
+        @JsonProperty
+        public Map<String, String> operators = new LinkedHashMap<>();
     }
 }

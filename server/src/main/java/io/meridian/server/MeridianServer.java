@@ -21,6 +21,9 @@ import io.meridian.server.internal.CassandraStore;
 import io.meridian.server.internal.Invalidations;
 import io.meridian.server.internal.MutationSink;
 import io.meridian.server.internal.StoredItem;
+import io.meridian.server.internal.router.HealthObservers;
+import io.meridian.server.internal.router.StoredRouting;
+import io.meridian.router.RegionRouter;
 import io.meridian.server.internal.MutationLog;
 import io.meridian.server.internal.PageTokens;
 import io.meridian.server.internal.WritePath;
@@ -158,8 +161,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 config.writes.maxTokenAhead.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
                 config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1), env.metrics());
 
+        Replicator replicatorOrNull = null;
         if (config.replication.enabled) {
             Replicator replicator = replicator(config, region, store, inv, env);
+            replicatorOrNull = replicator;
             env.lifecycle().manage(new Managed() {
                 @Override
                 public void start() {
@@ -185,6 +190,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         Map<String, String> peers = new LinkedHashMap<>(config.peers);
         peers.remove(region.name());
         env.jersey().register(new NamespacesResource(store, peers, env.getObjectMapper()));
+        if (config.router.enabled) {
+            router(config, region, store, writes, peers, replicatorOrNull, env);
+        }
 
         env.healthChecks().register("cassandra", new HealthCheck() {
             @Override
@@ -250,6 +258,105 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             }
         });
         return replicator;
+    }
+
+    /**
+     * The region router of this server: its observer (probes every region each second and shares what it
+     * sees), the state machine over the plan stored in Meridian itself, and the operator API behind HTTP
+     * Basic authentication.
+     */
+    private static void router(MeridianConfiguration config, RegionId region, CassandraStore store, WritePath writes,
+            Map<String, String> peers, Replicator replicator, Environment env) {
+        StoredRouting.ensureNamespace(store, System.currentTimeMillis() * 1000);
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(peers.keySet());
+        names.addAll(config.replication.sources.keySet());
+        names.add(region.name());
+        List<RegionId> regions = names.stream().map(RegionId::of).toList();
+        java.util.function.Supplier<String> ownProblems = () -> {
+            StringBuilder b = new StringBuilder();
+            env.healthChecks().runHealthChecks().forEach((name, result) -> {
+                if (!result.isHealthy() && !name.equals("deadlocks")) {
+                    b.append(name).append(": ").append(result.getMessage()).append("; ");
+                }
+            });
+            return b.length() == 0 ? null : b.toString().trim();
+        };
+        Duration failAfter = config.router.failAfter.toJavaDuration();
+        HealthObservers observers = new HealthObservers(region, regions, peers, ownProblems, Clock.systemUTC());
+        StoredRouting stored = new StoredRouting(store, writes);
+        long maxLag = config.router.maxCatchUpLag.toMilliseconds();
+        com.fasterxml.jackson.databind.ObjectMapper json = env.getObjectMapper();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        RegionRouter.CatchUp catchUp = target -> {
+            List<io.meridian.server.api.ReplicationResource.Source> sources;
+            try {
+                if (target.equals(region)) {
+                    if (replicator == null) {
+                        return java.util.Optional.of("replication is disabled in " + region);
+                    }
+                    sources = replicator.status().stream().map(io.meridian.server.api.ReplicationResource::toJson).toList();
+                } else {
+                    String url = peers.get(target.name());
+                    if (url == null) {
+                        return java.util.Optional.of("no server of " + target + " is configured as a peer");
+                    }
+                    var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/replication"))
+                            .timeout(Duration.ofSeconds(3)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    sources = json.readValue(r.body(), io.meridian.server.api.ReplicationResource.Status.class).sources();
+                }
+            } catch (Exception e) {
+                return java.util.Optional.of("its replication status is unreadable (" + e + ")");
+            }
+            List<String> problems = new java.util.ArrayList<>();
+            for (var s : sources) {
+                if (s.lagOffsets() < 0) {
+                    problems.add("source " + s.source() + " unreachable");
+                } else if (!s.caughtUp() && s.lagMillis() > maxLag) {
+                    problems.add("from " + s.source() + " " + s.lagMillis() + " ms behind (" + s.lagOffsets()
+                            + " mutations; limit " + maxLag + " ms)");
+                }
+                if (!s.held().isEmpty()) {
+                    problems.add("held partitions from " + s.source() + ": " + s.held());
+                }
+                if (s.deadLetters() > 0) {
+                    problems.add(s.deadLetters() + " dead letter(s) from " + s.source() + " to inspect");
+                }
+            }
+            return problems.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", problems));
+        };
+        RegionRouter router = new RegionRouter(region, regions, Clock.systemUTC(), new RegionRouter.Settings(failAfter,
+                config.router.healthyFor.toJavaDuration(), config.router.steps, config.router.bake.toJavaDuration(),
+                config.router.automaticFailover), stored, stored, catchUp, () -> observers.verdicts(failAfter));
+        java.util.concurrent.ScheduledExecutorService ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meridian-router");
+            t.setDaemon(true);
+            return t;
+        });
+        env.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                ticker.scheduleWithFixedDelay(() -> {
+                    try {
+                        observers.round();
+                        router.tick();
+                    } catch (RuntimeException e) {
+                        LOG.warn("router tick failed: {}", e.toString());
+                    }
+                }, 1, 1, TimeUnit.SECONDS);
+            }
+
+            @Override
+            public void stop() {
+                ticker.shutdownNow();
+            }
+        });
+        env.jersey().register(new io.dropwizard.auth.AuthDynamicFeature(
+                new io.dropwizard.auth.basic.BasicCredentialAuthFilter.Builder<io.meridian.server.api.Operator>()
+                        .setAuthenticator(io.meridian.server.api.Operator.authenticator(config.router.operators))
+                        .setRealm("meridian operators").buildAuthFilter()));
+        env.jersey().register(new io.dropwizard.auth.AuthValueFactoryProvider.Binder<>(io.meridian.server.api.Operator.class));
+        env.jersey().register(new io.meridian.server.api.RouterResource(region.name(), router, observers, stored, ownProblems,
+                failAfter));
     }
 
     interface Attempt<T> {

@@ -42,6 +42,8 @@ final class ServerEngine {
                 + "  partitions: 4\n"
                 + "peers:" + (peers.isEmpty() ? " {}\n" : "\n" + peerYaml)
                 + (cacheKb > 0 ? "cache:\n  maxWeightBytes: " + cacheKb * 1024L + "\n" : "")
+                + "router:\n  operators:\n    " + io.meridian.localcluster.OperatorSecret.USER + ": \""
+                + io.meridian.localcluster.OperatorSecret.of(home.getParent().getParent()) + "\"\n"
                 + "replication:\n"
                 + "  sources:\n" + sourceYaml
                 + "server:\n"

@@ -52,7 +52,7 @@ public final class ReplicationResource {
     public record Delays(String source, long count, long p50, long p99, long p999, long max) {
     }
 
-    static Source toJson(SourceStatus s) {
+    public static Source toJson(SourceStatus s) {
         return new Source(s.source().name(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
                 s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.paused(), s.lastError(), s.caughtUp());
     }

@@ -1,0 +1,191 @@
+package io.meridian.server.api;
+
+import io.dropwizard.auth.Auth;
+import io.meridian.core.RegionId;
+import io.meridian.server.ApiException;
+import io.meridian.router.HealthModel;
+import io.meridian.router.RegionRouter;
+import io.meridian.router.RouterException;
+import io.meridian.router.RoutingPlan;
+import io.meridian.server.internal.router.HealthObservers;
+import io.meridian.server.internal.router.StoredRouting;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The region router's API. Public: {@code GET /v1/router/plan} (clients follow it),
+ * {@code /health} (this server's health, probed by every region's observer), {@code /observations}
+ * (what this region's observer sees), {@code /status}. Operators (HTTP Basic, {@code router.operators}):
+ * {@code POST /evacuate}, {@code /restore}, {@code /abort}, {@code /hold}, {@code /resume},
+ * {@code GET /audit}. A refusal is 409 with the reason; bad input 400.
+ */
+@Path("/v1/router")
+@Produces(MediaType.APPLICATION_JSON)
+public final class RouterResource {
+
+    /** Body of evacuate and restore; steps and bakeSeconds null: the configured defaults. */
+    public record Change(String region, List<Integer> steps, Integer bakeSeconds, String reason, Boolean force) {
+    }
+
+    /** Body of abort, hold and resume. */
+    public record Reason(String reason) {
+    }
+
+    /** One region in the status. */
+    public record RegionStatus(String region, String state, int keptPercent, double trafficSharePercent, boolean failed,
+            int observersAgreeing, int observers, long healthyForMillis, String health) {
+    }
+
+    /** The status body. */
+    public record Status(String observer, long planVersion, RoutingPlan.Operation operation, List<RegionStatus> regions,
+            Map<String, Map<String, Integer>> weights) {
+    }
+
+    private final RegionRouter router;
+    private final HealthObservers observers;
+    private final StoredRouting stored;
+    private final Supplier<String> ownProblems;
+    private final Duration failAfter;
+    private final String self;
+
+    public RouterResource(String self, RegionRouter router, HealthObservers observers, StoredRouting stored,
+            Supplier<String> ownProblems, Duration failAfter) {
+        this.self = self;
+        this.router = router;
+        this.observers = observers;
+        this.stored = stored;
+        this.ownProblems = ownProblems;
+        this.failAfter = failAfter;
+    }
+
+    @GET
+    @Path("/plan")
+    public RoutingPlan plan() {
+        return router.plan();
+    }
+
+    @GET
+    @Path("/health")
+    public Response health() {
+        String problems = ownProblems.get();
+        return problems == null ? Response.ok(Map.of("healthy", true)).build()
+                : Response.status(503).entity(Map.of("healthy", false, "problems", problems)).build();
+    }
+
+    @GET
+    @Path("/observations")
+    public Map<String, HealthModel.Observation> observations() {
+        return observers.observations();
+    }
+
+    @GET
+    @Path("/status")
+    public Status status() {
+        RoutingPlan plan = router.plan();
+        Map<RegionId, HealthModel.Verdict> verdicts = observers.verdicts(failAfter);
+        List<RegionStatus> regions = new ArrayList<>();
+        for (RegionId r : router.regions()) {
+            RoutingPlan.RegionPlan rp = plan.regions().get(r.name());
+            HealthModel.Verdict v = verdicts.get(r);
+            regions.add(new RegionStatus(r.name(), rp == null ? "SERVING" : rp.state().name(), rp == null ? 100 : rp.keptPercent(),
+                    Math.round(plan.trafficShare(r) * 10) / 10.0, v.failed(), v.agreeing(), v.observers(),
+                    v.healthyForMillis(), v.detail()));
+        }
+        return new Status(self, plan.version(), plan.operation(), regions, new LinkedHashMap<>(plan.weights()));
+    }
+
+    private static RegionId region(String name) {
+        try {
+            return RegionId.of(name);
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("region: " + e.getMessage());
+        }
+    }
+
+    private static <T> T guarded(Supplier<T> change) {
+        try {
+            return change.get();
+        } catch (RouterException e) {
+            throw e.kind() == RouterException.Kind.BAD_INPUT ? ApiException.badRequest(e.getMessage())
+                    : new ApiException(409, e.getMessage(), false, 0, null);
+        }
+    }
+
+    private static String reasonOf(String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw ApiException.badRequest("reason is required: say why (it goes to the audit log)");
+        }
+        if (reason.length() > 500) {
+            throw ApiException.badRequest("reason is longer than 500 characters");
+        }
+        return reason;
+    }
+
+    @POST
+    @Path("/evacuate")
+    public RoutingPlan evacuate(@Auth Operator op, Change c) {
+        if (c == null || c.region() == null) {
+            throw ApiException.badRequest("body {\"region\": ..., \"reason\": ...} required");
+        }
+        return guarded(() -> router.evacuate(region(c.region()), c.steps(), bake(c), reasonOf(c.reason()), op.getName(),
+                Boolean.TRUE.equals(c.force())));
+    }
+
+    @POST
+    @Path("/restore")
+    public RoutingPlan restore(@Auth Operator op, Change c) {
+        if (c == null || c.region() == null) {
+            throw ApiException.badRequest("body {\"region\": ..., \"reason\": ...} required");
+        }
+        return guarded(() -> router.restore(region(c.region()), c.steps(), bake(c), reasonOf(c.reason()), op.getName()));
+    }
+
+    private static Duration bake(Change c) {
+        if (c.bakeSeconds() == null) {
+            return null;
+        }
+        if (c.bakeSeconds() < 0) {
+            throw ApiException.badRequest("bakeSeconds must not be negative");
+        }
+        return Duration.ofSeconds(c.bakeSeconds());
+    }
+
+    @POST
+    @Path("/abort")
+    public RoutingPlan abort(@Auth Operator op, Reason r) {
+        return guarded(() -> router.abort(reasonOf(r == null ? null : r.reason()), op.getName()));
+    }
+
+    @POST
+    @Path("/hold")
+    public RoutingPlan hold(@Auth Operator op, Reason r) {
+        return guarded(() -> router.hold(true, reasonOf(r == null ? null : r.reason()), op.getName()));
+    }
+
+    @POST
+    @Path("/resume")
+    public RoutingPlan resume(@Auth Operator op, Reason r) {
+        return guarded(() -> router.hold(false, reasonOf(r == null ? null : r.reason()), op.getName()));
+    }
+
+    @GET
+    @Path("/audit")
+    public List<RegionRouter.AuditEntry> audit(@Auth Operator op, @QueryParam("limit") Integer limit) {
+        int n = limit == null ? 100 : limit;
+        if (n < 1 || n > 10_000) {
+            throw ApiException.badRequest("limit must be within 1..10000");
+        }
+        return stored.audit(n);
+    }
+}

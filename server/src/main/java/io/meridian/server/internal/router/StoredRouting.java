@@ -1,0 +1,97 @@
+package io.meridian.server.internal.router;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.core.Bytes;
+import io.meridian.core.Operation;
+import io.meridian.router.RegionRouter;
+import io.meridian.router.RoutingPlan;
+import io.meridian.server.internal.CassandraStore;
+import io.meridian.server.internal.NamespaceConfig;
+import io.meridian.server.internal.StoredItem;
+import io.meridian.server.internal.WritePath;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The routing plan and the audit log in Meridian's own storage (dogfooding): namespace
+ * {@value #NAMESPACE}, created locally by every server at start; the plan is item {@code current} of
+ * record {@code plan}, each audit entry an item of record {@code audit} keyed by time. Written through
+ * the normal write path, so they are in the mutation log, replicated to every region and readable in
+ * each. Thread-safe.
+ */
+public final class StoredRouting implements RegionRouter.PlanStore, RegionRouter.AuditLog {
+
+    public static final String NAMESPACE = "meridian_router";
+    private static final Bytes CURRENT = Bytes.utf8("current");
+
+    private final CassandraStore store;
+    private final WritePath writes;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public StoredRouting(CassandraStore store, WritePath writes) {
+        this.store = store;
+        this.writes = writes;
+    }
+
+    /** Creates the namespace in this region if missing (every region does so at start). */
+    public static void ensureNamespace(CassandraStore store, long nowMicros) {
+        if (store.namespace(NAMESPACE).isEmpty()) {
+            store.createNamespace(new NamespaceConfig(NAMESPACE, 0, false, 0), nowMicros);
+        }
+    }
+
+    private NamespaceConfig ns() {
+        return store.namespace(NAMESPACE).orElseThrow(() -> new IllegalStateException("namespace " + NAMESPACE + " missing"));
+    }
+
+    @Override
+    public Optional<RoutingPlan> load() {
+        for (StoredItem i : store.readAll(ns(), "plan")) {
+            if (i.key().equals(CURRENT)) {
+                try {
+                    return Optional.of(json.readValue(i.value().unsafeArray(), RoutingPlan.class));
+                } catch (IOException e) {
+                    throw new IllegalStateException("unreadable routing plan: " + e.getMessage(), e);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void save(RoutingPlan plan) {
+        writes.write(ns(), "plan", List.of(new Operation.Put(CURRENT, Bytes.wrap(bytes(plan)), 0)), null);
+    }
+
+    @Override
+    public void append(RegionRouter.AuditEntry entry) {
+        String key = String.format("%016x-%08x", entry.at(), ThreadLocalRandom.current().nextInt());
+        writes.write(ns(), "audit", List.of(new Operation.Put(Bytes.utf8(key), Bytes.wrap(bytes(entry)), 0)), null);
+    }
+
+    /** The last {@code limit} audit entries, oldest first. */
+    public List<RegionRouter.AuditEntry> audit(int limit) {
+        List<StoredItem> items = store.readAll(ns(), "audit");
+        List<RegionRouter.AuditEntry> out = new ArrayList<>();
+        for (StoredItem i : items.subList(Math.max(0, items.size() - limit), items.size())) {
+            try {
+                out.add(json.readValue(i.value().unsafeArray(), RegionRouter.AuditEntry.class));
+            } catch (IOException e) {
+                // skip an entry this version cannot read
+            }
+        }
+        return out;
+    }
+
+    private byte[] bytes(Object o) {
+        try {
+            return json.writeValueAsBytes(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
