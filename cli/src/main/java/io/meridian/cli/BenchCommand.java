@@ -171,6 +171,9 @@ final class BenchCommand implements Runnable {
         int warmup;
         @Option(names = "--value-bytes", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}")
         int valueBytes;
+        @Option(names = "--fill-reads", defaultValue = "200000",
+                description = "Unrecorded Zipfian reads that fill the cache first (steady state). Default: ${DEFAULT-VALUE}")
+        int fillReads;
         @Option(names = "--seed", description = "Random seed. Default: the time.")
         Long seed;
         @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON here.")
@@ -178,6 +181,9 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (fillReads < 0) {
+                throw LocalClusterException.badInput("--fill-reads must not be negative");
+            }
             if (records < 1 || records > 10_000_000 || rate < 1 || rate > 100_000 || duration < 1 || warmup < 0
                     || readFraction < 0 || readFraction > 1 || zipf <= 0 || valueBytes < 1 || valueBytes > 65_536) {
                 throw LocalClusterException.badInput("records 1..10000000, rate 1..100000/s, duration >= 1 s,"
@@ -190,7 +196,7 @@ final class BenchCommand implements Runnable {
                 throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "the server of " + id + " is not up", id, null);
             }
             io.meridian.bench.CacheBenchmark.Settings settings = new io.meridian.bench.CacheBenchmark.Settings(records,
-                    valueBytes, rate, Duration.ofSeconds(duration), Duration.ofSeconds(warmup), readFraction, zipf, 4096,
+                    valueBytes, rate, Duration.ofSeconds(duration), Duration.ofSeconds(warmup), fillReads, readFraction, zipf, 4096,
                     seed == null ? System.nanoTime() : seed);
             ObjectNode result = io.meridian.bench.CacheBenchmark.run(new io.meridian.bench.CacheBenchmark.Target(id,
                     r.serverUrl(), r.serverAdminUrl(), r.cassandraContactPoint(), r.dataCenter(), pidsOf(cluster)), settings,

@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  * own replicated storage in the server) and the {@link AuditLog}. Operator commands run in the router
  * that receives them, which becomes the operation's <em>driver</em>: its {@link #tick} (every second)
  * takes the next step once the bake time has passed. If the driver's region fails, the
- * <em>coordinator</em> — the first region by name that is not failed — takes the operation over. The
+ * <em>coordinator</em> — the first region by name that is serving and not failed — takes the operation
+ * over. A router whose own region has not caught up on replication never acts (its copy of the plan
+ * may be old, e.g. right after a restart) and refuses operator commands. The
  * coordinator also evacuates failed regions automatically (straight to 100 %) and re-weighs the plan
  * when a target region's health changes, so traffic never goes to an unhealthy region.
  *
@@ -48,9 +50,22 @@ public final class RegionRouter {
             String detail) {
     }
 
-    /** Whether a region has caught up from every source; the reason (with the lag) when not. */
+    /**
+     * Whether a region has caught up from every source except {@code ignoring} (failed regions, whose
+     * logs cannot be read); the reason (with the lag) when not.
+     */
     public interface CatchUp {
-        Optional<String> notCaughtUp(RegionId region);
+        Optional<String> notCaughtUp(RegionId region, java.util.Set<RegionId> ignoring);
+    }
+
+    private java.util.Set<RegionId> failedOnes(Map<RegionId, HealthModel.Verdict> v, RegionId except) {
+        java.util.Set<RegionId> out = new java.util.HashSet<>();
+        v.forEach((r, d) -> {
+            if (d.failed() && !r.equals(except)) {
+                out.add(r);
+            }
+        });
+        return out;
     }
 
     /**
@@ -130,6 +145,15 @@ public final class RegionRouter {
         return current;
     }
 
+    /** Operator commands are refused by a router whose region lags: its copy of the plan may be old. */
+    private void checkCurrent() {
+        Optional<String> behind = catchUp.notCaughtUp(self, failedOnes(verdicts(), self));
+        if (behind.isPresent()) {
+            throw RouterException.refused("this router's region " + self + " has not caught up (" + behind.get()
+                    + "), so its copy of the plan may be old: send the command to another region");
+        }
+    }
+
     private RegionId known(RegionId r) {
         if (!regions.contains(r)) {
             throw RouterException.badInput("unknown region '" + r + "': the plan has " + regions);
@@ -159,6 +183,7 @@ public final class RegionRouter {
     public synchronized RoutingPlan evacuate(RegionId region, List<Integer> steps, Duration bake, String reason, String actor,
             boolean force) {
         refresh();
+        checkCurrent();
         known(region);
         List<Integer> s = steps == null ? settings.defaultSteps() : checkSteps(steps);
         Duration b = bake == null ? settings.defaultBake() : checkBake(bake);
@@ -200,6 +225,7 @@ public final class RegionRouter {
     /** Starts a stepped restore of an evacuated region, if it is healthy and caught up. */
     public synchronized RoutingPlan restore(RegionId region, List<Integer> steps, Duration bake, String reason, String actor) {
         refresh();
+        checkCurrent();
         known(region);
         List<Integer> s = steps == null ? settings.defaultSteps() : checkSteps(steps);
         Duration b = bake == null ? settings.defaultBake() : checkBake(bake);
@@ -217,7 +243,7 @@ public final class RegionRouter {
             throw RouterException.refused(region + " has not been healthy for " + settings.healthyFor().toSeconds()
                     + " s by a majority of observers" + (verdict == null ? "" : " (" + verdict.detail() + ")"));
         }
-        Optional<String> lagging = catchUp.notCaughtUp(region);
+        Optional<String> lagging = catchUp.notCaughtUp(region, failedOnes(v, region));
         if (lagging.isPresent()) {
             throw RouterException.refused(region + " has not caught up: " + lagging.get());
         }
@@ -237,6 +263,7 @@ public final class RegionRouter {
     /** Stops the operation in progress: an evacuation returns all traffic, a restore evacuates again. */
     public synchronized RoutingPlan abort(String reason, String actor) {
         refresh();
+        checkCurrent();
         RoutingPlan.Operation op = current.operation();
         if (op == null) {
             throw RouterException.refused("no evacuation or restore is in progress");
@@ -258,6 +285,7 @@ public final class RegionRouter {
     /** Pauses (true) or resumes (false) the steps of the operation in progress. */
     public synchronized RoutingPlan hold(boolean hold, String reason, String actor) {
         refresh();
+        checkCurrent();
         RoutingPlan.Operation op = current.operation();
         if (op == null) {
             throw RouterException.refused("no evacuation or restore is in progress");
@@ -288,8 +316,12 @@ public final class RegionRouter {
     public synchronized void tick() {
         refresh();
         Map<RegionId, HealthModel.Verdict> v = verdicts();
+        if (catchUp.notCaughtUp(self, failedOnes(v, self)).isPresent()) {
+            return; // our copy of the plan may be old (e.g. just restarted): a router that lags never acts
+        }
         long now = clock.millis();
-        Optional<RegionId> coordinator = regions.stream().filter(r -> !failed(v, r)).findFirst();
+        Optional<RegionId> coordinator = regions.stream()
+                .filter(r -> !failed(v, r) && current.state(r) == TrafficState.SERVING).findFirst();
         boolean coordinating = coordinator.isPresent() && coordinator.get().equals(self);
         if (settings.automaticFailover() && coordinating) {
             for (RegionId r : regions) {

@@ -66,7 +66,7 @@ class RegionRouterTest {
             }
         };
         return new RegionRouter(self, ALL, clock, RegionRouter.Settings.defaults(), store, audit::add,
-                r -> Optional.ofNullable(lagging.get(r)), () -> {
+                (r, ignoring) -> Optional.ofNullable(lagging.get(r)), () -> {
                     Map<RegionId, HealthModel.Verdict> v = new HashMap<>();
                     for (RegionId r : ALL) {
                         v.put(r, verdicts.getOrDefault(r, new HealthModel.Verdict(r, false, 0, 2, 60_000, "healthy")));
@@ -176,6 +176,17 @@ class RegionRouterTest {
     }
 
     @Test
+    void aRouterWhoseRegionLagsNeitherActsNorTakesCommands() {
+        RegionRouter a = router(A);
+        lagging.put(A, "from region-b 9000 ms behind");
+        fail(B);
+        a.tick();
+        assertThat(stored.get()).as("a lagging router writes nothing").isNull();
+        assertThatThrownBy(() -> a.evacuate(C, null, null, "x", "op", false))
+                .hasMessageContaining("has not caught up").hasMessageContaining("send the command to another region");
+    }
+
+    @Test
     void holdStopsTheStepsAndAbortReturnsTheTraffic() {
         RegionRouter router = router(B);
         router.evacuate(A, null, Duration.ofSeconds(5), "x", "op", false);
@@ -197,14 +208,14 @@ class RegionRouterTest {
     void aFailedDriversOperationIsTakenOverByTheCoordinator() {
         RegionRouter c = router(C);
         c.evacuate(A, null, Duration.ofSeconds(1), "x", "op", false); // driven by region-c
-        RegionRouter a = router(A); // the coordinator: first region by name that is not failed
+        RegionRouter b = router(B); // the coordinator: first region by name that is serving and not failed
         clock.advance(Duration.ofSeconds(1));
-        a.tick();
-        assertThat(a.plan().weightsFor(A)).as("region-a waits for the driver").containsEntry("region-a", 75);
+        b.tick();
+        assertThat(b.plan().weightsFor(A)).as("region-b waits for the driver").containsEntry("region-a", 75);
         fail(C);
-        a.tick();
-        assertThat(a.plan().state(C)).isEqualTo(TrafficState.EVACUATED);
-        assertThat(a.plan().weightsFor(A)).isEqualTo(Map.of("region-a", 50, "region-b", 50));
-        assertThat(a.plan().operation().driver()).isEqualTo("region-a");
+        b.tick();
+        assertThat(b.plan().state(C)).isEqualTo(TrafficState.EVACUATED);
+        assertThat(b.plan().weightsFor(A)).isEqualTo(Map.of("region-a", 50, "region-b", 50));
+        assertThat(b.plan().operation().driver()).isEqualTo("region-b");
     }
 }

@@ -287,7 +287,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         long maxLag = config.router.maxCatchUpLag.toMilliseconds();
         com.fasterxml.jackson.databind.ObjectMapper json = env.getObjectMapper();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        RegionRouter.CatchUp catchUp = target -> {
+        RegionRouter.CatchUp catchUp = (target, ignoring) -> {
             List<io.meridian.server.api.ReplicationResource.Source> sources;
             try {
                 if (target.equals(region)) {
@@ -309,6 +309,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             }
             List<String> problems = new java.util.ArrayList<>();
             for (var s : sources) {
+                if (ignoring.contains(RegionId.of(s.source()))) {
+                    continue; // a failed region's log cannot be read: that lag is expected
+                }
                 if (s.lagOffsets() < 0) {
                     problems.add("source " + s.source() + " unreachable");
                 } else if (!s.caughtUp() && s.lagMillis() > maxLag) {

@@ -1,0 +1,227 @@
+package io.meridian.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meridian.client.MeridianClient;
+import io.meridian.client.MeridianClientException;
+import io.meridian.client.WriteResult;
+import io.meridian.core.Bytes;
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.Component;
+import io.meridian.localcluster.LinkFault;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.localcluster.junit.LocalClusterExtension;
+import io.meridian.localcluster.junit.PrivateCluster;
+import io.meridian.router.TrafficState;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The region router on three real regions, with clients homed in each that follow the plan and write
+ * continuously: a planned evacuation of region-a moves its traffic in steps with no failed request and
+ * a restore brings it back; killing region-a moves its clients elsewhere within 10 s; a restore is
+ * refused while region-a lags behind a partition and accepted once it has caught up. The methods run
+ * in order on one cluster.
+ */
+@ExtendWith(LocalClusterExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RouterIT {
+
+    static final String NS = "router_it";
+    static final RegionId A = RegionId.of("region-a");
+    static final RegionId B = RegionId.of("region-b");
+    static final RegionId C = RegionId.of("region-c");
+
+    private static LocalCluster cluster;
+    private static final Map<RegionId, MeridianClient> CLIENTS = new LinkedHashMap<>();
+    private static final List<Thread> WRITERS = new ArrayList<>();
+    private static final AtomicBoolean STOP = new AtomicBoolean();
+    /** Every request: home, served-by (null when it failed), start and end times (ns). */
+    static final List<Outcome> OUTCOMES = new CopyOnWriteArrayList<>();
+
+    record Outcome(RegionId home, RegionId servedBy, long startNanos, long endNanos, String error) {
+    }
+
+    @BeforeAll
+    static void start(@PrivateCluster(regions = 3, servers = PrivateCluster.Servers.YES) LocalCluster c) throws Exception {
+        cluster = c;
+        for (RegionEndpoints home : c.regions()) {
+            MeridianClient.Builder b = MeridianClient.builder().homeRegion(home.region()).requestTimeout(Duration.ofSeconds(3))
+                    .connectTimeout(Duration.ofSeconds(1)).maxAttempts(6).followRoutingPlan(Duration.ofMillis(500));
+            c.regions().forEach(r -> b.endpoint(r.region(), URI.create(r.serverUrl())));
+            CLIENTS.put(home.region(), b.build());
+        }
+        CLIENTS.get(A).createNamespace(NS);
+        for (Map.Entry<RegionId, MeridianClient> e : CLIENTS.entrySet()) {
+            Thread t = new Thread(() -> {
+                for (int i = 0; !STOP.get(); i++) {
+                    long t0 = System.nanoTime();
+                    try {
+                        WriteResult w = e.getValue().put(NS, e.getKey().name() + "-" + (i % 500), "v", "x" + i);
+                        OUTCOMES.add(new Outcome(e.getKey(), w.region(), t0, System.nanoTime(), null));
+                    } catch (MeridianClientException ex) {
+                        OUTCOMES.add(new Outcome(e.getKey(), null, t0, System.nanoTime(), ex.getMessage()));
+                    }
+                    LockSupport.parkNanos(30_000_000); // pacing the load (~25 writes/s per home), not waiting for a result
+                }
+            }, "router-it-writer-" + e.getKey());
+            t.setDaemon(true);
+            t.start();
+            WRITERS.add(t);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> OUTCOMES.size() > 60);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        STOP.set(true);
+        for (Thread t : WRITERS) {
+            t.join(30_000);
+        }
+        CLIENTS.values().forEach(MeridianClient::close);
+    }
+
+    static Http.Answer operator(RegionId via, String path, String body) throws Exception {
+        String auth = Base64.getEncoder().encodeToString((OperatorSecret.USER + ":" + OperatorSecret.of(cluster.directory()))
+                .getBytes(StandardCharsets.UTF_8));
+        return Http.send("POST", cluster.region(via).serverUrl() + "/v1/router/" + path, body, Map.of("Authorization",
+                "Basic " + auth));
+    }
+
+    static JsonNode plan(RegionId via) throws Exception {
+        return Http.send("GET", cluster.region(via).serverUrl() + "/v1/router/plan", null).json();
+    }
+
+    static String state(RegionId via, RegionId of) throws Exception {
+        return plan(via).path("regions").path(of.name()).path("state").asText();
+    }
+
+    static List<Outcome> failures(long fromNanos) {
+        return OUTCOMES.stream().filter(o -> o.servedBy() == null && o.startNanos() >= fromNanos).toList();
+    }
+
+    /** The last {@code n} requests of clients homed in {@code home}. */
+    static List<Outcome> lastOf(RegionId home, int n) {
+        List<Outcome> mine = OUTCOMES.stream().filter(o -> o.home().equals(home)).toList();
+        return mine.subList(Math.max(0, mine.size() - n), mine.size());
+    }
+
+    @Test
+    @Order(1)
+    void operatorEndpointsNeedCredentialsAndAReason() throws Exception {
+        Http.Answer anonymous = Http.send("POST", cluster.region(B).serverUrl() + "/v1/router/evacuate",
+                "{\"region\":\"region-a\",\"reason\":\"x\"}");
+        assertThat(anonymous.status()).isEqualTo(401);
+        Http.Answer noReason = operator(B, "evacuate", "{\"region\":\"region-a\"}");
+        assertThat(noReason.status()).isEqualTo(400);
+        assertThat(noReason.body()).contains("reason is required");
+        assertThat(state(B, A)).isEqualTo("SERVING");
+    }
+
+    @Test
+    @Order(2)
+    void aPlannedEvacuationMovesTrafficInStepsWithoutAFailedRequestAndARestoreBringsItBack() throws Exception {
+        long t0 = System.nanoTime();
+        List<Integer> keptSeen = new CopyOnWriteArrayList<>();
+        Http.Answer started = operator(B, "evacuate",
+                "{\"region\":\"region-a\",\"steps\":[25,50,100],\"bakeSeconds\":3,\"reason\":\"planned drill\"}");
+        assertThat(started.status()).as(started.body()).isEqualTo(200);
+        Awaitility.await("region-a evacuated").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            JsonNode p = plan(B);
+            int kept = p.path("regions").path("region-a").path("keptPercent").asInt();
+            if (keptSeen.isEmpty() || keptSeen.get(keptSeen.size() - 1) != kept) {
+                keptSeen.add(kept);
+            }
+            return "EVACUATED".equals(p.path("regions").path("region-a").path("state").asText());
+        });
+        assertThat(keptSeen).as("region-a's share went down in steps").containsSubsequence(75, 50, 0);
+        Awaitility.await("region-a's clients are served elsewhere").atMost(Duration.ofSeconds(30))
+                .until(() -> lastOf(A, 20).size() == 20 && lastOf(A, 20).stream().noneMatch(o -> A.equals(o.servedBy())));
+        assertThat(lastOf(B, 20)).allMatch(o -> B.equals(o.servedBy()));
+
+        Http.Answer restore = operator(B, "restore", "{\"region\":\"region-a\",\"steps\":[50,100],\"bakeSeconds\":3,"
+                + "\"reason\":\"drill over\"}");
+        assertThat(restore.status()).as(restore.body()).isEqualTo(200);
+        Awaitility.await("region-a serving").atMost(Duration.ofSeconds(60)).until(() -> "SERVING".equals(state(B, A)));
+        Awaitility.await("region-a's clients are back home").atMost(Duration.ofSeconds(30))
+                .until(() -> lastOf(A, 20).stream().allMatch(o -> A.equals(o.servedBy())));
+        assertThat(failures(t0)).as("failed requests during a planned evacuation and restore").isEmpty();
+        long served = OUTCOMES.stream().filter(o -> o.startNanos() >= t0).count();
+        System.out.printf("planned evacuation + restore: %d requests, 0 failed, region-a kept %s%n", served, keptSeen);
+    }
+
+    @Test
+    @Order(3)
+    void whenRegionADiesItsClientsAreServedElsewhereWithinTenSeconds() throws Exception {
+        for (Component c : List.of(Component.SERVER, Component.KAFKA, Component.CASSANDRA)) {
+            cluster.kill(A, c);
+        }
+        long killedAt = System.nanoTime();
+        Awaitility.await("region-a evacuated automatically").atMost(Duration.ofSeconds(60))
+                .until(() -> "EVACUATED".equals(state(B, A)));
+        double detectedSeconds = (System.nanoTime() - killedAt) / 1e9;
+        long tenSeconds = killedAt + 10_000_000_000L;
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> OUTCOMES.stream().filter(o -> o.home().equals(A) && o.startNanos() > tenSeconds).count() >= 20);
+        List<Outcome> afterWindow = OUTCOMES.stream().filter(o -> o.startNanos() > tenSeconds).toList();
+        assertThat(afterWindow).as("every request after the 10 s window").allMatch(o -> o.servedBy() != null
+                && !A.equals(o.servedBy()));
+        long inWindow = failures(killedAt).stream().filter(o -> o.startNanos() <= tenSeconds).count();
+        System.out.printf("region-a killed: evacuated after %.1f s; %d failed request(s) inside the 10 s window%n",
+                detectedSeconds, inWindow);
+    }
+
+    @Test
+    @Order(4)
+    void aRestoreIsRefusedWhileRegionALagsAndAcceptedOnceItCaughtUp() throws Exception {
+        cluster.start(A);
+        cluster.cut(A, B, LinkFault.Cut.BLACKHOLE);
+        cluster.cut(A, C, LinkFault.Cut.BLACKHOLE);
+        long cutAt = System.nanoTime();
+        // region-b and region-c keep writing; region-a cannot read their logs
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> OUTCOMES.stream()
+                .filter(o -> o.startNanos() > cutAt && o.servedBy() != null).count() > 50);
+        Http.Answer refused = operator(B, "restore", "{\"region\":\"region-a\",\"bakeSeconds\":1,\"reason\":\"too early\"}");
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.json().path("message").asText()).containsAnyOf("has not caught up", "has not been healthy");
+        assertThat(state(B, A)).isEqualTo("EVACUATED");
+        Awaitility.await("region-a healthy long enough; refusal says it lags").atMost(Duration.ofSeconds(60))
+                .until(() -> operator(B, "restore", "{\"region\":\"region-a\",\"reason\":\"too early\"}").body()
+                        .contains("has not caught up"));
+        cluster.heal(A, B);
+        cluster.heal(A, C);
+        Awaitility.await("restore accepted after catch-up").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> operator(B, "restore", "{\"region\":\"region-a\",\"steps\":[100],\"reason\":\"caught up\"}")
+                        .status() == 200);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "SERVING".equals(state(B, A)));
+        Http.Answer audit = Http.send("GET", cluster.region(C).serverUrl() + "/v1/router/audit", null, Map.of("Authorization",
+                "Basic " + Base64.getEncoder().encodeToString((OperatorSecret.USER + ":" + OperatorSecret.of(cluster.directory()))
+                        .getBytes(StandardCharsets.UTF_8))));
+        assertThat(audit.status()).isEqualTo(200);
+        List<String> actions = new ArrayList<>();
+        audit.json().forEach(e -> actions.add(e.path("action").asText()));
+        assertThat(actions).containsSubsequence("evacuate", "restore", "automatic-evacuation", "restore");
+        Awaitility.await("region-c's copy of the plan").atMost(Duration.ofSeconds(30))
+                .until(() -> TrafficState.valueOf(state(C, A)) == TrafficState.SERVING);
+    }
+}
