@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 DataCommands.Delete.class, StatusCommand.class, VerifyCommand.class, RepairCommand.class,
                 RouterCommands.Evacuate.class, RouterCommands.Restore.class, RouterCommands.Abort.class,
                 RouterCommands.Hold.class, RouterCommands.Resume.class, RouterCommands.Audit.class,
+                DrillCommands.DrillCommand.class, DrillCommands.Demo.class,
                 BenchCommand.class})
 public final class Meridian implements Runnable {
 

@@ -1,0 +1,403 @@
+package io.meridian.drills;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meridian.client.MeridianClient;
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.Component;
+import io.meridian.localcluster.LinkFault;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.replicator.Verifier;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A failover drill (Netflix's Chaos Kong, as a command): a recorded workload runs in every region
+ * while the scenario breaks something on purpose and lets the system (and, where planned, the
+ * operator's commands) deal with it; then every check is evaluated and a report is written.
+ * Exit status: {@link Outcome#passed()} only when every check passed.
+ */
+public final class Drill {
+
+    /** What the drill breaks. */
+    public enum Scenario {
+        /** Evacuate the target region in steps under load, then restore it: no request may fail. */
+        PLANNED_EVACUATION,
+        /** kill -9 every process of the target; the router evacuates it; restart; catch up; restore. */
+        REGION_OUTAGE,
+        /** Cut the target's cross-region links while both sides write; heal; converge. */
+        REPLICATION_PARTITION,
+        /** Kill the target's Kafka and start it again. */
+        KAFKA_OUTAGE,
+        /** Kill the target's Cassandra and start it again. */
+        CASSANDRA_RESTART,
+        /** kill -9 the target's servers three times under load. */
+        SERVER_CRASH;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** Parses a command-line label; the message lists the scenarios. */
+        public static Scenario parse(String label) {
+            for (Scenario s : values()) {
+                if (s.label().equals(label)) {
+                    return s;
+                }
+            }
+            List<String> all = new ArrayList<>();
+            for (Scenario s : values()) {
+                all.add(s.label());
+            }
+            throw new IllegalArgumentException("unknown scenario '" + label + "': expected one of " + all);
+        }
+    }
+
+    /**
+     * @param duration         the fault phase's length (the whole drill takes about twice that plus recovery)
+     * @param ratePerRegion    operations per second per home region
+     * @param evacuateLimit    the longest an evacuation may take (planned: start to 100 %; outage: fault to evacuated)
+     * @param restoreLimit     the longest a restore may take, from the first attempt to serving
+     * @param detectionWindow  unplanned faults: failed requests are allowed from the fault to this long after it
+     */
+    public record Settings(Scenario scenario, RegionId target, Duration duration, int ratePerRegion, long seed, Path reportDir,
+            Duration evacuateLimit, Duration restoreLimit, Duration detectionWindow) {
+    }
+
+    /** One check, with its figure. */
+    public record Check(String name, boolean passed, String figure) {
+    }
+
+    /** The result. */
+    public record Outcome(boolean passed, List<Check> checks, Path reportJson, Path reportHtml) {
+    }
+
+    private final LocalCluster cluster;
+    private final Settings s;
+    private final PrintStream progress;
+    private final ClusterApi api;
+    private final History history = new History();
+    private final Timeline timeline = new Timeline();
+    private final AtomicReference<String> phase = new AtomicReference<>("starting");
+    private final long t0 = System.currentTimeMillis();
+
+    private Drill(LocalCluster cluster, Settings s, PrintStream progress) {
+        this.cluster = cluster;
+        this.s = s;
+        this.progress = progress;
+        this.api = new ClusterApi(cluster);
+    }
+
+    public static Outcome run(LocalCluster cluster, Settings settings, PrintStream progress) throws Exception {
+        return new Drill(cluster, settings, progress).run();
+    }
+
+    private void event(String kind, String detail) {
+        timeline.event(System.currentTimeMillis(), kind, detail);
+        progress.printf(Locale.ROOT, "[%6.1fs] %-14s %s%n", (System.currentTimeMillis() - t0) / 1000.0, kind, detail);
+    }
+
+    /** Waits for a condition, polling every 250 ms, up to {@code limit}; false when it did not happen. */
+    private static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(250); // polling a cluster, not a test
+        }
+        return condition.getAsBoolean();
+    }
+
+    private Outcome run() throws Exception {
+        String ns = "drill_" + Long.toString(System.currentTimeMillis(), 36);
+        Map<RegionId, String> urls = new LinkedHashMap<>();
+        for (RegionEndpoints r : cluster.regions()) {
+            urls.put(r.region(), r.serverUrl());
+        }
+        try (MeridianClient admin = MeridianClient.builder().homeRegion(s.target()).followRoutingPlan(Duration.ZERO)
+                .endpoint(cluster.regions().get(cluster.regions().size() - 1).region(),
+                        URI.create(cluster.regions().get(cluster.regions().size() - 1).serverUrl())).build()) {
+            admin.createNamespace(ns);
+        }
+        event("start", s.scenario().label() + " on " + s.target() + ", namespace " + ns + ", " + s.ratePerRegion()
+                + " ops/s per region, seed " + s.seed());
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = new Thread(() -> sample(sampling), "drill-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        Duration phaseLength = s.duration();
+        Map<String, Long> marks = new LinkedHashMap<>();
+        try (Workload workload = new Workload(urls, ns, history, s.ratePerRegion(), s.seed())) {
+            workload.start();
+            phase.set("steady");
+            event("workload", "clients homed in " + urls.keySet());
+            Thread.sleep(Math.max(3_000, phaseLength.toMillis() / 3)); // the steady phase before the fault
+            scenario(phaseLength, marks);
+            phase.set("after");
+            Thread.sleep(Math.max(2_000, phaseLength.toMillis() / 3)); // the workload continues after recovery
+            phase.set("stopping");
+        }
+        event("workload-stopped", history.ops().size() + " operations");
+        phase.set("quiescing");
+        boolean quiet = await(Duration.ofSeconds(180), api::allCaughtUp);
+        event("quiesced", quiet ? "every region caught up from every other" : "NOT caught up after 180 s");
+        sampling.set(false);
+        sampler.join(5_000);
+        List<Check> checks = checks(ns, marks);
+        boolean passed = checks.stream().allMatch(Check::passed);
+        Path dir = s.reportDir();
+        Report.Files files = Report.write(dir, s, history, timeline, checks, passed, t0);
+        event(passed ? "PASSED" : "FAILED", checks.stream().filter(c -> !c.passed()).map(Check::name).toList().toString());
+        return new Outcome(passed, checks, files.json(), files.html());
+    }
+
+    private void scenario(Duration length, Map<String, Long> marks) throws Exception {
+        RegionId target = s.target();
+        switch (s.scenario()) {
+            case PLANNED_EVACUATION -> {
+                phase.set("evacuating");
+                long bake = Math.max(2, length.toSeconds() / 6);
+                long start = System.currentTimeMillis();
+                marks.put("evacuate-start", start);
+                event("evacuate", target + " in steps 25,50,100 with " + bake + " s bake");
+                Map.Entry<Integer, String> r = api.operator("evacuate", Map.of("region", target.name(), "steps", List.of(25, 50, 100),
+                        "bakeSeconds", bake, "reason", "drill " + s.scenario().label()), target);
+                if (r.getKey() != 200) {
+                    event("refused", r.getValue());
+                    return;
+                }
+                if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
+                    marks.put("evacuated", System.currentTimeMillis());
+                    event("evacuated", target + " after " + (System.currentTimeMillis() - start) / 1000.0 + " s");
+                }
+                phase.set("evacuated");
+                Thread.sleep(length.toMillis() / 2); // traffic stays away for a while
+                restore(marks, bake);
+            }
+            case REGION_OUTAGE -> {
+                phase.set("outage");
+                long fault = System.currentTimeMillis();
+                marks.put("fault", fault);
+                event("fault", "kill -9 every process of " + target);
+                for (Component c : List.of(Component.SERVER, Component.KAFKA, Component.CASSANDRA)) {
+                    cluster.kill(target, c);
+                }
+                if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
+                    marks.put("evacuated", System.currentTimeMillis());
+                    event("evacuated", "automatically, " + (System.currentTimeMillis() - fault) / 1000.0 + " s after the fault");
+                }
+                Thread.sleep(length.toMillis() / 2);
+                phase.set("restarting");
+                event("restart", target + " started again with its data");
+                cluster.start(target);
+                restore(marks, Math.max(2, length.toSeconds() / 6));
+            }
+            case REPLICATION_PARTITION -> {
+                phase.set("partitioned");
+                marks.put("fault", System.currentTimeMillis());
+                for (RegionEndpoints r : cluster.regions()) {
+                    if (!r.region().equals(target)) {
+                        cluster.cut(target, r.region(), LinkFault.Cut.BLACKHOLE);
+                    }
+                }
+                event("fault", "cut " + target + "'s links to every region (blackhole); every side keeps writing");
+                Thread.sleep(length.toMillis());
+                for (RegionEndpoints r : cluster.regions()) {
+                    if (!r.region().equals(target)) {
+                        cluster.heal(target, r.region());
+                    }
+                }
+                marks.put("heal", System.currentTimeMillis());
+                event("heal", "links restored");
+                if (await(Duration.ofSeconds(120), api::allCaughtUp)) {
+                    event("caught-up", "every region caught up");
+                }
+            }
+            case KAFKA_OUTAGE, CASSANDRA_RESTART -> {
+                Component c = s.scenario() == Scenario.KAFKA_OUTAGE ? Component.KAFKA : Component.CASSANDRA;
+                phase.set(c.label() + " down");
+                marks.put("fault", System.currentTimeMillis());
+                event("fault", "kill -9 " + target + "'s " + c.label());
+                cluster.kill(target, c);
+                Thread.sleep(length.toMillis() / 2);
+                event("restart", target + "'s " + c.label() + " started again");
+                cluster.start(target);
+                if (!"SERVING".equals(api.state(target))) {
+                    restore(marks, 2);
+                }
+            }
+            case SERVER_CRASH -> {
+                phase.set("crashing");
+                marks.put("fault", System.currentTimeMillis());
+                for (int i = 1; i <= 3; i++) {
+                    event("fault", "kill -9 " + target + "'s servers (" + i + "/3)");
+                    cluster.kill(target, Component.SERVER);
+                    Thread.sleep(length.toMillis() / 6);
+                    cluster.start(target);
+                    event("restart", target + "'s servers up again");
+                }
+                marks.put("fault-end", System.currentTimeMillis());
+                if (!"SERVING".equals(api.state(target))) {
+                    restore(marks, 2);
+                }
+            }
+        }
+    }
+
+    /** Waits for the target to catch up, then restores it in steps, retrying while the router refuses. */
+    private void restore(Map<String, Long> marks, long bake) throws Exception {
+        RegionId target = s.target();
+        phase.set("catching up");
+        long first = System.currentTimeMillis();
+        if (await(Duration.ofSeconds(180), api::allCaughtUp)) {
+            marks.put("caught-up", System.currentTimeMillis());
+            event("caught-up", target + " caught up from every source");
+        }
+        phase.set("restoring");
+        marks.put("restore-start", System.currentTimeMillis());
+        AtomicReference<String> refusal = new AtomicReference<>("");
+        boolean accepted = await(s.restoreLimit(), () -> {
+            Map.Entry<Integer, String> r = api.operator("restore", Map.of("region", target.name(), "steps", List.of(50, 100),
+                    "bakeSeconds", bake, "reason", "drill " + s.scenario().label()), target);
+            if (r.getKey() != 200 && !r.getValue().equals(refusal.get())) {
+                refusal.set(r.getValue());
+                event("restore-refused", r.getValue());
+            }
+            return r.getKey() == 200;
+        });
+        if (!accepted) {
+            return;
+        }
+        event("restore", target + " in steps 50,100");
+        marks.put("restore-accepted", System.currentTimeMillis());
+        if (await(s.restoreLimit(), () -> "SERVING".equals(api.state(target)))) {
+            marks.put("restored", System.currentTimeMillis());
+            event("restored", target + " serving again " + (System.currentTimeMillis() - first) / 1000.0 + " s after it was back");
+        }
+    }
+
+    private void sample(AtomicBoolean running) {
+        long lastPrint = 0;
+        while (running.get()) {
+            long now = System.currentTimeMillis();
+            Map<String, Double> share = new LinkedHashMap<>();
+            Optional<JsonNode> plan = api.plan(s.target());
+            for (RegionEndpoints r : cluster.regions()) {
+                double total = 0;
+                int homes = 0;
+                if (plan.isPresent()) {
+                    for (JsonNode w : plan.get().path("weights")) {
+                        total += w.path(r.region().name()).asInt(0);
+                        homes++;
+                    }
+                }
+                share.put(r.region().name(), homes == 0 ? -1 : total / homes);
+            }
+            Map<String, Long> lags = api.lags();
+            timeline.sample(new Timeline.Sample(now, share, lags));
+            if (now - lastPrint >= 2_000) {
+                lastPrint = now;
+                List<History.Op> ops = history.ops();
+                long errors = ops.stream().filter(o -> !o.ok()).count();
+                long maxLag = lags.values().stream().mapToLong(Long::longValue).max().orElse(0);
+                progress.printf(Locale.ROOT, "[%6.1fs] %-14s requests %6d  errors %4d  share %s  max lag %s%n",
+                        (now - t0) / 1000.0, phase.get(), ops.size(), errors, share,
+                        lags.containsValue(-1L) ? "? (a region unreachable)" : maxLag + " ms");
+            }
+            try {
+                Thread.sleep(1_000); // sampling once a second
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    private List<Check> checks(String ns, Map<String, Long> marks) throws Exception {
+        List<Check> checks = new ArrayList<>();
+        Map<String, Map<String, Checker.Cell>> regions = finalContents(ns);
+        Checker.Result a = Checker.check(history, regions);
+        checks.add(new Check("acknowledged writes present or superseded in every region", a.passed(),
+                a.acknowledgedWrites() + " acknowledged writes, " + a.checkedItems() + " items x " + regions.size()
+                        + " regions, " + a.violations().size() + " violation(s)"
+                        + (a.violations().isEmpty() ? "" : ": " + a.violations().subList(0, Math.min(5, a.violations().size())))));
+        List<RegionEndpoints> all = cluster.regions();
+        boolean identical;
+        try (Verifier v = new Verifier(all.stream().map(r -> new Verifier.RegionStore(r.region(), r.cassandraContactPoint(),
+                r.dataCenter())).toList(), "meridian")) {
+            identical = await(Duration.ofSeconds(60), () -> v.verify(List.of(ns), 16, line -> { }).identical());
+        }
+        checks.add(new Check("verify: digests equal in every region", identical, identical ? "16 ranges identical"
+                : "ranges differ after 60 s"));
+        List<History.Op> failed = history.ops().stream().filter(o -> !o.ok()).toList();
+        long fault = marks.getOrDefault("fault", -1L);
+        if (s.scenario() == Scenario.PLANNED_EVACUATION || s.scenario() == Scenario.REPLICATION_PARTITION) {
+            checks.add(new Check("failed requests: none", failed.isEmpty(), failed.size() + " of " + history.ops().size()
+                    + (failed.isEmpty() ? "" : "; first: " + failed.get(0).error())));
+        } else {
+            long windowEnd = fault + s.detectionWindow().toMillis()
+                    + (marks.containsKey("fault-end") ? marks.get("fault-end") - fault : 0);
+            List<History.Op> outside = failed.stream().filter(o -> o.startMillis() < fault || o.startMillis() > windowEnd).toList();
+            checks.add(new Check("failed requests only inside the detection window (" + s.detectionWindow().toSeconds() + " s)",
+                    outside.isEmpty(), failed.size() + " failed, " + outside.size() + " outside the window"
+                    + (outside.isEmpty() ? "" : "; first: " + outside.get(0).error())));
+        }
+        if (s.scenario() == Scenario.PLANNED_EVACUATION || s.scenario() == Scenario.REGION_OUTAGE) {
+            long from = marks.getOrDefault(s.scenario() == Scenario.PLANNED_EVACUATION ? "evacuate-start" : "fault", -1L);
+            Long evacuated = marks.get("evacuated");
+            boolean evacOk = evacuated != null && evacuated - from <= s.evacuateLimit().toMillis();
+            checks.add(new Check("time to evacuate within " + s.evacuateLimit().toSeconds() + " s", evacOk,
+                    evacuated == null ? "never evacuated" : (evacuated - from) / 1000.0 + " s"));
+            Long restored = marks.get("restored");
+            Long restoreStart = marks.get("restore-start");
+            boolean restoreOk = restored != null && restored - restoreStart <= s.restoreLimit().toMillis();
+            checks.add(new Check("time to restore within " + s.restoreLimit().toSeconds() + " s", restoreOk,
+                    restored == null ? "never restored" : (restored - restoreStart) / 1000.0 + " s"));
+            Long caughtUp = marks.get("caught-up");
+            Long accepted = marks.get("restore-accepted");
+            boolean order = caughtUp != null && accepted != null && accepted >= caughtUp;
+            checks.add(new Check("restore only after catch-up", order, caughtUp == null ? "never caught up"
+                    : accepted == null ? "restore never accepted" : "caught up " + (accepted - caughtUp) / 1000.0
+                    + " s before the restore was accepted"));
+        }
+        return checks;
+    }
+
+    /** Every cell of the namespace in every region, read from its Cassandra. */
+    private Map<String, Map<String, Checker.Cell>> finalContents(String ns) {
+        Map<String, Map<String, Checker.Cell>> out = new LinkedHashMap<>();
+        for (RegionEndpoints r : cluster.regions()) {
+            Map<String, Checker.Cell> cells = new LinkedHashMap<>();
+            try (CqlSession session = CqlSession.builder().withLocalDatacenter(r.dataCenter())
+                    .addContactPoint(new InetSocketAddress(r.cassandraHost(), r.cassandraPort())).build()) {
+                for (Row row : session.execute(SimpleStatement.newInstance("SELECT id, key, value, writetime(value) AS wt FROM"
+                        + " meridian.ns_" + ns).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setPageSize(1000))) {
+                    String key = StandardCharsets.UTF_8.decode(row.getByteBuffer("key")).toString();
+                    String value = StandardCharsets.UTF_8.decode(row.getByteBuffer("value")).toString();
+                    cells.put(row.getString("id") + "/" + key, new Checker.Cell(value, row.getLong("wt")));
+                }
+            }
+            out.put(r.region().name(), cells);
+        }
+        return out;
+    }
+}
