@@ -132,9 +132,9 @@ public final class Drill {
         for (RegionEndpoints r : cluster.regions()) {
             urls.put(r.region(), r.serverUrl());
         }
-        try (MeridianClient admin = MeridianClient.builder().homeRegion(s.target()).followRoutingPlan(Duration.ZERO)
-                .endpoint(cluster.regions().get(cluster.regions().size() - 1).region(),
-                        URI.create(cluster.regions().get(cluster.regions().size() - 1).serverUrl())).build()) {
+        RegionEndpoints via = cluster.regions().get(cluster.regions().size() - 1);
+        try (MeridianClient admin = MeridianClient.builder().homeRegion(via.region()).followRoutingPlan(Duration.ZERO)
+                .endpoint(via.region(), URI.create(via.serverUrl())).build()) {
             admin.createNamespace(ns);
         }
         event("start", s.scenario().label() + " on " + s.target() + ", namespace " + ns + ", " + s.ratePerRegion()
