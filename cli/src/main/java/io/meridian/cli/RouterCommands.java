@@ -131,6 +131,19 @@ final class RouterCommands {
         throw LocalClusterException.badInput(message);
     }
 
+    /** The body of evacuate and restore, every argument checked (bad input: exit 2, nothing sent). */
+    static ObjectNode change(String region, List<Integer> steps, String bake, String reason) {
+        LocalCommand.region(region);
+        ObjectNode body = JSON.createObjectNode().put("region", region).put("reason", reason);
+        if (steps(steps) != null) {
+            steps.forEach(body.putArray("steps")::add);
+        }
+        if (bake != null) {
+            body.put("bakeSeconds", bakeSeconds(bake));
+        }
+        return body;
+    }
+
     static void printPlan(PrintWriter out, JsonNode plan) {
         out.printf(Locale.ROOT, "plan version %d%s%n", plan.path("version").asLong(), plan.path("operation").isObject()
                 ? "  operation: " + plan.path("operation").path("kind").asText().toLowerCase(Locale.ROOT) + " "
@@ -164,14 +177,7 @@ final class RouterCommands {
 
         @Override
         public Integer call() throws Exception {
-            LocalCommand.region(region);
-            ObjectNode body = JSON.createObjectNode().put("region", region).put("reason", reason).put("force", force);
-            if (steps(steps) != null) {
-                steps.forEach(body.putArray("steps")::add);
-            }
-            if (bake != null) {
-                body.put("bakeSeconds", bakeSeconds(bake));
-            }
+            ObjectNode body = change(region, steps, bake, reason).put("force", force);
             return answer(spec, send(dir, "POST", "/v1/router/evacuate", body, region), json);
         }
     }
@@ -196,15 +202,7 @@ final class RouterCommands {
 
         @Override
         public Integer call() throws Exception {
-            LocalCommand.region(region);
-            ObjectNode body = JSON.createObjectNode().put("region", region).put("reason", reason);
-            if (steps(steps) != null) {
-                steps.forEach(body.putArray("steps")::add);
-            }
-            if (bake != null) {
-                body.put("bakeSeconds", bakeSeconds(bake));
-            }
-            return answer(spec, send(dir, "POST", "/v1/router/restore", body, region), json);
+            return answer(spec, send(dir, "POST", "/v1/router/restore", change(region, steps, bake, reason), region), json);
         }
     }
 

@@ -137,6 +137,13 @@ public final class Drill {
                 .endpoint(via.region(), URI.create(via.serverUrl())).build()) {
             admin.createNamespace(ns);
         }
+        for (RegionEndpoints r : cluster.regions()) {
+            String state = api.state(r.region());
+            if (!"SERVING".equals(state)) {
+                throw new IllegalStateException(r.region() + " is " + state + " in the routing plan: a drill starts with every"
+                        + " region serving (`meridian restore " + r.region() + "`)");
+            }
+        }
         event("start", s.scenario().label() + " on " + s.target() + ", namespace " + ns + ", " + s.ratePerRegion()
                 + " ops/s per region, seed " + s.seed());
         AtomicBoolean sampling = new AtomicBoolean(true);
@@ -309,7 +316,7 @@ public final class Drill {
                         homes++;
                     }
                 }
-                share.put(r.region().name(), homes == 0 ? -1 : total / homes);
+                share.put(r.region().name(), homes == 0 ? -1 : Math.round(10 * total / homes) / 10.0);
             }
             Map<String, Long> lags = api.lags();
             timeline.sample(new Timeline.Sample(now, share, lags));

@@ -171,7 +171,7 @@ final class Report {
         int w = 1000;
         int h = 220;
         int left = 60;
-        int right = 160;
+        int right = 210;
         int top = 24;
         int bottom = 30;
         double maxY = 1;
@@ -199,21 +199,27 @@ final class Report {
             double x = left + plotW * i / 5;
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%.0f s</text>", x - 8, h - 8, maxX * i / 5));
         }
+        int row = 0;
         for (Timeline.Event e : timeline.events()) {
             double x = left + plotW * ((e.atMillis() - t0) / 1000.0) / maxX;
+            int labelY = top + 10 + 11 * (row++ % 4); // staggered so close events stay readable
             b.append(String.format(Locale.ROOT, "<line class=\"event\" data-event=\"%s\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\">"
                     + "<title>%s: %s</title></line><text x=\"%.1f\" y=\"%d\" fill=\"#666\">%s</text>", esc(e.kind()), x, top, x,
-                    top + plotH, esc(e.kind()), esc(e.detail()), x + 2, top + 10, esc(e.kind())));
+                    top + plotH, esc(e.kind()), esc(e.detail()), x + 2, labelY, esc(e.kind())));
         }
         int color = 0;
         int legendY = top + 10;
         for (Map.Entry<String, List<double[]>> series : new TreeMap<>(c.series()).entrySet()) {
             String col = series.getKey().equals("errors") ? "#cf222e" : COLORS[color++ % COLORS.length];
             StringBuilder path = new StringBuilder();
+            double lastX = Double.NEGATIVE_INFINITY;
             for (double[] p : series.getValue()) {
                 double x = left + plotW * p[0] / maxX;
                 double y = top + plotH - plotH * p[1] / maxY;
-                path.append(path.length() == 0 ? "M" : "L").append(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
+                // a gap of more than 2.5 s (no data: a region unreachable) is not drawn as a line
+                path.append(path.length() == 0 || p[0] - lastX > 2.5 ? "M" : "L")
+                        .append(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
+                lastX = p[0];
             }
             if (path.length() > 0) {
                 b.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(col).append("\" stroke-width=\"1.6\"/>");

@@ -209,17 +209,7 @@ public final class RegionRouter {
             throw RouterException.refused("no healthy serving region would take " + region + "'s traffic: never evacuate the"
                     + " last healthy region");
         }
-        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
-        long now = clock.millis();
-        RoutingPlan.Operation op = new RoutingPlan.Operation(RoutingPlan.Operation.Kind.EVACUATE, region.name(), s, 0,
-                b.toMillis(), now + b.toMillis(), false, self.name(), actor, reason);
-        if (s.get(0) == 100) {
-            states.put(region.name(), new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0));
-            op = null;
-        } else {
-            states.put(region.name(), new RoutingPlan.RegionPlan(Transition.START_EVACUATION.to(), 100 - s.get(0)));
-        }
-        return commit(states, op, v, actor, "evacuate", region, reason, "step 1/" + s.size() + ": " + s.get(0) + " % moved");
+        return startOperation(RoutingPlan.Operation.Kind.EVACUATE, region, s, b, v, actor, reason);
     }
 
     /** Starts a stepped restore of an evacuated region, if it is healthy and caught up. */
@@ -247,17 +237,30 @@ public final class RegionRouter {
         if (lagging.isPresent()) {
             throw RouterException.refused(region + " has not caught up: " + lagging.get());
         }
+        return startOperation(RoutingPlan.Operation.Kind.RESTORE, region, s, b, v, actor, reason);
+    }
+
+    /**
+     * Takes the first step of an evacuation or restore (checked by the caller) and records the operation,
+     * driven by this router; a single 100 % step finishes it at once.
+     */
+    private RoutingPlan startOperation(RoutingPlan.Operation.Kind kind, RegionId region, List<Integer> steps, Duration bake,
+            Map<RegionId, HealthModel.Verdict> v, String actor, String reason) {
+        boolean evacuate = kind == RoutingPlan.Operation.Kind.EVACUATE;
+        int first = steps.get(0);
         Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
-        long now = clock.millis();
-        RoutingPlan.Operation op = new RoutingPlan.Operation(RoutingPlan.Operation.Kind.RESTORE, region.name(), s, 0,
-                b.toMillis(), now + b.toMillis(), false, self.name(), actor, reason);
-        if (s.get(0) == 100) {
-            states.put(region.name(), new RoutingPlan.RegionPlan(TrafficState.SERVING, 100));
+        RoutingPlan.Operation op = new RoutingPlan.Operation(kind, region.name(), steps, 0, bake.toMillis(),
+                clock.millis() + bake.toMillis(), false, self.name(), actor, reason);
+        if (first == 100) {
+            states.put(region.name(), evacuate ? new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0)
+                    : new RoutingPlan.RegionPlan(TrafficState.SERVING, 100));
             op = null;
         } else {
-            states.put(region.name(), new RoutingPlan.RegionPlan(Transition.START_RESTORE.to(), s.get(0)));
+            Transition t = evacuate ? Transition.START_EVACUATION : Transition.START_RESTORE;
+            states.put(region.name(), new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - first : first));
         }
-        return commit(states, op, v, actor, "restore", region, reason, "step 1/" + s.size() + ": " + s.get(0) + " % back");
+        return commit(states, op, v, actor, evacuate ? "evacuate" : "restore", region, reason, "step 1/" + steps.size() + ": "
+                + first + (evacuate ? " % moved" : " % back"));
     }
 
     /** Stops the operation in progress: an evacuation returns all traffic, a restore evacuates again. */

@@ -22,7 +22,9 @@ import java.util.function.Supplier;
  * ({@code GET /v1/router/health} of one server per region; this region's own checks directly) and
  * keep, per region, healthy/unhealthy with the time it has been so; and fetch every other region's
  * observations ({@code GET /v1/router/observations}). Reports older than {@link #STALE} are dropped:
- * an observer that cannot be reached does not count. Thread-safe.
+ * an observer that cannot be reached does not count. An observer reports on a region only once it
+ * has seen it healthy: a region still starting is not failed (and evacuated) before it ever served.
+ * Thread-safe.
  */
 public final class HealthObservers {
 
@@ -95,6 +97,11 @@ public final class HealthObservers {
 
     private void record(String region, String problem, long now) {
         boolean healthy = problem == null;
+        if (!healthy && !mine.containsKey(region)) {
+            // never seen healthy yet (the cluster is starting, or this observer just started): no report, so a
+            // region that is still coming up is not failed and evacuated before it ever served
+            return;
+        }
         mine.compute(region, (k, old) -> old != null && old.healthy() == healthy
                 ? new HealthModel.Observation(healthy, old.sinceMillis(), healthy ? "" : problem)
                 : new HealthModel.Observation(healthy, now, healthy ? "" : problem));
