@@ -55,7 +55,7 @@ public final class CacheBenchmark {
 
     /** Where. */
     public record Target(RegionId region, String serverUrl, String serverAdminUrl, String cassandraContactPoint,
-            String dataCenter, Map<String, Long> pids) {
+            String dataCenter, Map<String, Long> pids, Operator operator) {
     }
 
     static final String ON = "bench_cache_on";
@@ -85,7 +85,7 @@ public final class CacheBenchmark {
         root.put("seed", s.seed());
         progress.printf("cache benchmark in %s: %d records, %d ops/s, seed %d%n", t.region(), s.records(), s.rate(), s.seed());
         MeridianClient client = MeridianClient.builder().homeRegion(t.region()).endpoint(t.region(), URI.create(t.serverUrl()))
-                .maxAttempts(1).requestTimeout(Duration.ofSeconds(10)).build();
+                .maxAttempts(1).requestTimeout(Duration.ofSeconds(10)).operator(t.operator().user(), t.operator().password()).build();
         client.createNamespace(new NamespaceSettings(ON, 0, true, 3600));
         client.createNamespace(new NamespaceSettings(OFF, 0, false, 300));
         int colon = t.cassandraContactPoint().lastIndexOf(':');

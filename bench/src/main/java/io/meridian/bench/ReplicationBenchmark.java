@@ -39,7 +39,7 @@ public final class ReplicationBenchmark {
     private ReplicationBenchmark() { }
 
     public static ObjectNode run(List<Region> regions, List<Integer> rates, Duration duration, boolean alsoAllRegions, long seed,
-            Map<String, Long> pids, PrintStream progress) throws Exception {
+            Map<String, Long> pids, Operator operator, PrintStream progress) throws Exception {
         ObjectNode root = JSON.createObjectNode();
         root.put("benchmark", "replication");
         root.put("durationSeconds", duration.toSeconds());
@@ -51,7 +51,11 @@ public final class ReplicationBenchmark {
             clients.put(r.name(), MeridianClient.builder().homeRegion(r.name()).endpoint(r.name(), URI.create(r.serverUrl()))
                     .maxAttempts(1).build());
         }
-        clients.get(regions.get(0).name()).createNamespace("bench_replication");
+        try (MeridianClient admin = MeridianClient.builder().homeRegion(regions.get(0).name())
+                .endpoint(regions.get(0).name(), URI.create(regions.get(0).serverUrl())).followRoutingPlan(Duration.ZERO)
+                .operator(operator.user(), operator.password()).build()) {
+            admin.createNamespace("bench_replication");
+        }
         WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, duration, Duration.ZERO, false, 0, 100, 4096, seed);
         // warm the path (appliers, servers) before measuring
         progress.println("warming up 15 s at 100/s into " + regions.get(0).name());

@@ -38,7 +38,7 @@ public final class WriteBenchmark {
 
     /** Where: a region's server and Cassandra, and the pids whose CPU to report. */
     public record Target(RegionId region, String serverUrl, String cassandraContactPoint, String dataCenter,
-            Map<String, Long> pids) {
+            Map<String, Long> pids, Operator operator) {
     }
 
     interface Writer {
@@ -61,7 +61,7 @@ public final class WriteBenchmark {
 
         MeridianClient client = MeridianClient.builder().homeRegion(target.region())
                 .endpoint(target.region(), URI.create(target.serverUrl())).maxAttempts(1)
-                .requestTimeout(Duration.ofSeconds(10)).build();
+                .requestTimeout(Duration.ofSeconds(10)).operator(target.operator().user(), target.operator().password()).build();
         client.createNamespace("bench");
         int colon = target.cassandraContactPoint().lastIndexOf(':');
         try (CqlSession session = CqlSession.builder().withLocalDatacenter(target.dataCenter())

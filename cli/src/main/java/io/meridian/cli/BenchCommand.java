@@ -49,6 +49,11 @@ final class BenchCommand implements Runnable {
         return pids;
     }
 
+    static io.meridian.bench.Operator operator(LocalCluster cluster) {
+        String[] o = LocalCommand.operator(cluster);
+        return new io.meridian.bench.Operator(o[0], o[1]);
+    }
+
     /** Prints the JSON result (and writes it to {@code out} when given). */
     static int print(CommandSpec spec, ObjectNode result, Path out) throws java.io.IOException {
         String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
@@ -103,7 +108,7 @@ final class BenchCommand implements Runnable {
             WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, Duration.ofSeconds(duration),
                     Duration.ofSeconds(warmup), search, p99Limit, valueBytes, 4096, seed == null ? System.nanoTime() : seed);
             ObjectNode result = WriteBenchmark.run(new WriteBenchmark.Target(id, r.serverUrl(), r.cassandraContactPoint(),
-                    r.dataCenter(), pids), settings, System.err);
+                    r.dataCenter(), pids, operator(cluster)), settings, System.err);
             result.put("regionsInCluster", cluster.regions().size());
             return print(spec, result, out);
         }
@@ -141,7 +146,7 @@ final class BenchCommand implements Runnable {
             }
             Map<String, Long> pids = pidsOf(cluster);
             ObjectNode result = io.meridian.bench.ReplicationBenchmark.run(regions, rates, Duration.ofSeconds(duration), allRegions,
-                    seed == null ? System.nanoTime() : seed, pids, System.err);
+                    seed == null ? System.nanoTime() : seed, pids, operator(cluster), System.err);
             return print(spec, result, out);
         }
     }
@@ -199,7 +204,7 @@ final class BenchCommand implements Runnable {
                     valueBytes, rate, Duration.ofSeconds(duration), Duration.ofSeconds(warmup), fillReads, readFraction, zipf, 4096,
                     seed == null ? System.nanoTime() : seed);
             ObjectNode result = io.meridian.bench.CacheBenchmark.run(new io.meridian.bench.CacheBenchmark.Target(id,
-                    r.serverUrl(), r.serverAdminUrl(), r.cassandraContactPoint(), r.dataCenter(), pidsOf(cluster)), settings,
+                    r.serverUrl(), r.serverAdminUrl(), r.cassandraContactPoint(), r.dataCenter(), pidsOf(cluster), operator(cluster)), settings,
                     System.err);
             return print(spec, result, out);
         }

@@ -54,8 +54,14 @@ final class DataCommands {
 
     /** A client whose home is {@code region}; with {@code failover}, the other regions are fall-backs. */
     static MeridianClient client(List<RegionEndpoints> regions, RegionId home, boolean failover) {
+        return client(regions, home, failover, b -> { });
+    }
+
+    static MeridianClient client(List<RegionEndpoints> regions, RegionId home, boolean failover,
+            java.util.function.Consumer<MeridianClient.Builder> more) {
         MeridianClient.Builder b = MeridianClient.builder().homeRegion(home).requestTimeout(Duration.ofSeconds(30))
                 .maxAttempts(failover ? Math.max(2, regions.size()) : 2);
+        more.accept(b);
         boolean found = false;
         for (RegionEndpoints r : regions) {
             if (r.region().equals(home)) {
@@ -92,11 +98,13 @@ final class DataCommands {
         static MeridianClient anyRegion(LocalCommand.DirOption dir) {
             LocalCluster cluster = LocalCommand.backend().attach(dir.path());
             List<RegionEndpoints> regions = regions(cluster);
-            RegionId up = regions.stream().filter(r -> cluster.status(r.region(), Component.SERVER) == EngineStatus.UP)
+            RegionId up = !cluster.managed() ? regions.get(0).region() // a deployment we do not run: try them in order
+                    : regions.stream().filter(r -> cluster.status(r.region(), Component.SERVER) == EngineStatus.UP)
                     .map(RegionEndpoints::region).findFirst()
                     .orElseThrow(() -> new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
                             "no Meridian server is up in " + dir.path() + " (`meridian local status`)", null, null));
-            return client(regions, up, true);
+            String[] operator = LocalCommand.operator(cluster);
+            return client(regions, up, true, b -> b.operator(operator[0], operator[1]));
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true,

@@ -79,6 +79,24 @@ final class LocalCommand implements Runnable {
         return cluster;
     }
 
+    /**
+     * The operator's user and password: {@code MERIDIAN_OPERATOR_USER} / {@code MERIDIAN_OPERATOR_PASSWORD},
+     * else the embedded cluster's {@code DIR/operator.secret}; for a deployment we do not run the
+     * environment must say it.
+     */
+    static String[] operator(LocalCluster cluster) {
+        String user = System.getenv().getOrDefault("MERIDIAN_OPERATOR_USER", io.meridian.localcluster.OperatorSecret.USER);
+        String password = System.getenv("MERIDIAN_OPERATOR_PASSWORD");
+        if (password == null) {
+            if (!cluster.managed()) {
+                throw LocalClusterException.badInput("set MERIDIAN_OPERATOR_PASSWORD (and MERIDIAN_OPERATOR_USER) to the"
+                        + " deployment's operator credentials");
+            }
+            password = io.meridian.localcluster.OperatorSecret.of(cluster.directory());
+        }
+        return new String[] {user, password};
+    }
+
     static LocalCluster attachManaged(Path dir) {
         return attachManaged(dir, StartListener.NONE);
     }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
-import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -74,12 +73,9 @@ final class RouterCommands {
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
         List<RegionEndpoints> order = new ArrayList<>(DataCommands.regions(cluster));
         order.sort((a, b) -> Boolean.compare(a.region().name().equals(avoid), b.region().name().equals(avoid)));
-        String user = System.getenv().getOrDefault("MERIDIAN_OPERATOR_USER", OperatorSecret.USER);
-        String password = System.getenv("MERIDIAN_OPERATOR_PASSWORD");
-        if (password == null) {
-            password = OperatorSecret.of(dir.path());
-        }
-        String auth = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        String[] operator = LocalCommand.operator(cluster);
+        String auth = "Basic " + Base64.getEncoder().encodeToString((operator[0] + ":" + operator[1])
+                .getBytes(StandardCharsets.UTF_8));
         Exception last = null;
         for (RegionEndpoints r : order) {
             for (var s : r.servers()) {

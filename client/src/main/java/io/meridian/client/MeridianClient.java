@@ -68,6 +68,7 @@ public final class MeridianClient implements AutoCloseable {
     private final int maxAttempts;
     private final Duration backoff;
     private final Clock clock;
+    private final String authorization; // HTTP Basic of the operator credentials, or null
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private volatile io.meridian.router.RoutingPlan plan;
@@ -94,6 +95,7 @@ public final class MeridianClient implements AutoCloseable {
         this.maxAttempts = b.maxAttempts;
         this.backoff = b.backoff;
         this.clock = b.clock;
+        this.authorization = b.authorization;
         this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
         this.planPoller = b.planInterval.isZero() ? null : PLANS.scheduleWithFixedDelay(this::pollPlan, 0,
                 b.planInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -332,6 +334,9 @@ public final class MeridianClient implements AutoCloseable {
         if (token != null) {
             req.header(TOKEN_HEADER, token.toString());
         }
+        if (authorization != null) {
+            req.header("Authorization", authorization);
+        }
         if (payload != null) {
             req.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
         } else {
@@ -470,6 +475,7 @@ public final class MeridianClient implements AutoCloseable {
         private Duration backoff = Duration.ofMillis(50);
         private Duration planInterval = Duration.ofSeconds(1);
         private Clock clock = Clock.systemUTC();
+        private String authorization;
 
         private Builder() { }
 
@@ -524,6 +530,19 @@ public final class MeridianClient implements AutoCloseable {
         }
 
         /** Clock for idempotency tokens (tests inject one). */
+        /**
+         * Operator credentials (HTTP Basic), needed for namespace administration
+         * ({@link MeridianClient#createNamespace}); data calls do not need them.
+         */
+        public Builder operator(String user, String password) {
+            if (user == null || user.isEmpty() || user.contains(":") || password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("operator user (without ':') and password must not be empty");
+            }
+            this.authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

@@ -32,6 +32,7 @@ class MeridianClientTest {
         final Deque<String> bodies = new ConcurrentLinkedDeque<>();
         final List<String> tokens = new CopyOnWriteArrayList<>();
         final List<String> paths = new CopyOnWriteArrayList<>();
+        volatile String plan; // the routing plan it serves (not part of the script); null: 404
 
         Stub() throws IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -50,6 +51,15 @@ class MeridianClientTest {
         }
 
         private void handle(HttpExchange ex) throws IOException {
+            if (ex.getRequestURI().getPath().equals("/v1/router/plan")) {
+                ex.getRequestBody().readAllBytes();
+                byte[] out = (plan == null ? "{\"code\":404,\"message\":\"no router\"}" : plan).getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(plan == null ? 404 : 200, out.length);
+                ex.getResponseBody().write(out);
+                ex.close();
+                return;
+            }
             tokens.add(ex.getRequestHeaders().getFirst("Idempotency-Token"));
             paths.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             ex.getRequestBody().readAllBytes();
@@ -184,5 +194,33 @@ class MeridianClientTest {
         assertThatThrownBy(() -> MeridianClient.builder().endpoint("region-a", "ftp://x")).hasMessageContaining("http(s) URL");
         assertThatThrownBy(() -> MeridianClient.builder().maxAttempts(0)).hasMessageContaining("at least 1");
         assertThatThrownBy(() -> MeridianClient.builder().homeRegion("region-a").build()).hasMessageContaining("no endpoint");
+    }
+
+    @Test
+    void requestsFollowTheRoutingPlanAndTheLastPlanIsKeptWhenNoRouterAnswers() throws Exception {
+        Stub a = stub();
+        Stub b = stub();
+        // region-a evacuated: clients homed in region-a go to region-b
+        a.plan = "{\"version\":7,\"updatedAt\":1,\"regions\":{\"region-a\":{\"state\":\"EVACUATED\",\"keptPercent\":0},"
+                + "\"region-b\":{\"state\":\"SERVING\",\"keptPercent\":100}},\"weights\":{\"region-a\":{\"region-b\":100},"
+                + "\"region-b\":{\"region-b\":100}},\"operation\":null}";
+        b.answer(200, ok("region-b"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).followRoutingPlan(java.time.Duration.ofMillis(50)).build();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> c.routingPlan().map(RoutingPlanVersion::of).orElse(0L) == 7L);
+        a.plan = null; // no router answers any more: the client keeps version 7
+        assertThat(c.put("ns", "r1", "k", "v").region()).hasToString("region-b");
+        assertThat(a.paths).isEmpty();
+        assertThat(b.paths).containsExactly("PUT /v1/namespaces/ns/records/r1");
+        assertThat(c.routingPlan()).map(RoutingPlanVersion::of).hasValue(7L);
+        c.close();
+    }
+
+    /** The plan's version (keeps the test free of the router module's types beyond the accessor). */
+    static final class RoutingPlanVersion {
+        static long of(io.meridian.router.RoutingPlan p) {
+            return p.version();
+        }
     }
 }

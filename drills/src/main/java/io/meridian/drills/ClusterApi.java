@@ -24,6 +24,8 @@ final class ClusterApi {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final LocalCluster cluster;
     private final String auth;
+    final String user;
+    final String password;
 
     ClusterApi(LocalCluster cluster) {
         this.cluster = cluster;
@@ -32,6 +34,8 @@ final class ClusterApi {
         if (password == null) {
             password = OperatorSecret.of(cluster.directory());
         }
+        this.user = user;
+        this.password = password;
         this.auth = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 

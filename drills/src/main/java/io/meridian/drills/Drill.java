@@ -134,7 +134,7 @@ public final class Drill {
         }
         RegionEndpoints via = cluster.regions().get(cluster.regions().size() - 1);
         try (MeridianClient admin = MeridianClient.builder().homeRegion(via.region()).followRoutingPlan(Duration.ZERO)
-                .endpoint(via.region(), URI.create(via.serverUrl())).build()) {
+                .endpoint(via.region(), URI.create(via.serverUrl())).operator(api.user, api.password).build()) {
             admin.createNamespace(ns);
         }
         for (RegionEndpoints r : cluster.regions()) {

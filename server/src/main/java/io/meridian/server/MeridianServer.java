@@ -189,6 +189,12 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         // one configuration for every region may list the region itself among its peers: never call ourselves
         Map<String, String> peers = new LinkedHashMap<>(config.peers);
         peers.remove(region.name());
+        // operators (HTTP Basic against router.operators) for namespace admin and the router's commands
+        env.jersey().register(new io.dropwizard.auth.AuthDynamicFeature(
+                new io.dropwizard.auth.basic.BasicCredentialAuthFilter.Builder<io.meridian.server.api.Operator>()
+                        .setAuthenticator(io.meridian.server.api.Operator.authenticator(config.router.operators))
+                        .setRealm("meridian operators").buildAuthFilter()));
+        env.jersey().register(new io.dropwizard.auth.AuthValueFactoryProvider.Binder<>(io.meridian.server.api.Operator.class));
         env.jersey().register(new NamespacesResource(store, peers, env.getObjectMapper()));
         if (config.router.enabled) {
             router(config, region, store, writes, peers, replicatorOrNull, env);
@@ -353,11 +359,6 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 ticker.shutdownNow();
             }
         });
-        env.jersey().register(new io.dropwizard.auth.AuthDynamicFeature(
-                new io.dropwizard.auth.basic.BasicCredentialAuthFilter.Builder<io.meridian.server.api.Operator>()
-                        .setAuthenticator(io.meridian.server.api.Operator.authenticator(config.router.operators))
-                        .setRealm("meridian operators").buildAuthFilter()));
-        env.jersey().register(new io.dropwizard.auth.AuthValueFactoryProvider.Binder<>(io.meridian.server.api.Operator.class));
         env.jersey().register(new io.meridian.server.api.RouterResource(region.name(), router, observers, stored, ownProblems,
                 failAfter));
     }

@@ -8,6 +8,7 @@ import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import io.meridian.localcluster.junit.PrivateCluster;
@@ -34,6 +35,7 @@ class ApplierCrashIT {
         RegionEndpoints a = cluster.region(RegionId.of("region-a"));
         RegionEndpoints b = cluster.region(RegionId.of("region-b"));
         MeridianClient inA = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl()))
+                .operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory()))
                 .requestTimeout(Duration.ofSeconds(5)).build();
         MeridianClient inB = MeridianClient.builder().homeRegion(b.region()).endpoint(b.region(), URI.create(b.serverUrl()))
                 .requestTimeout(Duration.ofSeconds(5)).build();

@@ -27,10 +27,13 @@ class BadInputIT {
     static RegionEndpoints a;
     long logBefore;
 
+    private static LocalCluster theCluster;
+
     @BeforeAll
     static void namespace(LocalCluster cluster) throws Exception {
+        theCluster = cluster;
         a = cluster.regions().get(0);
-        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + NS, "{}").status()).isIn(200, 201);
+        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + NS, "{}", Http.operator(theCluster)).status()).isIn(200, 201);
     }
 
     @BeforeEach
@@ -59,7 +62,7 @@ class BadInputIT {
     @Test
     void cqlLookingNamespaceIs400() throws Exception {
         String evil = URLEncoder.encode("x; DROP TABLE meridian.namespaces", StandardCharsets.UTF_8).replace("+", "%20");
-        Http.Answer create = Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + evil, "{}");
+        Http.Answer create = Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + evil, "{}", Http.operator(theCluster));
         assertThat(create.status()).isEqualTo(400);
         assertThat(create.json().path("message").asText()).contains("invalid namespace name");
         Http.Answer put = Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + evil + "/records/r", ONE_ITEM);

@@ -10,6 +10,7 @@ import io.meridian.client.Record;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.ServerEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
@@ -56,7 +57,7 @@ class CacheIT {
         RegionEndpoints r = cluster.region(RegionId.of(region));
         ServerEndpoints s = r.servers().get(instance);
         MeridianClient c = MeridianClient.builder().homeRegion(r.region()).endpoint(r.region(), URI.create(s.url()))
-                .requestTimeout(Duration.ofSeconds(10)).build();
+                .requestTimeout(Duration.ofSeconds(10)).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build();
         OPEN.add(c);
         return c;
     }

@@ -3,6 +3,7 @@ package io.meridian.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,14 +20,14 @@ class ClientExampleIT {
     void theDocumentedExampleRuns(LocalCluster cluster) {
         String regionAUrl = cluster.regions().get(0).serverUrl();
         String regionBUrl = cluster.regions().get(1).serverUrl();
-        List<String> out = Example.run(regionAUrl, regionBUrl);
+        List<String> out = Example.run(regionAUrl, regionBUrl, OperatorSecret.of(cluster.directory()));
         assertThat(out).containsExactly("name = Ada", "written at timestamp > 0: true", "items after delete: [name]",
                 "missing record: NotFound");
     }
 
     /** The code shown in docs/client.md. */
     static final class Example {
-        static List<String> run(String regionAUrl, String regionBUrl) {
+        static List<String> run(String regionAUrl, String regionBUrl, String operatorPassword) {
             java.util.List<String> out = new java.util.ArrayList<>();
             // example:start
             io.meridian.client.MeridianClient client = io.meridian.client.MeridianClient.builder()
@@ -35,6 +36,7 @@ class ClientExampleIT {
                     .endpoint("region-b", regionBUrl)              // fall-back when region-a does not answer
                     .requestTimeout(java.time.Duration.ofSeconds(5))
                     .maxAttempts(3)                                // retries reuse the write's idempotency token
+                    .operator("operator", operatorPassword)        // only namespace admin needs it
                     .build();
 
             client.createNamespace("profiles");                    // every region; idempotent

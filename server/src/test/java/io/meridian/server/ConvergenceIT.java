@@ -12,6 +12,7 @@ import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.LinkFault;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import io.meridian.localcluster.junit.PrivateCluster;
@@ -58,7 +59,7 @@ class ConvergenceIT {
         cluster = c;
         for (RegionEndpoints r : c.regions()) {
             CLIENTS.put(r.region(), MeridianClient.builder().homeRegion(r.region())
-                    .endpoint(r.region(), URI.create(r.serverUrl())).requestTimeout(Duration.ofSeconds(5)).build());
+                    .endpoint(r.region(), URI.create(r.serverUrl())).requestTimeout(Duration.ofSeconds(5)).operator(OperatorSecret.USER, OperatorSecret.of(c.directory())).build());
         }
     }
 

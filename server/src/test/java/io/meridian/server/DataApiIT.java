@@ -13,6 +13,7 @@ import io.meridian.client.WriteResult;
 import io.meridian.core.Bytes;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import java.net.URI;
@@ -37,7 +38,7 @@ class DataApiIT {
     @BeforeAll
     static void createNamespace(LocalCluster cluster) {
         a = cluster.regions().get(0);
-        client = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl())).build();
+        client = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl())).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build();
         client.createNamespace(NS);
     }
 

@@ -145,6 +145,7 @@ class DeploymentFilesTest {
                 assertThat(c.cassandra.localDatacenter).as(where).isEqualTo(region);
                 assertThat(c.pageTokenSecret).as(where).isNotBlank();
                 assertThat(c.cache.enabled).isTrue();
+                assertThat(c.router.operators).as(where + " operators").containsEntry("operator", "change-me-too");
                 hostPort(services, c.cassandra.contactPoints.get(0), "cassandra-", 9042, where);
                 hostPort(services, c.kafka.bootstrapServers, "kafka-", 9092, where);
                 DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();

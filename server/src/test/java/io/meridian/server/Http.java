@@ -43,6 +43,14 @@ final class Http {
         return new Answer(r.statusCode(), r.body(), r);
     }
 
+    /** The Authorization header of the cluster's operator (namespace admin, router commands). */
+    static Map<String, String> operator(io.meridian.localcluster.LocalCluster cluster) {
+        String pair = io.meridian.localcluster.OperatorSecret.USER + ":"
+                + io.meridian.localcluster.OperatorSecret.of(cluster.directory());
+        return Map.of("Authorization", "Basic " + java.util.Base64.getEncoder()
+                .encodeToString(pair.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     static Answer send(String method, String url, String body) throws Exception {
         return send(method, url, body, Map.of());
     }

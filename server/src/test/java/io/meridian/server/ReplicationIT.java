@@ -8,6 +8,7 @@ import io.meridian.client.MeridianClientException;
 import io.meridian.core.Bytes;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import java.net.URI;
@@ -41,11 +42,14 @@ class ReplicationIT {
     static MeridianClient inA;
     static MeridianClient inB;
 
+    private static LocalCluster theCluster;
+
     @BeforeAll
     static void clients(LocalCluster cluster) {
+        theCluster = cluster;
         a = cluster.regions().get(0);
         b = cluster.regions().get(1);
-        inA = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl())).build();
+        inA = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl())).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build();
         inB = MeridianClient.builder().homeRegion(b.region()).endpoint(b.region(), URI.create(b.serverUrl())).build();
         inA.createNamespace(NS);
     }
@@ -95,7 +99,7 @@ class ReplicationIT {
     @Test
     void aMutationForANamespaceMissingHereIsHeldNotSkippedAndLandsOnceItExists() throws Exception {
         String ns = "held_it";
-        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + ns + "?scope=local", "{}").status()).isEqualTo(201);
+        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + ns + "?scope=local", "{}", Http.operator(theCluster)).status()).isEqualTo(201);
         try {
             inA.put(ns, "r", "k", "waits for the namespace");
             Awaitility.await("held").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -104,7 +108,7 @@ class ReplicationIT {
                 assertThat(health.json().path("replication").path("message").asText()).contains("CRITICAL", "held_it");
             });
         } finally {
-            assertThat(Http.send("PUT", b.serverUrl() + "/v1/namespaces/" + ns + "?scope=local", "{}").status()).isIn(200, 201);
+            assertThat(Http.send("PUT", b.serverUrl() + "/v1/namespaces/" + ns + "?scope=local", "{}", Http.operator(theCluster)).status()).isIn(200, 201);
         }
         Awaitility.await("released").atMost(Duration.ofSeconds(60)).until(() -> item(inB, ns, "r", "k").isPresent());
         Awaitility.await("healthy again").atMost(Duration.ofSeconds(60)).until(() ->

@@ -67,7 +67,8 @@ class RouterIT {
         cluster = c;
         for (RegionEndpoints home : c.regions()) {
             MeridianClient.Builder b = MeridianClient.builder().homeRegion(home.region()).requestTimeout(Duration.ofSeconds(3))
-                    .connectTimeout(Duration.ofSeconds(1)).maxAttempts(6).followRoutingPlan(Duration.ofMillis(500));
+                    .connectTimeout(Duration.ofSeconds(1)).maxAttempts(6).followRoutingPlan(Duration.ofMillis(500))
+                    .operator(OperatorSecret.USER, OperatorSecret.of(c.directory()));
             c.regions().forEach(r -> b.endpoint(r.region(), URI.create(r.serverUrl())));
             CLIENTS.put(home.region(), b.build());
         }

@@ -7,6 +7,7 @@ import io.meridian.client.MeridianClientException;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import io.meridian.localcluster.junit.PrivateCluster;
@@ -35,7 +36,7 @@ class ServerCrashIT {
             @PrivateCluster(regions = 1, servers = PrivateCluster.Servers.YES) LocalCluster cluster) throws Exception {
         RegionEndpoints r = cluster.region(A);
         MeridianClient client = MeridianClient.builder().homeRegion(A).endpoint(A, URI.create(r.serverUrl()))
-                .requestTimeout(Duration.ofSeconds(5)).maxAttempts(3).build();
+                .requestTimeout(Duration.ofSeconds(5)).maxAttempts(3).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build();
         client.createNamespace("crash_it");
 
         List<String> acknowledged = new CopyOnWriteArrayList<>();

@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import io.meridian.replicator.Verifier;
@@ -27,7 +28,7 @@ class VerifyIT {
     void regionsAreIdenticalAfterReplicationAndADivergentRangeIsReported(LocalCluster cluster) {
         RegionEndpoints a = cluster.regions().get(0);
         RegionEndpoints b = cluster.regions().get(1);
-        MeridianClient inA = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl())).build();
+        MeridianClient inA = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl())).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build();
         MeridianClient inB = MeridianClient.builder().homeRegion(b.region()).endpoint(b.region(), URI.create(b.serverUrl())).build();
         inA.createNamespace(NS);
         for (int i = 0; i < 20; i++) {

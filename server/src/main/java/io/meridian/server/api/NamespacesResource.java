@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Namespace admin: {@code PUT /v1/namespaces/{ns}} creates the namespace's table in this region and
+ * Namespace admin (operators only, HTTP Basic): {@code PUT /v1/namespaces/{ns}} creates the namespace's table in this region and
  * then in every peer region ({@code ?scope=local} stops the fan-out; peers are called with it).
  * Creation is idempotent: creating an existing namespace with the same settings answers 200; with
  * other settings 409. If a peer cannot be reached the answer is 503 naming it, and the call can be
@@ -75,7 +75,8 @@ public final class NamespacesResource {
     @PUT
     @Path("/{ns}")
     @Timed(name = "namespaces-create")
-    public Response create(@PathParam("ns") String ns, @QueryParam("scope") String scope, NamespaceJson body) {
+    public Response create(@io.dropwizard.auth.Auth Operator operator, @jakarta.ws.rs.HeaderParam("Authorization") String authorization,
+            @PathParam("ns") String ns, @QueryParam("scope") String scope, NamespaceJson body) {
         String name = WireConversions.namespace(ns);
         if (body != null && body.name() != null && !body.name().equals(name)) {
             throw ApiException.badRequest("body names namespace '" + body.name() + "' but the path names '" + name + "'");
@@ -100,7 +101,7 @@ public final class NamespacesResource {
         if (!"local".equals(scope)) {
             List<String> failed = new ArrayList<>();
             for (Map.Entry<String, String> peer : peers.entrySet()) {
-                String error = createAtPeer(peer.getValue(), name, toJson(wanted));
+                String error = createAtPeer(peer.getValue(), name, toJson(wanted), authorization);
                 if (error != null) {
                     failed.add(peer.getKey() + " (" + error + ")");
                 }
@@ -114,11 +115,12 @@ public final class NamespacesResource {
     }
 
     /** Returns null on success, else what went wrong. */
-    private String createAtPeer(String baseUrl, String name, NamespaceJson body) {
+    private String createAtPeer(String baseUrl, String name, NamespaceJson body, String authorization) {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/namespaces/"
                     + URLEncoder.encode(name, StandardCharsets.UTF_8) + "?scope=local"))
                     .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .header("Authorization", authorization) // every region has the same operators
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
             HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
             return resp.statusCode() == 200 || resp.statusCode() == 201 ? null : "HTTP " + resp.statusCode() + ": " + resp.body();
