@@ -68,8 +68,14 @@ final class DrillCommands {
                 out.flush();
             }
         }, true, java.nio.charset.StandardCharsets.UTF_8);
-        Drill.Outcome o = Drill.run(cluster, new Drill.Settings(scenario, t, length, rate, s, dirOut, evacuateLimit, restoreLimit,
-                window), progress);
+        Drill.Outcome o;
+        try {
+            o = Drill.run(cluster, new Drill.Settings(scenario, t, length, rate, s, dirOut, evacuateLimit, restoreLimit,
+                    window), progress);
+        } finally {
+            // processes the drill restarted belong to the cluster, not to this command: they keep running after it
+            cluster.detach();
+        }
         progress.flush();
         out.println();
         for (Drill.Check c : o.checks()) {
