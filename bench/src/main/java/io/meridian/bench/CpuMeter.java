@@ -29,6 +29,39 @@ final class CpuMeter {
         wallStart = System.nanoTime();
     }
 
+    /**
+     * CPU used since {@link #start()}: wall seconds, the machine's busy share, and CPU-seconds per named
+     * process (missing for a process whose /proc entry could not be read).
+     */
+    record Usage(double wallSeconds, double machineBusyPercent, Map<String, Double> cpuSeconds) {
+
+        /** Cores used on average by the named processes together. */
+        double cores() {
+            return wallSeconds <= 0 ? 0 : cpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum() / wallSeconds;
+        }
+    }
+
+    /** The usage since {@link #start()} (the meter can be stopped once per start). */
+    Usage usage() {
+        double seconds = (System.nanoTime() - wallStart) / 1e9;
+        long[] end = machine();
+        double busy = -1;
+        if (machineStart != null && end != null) {
+            long total = end[0] - machineStart[0];
+            long idle = end[1] - machineStart[1];
+            busy = total <= 0 ? 0 : Math.round(1000.0 * (total - idle) / total) / 10.0;
+        }
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> {
+            long a = procStart.getOrDefault(name, -1L);
+            long b = ticks(pid);
+            if (a >= 0 && b >= 0) {
+                cpu.put(name, (b - a) / TICKS_PER_SECOND);
+            }
+        });
+        return new Usage(seconds, busy, cpu);
+    }
+
     /** {machineBusyPercent, <name>Cores...} since {@link #start()}. */
     Map<String, Double> stop() {
         Map<String, Double> out = new LinkedHashMap<>();

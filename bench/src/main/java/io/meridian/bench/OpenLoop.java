@@ -30,6 +30,12 @@ final class OpenLoop {
      */
     static long run(int rate, Duration length, int maxInFlight, Supplier<Send> next, AtomicLong errors,
             Set<String> errorSamples) {
+        return run(rate, length, maxInFlight, intended -> next.get(), errors, errorSamples);
+    }
+
+    /** As {@link #run(int, Duration, int, Supplier, AtomicLong, Set)}; {@code next} gets the intended send time (nanoTime). */
+    static long run(int rate, Duration length, int maxInFlight, java.util.function.LongFunction<Send> next, AtomicLong errors,
+            Set<String> errorSamples) {
         long period = 1_000_000_000L / rate;
         long start = System.nanoTime();
         long end = start + length.toNanos();
@@ -47,7 +53,7 @@ final class OpenLoop {
             inFlight.acquireUninterruptibly();
             Send send;
             try {
-                send = next.get();
+                send = next.apply(intended);
             } catch (RuntimeException e) {
                 inFlight.release();
                 error(errors, errorSamples, e);

@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meridian bench write|micro}: benchmarks as commands, JSON results. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON results on stdout).",
-        subcommands = {BenchCommand.Write.class, BenchCommand.Replication.class, BenchCommand.Cache.class,
+        subcommands = {BenchCommand.Visibility.class, BenchCommand.Write.class, BenchCommand.Replication.class, BenchCommand.Cache.class,
                 BenchCommand.Micro.class})
 final class BenchCommand implements Runnable {
 
@@ -63,6 +63,134 @@ final class BenchCommand implements Runnable {
             Files.writeString(out, text);
         }
         return Meridian.OK;
+    }
+
+    @Command(name = "visibility", mixinStandardHelpOptions = true,
+            description = "Write→visible-elsewhere latency, write latency, CPU per write and idle CPU of Meridian (3 regions)"
+                    + " against Cassandra's own multi-DC replication (one ring, one node per DC), measured one after the other"
+                    + " in this command, each on clusters it starts and stops itself (the other's processes are not running).")
+    static final class Visibility implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--rates", split = ",", defaultValue = "50,200", description = "Open-loop write rates (writes/s). Default: ${DEFAULT-VALUE}")
+        List<Integer> rates;
+        @Option(names = "--duration", defaultValue = "30", paramLabel = "SECONDS", description = "Measured seconds per rate. Default: ${DEFAULT-VALUE}")
+        int duration;
+        @Option(names = "--warmup", defaultValue = "5", paramLabel = "SECONDS", description = "Unrecorded seconds before each rate. Default: ${DEFAULT-VALUE}")
+        int warmup;
+        @Option(names = "--idle", defaultValue = "20", paramLabel = "SECONDS", description = "Idle CPU measurement. Default: ${DEFAULT-VALUE}")
+        int idle;
+        @Option(names = "--value-bytes", defaultValue = "1024", description = "Default: ${DEFAULT-VALUE}")
+        int valueBytes;
+        @Option(names = "--poll-ms", defaultValue = "5", description = "A pending write is re-read in each region at most this often. Default: ${DEFAULT-VALUE}")
+        int pollMs;
+        @Option(names = "--polls-in-flight", defaultValue = "16", description = "Reads in flight per region at most. Default: ${DEFAULT-VALUE}")
+        int pollsInFlight;
+        @Option(names = "--closed-concurrency", defaultValue = "32", description = "Writers of the closed-loop phase. Default: ${DEFAULT-VALUE}")
+        int closedConcurrency;
+        @Option(names = "--closed-duration", defaultValue = "20", paramLabel = "SECONDS", description = "Default: ${DEFAULT-VALUE}")
+        int closedDuration;
+        @Option(names = "--only", defaultValue = "both", description = "native, meridian or both. Default: ${DEFAULT-VALUE}")
+        String only;
+        @Option(names = "--work-dir", defaultValue = ".meridian/bench", description = "Where the clusters live while measured. Default: ${DEFAULT-VALUE}")
+        Path workDir;
+        @Option(names = "--base-port", defaultValue = "27000", description = "Native ring's first port; Meridian's is 500 above. Default: ${DEFAULT-VALUE}")
+        int basePort;
+        @Option(names = "--cassandra-heap", paramLabel = "MB", defaultValue = "768", description = "Heap of every Cassandra node (both systems). Default: ${DEFAULT-VALUE}")
+        int cassandraHeap;
+        @Option(names = "--profile", paramLabel = "DIR", description = "Record every process with Java Flight Recorder per phase into DIR and"
+                + " summarise the top frames into the JSON (costs CPU: profile in a separate run).")
+        Path profile;
+        @Option(names = "--seed", description = "Random seed (ids, values). Default: the time.")
+        Long seed;
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON here.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rates.isEmpty() || rates.stream().anyMatch(r -> r < 1 || r > 20_000) || duration < 1 || warmup < 0 || idle < 1
+                    || valueBytes < 1 || valueBytes > 1024 * 1024 || pollMs < 1 || pollsInFlight < 1 || closedConcurrency < 1
+                    || closedDuration < 1 || !List.of("native", "meridian", "both").contains(only)) {
+                throw LocalClusterException.badInput("rates 1..20000/s, duration >= 1 s, warmup >= 0, idle >= 1 s, value-bytes"
+                        + " 1..1048576, poll-ms >= 1, polls-in-flight >= 1, closed-concurrency >= 1, closed-duration >= 1 s,"
+                        + " --only native|meridian|both");
+            }
+            long theSeed = seed == null ? System.nanoTime() : seed;
+            io.meridian.bench.VisibilityBenchmark.Settings settings = new io.meridian.bench.VisibilityBenchmark.Settings(rates,
+                    Duration.ofSeconds(duration), Duration.ofSeconds(warmup), Duration.ofSeconds(idle), valueBytes,
+                    Duration.ofMillis(pollMs), pollsInFlight, Duration.ofSeconds(60), closedConcurrency,
+                    Duration.ofSeconds(closedDuration), theSeed, profile == null ? null : profile.toAbsolutePath());
+            java.io.PrintWriter progress = new java.io.PrintWriter(System.err, true);
+            ObjectNode root = new ObjectMapper().createObjectNode();
+            root.put("benchmark", "visibility");
+            root.put("date", java.time.Instant.now().toString());
+            root.put("seed", theSeed);
+            root.put("cores", Runtime.getRuntime().availableProcessors());
+            root.put("valueBytes", valueBytes);
+            root.put("pollIntervalMs", pollMs);
+            root.put("profiled", profile != null);
+            System.err.printf("visibility benchmark, seed %d; machine before anything starts:%n", theSeed);
+            root.put("machineBusyBeforePercent", io.meridian.bench.VisibilityBenchmark.machineBusyPercent(Duration.ofSeconds(5)));
+            System.err.printf("  machine %.1f %% busy%n", root.path("machineBusyBeforePercent").asDouble());
+            ObjectNode nat = null;
+            ObjectNode mer = null;
+            if (!only.equals("meridian")) {
+                nat = measureNative(settings, progress);
+                root.set("native", nat);
+            }
+            if (!only.equals("native")) {
+                mer = measureMeridian(settings, progress);
+                root.set("meridian", mer);
+            }
+            if (nat != null && mer != null) {
+                root.set("meridianOverNative", io.meridian.bench.VisibilityBenchmark.compare(nat, mer));
+            }
+            return print(spec, root, out);
+        }
+
+        private ObjectNode measureNative(io.meridian.bench.VisibilityBenchmark.Settings settings, java.io.PrintWriter progress)
+                throws InterruptedException {
+            System.err.println("starting the native ring (3 data centres, one node each)");
+            try (LocalCommand.Progress p = new LocalCommand.Progress(progress);
+                    io.meridian.localcluster.NativeRing ring = io.meridian.localcluster.NativeRing.start(workDir.resolve("native"), 3,
+                            basePort, cassandraHeap, p)) {
+                Map<RegionId, String> cps = new LinkedHashMap<>();
+                Map<String, Long> pids = new LinkedHashMap<>();
+                for (io.meridian.localcluster.NativeRing.Node n : ring.nodes()) {
+                    cps.put(n.dataCenter(), n.contactPoint());
+                    pids.put(n.dataCenter() + "-cassandra", n.pid());
+                }
+                try (io.meridian.bench.NativeSubject subject = new io.meridian.bench.NativeSubject(cps, pids)) {
+                    return io.meridian.bench.VisibilityBenchmark.measure(subject, settings, System.err);
+                }
+            }
+        }
+
+        private ObjectNode measureMeridian(io.meridian.bench.VisibilityBenchmark.Settings settings, java.io.PrintWriter progress)
+                throws InterruptedException {
+            System.err.println("starting Meridian (3 regions: Cassandra, Kafka, server each)");
+            Path dir = workDir.resolve("meridian").toAbsolutePath();
+            try {
+                LocalCommand.Down.deleteClusterFiles(dir); // a fresh cluster each run, as the native ring is
+            } catch (java.io.IOException e) {
+                throw LocalClusterException.badInput("cannot empty " + dir + ": " + e.getMessage());
+            }
+            LocalCluster cluster;
+            try (LocalCommand.Progress p = new LocalCommand.Progress(progress)) {
+                cluster = LocalCommand.backend().start(io.meridian.localcluster.ClusterSpec.builder().directory(dir)
+                        .basePort(basePort + 500).regions(3).cassandraHeapMb(cassandraHeap).build(), p);
+            }
+            try {
+                Map<RegionId, String> urls = new LinkedHashMap<>();
+                cluster.regions().forEach(r -> urls.put(r.region(), r.serverUrl()));
+                try (io.meridian.bench.MeridianSubject subject = new io.meridian.bench.MeridianSubject(urls, operator(cluster),
+                        cluster.processes())) {
+                    return io.meridian.bench.VisibilityBenchmark.measure(subject, settings, System.err);
+                }
+            } finally {
+                cluster.close();
+            }
+        }
     }
 
     @Command(name = "write", mixinStandardHelpOptions = true,

@@ -477,7 +477,7 @@ final class LocalCommand implements Runnable {
         }
 
         /** Deletes only what local-cluster creates (region-* folders, cluster.json), never other files of DIR. */
-        private static void deleteClusterFiles(Path d) throws IOException {
+        static void deleteClusterFiles(Path d) throws IOException {
             if (!Files.isDirectory(d)) {
                 return;
             }

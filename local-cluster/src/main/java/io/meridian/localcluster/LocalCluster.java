@@ -30,6 +30,25 @@ public interface LocalCluster extends AutoCloseable {
     List<RegionEndpoints> regions();
 
     /**
+     * Every process of the cluster this machine can see, by label ({@code region-a-cassandra},
+     * {@code region-a-server}, {@code region-a-server-1}, {@code links-proxy}): what a benchmark measures the
+     * CPU of. Processes that are down (pid 0) are left out.
+     */
+    default java.util.Map<String, Long> processes() {
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        for (RegionEndpoints r : regions()) {
+            r.pid(Component.CASSANDRA).ifPresent(pid -> out.put(r.region() + "-cassandra", pid));
+            r.pid(Component.KAFKA).ifPresent(pid -> out.put(r.region() + "-kafka", pid));
+            for (ServerEndpoints s : r.servers()) {
+                if (s.pid() > 0) {
+                    out.put(r.region() + "-" + s.label(), s.pid());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * The endpoints of one region.
      *
      * @throws LocalClusterException (bad input) if the cluster has no such region

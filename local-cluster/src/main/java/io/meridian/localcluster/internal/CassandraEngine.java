@@ -51,16 +51,31 @@ final class CassandraEngine {
 
     private CassandraEngine() { }
 
-    /** Writes the node's configuration and returns its command line (markers not included). */
+    /** Writes the configuration of a region's own single-node ring and returns its command line (markers not included). */
     static List<String> prepare(Path home, RegionId region, Ports ports, Path java, int heapMb, String classpath)
             throws IOException {
+        return prepare(home, new Node("meridian-" + region, region, ports, ports.storage(), true), java, heapMb, classpath);
+    }
+
+    /**
+     * One node of a ring: its cluster name, data centre, ports, and the storage port of the ring's seed
+     * (its own for the first node). A node that is not the seed joins without bootstrap streaming
+     * ({@code auto_bootstrap: false}): the rings started here are new and empty.
+     */
+    record Node(String clusterName, RegionId dataCenter, Ports ports, int seedStoragePort, boolean seed) {
+    }
+
+    /** Writes a ring node's configuration and returns its command line (markers not included). */
+    static List<String> prepare(Path home, Node node, Path java, int heapMb, String classpath) throws IOException {
+        Ports ports = node.ports();
+        RegionId region = node.dataCenter();
         Path conf = Files.createDirectories(home.resolve("conf"));
         for (String d : List.of("data", "commitlog", "saved_caches", "hints", "cdc_raw")) {
             Files.createDirectories(home.resolve(d));
         }
         String yaml = String.join("\n",
                 "# Written by Meridian local-cluster; rewritten at every start.",
-                "cluster_name: meridian-" + region,
+                "cluster_name: " + node.clusterName(),
                 "num_tokens: 16",
                 "allocate_tokens_for_local_replication_factor: 1",
                 "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
@@ -74,7 +89,7 @@ final class CassandraEngine {
                 "seed_provider:",
                 "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
                 "    parameters:",
-                "      - seeds: \"" + Ports.HOST + ":" + ports.storage() + "\"",
+                "      - seeds: \"" + Ports.HOST + ":" + node.seedStoragePort() + "\"",
                 "listen_address: " + Ports.HOST,
                 "rpc_address: " + Ports.HOST,
                 "storage_port: " + ports.storage(),
@@ -84,6 +99,7 @@ final class CassandraEngine {
                 "endpoint_snitch: GossipingPropertyFileSnitch",
                 "auto_snapshot: false",
                 "concurrent_compactors: 1",
+                node.seed() ? "" : "auto_bootstrap: false",
                 "");
         Files.writeString(conf.resolve("cassandra.yaml"), yaml);
         Files.writeString(conf.resolve("cassandra-rackdc.properties"), "dc=" + region + "\nrack=rack1\n");

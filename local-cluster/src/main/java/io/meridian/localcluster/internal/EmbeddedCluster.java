@@ -72,6 +72,13 @@ final class EmbeddedCluster implements LocalCluster {
     }
 
     @Override
+    public Map<String, Long> processes() {
+        Map<String, Long> out = new java.util.LinkedHashMap<>(LocalCluster.super.processes());
+        liveProxy().ifPresent(p -> out.put("links-proxy", p.pid()));
+        return out;
+    }
+
+    @Override
     public RegionEndpoints region(RegionId region) {
         return state.region(region);
     }

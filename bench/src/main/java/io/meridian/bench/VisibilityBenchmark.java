@@ -1,0 +1,561 @@
+package io.meridian.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.core.Bytes;
+import io.meridian.core.RegionId;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * How fast a write into one region becomes visible in the others, for any replicated store (a
+ * {@link Subject}): Meridian through its client, and Cassandra's own multi-DC replication as the
+ * baseline, measured by the same code one after the other.
+ *
+ * <p>Method. Open loop: writes of fresh ids are issued at a fixed rate at intended times
+ * {@code start + i/rate}, write latency counts from the intended time (no coordinated omission). Every
+ * acknowledged write is then watched in each other region: a poller per region re-reads every pending
+ * write at most every {@code pollInterval} (a bounded number of reads in flight per region; a write
+ * whose previous read has not answered is not read again) until the read returns the value. Its
+ * ack→visible latency is the time from the write's acknowledgement to the answer of the read that saw
+ * it (so a slow read counts against the store, for both stores alike). Each rate has an unrecorded
+ * warm-up at the same rate. CPU-seconds of every process of the store and of this JVM are taken over each
+ * phase; the store's idle CPU is measured first with nothing running and subtracted per write. A
+ * closed-loop phase ({@code closedConcurrency} writers back to back, no readers) gives the highest write
+ * rate. With a profile directory, every process is recorded by Java Flight Recorder during each phase
+ * and the top frames are summarised into the result.
+ */
+public final class VisibilityBenchmark {
+
+    /** A replicated store under test: writes go into one region, reads into the others. Thread-safe. */
+    public interface Subject extends AutoCloseable {
+        /** Short name for the output ({@code native}, {@code meridian}). */
+        String name();
+
+        /** The region written into. */
+        RegionId writeRegion();
+
+        /** The regions where each write is watched until visible. */
+        List<RegionId> readRegions();
+
+        /** Writes {@code value} as item {@code v} of record {@code id}; completes when acknowledged. */
+        CompletionStage<?> write(String id, Bytes value);
+
+        /** Reads record {@code id} in {@code region}: completes with whether it holds {@code value}. */
+        CompletionStage<Boolean> visible(RegionId region, String id, Bytes value);
+
+        /** The store's processes (label → pid) whose CPU is measured. */
+        Map<String, Long> processes();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * What to run. {@code profileDir} null: no profiling (recording costs CPU, so profiled runs are not the
+     * measured ones).
+     */
+    public record Settings(List<Integer> rates, Duration duration, Duration warmup, Duration idle, int valueBytes,
+            Duration pollInterval, int maxPollsInFlight, Duration visibilityTimeout, int closedConcurrency,
+            Duration closedDuration, long seed, Path profileDir) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SELF = "bench";
+
+    private final Subject subject;
+    private final Settings s;
+    private final PrintStream progress;
+    private final Random random;
+    private final Profiler profiler;
+
+    private VisibilityBenchmark(Subject subject, Settings s, PrintStream progress) {
+        this.subject = subject;
+        this.s = s;
+        this.progress = progress;
+        this.random = new Random(s.seed());
+        this.profiler = s.profileDir() == null ? null : new Profiler(s.profileDir().resolve(subject.name()));
+    }
+
+    /** Measures one store: idle CPU, each fixed rate with readers, and the closed-loop maximum. Returns JSON. */
+    public static ObjectNode measure(Subject subject, Settings settings, PrintStream progress) throws InterruptedException {
+        return new VisibilityBenchmark(subject, settings, progress).run();
+    }
+
+    private ObjectNode run() throws InterruptedException {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("system", subject.name());
+        out.put("writeRegion", subject.writeRegion().name());
+        out.putPOJO("readRegions", subject.readRegions().stream().map(RegionId::name).toList());
+        // the lowest rate: a store that cannot sustain the highest would start every later phase with a backlog
+        int warmRate = s.rates().stream().mapToInt(Integer::intValue).min().orElse(50);
+        Duration jitWarm = s.warmup().multipliedBy(2).plusSeconds(10);
+        progress.printf("[%s] warming up %d s at %d/s with readers (not recorded)%n", subject.name(), jitWarm.toSeconds(), warmRate);
+        openLoop(warmRate, jitWarm, false);
+        awaitQuiet(pids());
+
+        progress.printf("[%s] idle for %d s%n", subject.name(), s.idle().toSeconds());
+        Map<String, Long> pids = pids();
+        profile("idle", pids);
+        CpuMeter idleMeter = new CpuMeter(pids);
+        idleMeter.start();
+        LockSupport.parkNanos(s.idle().toNanos());
+        CpuMeter.Usage idle = idleMeter.usage();
+        ObjectNode idleJson = out.putObject("idle");
+        idleJson.set("profile", profileDone("idle"));
+        Map<String, Double> idleCores = new LinkedHashMap<>();
+        idle.cpuSeconds().forEach((k, v) -> idleCores.put(k, round(v / idle.wallSeconds(), 3)));
+        idleJson.put("machineBusyPercent", idle.machineBusyPercent());
+        idleJson.put("storeCores", round(storeCores(idle), 3));
+        idleJson.putPOJO("processCores", idleCores);
+        progress.printf("[%s] idle: store %.3f cores, machine %.1f %% busy%n", subject.name(), storeCores(idle),
+                idle.machineBusyPercent());
+
+        com.fasterxml.jackson.databind.node.ArrayNode steps = out.putArray("rates");
+        for (int rate : s.rates()) {
+            openLoop(rate, s.warmup(), false);
+            String phase = "rate-" + rate;
+            profile(phase, pids);
+            Step step = openLoop(rate, s.duration(), true);
+            step.json().set("profile", profileDone(phase));
+            addCpu(step.json(), step.usage(), idle, step.json().path("writes").path("acknowledged").asLong());
+            steps.add(step.json());
+        }
+        out.set("closedLoop", closedLoop(idle, pids));
+        return out;
+    }
+
+    private Map<String, Long> pids() {
+        Map<String, Long> pids = new LinkedHashMap<>(subject.processes());
+        pids.put(SELF, ProcessHandle.current().pid());
+        return pids;
+    }
+
+    /** CPU cores used by the store's processes (this JVM excluded) over the usage interval. */
+    private static double storeCores(CpuMeter.Usage u) {
+        double sum = 0;
+        for (Map.Entry<String, Double> e : u.cpuSeconds().entrySet()) {
+            if (!e.getKey().equals(SELF)) {
+                sum += e.getValue();
+            }
+        }
+        return u.wallSeconds() <= 0 ? 0 : sum / u.wallSeconds();
+    }
+
+    /**
+     * Adds the phase's CPU to {@code step}: cores per process, and CPU-milliseconds per write of the store
+     * and of the client (this JVM), each with its idle rate over the same time subtracted.
+     */
+    private static void addCpu(ObjectNode step, CpuMeter.Usage u, CpuMeter.Usage idle, long writes) {
+        ObjectNode c = step.putObject("cpu");
+        c.put("machineBusyPercent", u.machineBusyPercent());
+        c.put("wallSeconds", round(u.wallSeconds(), 2));
+        ObjectNode cores = c.putObject("processCores");
+        u.cpuSeconds().forEach((k, v) -> cores.put(k, round(v / u.wallSeconds(), 3)));
+        double store = 0;
+        double storeIdle = 0;
+        for (Map.Entry<String, Double> e : u.cpuSeconds().entrySet()) {
+            if (!e.getKey().equals(SELF)) {
+                store += e.getValue();
+                storeIdle += idle.cpuSeconds().getOrDefault(e.getKey(), 0.0) / idle.wallSeconds() * u.wallSeconds();
+            }
+        }
+        double client = u.cpuSeconds().getOrDefault(SELF, 0.0);
+        double clientIdle = idle.cpuSeconds().getOrDefault(SELF, 0.0) / idle.wallSeconds() * u.wallSeconds();
+        c.put("storeCores", round(store / u.wallSeconds(), 3));
+        c.put("clientCores", round(client / u.wallSeconds(), 3));
+        c.put("storeCpuMsPerWrite", writes == 0 ? 0 : round(1000 * (store - storeIdle) / writes, 3));
+        c.put("clientCpuMsPerWrite", writes == 0 ? 0 : round(1000 * (client - clientIdle) / writes, 3));
+    }
+
+    /** The machine's busy share (percent) over {@code length}, with nothing of the benchmark running. */
+    public static double machineBusyPercent(Duration length) {
+        CpuMeter m = new CpuMeter(Map.of());
+        m.start();
+        LockSupport.parkNanos(length.toNanos());
+        return m.usage().machineBusyPercent();
+    }
+
+    /**
+     * Meridian against the baseline from two {@link #measure} results: per rate and for the closed loop, the
+     * ratio meridian ÷ native of each figure (above 1: Meridian is slower or costs more), and the idle CPU
+     * difference in cores.
+     */
+    public static ObjectNode compare(ObjectNode nat, ObjectNode mer) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("idleStoreCoresNative", nat.path("idle").path("storeCores").asDouble());
+        out.put("idleStoreCoresMeridian", mer.path("idle").path("storeCores").asDouble());
+        out.put("idleExtraCores", round(mer.path("idle").path("storeCores").asDouble()
+                - nat.path("idle").path("storeCores").asDouble(), 3));
+        com.fasterxml.jackson.databind.node.ArrayNode rates = out.putArray("rates");
+        for (int i = 0; i < Math.min(nat.path("rates").size(), mer.path("rates").size()); i++) {
+            var n = nat.path("rates").get(i);
+            var m = mer.path("rates").get(i);
+            ObjectNode r = rates.addObject();
+            r.put("rate", n.path("rate").asInt());
+            r.put("writeErrorsNative", n.path("writes").path("errors").asLong());
+            r.put("writeErrorsMeridian", m.path("writes").path("errors").asLong());
+            for (String q : List.of("p50Ms", "p99Ms")) {
+                r.put("ackToVisible" + q.substring(0, q.length() - 2) + "Ratio", ratio(m.path("ackToVisible").path("everywhere").path(q),
+                        n.path("ackToVisible").path("everywhere").path(q)));
+                r.put("write" + q.substring(0, q.length() - 2) + "Ratio", ratio(m.path("writes").path(q), n.path("writes").path(q)));
+            }
+            r.put("storeCpuPerWriteRatio", ratio(m.path("cpu").path("storeCpuMsPerWrite"), n.path("cpu").path("storeCpuMsPerWrite")));
+            r.put("allCpuPerWriteRatio", ratio(sum(m.path("cpu"), "storeCpuMsPerWrite", "clientCpuMsPerWrite"),
+                    sum(n.path("cpu"), "storeCpuMsPerWrite", "clientCpuMsPerWrite")));
+        }
+        out.put("closedLoopWritesPerSecondRatio", ratio(mer.path("closedLoop").path("writesPerSecond"),
+                nat.path("closedLoop").path("writesPerSecond")));
+        out.put("closedLoopP99Ratio", ratio(mer.path("closedLoop").path("p99Ms"), nat.path("closedLoop").path("p99Ms")));
+        return out;
+    }
+
+    private static double ratio(com.fasterxml.jackson.databind.JsonNode a, com.fasterxml.jackson.databind.JsonNode b) {
+        return ratio(a.asDouble(), b.asDouble());
+    }
+
+    private static double ratio(double a, double b) {
+        return b <= 0 ? -1 : round(a / b, 2);
+    }
+
+    private static double sum(com.fasterxml.jackson.databind.JsonNode n, String a, String b) {
+        return n.path(a).asDouble() + n.path(b).asDouble();
+    }
+
+    // ------------------------------------------------------------------ open loop with readers
+
+    /** One acknowledged write being watched in every read region. */
+    private static final class Pending {
+        final String id;
+        final Bytes value;
+        final long intendedNanos;
+        final long ackNanos;
+        final boolean recorded;
+        final AtomicInteger regionsLeft;
+        final AtomicLong lastVisibleNanos = new AtomicLong();
+
+        Pending(String id, Bytes value, long intendedNanos, long ackNanos, boolean recorded, int regions) {
+            this.id = id;
+            this.value = value;
+            this.intendedNanos = intendedNanos;
+            this.ackNanos = ackNanos;
+            this.recorded = recorded;
+            this.regionsLeft = new AtomicInteger(regions);
+        }
+    }
+
+    /** A pending write as one region's poller sees it. */
+    private static final class Watch {
+        final Pending write;
+        volatile boolean inFlight;
+        long lastPollNanos;
+
+        Watch(Pending write) {
+            this.write = write;
+        }
+    }
+
+    /** Everything one open-loop phase records. */
+    private final class Phase {
+        final boolean recorded;
+        final Recorder writes = new Recorder(3);
+        final Map<RegionId, Recorder> ackToVisible = new LinkedHashMap<>();
+        final Recorder ackToVisibleEverywhere = new Recorder(3);
+        final Recorder intendedToVisibleEverywhere = new Recorder(3);
+        final Map<RegionId, Set<Watch>> watching = new LinkedHashMap<>();
+        final Map<RegionId, AtomicLong> notVisible = new LinkedHashMap<>();
+        final AtomicLong writeErrors = new AtomicLong();
+        final Set<String> errorSamples = ConcurrentHashMap.newKeySet();
+        final AtomicLong acknowledged = new AtomicLong();
+        final AtomicLong polls = new AtomicLong();
+        final AtomicLong pollErrors = new AtomicLong();
+        final Set<String> pollErrorSamples = ConcurrentHashMap.newKeySet();
+        volatile boolean writing = true;
+
+        Phase(boolean recorded) {
+            this.recorded = recorded;
+            for (RegionId r : subject.readRegions()) {
+                ackToVisible.put(r, new Recorder(3));
+                watching.put(r, ConcurrentHashMap.newKeySet());
+                notVisible.put(r, new AtomicLong());
+            }
+        }
+
+        void acknowledged(Pending p) {
+            acknowledged.incrementAndGet();
+            for (Set<Watch> w : watching.values()) {
+                w.add(new Watch(p));
+            }
+        }
+
+        boolean drained() {
+            return watching.values().stream().allMatch(Set::isEmpty);
+        }
+
+        /** One region's poller: until the phase is over and nothing is pending. */
+        void poll(RegionId region) {
+            Set<Watch> pending = watching.get(region);
+            Semaphore inFlight = new Semaphore(s.maxPollsInFlight());
+            long interval = s.pollInterval().toNanos();
+            long timeout = s.visibilityTimeout().toNanos();
+            while (writing || !pending.isEmpty()) {
+                long now = System.nanoTime();
+                for (Watch w : pending) {
+                    if (now - w.write.ackNanos > timeout) {
+                        pending.remove(w);
+                        notVisible.get(region).incrementAndGet();
+                        continue;
+                    }
+                    if (w.inFlight || (w.lastPollNanos != 0 && now - w.lastPollNanos < interval)) {
+                        continue;
+                    }
+                    if (!inFlight.tryAcquire()) {
+                        break;
+                    }
+                    w.inFlight = true;
+                    w.lastPollNanos = now;
+                    polls.incrementAndGet();
+                    CompletionStage<Boolean> read;
+                    try {
+                        read = subject.visible(region, w.write.id, w.write.value);
+                    } catch (RuntimeException e) {
+                        read = CompletableFuture.failedFuture(e);
+                    }
+                    read.whenComplete((visible, error) -> {
+                        long at = System.nanoTime();
+                        inFlight.release();
+                        if (error != null) {
+                            pollErrors.incrementAndGet();
+                            if (pollErrorSamples.size() < 5) {
+                                pollErrorSamples.add(String.valueOf(error));
+                            }
+                        } else if (visible && pending.remove(w)) {
+                            seen(region, w.write, at);
+                        }
+                        w.inFlight = false;
+                    });
+                }
+                LockSupport.parkNanos(Math.max(200_000, interval / 4));
+            }
+        }
+
+        private void seen(RegionId region, Pending p, long at) {
+            p.lastVisibleNanos.accumulateAndGet(at, Math::max);
+            if (!p.recorded) {
+                return;
+            }
+            ackToVisible.get(region).recordValue(Math.max(1, (at - p.ackNanos) / 1000));
+            if (p.regionsLeft.decrementAndGet() == 0) {
+                long last = p.lastVisibleNanos.get();
+                ackToVisibleEverywhere.recordValue(Math.max(1, (last - p.ackNanos) / 1000));
+                intendedToVisibleEverywhere.recordValue(Math.max(1, (last - p.intendedNanos) / 1000));
+            }
+        }
+    }
+
+    /** A recorded open-loop phase: its JSON and the CPU used over it. */
+    private record Step(ObjectNode json, CpuMeter.Usage usage) {
+    }
+
+    /**
+     * Writes at {@code rate}/s for {@code length} with every write watched in every read region, until every
+     * watched write was seen or timed out; returns the step when {@code recorded}, else null.
+     */
+    private Step openLoop(int rate, Duration length, boolean recorded) throws InterruptedException {
+        Phase phase = new Phase(recorded);
+        List<Thread> pollers = new ArrayList<>();
+        for (RegionId r : subject.readRegions()) {
+            Thread t = new Thread(() -> phase.poll(r), "bench-poller-" + r);
+            t.setDaemon(true);
+            t.start();
+            pollers.add(t);
+        }
+        CpuMeter cpu = new CpuMeter(pids());
+        cpu.start();
+        long t0 = System.nanoTime();
+        long sent = OpenLoop.run(rate, length, 4096, intended -> {
+            byte[] bytes = new byte[s.valueBytes()];
+            String id;
+            synchronized (random) {
+                random.nextBytes(bytes);
+                id = Long.toHexString(random.nextLong());
+            }
+            Bytes value = Bytes.wrap(bytes);
+            CompletionStage<?> w = subject.write(id, value).whenComplete((ok, error) -> {
+                if (error == null) {
+                    phase.acknowledged(new Pending(id, value, intended, System.nanoTime(), recorded, subject.readRegions().size()));
+                }
+            });
+            return new OpenLoop.Send(w, recorded ? phase.writes : null);
+        }, phase.writeErrors, phase.errorSamples);
+        double sendSeconds = (System.nanoTime() - t0) / 1e9;
+        phase.writing = false;
+        for (Thread t : pollers) {
+            t.join();
+        }
+        CpuMeter.Usage usage = cpu.usage();
+        if (!recorded) {
+            return null;
+        }
+        ObjectNode step = JSON.createObjectNode();
+        step.put("rate", rate);
+        ObjectNode w = step.putObject("writes");
+        Histogram wh = phase.writes.getIntervalHistogram();
+        w.put("sent", sent);
+        w.put("acknowledged", phase.acknowledged.get());
+        w.put("errors", phase.writeErrors.get());
+        w.put("achievedRate", round(phase.acknowledged.get() / sendSeconds, 1));
+        latencies(w, wh);
+        w.putPOJO("errorSamples", List.copyOf(phase.errorSamples));
+        ObjectNode v = step.putObject("ackToVisible");
+        phase.ackToVisible.forEach((region, rec) -> {
+            ObjectNode r = v.putObject(region.name());
+            latencies(r, rec.getIntervalHistogram());
+            r.put("notVisibleWithinTimeout", phase.notVisible.get(region).get());
+        });
+        latencies(v.putObject("everywhere"), phase.ackToVisibleEverywhere.getIntervalHistogram());
+        latencies(step.putObject("intendedToVisibleEverywhere"), phase.intendedToVisibleEverywhere.getIntervalHistogram());
+        ObjectNode p = step.putObject("polls");
+        p.put("issued", phase.polls.get());
+        p.put("perSecond", round(phase.polls.get() / usage.wallSeconds(), 1));
+        p.put("errors", phase.pollErrors.get());
+        p.putPOJO("errorSamples", List.copyOf(phase.pollErrorSamples));
+        progress.printf("[%s] %d/s: write p50 %.2f p99 %.2f ms, errors %d; ack->visible everywhere p50 %.2f p99 %.2f ms;"
+                        + " polls %.0f/s; machine %.1f %% busy%n", subject.name(), rate, w.path("p50Ms").asDouble(),
+                w.path("p99Ms").asDouble(), phase.writeErrors.get(), v.path("everywhere").path("p50Ms").asDouble(),
+                v.path("everywhere").path("p99Ms").asDouble(), p.path("perSecond").asDouble(), usage.machineBusyPercent());
+        return new Step(step, usage);
+    }
+
+    // ------------------------------------------------------------------ closed loop
+
+    private ObjectNode closedLoop(CpuMeter.Usage idle, Map<String, Long> pids) throws InterruptedException {
+        runClosed(Duration.ofSeconds(5), null, null); // unrecorded: the pool and the JIT settle at this concurrency
+        profile("closed-loop", pids);
+        Recorder latency = new Recorder(3);
+        AtomicLong errors = new AtomicLong();
+        CpuMeter cpu = new CpuMeter(pids);
+        cpu.start();
+        long completed = runClosed(s.closedDuration(), latency, errors);
+        CpuMeter.Usage usage = cpu.usage();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("concurrency", s.closedConcurrency());
+        out.put("writes", completed);
+        out.put("errors", errors.get());
+        out.put("writesPerSecond", round(completed / usage.wallSeconds(), 1));
+        latencies(out, latency.getIntervalHistogram());
+        out.set("profile", profileDone("closed-loop"));
+        addCpu(out, usage, idle, completed);
+        progress.printf("[%s] closed loop x%d: %.0f writes/s, p99 %.2f ms, errors %d, machine %.1f %% busy%n", subject.name(),
+                s.closedConcurrency(), out.path("writesPerSecond").asDouble(), out.path("p99Ms").asDouble(), errors.get(),
+                usage.machineBusyPercent());
+        return out;
+    }
+
+    /** {@code closedConcurrency} writers, each sending its next write when the previous answered. */
+    private long runClosed(Duration length, Recorder latency, AtomicLong errors) throws InterruptedException {
+        long end = System.nanoTime() + length.toNanos();
+        AtomicLong completed = new AtomicLong();
+        CompletableFuture<?>[] lanes = new CompletableFuture<?>[s.closedConcurrency()];
+        for (int i = 0; i < lanes.length; i++) {
+            CompletableFuture<Void> lane = new CompletableFuture<>();
+            lanes[i] = lane;
+            next(end, lane, latency, errors, completed);
+        }
+        CompletableFuture.allOf(lanes).join();
+        return completed.get();
+    }
+
+    private void next(long end, CompletableFuture<Void> lane, Recorder latency, AtomicLong errors, AtomicLong completed) {
+        if (System.nanoTime() >= end) {
+            lane.complete(null);
+            return;
+        }
+        byte[] bytes = new byte[s.valueBytes()];
+        String id;
+        synchronized (random) {
+            random.nextBytes(bytes);
+            id = Long.toHexString(random.nextLong());
+        }
+        long t0 = System.nanoTime();
+        CompletionStage<?> w;
+        try {
+            w = subject.write(id, Bytes.wrap(bytes));
+        } catch (RuntimeException e) {
+            w = CompletableFuture.failedFuture(e);
+        }
+        w.whenComplete((ok, error) -> {
+            if (latency != null) {
+                if (error == null) {
+                    latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                    completed.incrementAndGet();
+                } else {
+                    errors.incrementAndGet();
+                }
+            }
+            next(end, lane, latency, errors, completed);
+        });
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * After a load phase, until background work (applier backlogs, flushes, compaction) has settled: two
+     * consecutive 3-second windows whose store CPU differs by less than 0.05 cores, 90 s at most.
+     */
+    private void awaitQuiet(Map<String, Long> pids) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        double previous = -1;
+        while (System.nanoTime() < deadline) {
+            CpuMeter m = new CpuMeter(pids);
+            m.start();
+            LockSupport.parkNanos(Duration.ofSeconds(3).toNanos()); // a measurement window, not a test wait
+            double cores = storeCores(m.usage());
+            if (previous >= 0 && Math.abs(cores - previous) < 0.05) {
+                progress.printf("[%s] settled at %.3f cores%n", subject.name(), cores);
+                return;
+            }
+            previous = cores;
+        }
+        progress.printf("[%s] did not settle within 90 s (last window %.3f cores)%n", subject.name(), previous);
+    }
+
+    private void profile(String phase, Map<String, Long> pids) {
+        if (profiler != null) {
+            profiler.start(phase, pids);
+        }
+    }
+
+    private ObjectNode profileDone(String phase) {
+        return profiler == null ? null : profiler.stop(phase);
+    }
+
+    static void latencies(ObjectNode into, Histogram h) {
+        into.put("count", h.getTotalCount());
+        into.put("p50Ms", OpenLoop.ms(h.getValueAtPercentile(50)));
+        into.put("p99Ms", OpenLoop.ms(h.getValueAtPercentile(99)));
+        into.put("p999Ms", OpenLoop.ms(h.getValueAtPercentile(99.9)));
+        into.put("maxMs", OpenLoop.ms(h.getMaxValue()));
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}
