@@ -253,7 +253,8 @@ public final class CacheBenchmark {
     }
 
     private static JsonNode cacheCounters(Target t) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(t.serverUrl() + "/v1/cache")).GET().build(),
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(t.serverUrl() + "/v1/cache"))
+                .header("Authorization", t.operator().basic()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body()).path("namespaces").path(ON);
     }

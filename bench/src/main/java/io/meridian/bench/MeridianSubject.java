@@ -31,7 +31,7 @@ public final class MeridianSubject implements VisibilityBenchmark.Subject {
         this.processes = Map.copyOf(processes);
         this.writeRegion = serverUrls.keySet().iterator().next();
         serverUrls.forEach((r, url) -> clients.put(r, MeridianClient.builder().homeRegion(r).endpoint(r, URI.create(url))
-                .maxAttempts(1).build()));
+                .credentials(operator.user(), operator.password()).maxAttempts(1).build()));
         try (MeridianClient admin = MeridianClient.builder().homeRegion(writeRegion)
                 .endpoint(writeRegion, URI.create(serverUrls.get(writeRegion))).followRoutingPlan(Duration.ZERO)
                 .operator(operator.user(), operator.password()).build()) {

@@ -34,12 +34,14 @@ public final class ReplicationBenchmark {
     }
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static volatile String auth = "";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ReplicationBenchmark() { }
 
     public static ObjectNode run(List<Region> regions, List<Integer> rates, Duration duration, boolean alsoAllRegions, long seed,
             Map<String, Long> pids, Operator operator, PrintStream progress) throws Exception {
+        auth = operator.basic();
         ObjectNode root = JSON.createObjectNode();
         root.put("benchmark", "replication");
         root.put("durationSeconds", duration.toSeconds());
@@ -49,6 +51,7 @@ public final class ReplicationBenchmark {
         Map<RegionId, MeridianClient> clients = new LinkedHashMap<>();
         for (Region r : regions) {
             clients.put(r.name(), MeridianClient.builder().homeRegion(r.name()).endpoint(r.name(), URI.create(r.serverUrl()))
+                    .operator(operator.user(), operator.password())
                     .maxAttempts(1).build());
         }
         try (MeridianClient admin = MeridianClient.builder().homeRegion(regions.get(0).name())
@@ -139,7 +142,7 @@ public final class ReplicationBenchmark {
         while (System.nanoTime() < deadline) {
             boolean all = true;
             for (Region r : regions) {
-                JsonNode st = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + "/v1/replication")).GET().build(),
+                JsonNode st = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + "/v1/replication")).header("Authorization", auth).GET().build(),
                         HttpResponse.BodyHandlers.ofString()).body());
                 for (JsonNode s : st.path("sources")) {
                     all &= s.path("caughtUp").asBoolean(false);
@@ -154,7 +157,7 @@ public final class ReplicationBenchmark {
     }
 
     private static String post(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 }

@@ -180,8 +180,12 @@ final class DataCommands {
             return LocalCommandValidation.namespace(namespace);
         }
 
+        /** A client homed in REGION, acting as the operator (who has read/write access in an embedded cluster). */
         MeridianClient client() {
-            return DataCommands.client(regions(dir), LocalCommand.region(region), false);
+            LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+            String[] operator = LocalCommand.operator(cluster);
+            return DataCommands.client(regions(cluster), LocalCommand.region(region), false,
+                    b -> b.credentials(operator[0], operator[1]));
         }
     }
 

@@ -81,7 +81,7 @@ final class LocalCommand implements Runnable {
 
     /**
      * The operator's user and password: {@code MERIDIAN_OPERATOR_USER} / {@code MERIDIAN_OPERATOR_PASSWORD},
-     * else the embedded cluster's {@code DIR/operator.secret}; for a deployment we do not run the
+     * else the embedded cluster's {@code DIR/credentials}; for a deployment we do not run the
      * environment must say it.
      */
     static String[] operator(LocalCluster cluster) {
@@ -95,6 +95,13 @@ final class LocalCommand implements Runnable {
             password = io.meridian.localcluster.OperatorSecret.of(cluster.directory());
         }
         return new String[] {user, password};
+    }
+
+    /** The operator's HTTP Basic {@code Authorization} header value (see {@link #operator}). */
+    static String operatorAuthorization(LocalCluster cluster) {
+        String[] o = operator(cluster);
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((o[0] + ":" + o[1])
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static LocalCluster attachManaged(Path dir) {

@@ -40,10 +40,11 @@ final class StatusCommand implements Callable<Integer> {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static JsonNode fetch(String url) {
+    /** GET as the operator (the cluster's credentials); null when it fails. */
+    static JsonNode fetch(String url, String authorization) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+                    .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(r.body());
         } catch (Exception e) {
             return null;
@@ -54,14 +55,15 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+        String auth = LocalCommand.operatorAuthorization(cluster);
         ObjectNode root = JSON.createObjectNode();
         ArrayNode regions = root.putArray("regions");
         int exit = Meridian.OK;
         for (RegionEndpoints r : DataCommands.regions(cluster)) {
             ObjectNode n = regions.addObject();
             n.put("region", r.region().name());
-            JsonNode health = fetch(r.serverAdminUrl() + "/healthcheck");
-            JsonNode repl = fetch(r.serverUrl() + "/v1/replication");
+            JsonNode health = fetch(r.serverAdminUrl() + "/healthcheck", auth);
+            JsonNode repl = fetch(r.serverUrl() + "/v1/replication", auth);
             if (health == null || repl == null) {
                 n.put("health", "unreachable");
                 exit = Math.max(exit, Meridian.UNAVAILABLE);
@@ -78,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
             n.set("replication", repl.path("sources"));
             ArrayNode caches = n.putArray("cache");
             for (io.meridian.localcluster.ServerEndpoints s : r.servers()) {
-                JsonNode cache = fetch(s.url() + "/v1/cache");
+                JsonNode cache = fetch(s.url() + "/v1/cache", auth);
                 ObjectNode c = caches.addObject().put("instance", s.label());
                 if (cache == null) {
                     c.put("state", "unreachable");
@@ -93,7 +95,7 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         for (RegionEndpoints r : DataCommands.regions(cluster)) {
-            JsonNode router = fetch(r.serverUrl() + "/v1/router/status");
+            JsonNode router = fetch(r.serverUrl() + "/v1/router/status", auth);
             if (router != null && router.has("planVersion")) {
                 root.set("router", router);
                 break;

@@ -68,7 +68,8 @@ public final class MeridianClient implements AutoCloseable {
     private final int maxAttempts;
     private final Duration backoff;
     private final Clock clock;
-    private final String authorization; // HTTP Basic of the operator credentials, or null
+    private final String authorization; // HTTP Basic of the data credentials, or null
+    private final String operatorAuthorization; // HTTP Basic of the operator credentials, or null
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private volatile io.meridian.router.RoutingPlan plan;
@@ -96,6 +97,7 @@ public final class MeridianClient implements AutoCloseable {
         this.backoff = b.backoff;
         this.clock = b.clock;
         this.authorization = b.authorization;
+        this.operatorAuthorization = b.operatorAuthorization;
         this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
         this.planPoller = b.planInterval.isZero() ? null : PLANS.scheduleWithFixedDelay(this::pollPlan, 0,
                 b.planInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -108,8 +110,13 @@ public final class MeridianClient implements AutoCloseable {
     private void pollPlan() {
         for (RegionId r : order) {
             try {
-                HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(endpoints.get(r).resolve("/v1/router/plan"))
-                        .timeout(Duration.ofMillis(Math.min(2_000, requestTimeout.toMillis()))).GET().build(),
+                HttpRequest.Builder req = HttpRequest.newBuilder(endpoints.get(r).resolve("/v1/router/plan"))
+                        .timeout(Duration.ofMillis(Math.min(2_000, requestTimeout.toMillis()))).GET();
+                String auth = authorization != null ? authorization : operatorAuthorization;
+                if (auth != null) {
+                    req.header("Authorization", auth);
+                }
+                HttpResponse<byte[]> resp = http.send(req.build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (resp.statusCode() == 200) {
                     io.meridian.router.RoutingPlan p = json.readValue(resp.body(), io.meridian.router.RoutingPlan.class);
@@ -278,7 +285,7 @@ public final class MeridianClient implements AutoCloseable {
     public CompletionStage<NamespaceSettings> createNamespaceAsync(NamespaceSettings settings) {
         NamespaceJson body = new NamespaceJson(settings.name(), settings.defaultTtlSeconds(), settings.cacheEnabled(),
                 settings.cacheTtlSeconds());
-        return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, null, b -> toSettings(read(b, NamespaceJson.class)));
+        return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, null, true, b -> toSettings(read(b, NamespaceJson.class)));
     }
 
     public NamespaceSettings createNamespace(NamespaceSettings settings) {
@@ -315,6 +322,12 @@ public final class MeridianClient implements AutoCloseable {
 
     private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token,
             Function<byte[], T> parse) {
+        return call(method, path, body, token, false, parse);
+    }
+
+    /** {@code asOperator}: sends the operator credentials (namespace administration); else the data credentials. */
+    private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token, boolean asOperator,
+            Function<byte[], T> parse) {
         byte[] payload;
         try {
             payload = body == null ? null : json.writeValueAsBytes(body);
@@ -322,12 +335,14 @@ public final class MeridianClient implements AutoCloseable {
             throw new IllegalArgumentException("cannot encode request: " + e.getMessage(), e);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        attempt(orderFor(path), method, path, payload, token, parse, 1, 0, null, result);
+        String auth = asOperator && operatorAuthorization != null ? operatorAuthorization
+                : authorization != null ? authorization : operatorAuthorization;
+        attempt(orderFor(path), method, path, payload, token, auth, parse, 1, 0, null, result);
         return result;
     }
 
     private <T> void attempt(List<RegionId> order, String method, String path, byte[] payload, IdempotencyToken token,
-            Function<byte[], T> parse, int attempt, int regionIndex, Failure last, CompletableFuture<T> result) {
+            String authorization, Function<byte[], T> parse, int attempt, int regionIndex, Failure last, CompletableFuture<T> result) {
         RegionId region = order.get(regionIndex % order.size());
         HttpRequest.Builder req = HttpRequest.newBuilder(endpoints.get(region).resolve(path)).timeout(requestTimeout)
                 .header("Accept", "application/json");
@@ -382,7 +397,7 @@ public final class MeridianClient implements AutoCloseable {
             delayMs += ThreadLocalRandom.current().nextLong(Math.max(1, delayMs / 4 + 1));
             Failure carried = new Failure(failure.region, failure.status, failure.message, durable, 0, failure.cause);
             CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS).execute(() ->
-                    attempt(order, method, path, payload, token, parse, attempt + 1, next, carried, result));
+                    attempt(order, method, path, payload, token, authorization, parse, attempt + 1, next, carried, result));
         });
     }
 
@@ -476,6 +491,7 @@ public final class MeridianClient implements AutoCloseable {
         private Duration planInterval = Duration.ofSeconds(1);
         private Clock clock = Clock.systemUTC();
         private String authorization;
+        private String operatorAuthorization;
 
         private Builder() { }
 
@@ -529,20 +545,32 @@ public final class MeridianClient implements AutoCloseable {
             return this;
         }
 
-        /** Clock for idempotency tokens (tests inject one). */
         /**
-         * Operator credentials (HTTP Basic), needed for namespace administration
-         * ({@link MeridianClient#createNamespace}); data calls do not need them.
+         * The credentials of data calls and of following the routing plan (HTTP Basic): a principal with read
+         * (and, to write, write) access to the namespaces used.
          */
-        public Builder operator(String user, String password) {
-            if (user == null || user.isEmpty() || user.contains(":") || password == null || password.isEmpty()) {
-                throw new IllegalArgumentException("operator user (without ':') and password must not be empty");
-            }
-            this.authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
-                    (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        public Builder credentials(String user, String secret) {
+            this.authorization = basic("credentials", user, secret);
             return this;
         }
 
+        /**
+         * Operator credentials (HTTP Basic), sent only for namespace administration
+         * ({@link MeridianClient#createNamespace}); without {@link #credentials}, they are used for data calls too.
+         */
+        public Builder operator(String user, String password) {
+            this.operatorAuthorization = basic("operator", user, password);
+            return this;
+        }
+
+        private static String basic(String what, String user, String secret) {
+            if (user == null || user.isEmpty() || user.contains(":") || secret == null || secret.isEmpty()) {
+                throw new IllegalArgumentException(what + ": user (without ':') and secret must not be empty");
+            }
+            return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Clock for idempotency tokens (tests inject one). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

@@ -61,6 +61,19 @@ public final class HybridLogicalClock {
         last.accumulateAndGet(timestampMicros, Math::max);
     }
 
+    /**
+     * Observes {@code timestampMicros} only if it is at most {@code maxAheadMicros} ahead of this clock's wall
+     * time: a peer whose clock runs far ahead must not drag this clock along (its own writes are already
+     * judged by the skew checks). Returns whether it was observed.
+     */
+    public boolean observeWithin(long timestampMicros, long maxAheadMicros) {
+        if (timestampMicros - wallMicros() > maxAheadMicros) {
+            return false;
+        }
+        observe(timestampMicros);
+        return true;
+    }
+
     /** The wall clock in microseconds. */
     public long wallMicros() {
         Instant i = wall.instant();

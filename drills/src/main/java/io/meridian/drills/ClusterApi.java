@@ -26,6 +26,9 @@ final class ClusterApi {
     private final String auth;
     final String user;
     final String password;
+    /** The principal the recorded workload writes as: a service, not the operator. */
+    final String appUser;
+    final String appSecret;
 
     ClusterApi(LocalCluster cluster) {
         this.cluster = cluster;
@@ -36,6 +39,9 @@ final class ClusterApi {
         }
         this.user = user;
         this.password = password;
+        String appSecret = System.getenv("MERIDIAN_APP_SECRET");
+        this.appUser = System.getenv().getOrDefault("MERIDIAN_APP_USER", io.meridian.localcluster.ClusterCredentials.APP);
+        this.appSecret = appSecret != null ? appSecret : io.meridian.localcluster.ClusterCredentials.of(cluster.directory()).app();
         this.auth = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 

@@ -152,7 +152,7 @@ public final class Drill {
         sampler.start();
         Duration phaseLength = s.duration();
         Map<String, Long> marks = new LinkedHashMap<>();
-        try (Workload workload = new Workload(urls, ns, history, s.ratePerRegion(), s.seed())) {
+        try (Workload workload = new Workload(urls, ns, history, s.ratePerRegion(), s.seed(), api.appUser, api.appSecret)) {
             workload.start();
             phase.set("steady");
             event("workload", "clients homed in " + urls.keySet());

@@ -38,14 +38,16 @@ public final class Workload implements AutoCloseable {
     /**
      * @param regions region → server URL
      */
-    public Workload(Map<RegionId, String> regions, String namespace, History history, int ratePerRegion, long seed) {
+    public Workload(Map<RegionId, String> regions, String namespace, History history, int ratePerRegion, long seed,
+            String user, String secret) {
         this.namespace = namespace;
         this.history = history;
         this.ratePerRegion = ratePerRegion;
         this.seed = seed;
         for (RegionId home : regions.keySet()) {
             MeridianClient.Builder b = MeridianClient.builder().homeRegion(home).requestTimeout(Duration.ofSeconds(3))
-                    .connectTimeout(Duration.ofSeconds(1)).maxAttempts(6).followRoutingPlan(Duration.ofMillis(500));
+                    .connectTimeout(Duration.ofSeconds(1)).maxAttempts(6).followRoutingPlan(Duration.ofMillis(500))
+                    .credentials(user, secret);
             regions.forEach((r, url) -> b.endpoint(r, URI.create(url)));
             clients.add(b.build());
         }

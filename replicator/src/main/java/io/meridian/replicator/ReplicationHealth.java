@@ -38,4 +38,28 @@ public final class ReplicationHealth {
         return critical.isEmpty() ? new Verdict(true, summary.toString().trim())
                 : new Verdict(false, "CRITICAL: " + String.join("; ", critical) + " | " + summary.toString().trim());
     }
+
+    /**
+     * What needs an operator in the replication into a region, one line each: held partitions, appliers that
+     * fail (including an unreachable source), lag beyond the gc_grace margin, and open dead letters
+     * ({@code openDeadLetters} -1: unknown, not an alert by itself). Empty when nothing does. These make the
+     * region DEGRADED: they block its restore and never evacuate it while it serves.
+     */
+    public static List<String> alerts(List<SourceStatus> sources, Duration maxLag, long openDeadLetters) {
+        List<String> out = new ArrayList<>();
+        for (SourceStatus st : sources) {
+            st.paused().forEach(p -> out.add("replication from " + st.source() + " holds " + p));
+            if (!st.lastError().isEmpty()) {
+                out.add("applier of " + st.source() + " is failing: " + st.lastError());
+            }
+            if (st.lagMillis() > maxLag.toMillis()) {
+                out.add("replication from " + st.source() + " lags " + st.lagMillis() / 1000 + " s, beyond the gc_grace margin of "
+                        + maxLag.toSeconds() + " s: deletes may be lost; this region must not take traffic back before a repair");
+            }
+        }
+        if (openDeadLetters > 0) {
+            out.add(openDeadLetters + " open dead letter(s): `meridian dead-letters list` shows them; replay or discard each");
+        }
+        return out;
+    }
 }

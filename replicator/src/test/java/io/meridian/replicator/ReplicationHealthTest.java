@@ -37,4 +37,19 @@ class ReplicationHealthTest {
         assertThat(v.message()).contains("lag ? mutations").contains("exceeds the safety margin 432000 s");
         assertThat(ReplicationHealth.evaluate(List.of(source("region-c", -1, margin.toMillis(), List.of())), margin).healthy()).isTrue();
     }
+
+    @Test
+    void alertsNameEveryProblemAndNothingWhenAllIsWell() {
+        Duration margin = Duration.ofHours(1);
+        assertThat(ReplicationHealth.alerts(List.of(source("region-a", 0, 0, List.of())), margin, 0)).isEmpty();
+        assertThat(ReplicationHealth.alerts(List.of(source("region-a", 0, 0, List.of())), margin, -1)).as("unknown count").isEmpty();
+        SourceStatus failing = new SourceStatus(RegionId.of("region-b"), 4, 5, 10, 1, 10, 0, List.of(), "apply failed: timeout");
+        List<String> alerts = ReplicationHealth.alerts(List.of(failing, source("region-c", 1, margin.toMillis() + 1,
+                List.of("p-2@7: schema version 9"))), margin, 3);
+        assertThat(alerts).hasSize(4);
+        assertThat(alerts.get(0)).contains("applier of region-b is failing: apply failed: timeout");
+        assertThat(alerts.get(1)).contains("region-c holds p-2@7");
+        assertThat(alerts.get(2)).contains("beyond the gc_grace margin");
+        assertThat(alerts.get(3)).startsWith("3 open dead letter(s)");
+    }
 }

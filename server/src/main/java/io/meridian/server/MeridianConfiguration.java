@@ -65,6 +65,11 @@ public class MeridianConfiguration extends Configuration {
     @JsonProperty
     public RouterSettings router = new RouterSettings();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public AuthSettings auth = new AuthSettings();
+
     /** Base URLs of one server in each other region ({@code region-b: http://host:port}); namespace admin fans out to them. */
     @NotNull
     @JsonProperty
@@ -253,10 +258,63 @@ public class MeridianConfiguration extends Configuration {
         @NotNull
         @JsonProperty
         public Duration maxCatchUpLag = Duration.seconds(1);
+    }
 
-        /** Operator credentials for the operator endpoints (HTTP Basic): name to password. */
+    /**
+     * Who may call this server (HTTP Basic on every {@code /v1} endpoint): principals by name, each with a secret
+     * and what it may do. Every region must have the same principals (namespace creation fans out with the
+     * caller's credentials; peers call each other as {@link #peer}).
+     */
+    public static class AuthSettings {
+        /** The principals, by name. */
+        @Valid
         @NotNull
         @JsonProperty
-        public Map<String, String> operators = new LinkedHashMap<>();
+        public Map<String, PrincipalSettings> principals = new LinkedHashMap<>();
+
+        /** The credentials this server presents to other servers (a principal with role {@code peer}). */
+        @Valid
+        @JsonProperty
+        public PeerCredentials peer;
+
+        /**
+         * Allow credentials over plain HTTP on an application connector bound to a non-loopback address. Off: such
+         * a configuration does not start (use an {@code https} connector, see docs/deployment.md).
+         */
+        @JsonProperty
+        public boolean allowPlaintextOffLoopback;
+    }
+
+    /** One principal: exactly one of {@code secret} and {@code secretSha256}, and its roles and namespaces. */
+    public static class PrincipalSettings {
+        /** The secret itself (for development; prefer {@link #secretSha256}). */
+        @JsonProperty
+        public String secret;
+
+        /** SHA-256 of the secret, 64 hex digits. */
+        @Pattern(regexp = "[0-9a-fA-F]{64}")
+        @JsonProperty
+        public String secretSha256;
+
+        /** {@code admin}, {@code operator}, {@code peer}. */
+        @NotNull
+        @JsonProperty
+        public java.util.Set<io.meridian.server.auth.Caller.Role> roles = java.util.Set.of();
+
+        /** Data access per namespace ({@code "*"}: every namespace): {@code [read]} or {@code [read, write]}. */
+        @NotNull
+        @JsonProperty
+        public Map<String, java.util.Set<io.meridian.server.auth.Caller.Access>> namespaces = new LinkedHashMap<>();
+    }
+
+    /** A user name and secret this server sends. */
+    public static class PeerCredentials {
+        @NotEmpty
+        @JsonProperty
+        public String user;
+
+        @NotEmpty
+        @JsonProperty
+        public String secret;
     }
 }

@@ -79,6 +79,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
 
     @Override
     public void run(MeridianConfiguration config, Environment env) throws Exception {
+        // refuse a configuration that would be open or leak credentials before touching any engine
+        io.meridian.server.auth.Principals.authenticator(config.auth);
+        io.meridian.server.auth.Principals.checkTransport(config.getServerFactory(), config.auth.allowPlaintextOffLoopback);
         RegionId region = RegionId.of(config.region);
         String dc = config.cassandra.localDatacenter == null ? config.region : config.cassandra.localDatacenter;
 
@@ -104,6 +107,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         });
         MutationLog log = new MutationLog(config.kafka.bootstrapServers, config.kafka.topic,
                 config.kafka.appendTimeout.toJavaDuration());
+        io.meridian.server.internal.health.EngineProbe engines =
+                new io.meridian.server.internal.health.EngineProbe(session, config.kafka.bootstrapServers);
+        engines.check();
+        env.lifecycle().manage(engines);
 
         env.lifecycle().manage(new Managed() {
             @Override
@@ -162,9 +169,17 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1), env.metrics());
 
         Replicator replicatorOrNull = null;
+        io.meridian.replicator.DeadLetterQueue deadLettersOrNull = null;
+        List<java.util.function.Supplier<List<String>>> alerts = new java.util.ArrayList<>();
         if (config.replication.enabled) {
-            Replicator replicator = replicator(config, region, store, inv, env);
+            Replicator replicator = replicator(config, region, store, inv, clock, env);
             replicatorOrNull = replicator;
+            io.meridian.replicator.DeadLetterQueue deadLetters = new io.meridian.replicator.DeadLetterQueue(
+                    config.kafka.bootstrapServers, config.replication.deadLetterTopic, region);
+            deadLettersOrNull = deadLetters;
+            Duration margin = Duration.ofMillis((long) (config.replication.gcGraceSeconds * 1000L
+                    * config.replication.maxLagFractionOfGcGrace));
+            alerts.add(() -> ReplicationHealth.alerts(replicator.status(), margin, deadLetters.openCount()));
             env.lifecycle().manage(new Managed() {
                 @Override
                 public void start() {
@@ -174,9 +189,18 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 @Override
                 public void stop() {
                     replicator.close();
+                    deadLetters.close();
                 }
             });
-            env.jersey().register(new io.meridian.server.api.ReplicationResource(region.name(), replicator));
+        }
+        io.meridian.server.internal.health.RegionHealth health = new io.meridian.server.internal.health.RegionHealth(
+                engines, alerts, Clock.systemUTC());
+        io.meridian.server.api.ReplicationResource replicationResource = null;
+        if (replicatorOrNull != null) {
+            MutationSink.Store replayTarget = applyAndInvalidate;
+            replicationResource = new io.meridian.server.api.ReplicationResource(region.name(), replicatorOrNull, deadLettersOrNull,
+                    m -> store.namespace(m.namespace()).map(ns -> replayTarget.apply(m, ns)));
+            env.jersey().register(replicationResource);
         }
 
         env.jersey().register(new RequestSizeFilter());
@@ -189,31 +213,21 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         // one configuration for every region may list the region itself among its peers: never call ourselves
         Map<String, String> peers = new LinkedHashMap<>(config.peers);
         peers.remove(region.name());
-        // operators (HTTP Basic against router.operators) for namespace admin and the router's commands
+        // every /v1 endpoint authenticates its caller (HTTP Basic against auth.principals); resources check roles
         env.jersey().register(new io.dropwizard.auth.AuthDynamicFeature(
-                new io.dropwizard.auth.basic.BasicCredentialAuthFilter.Builder<io.meridian.server.api.Operator>()
-                        .setAuthenticator(io.meridian.server.api.Operator.authenticator(config.router.operators))
-                        .setRealm("meridian operators").buildAuthFilter()));
-        env.jersey().register(new io.dropwizard.auth.AuthValueFactoryProvider.Binder<>(io.meridian.server.api.Operator.class));
+                new io.dropwizard.auth.basic.BasicCredentialAuthFilter.Builder<io.meridian.server.auth.Caller>()
+                        .setAuthenticator(io.meridian.server.auth.Principals.authenticator(config.auth))
+                        .setRealm("meridian").buildAuthFilter()));
+        env.jersey().register(new io.dropwizard.auth.AuthValueFactoryProvider.Binder<>(io.meridian.server.auth.Caller.class));
         env.jersey().register(new NamespacesResource(store, peers, env.getObjectMapper()));
         if (config.router.enabled) {
-            router(config, region, store, writes, peers, replicatorOrNull, env);
+            router(config, region, store, writes, peers, replicationResource == null ? null : replicationResource::status, health, env);
         }
 
-        env.healthChecks().register("cassandra", new HealthCheck() {
-            @Override
-            protected Result check() {
-                session.execute("SELECT release_version FROM system.local");
-                return Result.healthy("region " + region + " at " + config.cassandra.contactPoints);
-            }
-        });
-        env.healthChecks().register("kafka", new HealthCheck() {
-            @Override
-            protected Result check() {
-                log.checkReachable();
-                return Result.healthy("topic " + config.kafka.topic + " at " + config.kafka.bootstrapServers);
-            }
-        });
+        env.healthChecks().register("cassandra", new ProbeCheck(engines::cassandraProblem,
+                "region " + region + " at " + config.cassandra.contactPoints));
+        env.healthChecks().register("kafka", new ProbeCheck(engines::kafkaProblem,
+                "topic " + config.kafka.topic + " at " + config.kafka.bootstrapServers));
         LOG.info("region {} (slot {}) serving; Cassandra {} dc {}, Kafka {} topic {}", region, config.regionSlot,
                 config.cassandra.contactPoints, dc, config.kafka.bootstrapServers, config.kafka.topic);
     }
@@ -224,7 +238,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
      * health check.
      */
     private static Replicator replicator(MeridianConfiguration config, RegionId region, CassandraStore store,
-            Invalidations invalidations, Environment env) throws Exception {
+            Invalidations invalidations, HybridLogicalClock clock, Environment env) throws Exception {
         retry("Kafka " + config.kafka.bootstrapServers + " (dead-letter topic)", () -> {
             MutationLog.ensureTopic(config.kafka.bootstrapServers, config.replication.deadLetterTopic, 1,
                     config.kafka.replicationFactor);
@@ -239,8 +253,12 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 // the offset becomes committable only once the data is in Cassandra and the invalidation is out
                 .target(m -> store.namespace(m.namespace()).map(ns -> invalidations == null ? store.apply(m, ns)
                         : store.apply(m, ns).thenCompose(r -> invalidations.applied(m.namespace(), m.id()))))
-                .listener((source, m, delayMicros) -> delays.computeIfAbsent(source,
-                        s -> env.metrics().histogram("meridian.replication." + s + ".applied-delay-micros")).update(delayMicros));
+                .listener((source, m, delayMicros) -> {
+                    // causality across regions: a write accepted here after seeing a remote one gets a later timestamp
+                    clock.observeWithin(m.timestampMicros(), config.writes.maxTokenAhead.toMicroseconds());
+                    delays.computeIfAbsent(source,
+                            s -> env.metrics().histogram("meridian.replication." + s + ".applied-delay-micros")).update(delayMicros);
+                });
         sources.forEach((name, bootstrap) -> b.source(RegionId.of(name), bootstrap));
         Replicator replicator = b.build();
         for (String name : sources.keySet()) {
@@ -272,49 +290,49 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
      * Basic authentication.
      */
     private static void router(MeridianConfiguration config, RegionId region, CassandraStore store, WritePath writes,
-            Map<String, String> peers, Replicator replicator, Environment env) {
+            Map<String, String> peers, java.util.function.Supplier<io.meridian.server.api.ReplicationResource.Status> replicationStatus,
+            io.meridian.server.internal.health.RegionHealth health, Environment env) {
         StoredRouting.ensureNamespace(store, System.currentTimeMillis() * 1000);
         java.util.TreeSet<String> names = new java.util.TreeSet<>(peers.keySet());
         names.addAll(config.replication.sources.keySet());
         names.add(region.name());
         List<RegionId> regions = names.stream().map(RegionId::of).toList();
+        // only what stops this region from serving counts toward failing it; alerts (DEGRADED) never evacuate it
         java.util.function.Supplier<String> ownProblems = () -> {
-            StringBuilder b = new StringBuilder();
-            env.healthChecks().runHealthChecks().forEach((name, result) -> {
-                if (!result.isHealthy() && !name.equals("deadlocks")) {
-                    b.append(name).append(": ").append(result.getMessage()).append("; ");
-                }
-            });
-            return b.length() == 0 ? null : b.toString().trim();
+            var report = health.report();
+            return report.level() == io.meridian.server.internal.health.RegionHealth.Level.DOWN
+                    ? String.join("; ", report.down()) : null;
         };
         Duration failAfter = config.router.failAfter.toJavaDuration();
-        HealthObservers observers = new HealthObservers(region, regions, peers, ownProblems, Clock.systemUTC());
+        String peerAuthorization = peerAuthorization(config);
+        HealthObservers observers = new HealthObservers(region, regions, peers, ownProblems, peerAuthorization, Clock.systemUTC());
         StoredRouting stored = new StoredRouting(store, writes);
         long maxLag = config.router.maxCatchUpLag.toMilliseconds();
         com.fasterxml.jackson.databind.ObjectMapper json = env.getObjectMapper();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         RegionRouter.CatchUp catchUp = (target, ignoring) -> {
-            List<io.meridian.server.api.ReplicationResource.Source> sources;
+            io.meridian.server.api.ReplicationResource.Status status;
             try {
                 if (target.equals(region)) {
-                    if (replicator == null) {
+                    if (replicationStatus == null) {
                         return java.util.Optional.of("replication is disabled in " + region);
                     }
-                    sources = replicator.status().stream().map(io.meridian.server.api.ReplicationResource::toJson).toList();
+                    status = replicationStatus.get();
                 } else {
                     String url = peers.get(target.name());
                     if (url == null) {
                         return java.util.Optional.of("no server of " + target + " is configured as a peer");
                     }
                     var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/replication"))
+                            .header("Authorization", peerAuthorization)
                             .timeout(Duration.ofSeconds(3)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                    sources = json.readValue(r.body(), io.meridian.server.api.ReplicationResource.Status.class).sources();
+                    status = json.readValue(r.body(), io.meridian.server.api.ReplicationResource.Status.class);
                 }
             } catch (Exception e) {
                 return java.util.Optional.of("its replication status is unreadable (" + e + ")");
             }
             List<String> problems = new java.util.ArrayList<>();
-            for (var s : sources) {
+            for (var s : status.sources()) {
                 if (ignoring.contains(RegionId.of(s.source()))) {
                     continue; // a failed region's log cannot be read: that lag is expected
                 }
@@ -327,9 +345,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 if (!s.held().isEmpty()) {
                     problems.add("held partitions from " + s.source() + ": " + s.held());
                 }
-                if (s.deadLetters() > 0) {
-                    problems.add(s.deadLetters() + " dead letter(s) from " + s.source() + " to inspect");
-                }
+            }
+            if (status.openDeadLetters() != 0) {
+                problems.add(status.openDeadLetters() < 0 ? "its dead letters cannot be counted (Kafka does not answer)"
+                        : status.openDeadLetters() + " open dead letter(s): replay or discard them first");
             }
             return problems.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", problems));
         };
@@ -359,8 +378,34 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 ticker.shutdownNow();
             }
         });
-        env.jersey().register(new io.meridian.server.api.RouterResource(region.name(), router, observers, stored, ownProblems,
+        env.jersey().register(new io.meridian.server.api.RouterResource(region.name(), router, observers, stored, health,
                 failAfter));
+    }
+
+    /** The HTTP Basic header this server sends to its peers ({@code auth.peer}). */
+    static String peerAuthorization(MeridianConfiguration config) {
+        if (config.auth.peer == null) {
+            throw new IllegalArgumentException("auth.peer is missing: the router calls the other regions' servers as a peer");
+        }
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((config.auth.peer.user + ":" + config.auth.peer.secret)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A Dropwizard health check that reads the engine probe's last result (no engine query per call). */
+    private static final class ProbeCheck extends HealthCheck {
+        private final java.util.function.Supplier<String> problem;
+        private final String detail;
+
+        ProbeCheck(java.util.function.Supplier<String> problem, String detail) {
+            this.problem = problem;
+            this.detail = detail;
+        }
+
+        @Override
+        protected Result check() {
+            String p = problem.get();
+            return p == null ? Result.healthy(detail) : Result.unhealthy(p);
+        }
     }
 
     interface Attempt<T> {

@@ -38,7 +38,7 @@ class ApplierCrashIT {
                 .operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory()))
                 .requestTimeout(Duration.ofSeconds(5)).build();
         MeridianClient inB = MeridianClient.builder().homeRegion(b.region()).endpoint(b.region(), URI.create(b.serverUrl()))
-                .requestTimeout(Duration.ofSeconds(5)).build();
+                .credentials(io.meridian.localcluster.ClusterCredentials.APP, io.meridian.localcluster.ClusterCredentials.of(cluster.directory()).app()).requestTimeout(Duration.ofSeconds(5)).build();
         inA.createNamespace("applier_crash_it");
 
         List<String> acknowledged = new CopyOnWriteArrayList<>();

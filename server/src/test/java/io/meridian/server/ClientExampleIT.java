@@ -20,14 +20,15 @@ class ClientExampleIT {
     void theDocumentedExampleRuns(LocalCluster cluster) {
         String regionAUrl = cluster.regions().get(0).serverUrl();
         String regionBUrl = cluster.regions().get(1).serverUrl();
-        List<String> out = Example.run(regionAUrl, regionBUrl, OperatorSecret.of(cluster.directory()));
+        io.meridian.localcluster.ClusterCredentials credentials = io.meridian.localcluster.ClusterCredentials.of(cluster.directory());
+        List<String> out = Example.run(regionAUrl, regionBUrl, credentials.app(), credentials.operator());
         assertThat(out).containsExactly("name = Ada", "written at timestamp > 0: true", "items after delete: [name]",
                 "missing record: NotFound");
     }
 
     /** The code shown in docs/client.md. */
     static final class Example {
-        static List<String> run(String regionAUrl, String regionBUrl, String operatorPassword) {
+        static List<String> run(String regionAUrl, String regionBUrl, String appSecret, String operatorPassword) {
             java.util.List<String> out = new java.util.ArrayList<>();
             // example:start
             io.meridian.client.MeridianClient client = io.meridian.client.MeridianClient.builder()
@@ -36,7 +37,8 @@ class ClientExampleIT {
                     .endpoint("region-b", regionBUrl)              // fall-back when region-a does not answer
                     .requestTimeout(java.time.Duration.ofSeconds(5))
                     .maxAttempts(3)                                // retries reuse the write's idempotency token
-                    .operator("operator", operatorPassword)        // only namespace admin needs it
+                    .credentials("app", appSecret)                 // a principal with read/write on the namespace
+                    .operator("operator", operatorPassword)        // sent only for namespace admin
                     .build();
 
             client.createNamespace("profiles");                    // every region; idempotent

@@ -50,7 +50,8 @@ class DataApiIT {
     void namespaceIsCreatedInEveryRegionAndCreationIsIdempotent(LocalCluster cluster) {
         assertThat(client.createNamespace(NS).name()).isEqualTo(NS);
         for (RegionEndpoints r : cluster.regions()) {
-            MeridianClient there = MeridianClient.builder().homeRegion(r.region()).endpoint(r.region(), URI.create(r.serverUrl())).build();
+            MeridianClient there = MeridianClient.builder().homeRegion(r.region()).endpoint(r.region(), URI.create(r.serverUrl()))
+                    .credentials(io.meridian.localcluster.ClusterCredentials.APP, io.meridian.localcluster.ClusterCredentials.of(cluster.directory()).app()).build();
             assertThat(there.describeNamespace(NS).name()).isEqualTo(NS);
             assertThat(there.listNamespaces()).extracting(s -> s.name()).contains(NS);
         }

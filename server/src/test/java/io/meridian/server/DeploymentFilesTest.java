@@ -145,7 +145,17 @@ class DeploymentFilesTest {
                 assertThat(c.cassandra.localDatacenter).as(where).isEqualTo(region);
                 assertThat(c.pageTokenSecret).as(where).isNotBlank();
                 assertThat(c.cache.enabled).isTrue();
-                assertThat(c.router.operators).as(where + " operators").containsEntry("operator", "change-me-too");
+                assertThat(c.auth.principals.get("operator").roles).as(where + " operator")
+                        .containsExactlyInAnyOrder(io.meridian.server.auth.Caller.Role.ADMIN, io.meridian.server.auth.Caller.Role.OPERATOR);
+                assertThat(c.auth.principals.get("peer").roles).containsExactly(io.meridian.server.auth.Caller.Role.PEER);
+                assertThat(c.auth.principals.values()).allSatisfy(p -> assertThat(p.secret).as("no plain secret").isNull());
+                assertThat(c.auth.peer.user).isEqualTo("peer");
+                // the example secrets are refused: an unedited deployment does not start
+                assertThat(org.assertj.core.api.Assertions.catchThrowable(() ->
+                        io.meridian.server.auth.Principals.authenticator(c.auth))).hasMessageContaining("example");
+                // credentials never in clear off loopback: the application connector is TLS
+                io.meridian.server.auth.Principals.checkTransport(c.getServerFactory(), false);
+                assertThat(c.auth.allowPlaintextOffLoopback).isFalse();
                 hostPort(services, c.cassandra.contactPoints.get(0), "cassandra-", 9042, where);
                 hostPort(services, c.kafka.bootstrapServers, "kafka-", 9092, where);
                 DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();
@@ -162,7 +172,8 @@ class DeploymentFilesTest {
                 c.replication.sources.forEach((r, bootstrap) ->
                         assertThat(hostPort(services, bootstrap, "kafka-", 9092, where)).isEqualTo("kafka-" + letter(r)));
                 c.peers.forEach((r, url) -> {
-                    String host = url.replaceFirst("^http://", "").split(":")[0];
+                    assertThat(url).as(where + " peer " + r).startsWith("https://");
+                    String host = url.replaceFirst("^https://", "").split(":")[0];
                     assertThat(services).as(where + " peer " + r).containsKey(host);
                     assertThat(env(services.get(host))).containsEntry("MERIDIAN_REGION", r);
                     assertThat(url).endsWith(":" + appPort);
@@ -181,6 +192,36 @@ class DeploymentFilesTest {
         assertThat(services).as(where + ": " + hostPort).containsKey(host);
         assertThat(hostPort).endsWith(":" + port);
         return host;
+    }
+
+    @Test
+    void theCertificateScriptMakesAServerCertificateForEveryServerAndATruststore() throws Exception {
+        Path out = Files.createTempDirectory("meridian-tls");
+        ProcessBuilder pb = new ProcessBuilder(HOME.resolve("deploy/tls/make-certs.sh").toString(), out.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("MERIDIAN_TLS_PASSWORD", "test-keystore-password");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(output).isZero();
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(out.resolve("server.p12"))) {
+            ks.load(in, "test-keystore-password".toCharArray());
+        }
+        var cert = (java.security.cert.X509Certificate) ks.getCertificate("server");
+        List<String> names = new ArrayList<>();
+        cert.getSubjectAlternativeNames().forEach(n -> names.add(String.valueOf(n.get(1))));
+        Map<String, Map<String, Object>> services = services();
+        for (String region : REGIONS) {
+            assertThat(names).containsAll(serversOf(services, region).keySet());
+        }
+        assertThat(names).contains("localhost", "127.0.0.1");
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("JKS");
+        try (var in = Files.newInputStream(out.resolve("truststore.jks"))) {
+            trust.load(in, null); // readable without a password, as the servers' JAVA_TOOL_OPTIONS need
+        }
+        assertThat(java.util.Collections.list(trust.aliases())).containsExactly("meridian-ca");
+        cert.verify(trust.getCertificate("meridian-ca").getPublicKey());
     }
 
     @Test

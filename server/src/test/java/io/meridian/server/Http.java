@@ -31,7 +31,28 @@ final class Http {
         }
     }
 
+    /**
+     * Sends a request; without an {@code Authorization} header it goes as the application principal ({@code app},
+     * read/write on every namespace) of the test cluster that serves {@code url}. {@link #anonymous} sends none.
+     */
     static Answer send(String method, String url, String body, Map<String, String> headers) throws Exception {
+        if (headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Authorization"))) {
+            String auth = appAuthorizationFor(url);
+            if (auth != null) {
+                java.util.Map<String, String> withAuth = new java.util.HashMap<>(headers);
+                withAuth.put("Authorization", auth);
+                headers = withAuth;
+            }
+        }
+        return raw(method, url, body, headers);
+    }
+
+    /** Sends a request without credentials. */
+    static Answer anonymous(String method, String url, String body) throws Exception {
+        return raw(method, url, body, Map.of());
+    }
+
+    private static Answer raw(String method, String url, String body, Map<String, String> headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
         headers.forEach(b::header);
         if (body != null) {
@@ -45,10 +66,39 @@ final class Http {
 
     /** The Authorization header of the cluster's operator (namespace admin, router commands). */
     static Map<String, String> operator(io.meridian.localcluster.LocalCluster cluster) {
-        String pair = io.meridian.localcluster.OperatorSecret.USER + ":"
-                + io.meridian.localcluster.OperatorSecret.of(cluster.directory());
-        return Map.of("Authorization", "Basic " + java.util.Base64.getEncoder()
-                .encodeToString(pair.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return as(cluster, io.meridian.localcluster.ClusterCredentials.OPERATOR);
+    }
+
+    /** The Authorization header of one of the cluster's principals ({@code operator}, {@code app}, {@code reader}, {@code peer}). */
+    static Map<String, String> as(io.meridian.localcluster.LocalCluster cluster, String principal) {
+        return Map.of("Authorization", io.meridian.localcluster.ClusterCredentials.of(cluster.directory()).basic(principal));
+    }
+
+    /**
+     * The app principal's header of the running test cluster serving {@code url} (clusters under
+     * {@code meridian.test.dir}; a stopped cluster has no {@code cluster.json}). Looked up per call: private
+     * clusters reuse ports with new credentials.
+     */
+    static String appAuthorizationFor(String url) {
+        java.nio.file.Path root = java.nio.file.Path.of(System.getProperty("meridian.test.dir", "target/it-clusters")).toAbsolutePath();
+        try (var dirs = java.nio.file.Files.list(root)) {
+            for (java.nio.file.Path d : dirs.toList()) {
+                if (!java.nio.file.Files.isRegularFile(d.resolve("cluster.json"))) {
+                    continue;
+                }
+                var cluster = new io.meridian.localcluster.internal.EmbeddedBackend().attach(d);
+                for (var r : cluster.regions()) {
+                    for (var sv : r.servers()) {
+                        if (url.startsWith(sv.url() + "/")) {
+                            return io.meridian.localcluster.ClusterCredentials.of(d).basic(io.meridian.localcluster.ClusterCredentials.APP);
+                        }
+                    }
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
     }
 
     static Answer send(String method, String url, String body) throws Exception {

@@ -29,7 +29,8 @@ class VerifyIT {
         RegionEndpoints a = cluster.regions().get(0);
         RegionEndpoints b = cluster.regions().get(1);
         MeridianClient inA = MeridianClient.builder().homeRegion(a.region()).endpoint(a.region(), URI.create(a.serverUrl())).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build();
-        MeridianClient inB = MeridianClient.builder().homeRegion(b.region()).endpoint(b.region(), URI.create(b.serverUrl())).build();
+        MeridianClient inB = MeridianClient.builder().homeRegion(b.region()).endpoint(b.region(), URI.create(b.serverUrl()))
+                .credentials(io.meridian.localcluster.ClusterCredentials.APP, io.meridian.localcluster.ClusterCredentials.of(cluster.directory()).app()).build();
         inA.createNamespace(NS);
         for (int i = 0; i < 20; i++) {
             inA.put(NS, "a-" + i, "k", "from a " + i);

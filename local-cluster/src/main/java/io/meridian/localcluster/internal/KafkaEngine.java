@@ -72,6 +72,9 @@ final class KafkaEngine {
                 "share.coordinator.state.topic.replication.factor=1",
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
+                // Meridian's largest log record (a 4 MiB write, encoded, with dead-letter headers) fits every topic
+                "message.max.bytes=8454144",
+                "replica.fetch.max.bytes=8454144",
                 "");
         Files.writeString(conf.resolve("server.properties"), props);
         Files.writeString(conf.resolve("log4j2.properties"), String.join("\n",

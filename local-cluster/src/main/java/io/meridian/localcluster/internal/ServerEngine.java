@@ -42,8 +42,7 @@ final class ServerEngine {
                 + "  partitions: 4\n"
                 + "peers:" + (peers.isEmpty() ? " {}\n" : "\n" + peerYaml)
                 + (cacheKb > 0 ? "cache:\n  maxWeightBytes: " + cacheKb * 1024L + "\n" : "")
-                + "router:\n  operators:\n    " + io.meridian.localcluster.OperatorSecret.USER + ": \""
-                + io.meridian.localcluster.OperatorSecret.of(home.getParent().getParent()) + "\"\n"
+                + authYaml(io.meridian.localcluster.ClusterCredentials.of(home.getParent().getParent()))
                 + "replication:\n"
                 + "  sources:\n" + sourceYaml
                 + "server:\n"
@@ -65,7 +64,7 @@ final class ServerEngine {
                 + "  appenders:\n"
                 + "    - type: console\n";
         Path file = conf.resolve("server.yml");
-        Files.writeString(file, yaml);
+        writeOwnerOnly(file, yaml); // it holds the peer secret
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.add("-Xms64m");
@@ -79,6 +78,46 @@ final class ServerEngine {
         cmd.add("server");
         cmd.add(file.toString());
         return cmd;
+    }
+
+    /**
+     * The {@code auth} section: every principal of the cluster with the SHA-256 of its secret (the file never
+     * holds an application secret), and the peer credentials this server sends.
+     */
+    static String authYaml(io.meridian.localcluster.ClusterCredentials c) {
+        String op = io.meridian.localcluster.ClusterCredentials.OPERATOR;
+        String app = io.meridian.localcluster.ClusterCredentials.APP;
+        String reader = io.meridian.localcluster.ClusterCredentials.READER;
+        String peer = io.meridian.localcluster.ClusterCredentials.PEER;
+        return "auth:\n"
+                + "  principals:\n"
+                + "    " + op + ":\n      secretSha256: " + sha256Hex(c.operator()) + "\n      roles: [admin, operator]\n"
+                + "      namespaces: {\"*\": [read, write]}\n"
+                + "    " + app + ":\n      secretSha256: " + sha256Hex(c.app()) + "\n      namespaces: {\"*\": [read, write]}\n"
+                + "    " + reader + ":\n      secretSha256: " + sha256Hex(c.reader()) + "\n      namespaces: {\"*\": [read]}\n"
+                + "    " + peer + ":\n      secretSha256: " + sha256Hex(c.peer()) + "\n      roles: [peer]\n"
+                + "  peer:\n    user: " + peer + "\n    secret: \"" + c.peer() + "\"\n";
+    }
+
+    static String sha256Hex(String secret) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes a file only its owner can read (0600 where the file system has POSIX permissions). */
+    static void writeOwnerOnly(Path file, String text) throws IOException {
+        Files.deleteIfExists(file);
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, text);
     }
 
     /**

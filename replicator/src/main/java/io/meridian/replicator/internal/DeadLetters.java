@@ -30,6 +30,7 @@ public final class DeadLetters implements AutoCloseable {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "meridian-deadletters-" + region);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.meridian.core.Limits.MAX_LOG_RECORD_BYTES + 64 * 1024);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -41,11 +42,11 @@ public final class DeadLetters implements AutoCloseable {
     void send(RegionId source, ConsumerRecord<String, byte[]> rec, String error) throws Exception {
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(topic, rec.key() == null ? null
                 : rec.key().getBytes(StandardCharsets.UTF_8), rec.value());
-        out.headers().add("meridian.source-region", bytes(source.name()));
-        out.headers().add("meridian.source-topic", bytes(rec.topic()));
-        out.headers().add("meridian.source-partition", bytes(Integer.toString(rec.partition())));
-        out.headers().add("meridian.source-offset", bytes(Long.toString(rec.offset())));
-        out.headers().add("meridian.error", bytes(error));
+        out.headers().add(io.meridian.replicator.DeadLetterQueue.SOURCE_REGION, bytes(source.name()));
+        out.headers().add(io.meridian.replicator.DeadLetterQueue.SOURCE_TOPIC, bytes(rec.topic()));
+        out.headers().add(io.meridian.replicator.DeadLetterQueue.SOURCE_PARTITION, bytes(Integer.toString(rec.partition())));
+        out.headers().add(io.meridian.replicator.DeadLetterQueue.SOURCE_OFFSET, bytes(Long.toString(rec.offset())));
+        out.headers().add(io.meridian.replicator.DeadLetterQueue.ERROR, bytes(error));
         producer.send(out).get(30, TimeUnit.SECONDS);
     }
 

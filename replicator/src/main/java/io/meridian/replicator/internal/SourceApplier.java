@@ -153,6 +153,10 @@ public final class SourceApplier implements Runnable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        // a record may be as large as the largest write (Limits.MAX_LOG_RECORD_BYTES); a fetch is bounded so that
+        // the appliers of every source together stay far below a small server's heap
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 2 * io.meridian.core.Limits.MAX_LOG_RECORD_BYTES);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, io.meridian.core.Limits.MAX_LOG_RECORD_BYTES);
         p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
         // fetch.max.wait.ms stays at its default (500 ms): the broker answers a fetch as soon as data
         // arrives (fetch.min.bytes=1), so a shorter wait only burns CPU on empty fetches
@@ -201,54 +205,73 @@ public final class SourceApplier implements Runnable {
         }
     }
 
+    /** One record of a batch whose apply was started, and how it ended. */
+    private record Started(ConsumerRecord<String, byte[]> record, Mutation mutation, CompletableFuture<Throwable> outcome) {
+    }
+
     /** Returns false when the batch must be retried (nothing of it committed). */
     private boolean applyBatch(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
         Map<TopicPartition, Long> commit = new HashMap<>();
         Map<TopicPartition, Long> first = new HashMap<>();
-        List<CompletableFuture<Void>> pending = new ArrayList<>();
-        List<Mutation> done = new ArrayList<>();
+        List<Started> started = new ArrayList<>();
         Semaphore inFlight = new Semaphore(maxInFlight);
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<String, byte[]> rec : records.records(tp)) {
                 first.putIfAbsent(tp, rec.offset());
                 MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
                 if (result instanceof MutationCodec.Decoded d) {
-                    Optional<CompletionStage<?>> stage = target.apply(d.mutation());
+                    Optional<CompletionStage<?>> stage;
+                    try {
+                        stage = target.apply(d.mutation());
+                    } catch (RuntimeException e) {
+                        stage = Optional.of(CompletableFuture.failedFuture(e));
+                    }
                     if (stage.isEmpty()) {
                         pause(c, tp, rec.offset(), "namespace '" + d.mutation().namespace() + "' does not exist in " + self);
                         break;
                     }
                     inFlight.acquireUninterruptibly();
-                    CompletableFuture<Void> f = stage.get().toCompletableFuture().thenAccept(x -> { })
-                            .whenComplete((x, e) -> inFlight.release());
-                    pending.add(f);
-                    done.add(d.mutation());
+                    // completes with null (applied) or the error, never exceptionally
+                    CompletableFuture<Throwable> outcome = stage.get().toCompletableFuture()
+                            .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
+                    started.add(new Started(rec, d.mutation(), outcome));
                 } else if (result instanceof MutationCodec.UnsupportedVersion u) {
                     pause(c, tp, rec.offset(), "schema version " + u.schemaVersion() + " is newer than this server reads ("
                             + Mutation.CURRENT_SCHEMA_VERSION + ")");
                     break;
-                } else {
-                    String reason = ((MutationCodec.Malformed) result).reason();
-                    try {
-                        deadLetters.send(source, rec, reason);
-                        deadLettered.incrementAndGet();
-                        LOG.warn("dead-lettered {}-{}@{} from {}: {}", rec.topic(), rec.partition(), rec.offset(), source, reason);
-                    } catch (Exception e) {
-                        lastError = "dead-letter topic unavailable: " + e;
-                        seekBack(c, first, records);
-                        return false;
-                    }
+                } else if (!deadLetter(c, rec, ((MutationCodec.Malformed) result).reason(), first, records)) {
+                    return false;
                 }
                 commit.put(tp, rec.offset() + 1);
             }
         }
         try {
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            CompletableFuture.allOf(started.stream().map(Started::outcome).toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            lastError = "apply failed: " + rootMessage(e);
+            lastError = "apply did not finish within 60 s: " + rootMessage(e);
             LOG.warn("applier {} -> {}: {}; the batch will be retried", source, self, lastError);
-            seekBack(c, first, records);
+            seekBack(c, first);
             return false;
+        }
+        // a transient failure retries the whole batch; a permanent one (no retry can fix it) is dead-lettered,
+        // so one bad mutation never stops its partition (and everything behind it)
+        for (Started s : started) {
+            Throwable error = s.outcome().join();
+            if (error != null && !isPermanent(error)) {
+                lastError = "apply failed: " + rootMessage(error);
+                LOG.warn("applier {} -> {}: {}; the batch will be retried", source, self, lastError);
+                seekBack(c, first);
+                return false;
+            }
+        }
+        List<Mutation> done = new ArrayList<>();
+        for (Started s : started) {
+            Throwable error = s.outcome().join();
+            if (error == null) {
+                done.add(s.mutation());
+            } else if (!deadLetter(c, s.record(), "cannot be applied: " + rootMessage(error), first, records)) {
+                return false;
+            }
         }
         commit.forEach((tp, o) -> pendingCommit.put(tp, new OffsetAndMetadata(o)));
         commitPending(c, false);
@@ -264,6 +287,34 @@ public final class SourceApplier implements Runnable {
             lastError = "";
         }
         return true;
+    }
+
+    /**
+     * Whether an apply failed for good: a non-retriable {@link io.meridian.core.MeridianException} anywhere in
+     * the cause chain (the store's verdict).
+     */
+    static boolean isPermanent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.meridian.core.MeridianException me) {
+                return !me.isRetriable();
+            }
+        }
+        return false;
+    }
+
+    /** Dead-letters one record; false (after seeking the batch back) when the dead-letter topic refused it. */
+    private boolean deadLetter(KafkaConsumer<String, byte[]> c, ConsumerRecord<String, byte[]> rec, String reason,
+            Map<TopicPartition, Long> first, ConsumerRecords<String, byte[]> records) {
+        try {
+            deadLetters.send(source, rec, reason);
+            deadLettered.incrementAndGet();
+            LOG.warn("dead-lettered {}-{}@{} from {}: {}", rec.topic(), rec.partition(), rec.offset(), source, reason);
+            return true;
+        } catch (Exception e) {
+            lastError = "dead-letter topic unavailable: " + e;
+            seekBack(c, first);
+            return false;
+        }
     }
 
     /**
@@ -297,12 +348,16 @@ public final class SourceApplier implements Runnable {
         }
     }
 
-    private void seekBack(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> first, ConsumerRecords<String, byte[]> records) {
-        for (TopicPartition tp : records.partitions()) {
-            if (!paused.containsKey(tp) && first.containsKey(tp)) {
-                c.seek(tp, first.get(tp));
-            }
-        }
+    /**
+     * Puts every partition of a failed batch back to its first record in the batch, held ones included: a held
+     * partition's earlier records of this batch were not committed either, so its hold moves back to them too
+     * (otherwise they would be skipped, and committed past, once the hold ends).
+     */
+    private void seekBack(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> first) {
+        first.forEach((tp, offset) -> {
+            c.seek(tp, offset);
+            paused.computeIfPresent(tp, (k, p) -> new Paused(Math.min(p.offset(), offset), p.reason(), p.retryAtMillis()));
+        });
     }
 
     private void pause(KafkaConsumer<String, byte[]> c, TopicPartition tp, long offset, String reason) {

@@ -46,7 +46,9 @@ public final class CacheResource {
     }
 
     @GET
-    public Status status() {
+    public Status status(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+        io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR,
+                io.meridian.server.auth.Caller.Role.PEER);
         if (tier == null) {
             return new Status(region, false, Counters.of(RecordCache.Stats.ZERO), Map.of(), Map.of());
         }

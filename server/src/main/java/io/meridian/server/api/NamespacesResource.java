@@ -7,6 +7,8 @@ import io.meridian.server.ApiException;
 import io.meridian.server.internal.CassandraStore;
 import io.meridian.server.internal.NamespaceConfig;
 import jakarta.ws.rs.Consumes;
+import io.meridian.server.auth.Authorization;
+import io.meridian.server.auth.Caller;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -27,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Namespace admin (operators only, HTTP Basic): {@code PUT /v1/namespaces/{ns}} creates the namespace's table in this region and
+ * Namespaces. Creating one needs the {@code admin} role; listing and describing, read access (admins see all): {@code PUT /v1/namespaces/{ns}} creates the namespace's table in this region and
  * then in every peer region ({@code ?scope=local} stops the fan-out; peers are called with it).
  * Creation is idempotent: creating an existing namespace with the same settings answers 200; with
  * other settings 409. If a peer cannot be reached the answer is 503 naming it, and the call can be
@@ -57,17 +59,26 @@ public final class NamespacesResource {
         return new NamespaceJson(c.name(), c.defaultTtlSeconds(), c.cacheEnabled(), c.cacheTtlSeconds());
     }
 
+    /** The namespaces the caller may read (every one for an admin); internal ones are never listed. */
     @GET
     @Timed(name = "namespaces-list")
-    public NamespaceList list() {
-        return new NamespaceList(store.namespaces().stream().map(NamespacesResource::toJson).toList());
+    public NamespaceList list(@io.dropwizard.auth.Auth Caller caller) {
+        return new NamespaceList(store.namespaces().stream()
+                .filter(c -> !c.name().startsWith(Authorization.INTERNAL_PREFIX))
+                .filter(c -> caller.has(Caller.Role.ADMIN) || caller.can(Caller.Access.READ, c.name()))
+                .map(NamespacesResource::toJson).toList());
     }
 
     @GET
     @Path("/{ns}")
     @Timed(name = "namespaces-describe")
-    public NamespaceJson describe(@PathParam("ns") String ns) {
+    public NamespaceJson describe(@io.dropwizard.auth.Auth Caller caller, @PathParam("ns") String ns) {
         String name = WireConversions.namespace(ns);
+        if (!caller.has(Caller.Role.ADMIN)) {
+            Authorization.require(caller, Caller.Access.READ, name);
+        } else if (name.startsWith(Authorization.INTERNAL_PREFIX)) {
+            Authorization.require(caller, Caller.Access.READ, name); // refuses: internal
+        }
         return store.namespace(name).map(NamespacesResource::toJson)
                 .orElseThrow(() -> ApiException.notFound("namespace '" + name + "' does not exist"));
     }
@@ -75,9 +86,14 @@ public final class NamespacesResource {
     @PUT
     @Path("/{ns}")
     @Timed(name = "namespaces-create")
-    public Response create(@io.dropwizard.auth.Auth Operator operator, @jakarta.ws.rs.HeaderParam("Authorization") String authorization,
+    public Response create(@io.dropwizard.auth.Auth Caller caller, @jakarta.ws.rs.HeaderParam("Authorization") String authorization,
             @PathParam("ns") String ns, @QueryParam("scope") String scope, NamespaceJson body) {
+        Authorization.require(caller, Caller.Role.ADMIN);
         String name = WireConversions.namespace(ns);
+        if (name.startsWith(Authorization.INTERNAL_PREFIX)) {
+            throw ApiException.badRequest("namespace names starting with '" + Authorization.INTERNAL_PREFIX
+                    + "' are reserved for Meridian's own state");
+        }
         if (body != null && body.name() != null && !body.name().equals(name)) {
             throw ApiException.badRequest("body names namespace '" + body.name() + "' but the path names '" + name + "'");
         }

@@ -11,7 +11,10 @@ import io.meridian.core.wire.MutateRequest;
 import io.meridian.core.wire.PutItemsRequest;
 import io.meridian.core.wire.RecordResponse;
 import io.meridian.core.wire.WriteResponse;
+import io.dropwizard.auth.Auth;
 import io.meridian.server.ApiException;
+import io.meridian.server.auth.Authorization;
+import io.meridian.server.auth.Caller;
 import io.meridian.server.internal.CachedReads;
 import io.meridian.server.internal.CassandraStore;
 import io.meridian.server.internal.NamespaceConfig;
@@ -33,8 +36,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Records of a namespace: {@code /v1/namespaces/{ns}/records/{id}}. Writes go through the
- * {@link WritePath}; reads are LOCAL_QUORUM reads of the region's Cassandra.
+ * Records of a namespace: {@code /v1/namespaces/{ns}/records/{id}}. Every call is authenticated; reads need
+ * read access to the namespace, writes write access; internal namespaces ({@code meridian_*}) are refused.
+ * Writes go through the {@link WritePath}; reads through the record cache ({@link CachedReads}), which reads
+ * the region's Cassandra at LOCAL_QUORUM on a miss.
  */
 @Path("/v1/namespaces/{ns}/records/{id}")
 @Produces(MediaType.APPLICATION_JSON)
@@ -57,8 +62,10 @@ public final class RecordsResource {
         this.pageTokens = pageTokens;
     }
 
-    private NamespaceConfig namespace(String ns) {
+    /** The namespace, once the caller may {@code access} it (403 before any lookup, so no existence leaks). */
+    private NamespaceConfig namespace(Caller caller, Caller.Access access, String ns) {
         String name = WireConversions.namespace(ns);
+        Authorization.require(caller, access, name);
         return store.namespace(name).orElseThrow(() -> ApiException.notFound("namespace '" + name + "' does not exist"));
     }
 
@@ -81,14 +88,15 @@ public final class RecordsResource {
     @PUT
     @Timed(name = "put-items")
     @ExceptionMetered(name = "put-items-errors")
-    public WriteResponse put(@PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+    public WriteResponse put(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
             PutItemsRequest body) {
         if (body == null || body.items() == null || body.items().isEmpty()) {
             throw ApiException.badRequest("body must be {\"items\": [{\"key\": <base64>, \"value\": <base64>}, ...]} with at least one item");
         }
         String checkedId = id(id);
-        List<Operation> ops = WireConversions.puts(body.items(), new long[] {checkedId.length()});
-        return writes.write(namespace(ns), checkedId, ops, token(token));
+        Limits.checkOperations(body.items().size());
+        List<Operation> ops = WireConversions.puts(body.items(), new long[] {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length});
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
     }
 
     /** Puts and deletes of one record, atomically. */
@@ -96,13 +104,15 @@ public final class RecordsResource {
     @Path("/mutate")
     @Timed(name = "mutate")
     @ExceptionMetered(name = "mutate-errors")
-    public WriteResponse mutate(@PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+    public WriteResponse mutate(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
             MutateRequest body) {
         if (body == null) {
             throw ApiException.badRequest("body must be {\"puts\": [...], \"deletes\": [<base64 key>...], \"deleteRecord\": false}");
         }
         String checkedId = id(id);
-        long[] total = {checkedId.length()};
+        long[] total = {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length};
+        Limits.checkOperations((Boolean.TRUE.equals(body.deleteRecord()) ? 1 : 0) + (body.puts() == null ? 0 : body.puts().size())
+                + (body.deletes() == null ? 0 : body.deletes().size()));
         List<Operation> ops = new ArrayList<>();
         if (Boolean.TRUE.equals(body.deleteRecord())) {
             ops.add(new Operation.DeleteRecord());
@@ -116,25 +126,26 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(key));
             }
         }
-        return writes.write(namespace(ns), checkedId, ops, token(token));
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
     }
 
     /** Deletes the given items ({@code ?key=<base64>} repeated) or, with no key, the whole record. */
     @DELETE
     @Timed(name = "delete")
     @ExceptionMetered(name = "delete-errors")
-    public WriteResponse delete(@PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+    public WriteResponse delete(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
             @QueryParam("key") List<String> keys) {
         String checkedId = id(id);
         List<Operation> ops = new ArrayList<>();
         if (keys == null || keys.isEmpty()) {
             ops.add(new Operation.DeleteRecord());
         } else {
+            Limits.checkOperations(keys.size());
             for (int i = 0; i < keys.size(); i++) {
                 ops.add(new Operation.DeleteItem(WireConversions.key("key[" + i + "]", keys.get(i))));
             }
         }
-        return writes.write(namespace(ns), checkedId, ops, token(token));
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
     }
 
     /**
@@ -146,10 +157,10 @@ public final class RecordsResource {
     @GET
     @Timed(name = "get")
     @ExceptionMetered(name = "get-errors")
-    public RecordResponse get(@PathParam("ns") String ns, @PathParam("id") String id, @QueryParam("key") List<String> keys,
+    public RecordResponse get(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @QueryParam("key") List<String> keys,
             @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("pageBytes") Long pageBytes,
             @QueryParam("pageToken") String pageToken) {
-        NamespaceConfig config = namespace(ns);
+        NamespaceConfig config = namespace(caller, Caller.Access.READ, ns);
         String checkedId = id(id);
         boolean ranged = from != null || to != null || pageBytes != null || pageToken != null;
         if (keys != null && !keys.isEmpty()) {

@@ -19,22 +19,100 @@ public final class ReplicationResource {
             long lastAppliedTimestamp, long applied, long deadLetters, List<String> held, String lastError, boolean caughtUp) {
     }
 
-    /** The body. */
-    public record Status(String region, List<Source> sources) {
+    /**
+     * The body.
+     *
+     * @param openDeadLetters dead letters of this region not yet replayed or discarded (-1: unknown)
+     */
+    public record Status(String region, List<Source> sources, long openDeadLetters) {
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicationResource.class);
     private final String region;
     private final Replicator replicator;
+    private final io.meridian.replicator.DeadLetterQueue deadLetters;
+    private final io.meridian.replicator.ApplyTarget replayTarget;
 
-    public ReplicationResource(String region, Replicator replicator) {
+    public ReplicationResource(String region, Replicator replicator, io.meridian.replicator.DeadLetterQueue deadLetters,
+            io.meridian.replicator.ApplyTarget replayTarget) {
         this.region = region;
         this.replicator = replicator;
+        this.deadLetters = deadLetters;
+        this.replayTarget = replayTarget;
     }
 
     @GET
     @Timed(name = "replication-status")
+    public Status get(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+        io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.PEER,
+                io.meridian.server.auth.Caller.Role.OPERATOR);
+        return status();
+    }
+
+    /** The status as this server sees it (for the restore gate in this process). */
     public Status status() {
-        return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList());
+        return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList(), deadLetters.openCount());
+    }
+
+    /** {@code GET /v1/replication/dead-letters}: this region's open dead letters, oldest first (operators). */
+    @GET
+    @Path("/dead-letters")
+    public List<io.meridian.core.wire.DeadLetterJson> deadLetters(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
+            @jakarta.ws.rs.QueryParam("limit") Integer limit) {
+        io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
+        int n = limit == null ? 100 : limit;
+        if (n < 1 || n > 10_000) {
+            throw io.meridian.server.ApiException.badRequest("limit must be within 1..10000");
+        }
+        return deadLetters.open(n).stream().map(ReplicationResource::toJson).toList();
+    }
+
+    /**
+     * {@code POST /v1/replication/dead-letters/replay}: applies the open letters through {@code through} (all when
+     * null) in this region with their original timestamps, resolving each that applied; stops at the first that
+     * does not (operators).
+     */
+    @jakarta.ws.rs.POST
+    @Path("/dead-letters/replay")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    public io.meridian.core.wire.DeadLetterResult replay(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
+            io.meridian.core.wire.DeadLetterAction action) {
+        io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
+        long through = action == null || action.through() == null ? Long.MAX_VALUE : action.through();
+        var r = deadLetters.replay(through, replayTarget);
+        LOG.warn("operator {} replayed {} dead letter(s) in {}{}", operator.getName(), r.replayed(), region,
+                r.failedOffset().map(o -> "; stopped at " + o + ": " + r.error()).orElse(""));
+        return new io.meridian.core.wire.DeadLetterResult(region, "replay", r.replayed(), r.failedOffset().orElse(null), r.error(),
+                deadLetters.openCount());
+    }
+
+    /**
+     * {@code POST /v1/replication/dead-letters/discard}: resolves the open letters through {@code through} (all
+     * when null) without applying them; a reason is required (operators).
+     */
+    @jakarta.ws.rs.POST
+    @Path("/dead-letters/discard")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    public io.meridian.core.wire.DeadLetterResult discard(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
+            io.meridian.core.wire.DeadLetterAction action) {
+        io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
+        if (action == null || action.reason() == null || action.reason().isBlank()) {
+            throw io.meridian.server.ApiException.badRequest("reason is required: say why these writes need not be applied");
+        }
+        long before = deadLetters.openCount();
+        long through = action.through() == null ? Long.MAX_VALUE : action.through();
+        deadLetters.discardThrough(through);
+        long after = deadLetters.openCount();
+        LOG.warn("operator {} discarded dead letters through {} in {}: {}", operator.getName(),
+                action.through() == null ? "the end" : action.through(), region, action.reason());
+        return new io.meridian.core.wire.DeadLetterResult(region, "discard", Math.max(0, before - after), null, "", after);
+    }
+
+    static io.meridian.core.wire.DeadLetterJson toJson(io.meridian.replicator.DeadLetterQueue.Letter l) {
+        var m = l.mutation();
+        return new io.meridian.core.wire.DeadLetterJson(l.offset(), l.atMillis(), l.sourceRegion(), l.sourceTopic(),
+                l.sourcePartition(), l.sourceOffset(), l.error(), l.key(), m.map(x -> x.namespace()).orElse(null),
+                m.map(x -> x.id()).orElse(null), m.map(x -> x.timestampMicros()).orElse(null), m.map(x -> x.operations().size()).orElse(0));
     }
 
     /**
@@ -43,7 +121,8 @@ public final class ReplicationResource {
      */
     @jakarta.ws.rs.POST
     @Path("/delays")
-    public List<Delays> takeDelays() {
+    public List<Delays> takeDelays(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+        io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR);
         return replicator.takeDelays().stream().map(d -> new Delays(d.source().name(), d.count(), d.p50(), d.p99(), d.p999(),
                 d.max())).toList();
     }

@@ -3,6 +3,8 @@ package io.meridian.server.api;
 import io.dropwizard.auth.Auth;
 import io.meridian.core.RegionId;
 import io.meridian.server.ApiException;
+import io.meridian.server.auth.Authorization;
+import io.meridian.server.auth.Caller;
 import io.meridian.router.HealthModel;
 import io.meridian.router.RegionRouter;
 import io.meridian.router.RouterException;
@@ -24,9 +26,10 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The region router's API. Public: {@code GET /v1/router/plan} (clients follow it),
- * {@code /health} (this server's health, probed by every region's observer), {@code /observations}
- * (what this region's observer sees), {@code /status}. Operators (HTTP Basic, {@code router.operators}):
+ * The region router's API, every call authenticated (HTTP Basic, {@code auth.principals}). Any caller:
+ * {@code GET /v1/router/plan} (clients follow it). Peers and operators: {@code /health} (this server's health,
+ * probed by every region's observer), {@code /observations} (what this region's observer sees),
+ * {@code /status}. Operators:
  * {@code POST /evacuate}, {@code /restore}, {@code /abort}, {@code /hold}, {@code /resume},
  * {@code GET /audit}. A refusal is 409 with the reason; bad input 400.
  */
@@ -55,43 +58,59 @@ public final class RouterResource {
     private final RegionRouter router;
     private final HealthObservers observers;
     private final StoredRouting stored;
-    private final Supplier<String> ownProblems;
+    private final io.meridian.server.internal.health.RegionHealth health;
     private final Duration failAfter;
     private final String self;
 
     public RouterResource(String self, RegionRouter router, HealthObservers observers, StoredRouting stored,
-            Supplier<String> ownProblems, Duration failAfter) {
+            io.meridian.server.internal.health.RegionHealth health, Duration failAfter) {
         this.self = self;
         this.router = router;
         this.observers = observers;
         this.stored = stored;
-        this.ownProblems = ownProblems;
+        this.health = health;
         this.failAfter = failAfter;
     }
 
     @GET
     @Path("/plan")
-    public RoutingPlan plan() {
+    public RoutingPlan plan(@Auth Caller caller) {
         return router.plan();
     }
 
+    /**
+     * This server's health, from cached inputs (cheap: every region's observer probes it every second): 200
+     * while it can serve (level HEALTHY or DEGRADED, with the alerts), 503 when it cannot (DOWN). Only a 503
+     * counts toward failing the region. {@code clockMillis} lets observers estimate clock skew.
+     */
     @GET
     @Path("/health")
-    public Response health() {
-        String problems = ownProblems.get();
-        return problems == null ? Response.ok(Map.of("healthy", true)).build()
-                : Response.status(503).entity(Map.of("healthy", false, "problems", problems)).build();
+    public Response health(@Auth Caller caller) {
+        Authorization.require(caller, Caller.Role.PEER, Caller.Role.OPERATOR);
+        var r = health.report();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("healthy", r.level() != io.meridian.server.internal.health.RegionHealth.Level.DOWN);
+        body.put("level", r.level().name());
+        body.put("down", r.down());
+        body.put("alerts", r.alerts());
+        if (r.problems() != null) {
+            body.put("problems", r.problems());
+        }
+        body.put("clockMillis", System.currentTimeMillis());
+        return Response.status(r.level() == io.meridian.server.internal.health.RegionHealth.Level.DOWN ? 503 : 200).entity(body).build();
     }
 
     @GET
     @Path("/observations")
-    public Map<String, HealthModel.Observation> observations() {
+    public Map<String, HealthModel.Observation> observations(@Auth Caller caller) {
+        Authorization.require(caller, Caller.Role.PEER, Caller.Role.OPERATOR);
         return observers.observations();
     }
 
     @GET
     @Path("/status")
-    public Status status() {
+    public Status status(@Auth Caller caller) {
+        Authorization.require(caller, Caller.Role.OPERATOR, Caller.Role.PEER);
         RoutingPlan plan = router.plan();
         Map<RegionId, HealthModel.Verdict> verdicts = observers.verdicts(failAfter);
         List<RegionStatus> regions = new ArrayList<>();
@@ -134,7 +153,8 @@ public final class RouterResource {
 
     @POST
     @Path("/evacuate")
-    public RoutingPlan evacuate(@Auth Operator op, Change c) {
+    public RoutingPlan evacuate(@Auth Caller op, Change c) {
+        Authorization.require(op, Caller.Role.OPERATOR);
         if (c == null || c.region() == null) {
             throw ApiException.badRequest("body {\"region\": ..., \"reason\": ...} required");
         }
@@ -144,7 +164,8 @@ public final class RouterResource {
 
     @POST
     @Path("/restore")
-    public RoutingPlan restore(@Auth Operator op, Change c) {
+    public RoutingPlan restore(@Auth Caller op, Change c) {
+        Authorization.require(op, Caller.Role.OPERATOR);
         if (c == null || c.region() == null) {
             throw ApiException.badRequest("body {\"region\": ..., \"reason\": ...} required");
         }
@@ -163,25 +184,29 @@ public final class RouterResource {
 
     @POST
     @Path("/abort")
-    public RoutingPlan abort(@Auth Operator op, Reason r) {
+    public RoutingPlan abort(@Auth Caller op, Reason r) {
+        Authorization.require(op, Caller.Role.OPERATOR);
         return guarded(() -> router.abort(reasonOf(r == null ? null : r.reason()), op.getName()));
     }
 
     @POST
     @Path("/hold")
-    public RoutingPlan hold(@Auth Operator op, Reason r) {
+    public RoutingPlan hold(@Auth Caller op, Reason r) {
+        Authorization.require(op, Caller.Role.OPERATOR);
         return guarded(() -> router.hold(true, reasonOf(r == null ? null : r.reason()), op.getName()));
     }
 
     @POST
     @Path("/resume")
-    public RoutingPlan resume(@Auth Operator op, Reason r) {
+    public RoutingPlan resume(@Auth Caller op, Reason r) {
+        Authorization.require(op, Caller.Role.OPERATOR);
         return guarded(() -> router.hold(false, reasonOf(r == null ? null : r.reason()), op.getName()));
     }
 
     @GET
     @Path("/audit")
-    public List<RegionRouter.AuditEntry> audit(@Auth Operator op, @QueryParam("limit") Integer limit) {
+    public List<RegionRouter.AuditEntry> audit(@Auth Caller op, @QueryParam("limit") Integer limit) {
+        Authorization.require(op, Caller.Role.OPERATOR);
         int n = limit == null ? 100 : limit;
         if (n < 1 || n > 10_000) {
             throw ApiException.badRequest("limit must be within 1..10000");

@@ -41,9 +41,11 @@ final class WireConversions {
             }
             Bytes key = key("items[" + i + "].key", item.key());
             Bytes value = Limits.checkValue(base64("items[" + i + "].value", item.value()));
-            int ttl = item.ttlSeconds() == null ? 0 : item.ttlSeconds();
-            if (ttl < 0) {
-                throw ApiException.badRequest("items[" + i + "].ttlSeconds must not be negative");
+            int ttl;
+            try {
+                ttl = Limits.checkTtl("items[" + i + "].ttlSeconds", item.ttlSeconds() == null ? 0 : item.ttlSeconds());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
             }
             total[0] += key.size() + value.size();
             checkTotal(total[0]);

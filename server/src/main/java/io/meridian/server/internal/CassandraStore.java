@@ -37,12 +37,19 @@ public final class CassandraStore implements MutationSink.Store {
 
     private final CqlSession session;
     private final String keyspace;
+    private final java.time.Clock clock;
     private final Map<String, PreparedStatement> prepared = new ConcurrentHashMap<>();
     private final Map<String, NamespaceConfig> namespaces = new ConcurrentHashMap<>();
 
     public CassandraStore(CqlSession session, String keyspace) {
+        this(session, keyspace, java.time.Clock.systemUTC());
+    }
+
+    /** {@code clock}: the wall clock that remaining TTLs are computed against. */
+    public CassandraStore(CqlSession session, String keyspace, java.time.Clock clock) {
         this.session = session;
         this.keyspace = keyspace;
+        this.clock = clock;
     }
 
     /** Creates the keyspace and the registry table if they do not exist. */
@@ -110,17 +117,81 @@ public final class CassandraStore implements MutationSink.Store {
 
     // ---- writes ----
 
-    /** Applies a mutation with its own timestamp; completes when LOCAL_QUORUM acknowledged it. */
+    /**
+     * The TTL a put still has when applied now: its TTL counts from the mutation's timestamp, not from this
+     * apply, so an item expires at the same moment in every region however late a region applies it. 0 for
+     * no TTL; negative when it has run out already (the put is then skipped).
+     */
+    static long remainingTtl(int ttlSeconds, long timestampMicros, long nowMicros) {
+        if (ttlSeconds == 0) {
+            return 0;
+        }
+        long elapsedSeconds = Math.max(0, nowMicros - timestampMicros) / 1_000_000;
+        long remaining = ttlSeconds - elapsedSeconds;
+        return remaining <= 0 ? -1 : remaining;
+    }
+
+    /**
+     * Applies a mutation with its own timestamp; completes when LOCAL_QUORUM acknowledged it. Puts whose TTL
+     * ran out since the mutation's timestamp are left out (a late apply or a replay must not write them again);
+     * a mutation left with nothing to do completes at once.
+     */
     @Override
     public CompletionStage<AsyncResultSet> apply(Mutation m, NamespaceConfig ns) {
+        try {
+            return statementsOf(m, ns).exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedFuture(classify(e, m)));
+        } catch (RuntimeException e) { // building the statements failed: no retry can fix that
+            return java.util.concurrent.CompletableFuture.failedFuture(classify(e, m));
+        }
+    }
+
+    /**
+     * Marks an error no retry can fix (Cassandra refused the statement as invalid; the driver could not
+     * build it) as a non-retriable {@link io.meridian.core.MeridianException}: the applier dead-letters such a
+     * mutation instead of retrying it forever, and the write path answers 4xx. Anything else (timeouts,
+     * unavailable replicas, a missing table an operator can recreate) stays as it is: transient.
+     */
+    static Throwable classify(Throwable e, Mutation m) {
+        Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        String message = String.valueOf(c.getMessage());
+        boolean missingSchema = message.contains("unconfigured table") || message.contains("does not exist");
+        boolean permanent = !missingSchema && (c instanceof com.datastax.oss.driver.api.core.servererrors.QueryValidationException
+                || c instanceof IllegalArgumentException || c instanceof IllegalStateException
+                || c instanceof com.datastax.oss.driver.api.core.type.codec.CodecNotFoundException
+                || c instanceof com.datastax.oss.driver.api.core.connection.FrameTooLongException);
+        if (!permanent) {
+            return c;
+        }
+        return new io.meridian.core.MeridianException("mutation " + m.namespace() + "/" + m.id() + " at " + m.timestampMicros()
+                + " cannot be applied: " + c.getClass().getSimpleName() + ": " + message, false, null, c);
+    }
+
+    /** Whether a failed apply is one no retry can fix (see {@link #classify}). */
+    public static boolean isPermanent(Throwable e) {
+        Throwable c = e;
+        while (c != null) {
+            if (c instanceof io.meridian.core.MeridianException me) {
+                return !me.isRetriable();
+            }
+            c = c.getCause() == c ? null : c.getCause();
+        }
+        return false;
+    }
+
+    private java.util.concurrent.CompletableFuture<AsyncResultSet> statementsOf(Mutation m, NamespaceConfig ns) {
         String t = keyspace + "." + ns.table();
         List<BoundStatement> statements = new ArrayList<>(m.operations().size());
         long ts = m.timestampMicros();
+        long now = clock.millis() * 1000;
         for (Operation op : m.operations()) {
             if (op instanceof Operation.Put p) {
+                long ttl = remainingTtl(p.ttlSeconds(), ts, now);
+                if (ttl < 0) {
+                    continue;
+                }
                 statements.add(prepare("INSERT INTO " + t + " (id, key, value) VALUES (?, ?, ?) USING TIMESTAMP ? AND TTL ?")
                         .bind(m.id(), ByteBuffer.wrap(p.key().unsafeArray()), ByteBuffer.wrap(p.value().unsafeArray()), ts,
-                                p.ttlSeconds()));
+                                (int) ttl));
             } else if (op instanceof Operation.DeleteItem d) {
                 statements.add(prepare("DELETE FROM " + t + " USING TIMESTAMP ? WHERE id = ? AND key = ?")
                         .bind(ts, m.id(), ByteBuffer.wrap(d.key().unsafeArray())));
@@ -128,12 +199,15 @@ public final class CassandraStore implements MutationSink.Store {
                 statements.add(prepare("DELETE FROM " + t + " USING TIMESTAMP ? WHERE id = ?").bind(ts - 1, m.id()));
             }
         }
+        if (statements.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
         if (statements.size() == 1) {
-            return session.executeAsync(quorum(statements.get(0)));
+            return session.executeAsync(quorum(statements.get(0))).toCompletableFuture();
         }
         BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
         statements.forEach(batch::addStatement);
-        return session.executeAsync(quorum(batch.build()));
+        return session.executeAsync(quorum(batch.build())).toCompletableFuture();
     }
 
     // ---- reads ----

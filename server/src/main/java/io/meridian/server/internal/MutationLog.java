@@ -47,19 +47,32 @@ public final class MutationLog implements MutationSink.Log, AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, delivery);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "meridian-log-" + topic);
+        // the largest write the API accepts must fit (the default, 1 MiB, refused a value of exactly the 1 MiB limit)
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.meridian.core.Limits.MAX_LOG_RECORD_BYTES);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** Creates the topic if it does not exist. */
+    /**
+     * Creates the topic if it does not exist, and makes sure it takes records of
+     * {@link io.meridian.core.Limits#MAX_LOG_RECORD_BYTES} ({@code max.message.bytes}, also set on a topic
+     * created by an older version).
+     */
     public static void ensureTopic(String bootstrapServers, String topic, int partitions, short replication)
             throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        String maxBytes = Integer.toString(io.meridian.core.Limits.MAX_LOG_RECORD_BYTES + 64 * 1024);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                org.apache.kafka.common.config.ConfigResource resource = new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+                admin.incrementalAlterConfigs(Map.of(resource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", maxBytes),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
                 return;
             }
             try {
                 admin.createTopics(List.of(new NewTopic(topic, partitions, replication)
-                        .configs(Map.of("min.insync.replicas", Integer.toString(Math.max(1, replication - 1))))))
+                        .configs(Map.of("min.insync.replicas", Integer.toString(Math.max(1, replication - 1)),
+                                "max.message.bytes", maxBytes))))
                         .all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {

@@ -7,9 +7,8 @@ public record NamespaceConfig(String name, int defaultTtlSeconds, boolean cacheE
 
     public NamespaceConfig {
         Limits.checkNamespace(name);
-        if (defaultTtlSeconds < 0 || cacheTtlSeconds < 0) {
-            throw new IllegalArgumentException("TTLs must not be negative");
-        }
+        Limits.checkTtl("defaultTtlSeconds", defaultTtlSeconds);
+        Limits.checkTtl("cacheTtlSeconds", cacheTtlSeconds);
     }
 
     /** The Cassandra table of the namespace: {@code ns_<name>} (the name rule makes it safe CQL). */

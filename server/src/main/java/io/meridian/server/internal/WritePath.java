@@ -6,6 +6,7 @@ import com.codahale.metrics.Timer;
 import io.meridian.core.Bytes;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Limits;
 import io.meridian.core.Mutation;
 import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
@@ -101,6 +102,7 @@ public final class WritePath {
             effective = new IdempotencyToken(ts, RANDOM.nextLong() & ~(HybridLogicalClock.SLOTS - 1L) | HybridLogicalClock.slotOf(ts));
         }
         List<Operation> resolved = operations.stream().map(op -> withDefaultTtl(op, ns)).toList();
+        checkExpirations(resolved, ts, ns);
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
 
         if (!inFlight.tryAcquire()) {
@@ -122,7 +124,18 @@ public final class WritePath {
         }
         try (Timer.Context ignored = applyTimer.time()) {
             store.apply(m, ns).toCompletableFuture().get(applyTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            applyFailures.inc();
+            if (CassandraStore.isPermanent(e)) {
+                LOG.warn("write {}/{} at {} cannot be applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
+                throw new ApiException(400, "the write cannot be applied (" + rootMessage(e) + "); it is not acknowledged:"
+                        + " every region will dead-letter it instead of applying it", false, 0, e);
+            }
+            LOG.warn("write {}/{} at {} is in the log but not applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
+            throw new ApiException(503, "the write is durable in region " + region + "'s mutation log but not yet applied"
+                    + " to its Cassandra (" + rootMessage(e) + "); it will be applied; retrying with the same token is safe",
+                    true, 1, e);
+        } catch (TimeoutException e) {
             applyFailures.inc();
             LOG.warn("write {}/{} at {} is in the log but not applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
             throw new ApiException(503, "the write is durable in region " + region + "'s mutation log but not yet applied"
@@ -140,6 +153,20 @@ public final class WritePath {
             return new Operation.Put(p.key(), p.value(), ns.defaultTtlSeconds());
         }
         return op;
+    }
+
+    /** Every put must expire by the latest date Cassandra stores: otherwise no region could apply the write. */
+    private static void checkExpirations(List<Operation> ops, long ts, NamespaceConfig ns) {
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i) instanceof Operation.Put p && p.ttlSeconds() > 0) {
+                try {
+                    Limits.checkExpiration("the TTL of item " + i + (p.ttlSeconds() == ns.defaultTtlSeconds()
+                            ? " (or namespace " + ns.name() + "'s defaultTtlSeconds)" : ""), ts, p.ttlSeconds());
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest(e.getMessage());
+                }
+            }
+        }
     }
 
     /** Two operations on one key in one mutation have no defined order: refuse them. */

@@ -35,6 +35,7 @@ public final class HealthObservers {
     private final List<RegionId> regions;
     private final Map<String, String> urls; // region -> one server's base URL (other regions)
     private final Supplier<String> ownProblems; // null when healthy, else what fails
+    private final String authorization; // this server's peer credentials
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final ObjectMapper json = new ObjectMapper();
@@ -45,7 +46,8 @@ public final class HealthObservers {
     }
 
     public HealthObservers(RegionId self, List<RegionId> regions, Map<String, String> urls, Supplier<String> ownProblems,
-            Clock clock) {
+            String authorization, Clock clock) {
+        this.authorization = authorization;
         this.self = self;
         this.regions = List.copyOf(regions);
         this.urls = Map.copyOf(urls);
@@ -87,7 +89,7 @@ public final class HealthObservers {
     }
 
     private CompletableFuture<HttpResponse<String>> get(String url) {
-        return http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build(),
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).header("Authorization", authorization).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

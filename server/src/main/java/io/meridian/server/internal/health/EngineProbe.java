@@ -1,0 +1,82 @@
+package io.meridian.server.internal.health;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+
+/**
+ * Whether this region's engines answer, checked in the background every {@link #PERIOD} (one tiny CQL query
+ * and one Kafka cluster description), never on the request path: health endpoints, observers' probes and
+ * Dropwizard's checks read the last result, so probing a region costs its engines nothing. A check that does not
+ * answer within {@link #TIMEOUT} counts as failed. Thread-safe.
+ */
+public final class EngineProbe implements Managed {
+
+    static final Duration PERIOD = Duration.ofSeconds(2);
+    static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+    private final CqlSession session;
+    private final Admin admin;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "meridian-engine-probe");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile String cassandraProblem = "not checked yet";
+    private volatile String kafkaProblem = "not checked yet";
+
+    public EngineProbe(CqlSession session, String kafkaBootstrap) {
+        this.session = session;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000,
+                AdminClientConfig.CLIENT_ID_CONFIG, "meridian-engine-probe"));
+    }
+
+    /** Runs both checks now (also called once before the server serves). */
+    public void check() {
+        try {
+            session.execute(SimpleStatement.newInstance("SELECT release_version FROM system.local").setTimeout(TIMEOUT));
+            cassandraProblem = null;
+        } catch (RuntimeException e) {
+            cassandraProblem = "Cassandra does not answer: " + e.getMessage();
+        }
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) TIMEOUT.toMillis())).nodes()
+                    .get(TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
+            kafkaProblem = null;
+        } catch (Exception e) {
+            kafkaProblem = "Kafka does not answer: " + (e.getCause() == null ? e : e.getCause());
+        }
+    }
+
+    /** Null when Cassandra answered at the last check, else what failed. */
+    public String cassandraProblem() {
+        return cassandraProblem;
+    }
+
+    /** Null when Kafka answered at the last check, else what failed. */
+    public String kafkaProblem() {
+        return kafkaProblem;
+    }
+
+    @Override
+    public void start() {
+        timer.scheduleWithFixedDelay(this::check, 0, PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        timer.shutdownNow();
+        admin.close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,226 @@
+package io.meridian.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.meridian.core.Bytes;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Limits;
+import io.meridian.core.Mutation;
+import io.meridian.core.MutationCodec;
+import io.meridian.core.Operation;
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.localcluster.junit.LocalClusterExtension;
+import java.net.InetSocketAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Limits hold end to end (hardening issue, cases 1, 2 and 12): what the API accepts replicates to every
+ * region, exactly at each limit; one byte (or one operation, one second of TTL) over is refused before the
+ * log and changes nothing; a mutation that still cannot be applied (injected straight into the log, as a
+ * bug or an older writer could) is dead-lettered and never stops replication; TTLs count from the
+ * mutation's timestamp. Shared cluster (2 regions).
+ */
+@ExtendWith(LocalClusterExtension.class)
+class LimitsIT {
+
+    static final String NS = "limits_it";
+    static final long SEED = 20261130L;
+    static RegionEndpoints a;
+    static RegionEndpoints b;
+    static LocalCluster cluster;
+
+    @BeforeAll
+    static void namespace(LocalCluster c) throws Exception {
+        cluster = c;
+        a = c.regions().get(0);
+        b = c.regions().get(1);
+        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + NS, "{}", Http.operator(c)).status()).isIn(200, 201);
+        System.out.println("LimitsIT seed " + SEED);
+    }
+
+    static String url(RegionEndpoints r, String id) {
+        return r.serverUrl() + "/v1/namespaces/" + NS + "/records/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+    }
+
+    static String b64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    static String item(byte[] key, byte[] value, Integer ttl) {
+        return "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"" + (ttl == null ? "" : ",\"ttlSeconds\":" + ttl) + "}";
+    }
+
+    static byte[] random(int n, Random r) {
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
+    }
+
+    /** Waits until record {@code id} reads in {@code r} as {@code expectedItems} items; returns the answer. */
+    static Http.Answer awaitRecord(RegionEndpoints r, String id, int expectedItems) {
+        Http.Answer[] last = new Http.Answer[1];
+        Awaitility.await(id + " in " + r.region()).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            last[0] = Http.send("GET", url(r, id), null);
+            return last[0].status() == 200 && last[0].json().path("items").size() == expectedItems;
+        });
+        return last[0];
+    }
+
+    @Test
+    void aTtlBeyondCassandrasMaximumIsRefusedBeforeTheLogAndTheMaximumReplicates() throws Exception {
+        long log = Http.logEnd(a.kafkaBootstrap());
+        Http.Answer poison = Http.send("PUT", url(a, "ttl-poison"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(), 700_000_000) + "]}");
+        assertThat(poison.status()).isEqualTo(400);
+        assertThat(poison.json().path("message").asText()).contains("items[0].ttlSeconds").contains("630720000");
+        assertThat(Http.logEnd(a.kafkaBootstrap())).as("nothing appended").isEqualTo(log);
+
+        // Cassandra stores no expiration after 2038-01-19 (CASSANDRA-14092): the TTL that reaches past it is refused
+        // before the log too, and the largest that does not is written and replicated
+        long latest = Limits.MAX_EXPIRATION_EPOCH_SECONDS - System.currentTimeMillis() / 1000;
+        Http.Answer beyond = Http.send("PUT", url(a, "ttl-beyond"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(),
+                (int) latest + 60) + "]}");
+        assertThat(beyond.status()).as(beyond.body()).isEqualTo(400);
+        assertThat(beyond.json().path("message").asText()).contains("2038-01-19T03:14:06Z");
+        assertThat(Http.logEnd(a.kafkaBootstrap())).as("nothing appended").isEqualTo(log);
+        Http.Answer max = Http.send("PUT", url(a, "ttl-max"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(),
+                (int) latest - 60) + "]}");
+        assertThat(max.status()).as(max.body()).isEqualTo(200);
+        awaitRecord(b, "ttl-max", 1);
+    }
+
+    @Test
+    void aNamespaceDefaultTtlBeyondTheMaximumIsRefused() throws Exception {
+        Http.Answer create = Http.send("PUT", a.serverUrl() + "/v1/namespaces/limits_it_ttl", "{\"defaultTtlSeconds\": 700000000}",
+                Http.operator(cluster));
+        assertThat(create.status()).isEqualTo(400);
+        assertThat(create.json().path("message").asText()).contains("defaultTtlSeconds");
+        assertThat(Http.send("GET", a.serverUrl() + "/v1/namespaces/limits_it_ttl", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void tenThousandOperationsReplicateAndOneMoreIsRefused() throws Exception {
+        StringBuilder deletes = new StringBuilder();
+        for (int i = 0; i < Limits.MAX_OPERATIONS; i++) {
+            deletes.append(i == 0 ? "" : ",").append('"').append(b64(("d" + i).getBytes())).append('"');
+        }
+        long log = Http.logEnd(a.kafkaBootstrap());
+        Http.Answer over = Http.send("POST", url(a, "many-ops") + "/mutate", "{\"puts\":[" + item("p".getBytes(), "v".getBytes(), null)
+                + "],\"deletes\":[" + deletes + "]}");
+        assertThat(over.status()).isEqualTo(413);
+        assertThat(over.json().path("message").asText()).contains("10001 operations").contains("limit is 10000");
+        assertThat(Http.logEnd(a.kafkaBootstrap())).as("nothing appended").isEqualTo(log);
+
+        int lastComma = deletes.lastIndexOf(",");
+        Http.Answer exactly = Http.send("POST", url(a, "many-ops") + "/mutate", "{\"puts\":[" + item("p".getBytes(), "v".getBytes(), null)
+                + "],\"deletes\":[" + deletes.substring(0, lastComma) + "]}");
+        assertThat(exactly.status()).isEqualTo(200);
+        awaitRecord(b, "many-ops", 1);
+    }
+
+    @Test
+    void aValueOfExactlyOneMibIsWrittenAndReadBackInTheOtherRegion() throws Exception {
+        byte[] value = random(Limits.MAX_VALUE_BYTES, new Random(SEED));
+        Http.Answer put = Http.send("PUT", url(a, "one-mib"), "{\"items\":[" + item("k".getBytes(), value, null) + "]}");
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        Http.Answer read = awaitRecord(b, "one-mib", 1);
+        assertThat(Base64.getDecoder().decode(read.json().path("items").get(0).path("value").asText())).isEqualTo(value);
+    }
+
+    @Test
+    void aMutateOfExactlyFourMibReplicatesAndOneByteMoreIs413() throws Exception {
+        Random r = new Random(SEED + 1);
+        String id = "four-mib";
+        // id + four keys + four values = 4 MiB exactly
+        int keyBytes = 4;
+        int valueBytes = (Limits.MAX_REQUEST_BYTES - id.length() - 4 * keyBytes) / 4;
+        int rest = Limits.MAX_REQUEST_BYTES - id.length() - 4 * keyBytes - 4 * valueBytes;
+        List<byte[]> values = new ArrayList<>();
+        StringBuilder puts = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            byte[] v = random(valueBytes + (i == 0 ? rest : 0), r);
+            values.add(v);
+            puts.append(i == 0 ? "" : ",").append(item(("key" + i).getBytes(), v, null));
+        }
+        assertThat(id.length() + 4 * keyBytes + values.stream().mapToInt(v -> v.length).sum()).isEqualTo(Limits.MAX_REQUEST_BYTES);
+
+        long log = Http.logEnd(a.kafkaBootstrap());
+        // one more item of a 1-byte key and an empty value: 4 MiB + 1 byte
+        Http.Answer over = Http.send("POST", url(a, id) + "/mutate", "{\"puts\":[" + puts + "," + item("x".getBytes(), new byte[0], null) + "]}");
+        assertThat(over.status()).as(over.body()).isEqualTo(413);
+        assertThat(Http.logEnd(a.kafkaBootstrap())).as("nothing appended").isEqualTo(log);
+
+        Http.Answer put = Http.send("POST", url(a, id) + "/mutate", "{\"puts\":[" + puts + "]}");
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        Http.Answer read = awaitRecord(b, id, 4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(Base64.getDecoder().decode(read.json().path("items").get(i).path("value").asText()))
+                    .as("value " + i).isEqualTo(values.get(i));
+        }
+    }
+
+    @Test
+    void ttlCountsFromTheMutationTimestampInEveryRegion() throws Exception {
+        long thirtySecondsAgo = System.currentTimeMillis() * 1000 - 30_000_000L;
+        Map<String, String> oldToken = Map.of("Idempotency-Token", new IdempotencyToken(thirtySecondsAgo, 11).toString());
+        Http.Answer expired = Http.send("PUT", url(a, "ttl-expired"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(), 10) + "]}",
+                oldToken);
+        assertThat(expired.status()).isEqualTo(200);
+        Map<String, String> otherOldToken = Map.of("Idempotency-Token", new IdempotencyToken(thirtySecondsAgo, 12).toString());
+        Http.Answer living = Http.send("PUT", url(a, "ttl-living"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(), 100) + "]}",
+                otherOldToken);
+        assertThat(living.status()).isEqualTo(200);
+        awaitRecord(b, "ttl-living", 1);
+        for (RegionEndpoints r : List.of(a, b)) {
+            assertThat(Http.send("GET", url(r, "ttl-expired"), null).status()).as("expired item in " + r.region()).isEqualTo(404);
+            try (CqlSession s = CqlSession.builder().addContactPoint(new InetSocketAddress(r.cassandraHost(), r.cassandraPort()))
+                    .withLocalDatacenter(r.dataCenter()).build()) {
+                Row row = s.execute("SELECT ttl(value) AS t FROM meridian.ns_" + NS + " WHERE id = 'ttl-living'").one();
+                assertThat(row).isNotNull();
+                assertThat(row.getInt("t")).as("remaining TTL in " + r.region()).isBetween(1, 70);
+            }
+        }
+    }
+
+    @Test
+    void aMutationThatCannotBeAppliedIsDeadLetteredEverywhereAndReplicationGoesOn() throws Exception {
+        // what validation now refuses, written straight into region-a's log (an older writer, a bug)
+        Mutation poison = new Mutation(NS, "poison", List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v"), 700_000_000)),
+                System.currentTimeMillis() * 1000, RegionId.of(a.region().name()), 42, Mutation.CURRENT_SCHEMA_VERSION);
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, a.kafkaBootstrap(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>("meridian.mutations", poison.logKey(), MutationCodec.encode(poison))).get(30, TimeUnit.SECONDS);
+        }
+        // a normal write of the same record (same partition, behind the poison) reaches the other region in seconds
+        long t0 = System.nanoTime();
+        assertThat(Http.send("PUT", url(a, "poison"), "{\"items\":[" + item("after".getBytes(), "ok".getBytes(), null) + "]}")
+                .status()).isEqualTo(200);
+        awaitRecord(b, "poison", 1);
+        System.out.printf("write behind a poison mutation visible in %s after %d ms%n", b.region(), (System.nanoTime() - t0) / 1_000_000);
+        for (RegionEndpoints r : List.of(a, b)) {
+            Awaitility.await("dead letter in " + r.region()).atMost(Duration.ofSeconds(60)).until(() ->
+                    Http.send("GET", r.serverUrl() + "/v1/replication", null, Http.operator(cluster)).json()
+                            .path("openDeadLetters").asLong() >= 1);
+        }
+    }
+}
