@@ -168,6 +168,12 @@ final class LocalCommand implements Runnable {
         }
 
         @Override
+        public void retrying(RegionId region, Component component, String reason) {
+            line(String.format(Locale.ROOT, "%-9s %-9s failed to start; starting it once more (%s)", region, component.label(),
+                    reason.lines().findFirst().orElse("")));
+        }
+
+        @Override
         public void reaped(long pid, String what) {
             line("stopped " + what + " (pid " + pid + ") left running by an earlier run that crashed");
         }

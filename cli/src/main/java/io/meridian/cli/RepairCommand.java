@@ -71,7 +71,34 @@ final class RepairCommand implements Callable<Integer> {
                     result.rangesChecked(), result.rangesDiffering(), result.cellsInstalled(), result.deletesPropagated(),
                     result.rangesStillDiffering());
         }
+        if (result.converged() && namespaces.isEmpty()) {
+            clearRepairFlags(cluster, out);
+        }
         out.flush();
         return result.converged() ? Meridian.OK : Meridian.CHECK_FAILED;
+    }
+
+    /**
+     * Every region is whole again: clears the regions' "needs repair" flags (set by log gaps). A region whose server
+     * does not answer keeps its flag (and says so).
+     */
+    private void clearRepairFlags(LocalCluster cluster, PrintWriter out) {
+        String auth = LocalCommand.operatorAuthorization(cluster);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+        for (io.meridian.localcluster.RegionEndpoints r : DataCommands.regions(cluster)) {
+            try {
+                var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(r.serverUrl()
+                        + "/v1/replication/needs-repair/clear")).timeout(java.time.Duration.ofSeconds(10)).header("Authorization", auth)
+                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"reason\":\"meridian repair converged\"}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (resp.statusCode() != 200 && !json) {
+                    out.println(r.region() + ": repair flag not cleared (" + resp.statusCode() + ")");
+                }
+            } catch (Exception e) {
+                if (!json) {
+                    out.println(r.region() + ": repair flag not cleared (" + e.getMessage() + ")");
+                }
+            }
+        }
     }
 }

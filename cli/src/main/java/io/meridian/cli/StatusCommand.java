@@ -77,6 +77,16 @@ final class StatusCommand implements Callable<Integer> {
                 checks.put(check, ok ? "healthy" : "UNHEALTHY: " + health.path(check).path("message").asText(""));
             }
             n.put("health", healthy ? "healthy" : "unhealthy");
+            JsonNode level = fetch(r.serverUrl() + "/v1/router/health", auth);
+            if (level != null && level.has("level")) {
+                n.put("level", level.path("level").asText());
+                n.set("alerts", level.path("alerts"));
+                n.put("clockMillis", level.path("clockMillis").asLong());
+            }
+            n.put("openDeadLetters", repl.path("openDeadLetters").asLong());
+            if (repl.hasNonNull("needsRepair")) {
+                n.put("needsRepair", repl.path("needsRepair").asText());
+            }
             n.set("replication", repl.path("sources"));
             ArrayNode caches = n.putArray("cache");
             for (io.meridian.localcluster.ServerEndpoints s : r.servers()) {
@@ -106,11 +116,17 @@ final class StatusCommand implements Callable<Integer> {
             out.flush();
             return exit;
         }
-        out.printf(Locale.ROOT, "%-10s %-10s %s%n", "REGION", "HEALTH", "CHECKS");
+        out.printf(Locale.ROOT, "%-10s %-10s %-9s %s%n", "REGION", "HEALTH", "LEVEL", "CHECKS");
         for (JsonNode n : regions) {
             StringBuilder checks = new StringBuilder();
             n.path("checks").fields().forEachRemaining(e -> checks.append(e.getKey()).append('=').append(e.getValue().asText()).append("  "));
-            out.printf(Locale.ROOT, "%-10s %-10s %s%n", n.path("region").asText(), n.path("health").asText(), checks.toString().trim());
+            out.printf(Locale.ROOT, "%-10s %-10s %-9s %s%n", n.path("region").asText(), n.path("health").asText(),
+                    n.path("level").asText("?"), checks.toString().trim());
+        }
+        for (JsonNode n : regions) {
+            for (JsonNode alert : n.path("alerts")) {
+                out.printf(Locale.ROOT, "ALERT %s: %s%n", n.path("region").asText(), alert.asText());
+            }
         }
         out.println();
         String row = "%-10s %-10s %-12s %-10s %-10s %-8s %-6s %s%n";

@@ -16,23 +16,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * {@code meridian local} end to end on real engines: up, status --json with live pids, stop (kill -9)
- * and start of a region, a second up on a running cluster, and down leaving no process behind.
- * The steps share one cluster and run in order; {@link #stopEverything()} brings it down even when
- * a step fails.
+ * {@code meridian local} end to end on real engines: up (three regions), status --json with live pids, stop
+ * (kill -9) and start of a region, a second up on a running cluster, a log gap and a rebuild under traffic
+ * ({@link RebuildSteps}), and down leaving no process behind. The steps share one cluster and run in order;
+ * {@link #stopEverything()} brings it down even when a step fails.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalCommandIT {
 
     private static final Path DIR = Path.of(System.getProperty("meridian.test.dir", "target/it-clusters"), "cli")
             .toAbsolutePath().normalize();
-    private static final String BASE_PORT = "33000";
+    private static final String BASE_PORT = "26000"; // below the kernel's ephemeral ports (32768+), which outgoing connections take
     private static final List<Long> SEEN_PIDS = new ArrayList<>();
 
     @BeforeAll
-    static void upOneRegion() {
+    static void upThreeRegions() {
         CliRun.of("local", "down", "--clean", "--dir", DIR.toString()); // leftovers of a crashed run
-        CliRun up = CliRun.of("local", "up", "--regions", "1", "--base-port", BASE_PORT, "--dir", DIR.toString());
+        CliRun up = CliRun.of("local", "up", "--regions", "3", "--base-port", BASE_PORT, "--dir", DIR.toString());
         assertThat(up.exitCode()).as(up.err()).isZero();
         assertThat(up.out()).contains("region-a  cassandra starting", "region-a  kafka     starting")
                 .containsPattern("region-a  cassandra ready in \\d+\\.\\d s")
@@ -117,7 +117,7 @@ class LocalCommandIT {
         org.awaitility.Awaitility.await("caught up").atMost(java.time.Duration.ofSeconds(60)).untilAsserted(() -> {
             CliRun status = CliRun.of("status", "--dir", DIR.toString());
             assertThat(status.exitCode()).isZero();
-            assertThat(status.out()).containsPattern("region-a\\s+healthy\\s+cassandra=healthy\\s+kafka=healthy\\s+replication=healthy")
+            assertThat(status.out()).containsPattern("region-a\\s+healthy\\s+HEALTHY\\s+cassandra=healthy\\s+kafka=healthy\\s+replication=healthy")
                     .containsPattern("region-a\\s+region-a\\s+0\\s+0\\s+\\d+\\s+0\\s+0\\s+caught up");
         });
         CliRun verify = CliRun.of("verify", "--dir", DIR.toString());
@@ -133,7 +133,7 @@ class LocalCommandIT {
     void anUnknownRegionOfARunningClusterIsBadInput() {
         CliRun run = CliRun.of("local", "stop", "region-q", "--dir", DIR.toString());
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.reason()).isEqualTo("meridian: unknown region 'region-q': this cluster has [region-a]");
+        assertThat(run.reason()).isEqualTo("meridian: unknown region 'region-q': this cluster has [region-a, region-b, region-c]");
         CliRun start = CliRun.of("local", "start", "region-q", "--dir", DIR.toString());
         assertThat(start.exitCode()).isEqualTo(2);
     }
@@ -189,9 +189,9 @@ class LocalCommandIT {
     void upOnARunningClusterStartsWhatIsDownAndRefusesAnotherShape() throws Exception {
         CliRun other = CliRun.of("local", "up", "--regions", "2", "--base-port", BASE_PORT, "--dir", DIR.toString());
         assertThat(other.exitCode()).isEqualTo(2);
-        assertThat(other.reason()).contains("a 1-region cluster is already running");
+        assertThat(other.reason()).contains("a 3-region cluster is already running");
 
-        CliRun again = CliRun.of("local", "up", "--regions", "1", "--base-port", BASE_PORT, "--dir", DIR.toString());
+        CliRun again = CliRun.of("local", "up", "--regions", "3", "--base-port", BASE_PORT, "--dir", DIR.toString());
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.out()).contains("already running").contains("region-a  kafka     ready in")
                 .contains("region-a  server    ready in");
@@ -204,6 +204,24 @@ class LocalCommandIT {
 
     @Test
     @Order(6)
+    void aLogGapMarksTheRegionAsNeedingRepairAndItsRestoreIsRefused() throws Exception {
+        new RebuildSteps(DIR).aLogGapMarksTheRegionAsNeedingRepairAndItsRestoreIsRefused();
+    }
+
+    @Test
+    @Order(7)
+    void theGcGraceGuardSurvivesAServerRestart() throws Exception {
+        new RebuildSteps(DIR).theGcGraceGuardSurvivesAServerRestart();
+    }
+
+    @Test
+    @Order(8)
+    void aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses() throws Exception {
+        new RebuildSteps(DIR).aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses();
+    }
+
+    @Test
+    @Order(9)
     void downLeavesNoProcessBehind() {
         CliRun down = CliRun.of("local", "down", "--dir", DIR.toString());
         assertThat(down.exitCode()).isZero();

@@ -66,8 +66,10 @@ public final class MeridianClient implements AutoCloseable {
     private final Map<RegionId, URI> endpoints;
     private final Duration requestTimeout;
     private final int maxAttempts;
+    private final RetryBudget retryBudget;
     private final Duration backoff;
     private final Clock clock;
+    private final IdempotencyToken.Generator tokens;
     private final String authorization; // HTTP Basic of the data credentials, or null
     private final String operatorAuthorization; // HTTP Basic of the operator credentials, or null
     private final HttpClient http;
@@ -94,8 +96,10 @@ public final class MeridianClient implements AutoCloseable {
         this.order = List.copyOf(o);
         this.requestTimeout = b.requestTimeout;
         this.maxAttempts = b.maxAttempts;
+        this.retryBudget = b.retryBudget;
         this.backoff = b.backoff;
         this.clock = b.clock;
+        this.tokens = new IdempotencyToken.Generator(b.clock);
         this.authorization = b.authorization;
         this.operatorAuthorization = b.operatorAuthorization;
         this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
@@ -313,7 +317,7 @@ public final class MeridianClient implements AutoCloseable {
     // ---------------------------------------------------------------- transport
 
     private CompletionStage<WriteResult> write(String method, String path, Object body) {
-        IdempotencyToken token = IdempotencyToken.generate(clock); // one per logical write, reused on every retry
+        IdempotencyToken token = tokens.next(); // one per logical write, reused on every retry; monotonic per client
         return call(method, path, body, token, b -> {
             WriteResponse w = read(b, WriteResponse.class);
             return new WriteResult(w.timestamp(), IdempotencyToken.parse(w.token()), RegionId.of(w.region()));
@@ -337,6 +341,7 @@ public final class MeridianClient implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         String auth = asOperator && operatorAuthorization != null ? operatorAuthorization
                 : authorization != null ? authorization : operatorAuthorization;
+        retryBudget.onFirstAttempt();
         attempt(orderFor(path), method, path, payload, token, auth, parse, 1, 0, null, result);
         return result;
     }
@@ -384,10 +389,11 @@ public final class MeridianClient implements AutoCloseable {
                 failure = new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null);
             }
             boolean durable = failure.durable || (last != null && last.durable);
-            if (attempt >= maxAttempts) {
+            boolean spent = attempt < maxAttempts && !retryBudget.tryRetry();
+            if (attempt >= maxAttempts || spent) {
                 result.completeExceptionally(new MeridianClientException.Unavailable(method + " " + path + " failed after "
-                        + attempt + " attempt(s); last: " + failure.message, failure.region, failure.status, attempt, durable,
-                        failure.cause));
+                        + attempt + " attempt(s)" + (spent ? " (retry budget spent: not retried)" : "") + "; last: " + failure.message,
+                        failure.region, failure.status, attempt, durable, failure.cause));
                 return;
             }
             // a write durable in one region's log stays with that region: its applier will land it there first
@@ -487,6 +493,7 @@ public final class MeridianClient implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration requestTimeout = Duration.ofSeconds(10);
         private int maxAttempts = 4;
+        private RetryBudget retryBudget = RetryBudget.defaults();
         private Duration backoff = Duration.ofMillis(50);
         private Duration planInterval = Duration.ofSeconds(1);
         private Clock clock = Clock.systemUTC();
@@ -536,6 +543,15 @@ public final class MeridianClient implements AutoCloseable {
                 throw new IllegalArgumentException("maxAttempts must be at least 1: " + attempts);
             }
             this.maxAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * The budget retries draw from (default: a tenth of the requests, ten at once): past it a failed call is not
+         * retried, so one client never multiplies an overload.
+         */
+        public Builder retryBudget(RetryBudget budget) {
+            this.retryBudget = Objects.requireNonNull(budget, "budget");
             return this;
         }
 

@@ -223,4 +223,25 @@ class MeridianClientTest {
             return p.version();
         }
     }
+
+    @Test
+    void aSpentRetryBudgetStopsRetriesSoAnOverloadIsNotMultiplied() throws IOException {
+        Stub a = stub();
+        Stub b = stub();
+        for (int i = 0; i < 40; i++) {
+            a.answer(503, UNAVAILABLE);
+            b.answer(503, UNAVAILABLE);
+        }
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).backoff(Duration.ofMillis(1)).maxAttempts(4)
+                .retryBudget(new RetryBudget(0.1, 2)).followRoutingPlan(Duration.ZERO).build();
+        int calls = 10;
+        for (int i = 0; i < calls; i++) {
+            assertThatThrownBy(() -> c.put("users", "u", "k", "v")).isInstanceOf(MeridianClientException.Unavailable.class);
+        }
+        int sent = a.tokens.size() + b.tokens.size();
+        // 10 first attempts; retries: the burst of 2 plus a tenth of the 10 requests, not 3 per request (30)
+        assertThat(sent).isBetween(calls, calls + 3);
+        assertThatThrownBy(() -> c.put("users", "u", "k", "v")).hasMessageContaining("retry budget spent");
+    }
 }

@@ -24,7 +24,31 @@ public record IdempotencyToken(long generationMicros, long nonce) {
         }
     }
 
-    /** A new token for a new logical write. */
+    /**
+     * Makes tokens whose times strictly increase, even when the clock steps back (NTP, a VM resumed): a client's
+     * later write always gets a later timestamp than its earlier ones, so it never silently loses to them.
+     * Thread-safe and lock-free.
+     */
+    public static final class Generator {
+        private final Clock clock;
+        private final java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong();
+
+        public Generator(Clock clock) {
+            this.clock = java.util.Objects.requireNonNull(clock, "clock");
+        }
+
+        /** A token for a new logical write, later than every token this generator made before. */
+        public IdempotencyToken next() {
+            Instant now = clock.instant();
+            long wall = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+            // timestamps keep only the bits above the slot bits: step by a whole timestamp unit
+            long unit = HybridLogicalClock.SLOTS;
+            long micros = last.accumulateAndGet(wall, (prev, w) -> w >= prev + unit ? w : prev + unit);
+            return new IdempotencyToken(micros, RANDOM.nextLong());
+        }
+    }
+
+    /** A new token for a new logical write (not monotonic across calls: use a {@link Generator} per client). */
     public static IdempotencyToken generate(Clock clock) {
         Instant now = clock.instant();
         return new IdempotencyToken(now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000, RANDOM.nextLong());

@@ -49,7 +49,13 @@ public final class Drill {
         /** Kill the target's Cassandra and start it again. */
         CASSANDRA_RESTART,
         /** kill -9 the target's servers three times under load. */
-        SERVER_CRASH;
+        SERVER_CRASH,
+        /**
+         * Hostile and careless requests against the target under load (poison TTL, oversized batch, limit-sized
+         * values, forged plan, past and future tokens, no credentials, wrong roles, an unappliable mutation injected
+         * into the log): each refused or dead-lettered, replication never stalls, evacuate and restore still work.
+         */
+        HOSTILE_CLIENT;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -97,6 +103,9 @@ public final class Drill {
     private final Timeline timeline = new Timeline();
     private final AtomicReference<String> phase = new AtomicReference<>("starting");
     private final long t0 = System.currentTimeMillis();
+    private HostileClient hostile;
+    private List<String> limitIds = List.of();
+    private final java.util.concurrent.atomic.AtomicLong maxLagMillis = new java.util.concurrent.atomic.AtomicLong();
 
     private Drill(LocalCluster cluster, Settings s, PrintStream progress) {
         this.cluster = cluster;
@@ -126,8 +135,11 @@ public final class Drill {
         return condition.getAsBoolean();
     }
 
+    private String currentNamespace;
+
     private Outcome run() throws Exception {
         String ns = "drill_" + Long.toString(System.currentTimeMillis(), 36);
+        currentNamespace = ns;
         Map<RegionId, String> urls = new LinkedHashMap<>();
         for (RegionEndpoints r : cluster.regions()) {
             urls.put(r.region(), r.serverUrl());
@@ -251,6 +263,7 @@ public final class Drill {
                     restore(marks, 2);
                 }
             }
+            case HOSTILE_CLIENT -> hostile(length, marks);
             case SERVER_CRASH -> {
                 phase.set("crashing");
                 marks.put("fault", System.currentTimeMillis());
@@ -267,6 +280,52 @@ public final class Drill {
                 }
             }
         }
+    }
+
+    /**
+     * Sends every hostile case, then checks that the writes at the limits reach every region within the detection
+     * window, that an evacuation is accepted, and — once the operator discarded the injected poison's dead letters
+     * — that the restore is accepted too.
+     */
+    private void hostile(Duration length, Map<String, Long> marks) throws Exception {
+        phase.set("hostile");
+        String ns = currentNamespace;
+        hostile = new HostileClient(cluster, s.target(), ns, s.seed());
+        marks.put("hostile-start", System.currentTimeMillis());
+        event("hostile", "sending every hostile case to " + s.target());
+        limitIds = hostile.run();
+        long sent = System.currentTimeMillis();
+        marks.put("hostile-sent", sent);
+        long refused = hostile.cases().stream().filter(HostileClient.Case::passed).count();
+        event("hostile-sent", refused + " of " + hostile.cases().size() + " cases answered as they must; poison injected into the log");
+        if (await(s.detectionWindow(), () -> limitIds.stream().allMatch(hostile::readableEverywhere))) {
+            marks.put("limits-replicated", System.currentTimeMillis());
+            event("replicated", "the 1 MiB value and the 4 MiB write are in every region "
+                    + (System.currentTimeMillis() - sent) / 1000.0 + " s after they were sent");
+        }
+        if (await(Duration.ofSeconds(60), () -> hostile.openDeadLetters().values().stream().allMatch(n -> n >= 1))) {
+            marks.put("dead-lettered", System.currentTimeMillis());
+            event("dead-lettered", "the injected mutation is a dead letter in every region: " + hostile.openDeadLetters());
+        }
+        Thread.sleep(length.toMillis() / 3); // the workload goes on with the poison behind it
+        phase.set("evacuating");
+        long bake = Math.max(2, length.toSeconds() / 6);
+        marks.put("evacuate-start", System.currentTimeMillis());
+        Map.Entry<Integer, String> r = api.operator("evacuate", Map.of("region", s.target().name(), "steps", List.of(50, 100),
+                "bakeSeconds", bake, "reason", "drill hostile-client"), s.target());
+        event(r.getKey() == 200 ? "evacuate" : "refused", r.getKey() == 200 ? s.target() + " in steps 50,100" : r.getValue());
+        if (r.getKey() == 200) {
+            marks.put("evacuate-accepted", System.currentTimeMillis());
+            if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(s.target())))) {
+                marks.put("evacuated", System.currentTimeMillis());
+                event("evacuated", s.target().toString());
+            }
+        }
+        if (hostile.discardDeadLetters("injected by the hostile-client drill")) {
+            marks.put("discarded", System.currentTimeMillis());
+            event("discarded", "the operator discarded the dead letters after inspecting them");
+        }
+        restore(marks, bake);
     }
 
     /** Waits for the target to catch up, then restores it in steps, retrying while the router refuses. */
@@ -320,6 +379,7 @@ public final class Drill {
             }
             Map<String, Long> lags = api.lags();
             timeline.sample(new Timeline.Sample(now, share, lags));
+            lags.values().forEach(l -> maxLagMillis.accumulateAndGet(l, Math::max));
             if (now - lastPrint >= 2_000) {
                 lastPrint = now;
                 List<History.Op> ops = history.ops();
@@ -357,7 +417,11 @@ public final class Drill {
                 : "ranges differ after 60 s"));
         List<History.Op> failed = history.ops().stream().filter(o -> !o.ok()).toList();
         long fault = marks.getOrDefault("fault", -1L);
-        if (s.scenario() == Scenario.PLANNED_EVACUATION || s.scenario() == Scenario.REPLICATION_PARTITION) {
+        if (s.scenario() == Scenario.HOSTILE_CLIENT) {
+            checks.addAll(hostileChecks(marks));
+        }
+        if (s.scenario() == Scenario.PLANNED_EVACUATION || s.scenario() == Scenario.REPLICATION_PARTITION
+                || s.scenario() == Scenario.HOSTILE_CLIENT) {
             checks.add(new Check("failed requests: none", failed.isEmpty(), failed.size() + " of " + history.ops().size()
                     + (failed.isEmpty() ? "" : "; first: " + failed.get(0).error())));
         } else {
@@ -368,8 +432,9 @@ public final class Drill {
                     outside.isEmpty(), failed.size() + " failed, " + outside.size() + " outside the window"
                     + (outside.isEmpty() ? "" : "; first: " + outside.get(0).error())));
         }
-        if (s.scenario() == Scenario.PLANNED_EVACUATION || s.scenario() == Scenario.REGION_OUTAGE) {
-            long from = marks.getOrDefault(s.scenario() == Scenario.PLANNED_EVACUATION ? "evacuate-start" : "fault", -1L);
+        if (s.scenario() == Scenario.PLANNED_EVACUATION || s.scenario() == Scenario.REGION_OUTAGE
+                || s.scenario() == Scenario.HOSTILE_CLIENT) {
+            long from = marks.getOrDefault(s.scenario() == Scenario.REGION_OUTAGE ? "fault" : "evacuate-start", -1L);
             Long evacuated = marks.get("evacuated");
             boolean evacOk = evacuated != null && evacuated - from <= s.evacuateLimit().toMillis();
             checks.add(new Check("time to evacuate within " + s.evacuateLimit().toSeconds() + " s", evacOk,
@@ -387,6 +452,27 @@ public final class Drill {
                     + " s before the restore was accepted"));
         }
         return checks;
+    }
+
+    private List<Check> hostileChecks(Map<String, Long> marks) {
+        List<Check> out = new ArrayList<>();
+        List<HostileClient.Case> wrong = hostile == null ? List.of() : hostile.cases().stream().filter(c -> !c.passed()).toList();
+        out.add(new Check("every hostile request refused (or, at the limits, accepted)", hostile != null && wrong.isEmpty(),
+                hostile == null ? "not run" : (hostile.cases().size() - wrong.size()) + " of " + hostile.cases().size() + " as expected"
+                        + (wrong.isEmpty() ? "" : "; wrong: " + wrong.stream().map(c -> c.name() + " -> " + c.status()).toList())));
+        out.add(new Check("the unappliable mutation dead-lettered in every region", marks.containsKey("dead-lettered"),
+                marks.containsKey("dead-lettered") ? "dead letter in every region after "
+                        + (marks.get("dead-lettered") - marks.get("hostile-sent")) / 1000.0 + " s" : "not dead-lettered everywhere"));
+        Long replicated = marks.get("limits-replicated");
+        out.add(new Check("writes at the limits replicated within the detection window (" + s.detectionWindow().toSeconds() + " s)",
+                replicated != null, replicated == null ? "not in every region in time"
+                        : (replicated - marks.get("hostile-sent")) / 1000.0 + " s"));
+        long lag = maxLagMillis.get();
+        out.add(new Check("replication never stalled longer than the detection window", lag <= s.detectionWindow().toMillis(),
+                "largest lag sampled: " + lag + " ms"));
+        out.add(new Check("evacuation accepted after the hostile requests", marks.containsKey("evacuate-accepted"),
+                marks.containsKey("evacuate-accepted") ? "accepted" : "refused"));
+        return out;
     }
 
     /** Every cell of the namespace in every region, read from its Cassandra. */

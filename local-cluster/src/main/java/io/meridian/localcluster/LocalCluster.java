@@ -67,6 +67,21 @@ public interface LocalCluster extends AutoCloseable {
      */
     void kill(RegionId region, Component component);
 
+    /**
+     * Freezes a component of a region (SIGSTOP): the process keeps its sockets but answers nothing, the gray
+     * failure of an overloaded or stalled dependency. {@link #thaw} lets it run on. Linux/Unix only.
+     *
+     * @throws LocalClusterException (engine failed) when it is not running or cannot be signalled
+     */
+    default void freeze(RegionId region, Component component) {
+        throw new UnsupportedOperationException("this cluster cannot freeze processes");
+    }
+
+    /** Lets a frozen component run on (SIGCONT). */
+    default void thaw(RegionId region, Component component) {
+        throw new UnsupportedOperationException("this cluster cannot thaw processes");
+    }
+
     /** What one server instance of a region is doing now. @throws LocalClusterException for no such instance */
     EngineStatus serverStatus(RegionId region, int instance);
 

@@ -20,6 +20,9 @@ public interface StartListener {
     /** An engine failed to start; the cluster start will fail. */
     default void failed(RegionId region, Component component, String reason) { }
 
+    /** A server failed to start and is started once more (engines answer slowly on a loaded machine). */
+    default void retrying(RegionId region, Component component, String reason) { }
+
     /** A process left over by an earlier run that crashed was found and stopped. */
     default void reaped(long pid, String what) { }
 }

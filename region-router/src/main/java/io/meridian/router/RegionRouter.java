@@ -21,22 +21,31 @@ import java.util.function.Supplier;
  * that receives them, which becomes the operation's <em>driver</em>: its {@link #tick} (every second)
  * takes the next step once the bake time has passed. If the driver's region fails, the
  * <em>coordinator</em> — the first region by name that is serving and not failed — takes the operation
- * over. A router whose own region has not caught up on replication never acts (its copy of the plan
- * may be old, e.g. right after a restart) and refuses operator commands. The
+ * over. Every change is agreed by a majority of regions ({@link PlanStore}): a router with an old copy of
+ * the plan (just restarted, cut off) cannot overwrite a newer one, it learns the newer one instead. The
  * coordinator also evacuates failed regions automatically (straight to 100 %) and re-weighs the plan
  * when a target region's health changes, so traffic never goes to an unhealthy region.
  *
  * <p>Guardrails, each refusal saying why ({@link RouterException}): never evacuate the last healthy
  * region; one region at a time unless forced; never move traffic onto an unhealthy region; restore
  * only when the region has been healthy for {@code healthyFor} and has caught up from every source.
- * Time comes from the injected {@link Clock}. Thread-safe (all public methods synchronized).
+ * Time comes from the injected {@link Clock}. Thread-safe: the methods that read or change the plan are
+ * synchronized.
  */
 public final class RegionRouter {
 
-    /** Durable storage of the plan, shared by every region's router. */
+    /**
+     * Durable storage of the plan, shared by every region's router. {@link #save} makes its plan the next version
+     * only if no other plan took that version: agreed, never last-writer-wins ({@link PlanAgreement}).
+     */
     public interface PlanStore {
+        /** The latest plan this region knows. */
         Optional<RoutingPlan> load();
 
+        /**
+         * Makes {@code plan} (the version after the current one) the plan, or throws {@link RouterException} of kind
+         * CONFLICT (another plan took the version; carries it) or UNAVAILABLE (no majority of regions reached).
+         */
         void save(RoutingPlan plan);
     }
 
@@ -97,8 +106,10 @@ public final class RegionRouter {
     private final AuditLog audit;
     private final CatchUp catchUp;
     private final Supplier<Map<RegionId, HealthModel.Verdict>> health;
-    private RoutingPlan current;
+    /** Read without the lock (clients and status must not wait for an agreement in progress); written under it. */
+    private volatile RoutingPlan current;
     private String lastAutomaticRefusal = "";
+    private String lastTickProblem = "";
 
     public RegionRouter(RegionId self, List<RegionId> regions, Clock clock, Settings settings, PlanStore store,
             AuditLog audit, CatchUp catchUp, Supplier<Map<RegionId, HealthModel.Verdict>> health) {
@@ -130,8 +141,8 @@ public final class RegionRouter {
         return List.copyOf(steps);
     }
 
-    /** The plan as this router knows it (refreshed from the store every tick). */
-    public synchronized RoutingPlan plan() {
+    /** The plan as this router knows it (refreshed from the store every tick); never waits for a change in progress. */
+    public RoutingPlan plan() {
         return current;
     }
 
@@ -143,15 +154,6 @@ public final class RegionRouter {
             }
         });
         return current;
-    }
-
-    /** Operator commands are refused by a router whose region lags: its copy of the plan may be old. */
-    private void checkCurrent() {
-        Optional<String> behind = catchUp.notCaughtUp(self, failedOnes(verdicts(), self));
-        if (behind.isPresent()) {
-            throw RouterException.refused("this router's region " + self + " has not caught up (" + behind.get()
-                    + "), so its copy of the plan may be old: send the command to another region");
-        }
     }
 
     private RegionId known(RegionId r) {
@@ -183,7 +185,6 @@ public final class RegionRouter {
     public synchronized RoutingPlan evacuate(RegionId region, List<Integer> steps, Duration bake, String reason, String actor,
             boolean force) {
         refresh();
-        checkCurrent();
         known(region);
         List<Integer> s = steps == null ? settings.defaultSteps() : checkSteps(steps);
         Duration b = bake == null ? settings.defaultBake() : checkBake(bake);
@@ -215,7 +216,6 @@ public final class RegionRouter {
     /** Starts a stepped restore of an evacuated region, if it is healthy and caught up. */
     public synchronized RoutingPlan restore(RegionId region, List<Integer> steps, Duration bake, String reason, String actor) {
         refresh();
-        checkCurrent();
         known(region);
         List<Integer> s = steps == null ? settings.defaultSteps() : checkSteps(steps);
         Duration b = bake == null ? settings.defaultBake() : checkBake(bake);
@@ -266,7 +266,6 @@ public final class RegionRouter {
     /** Stops the operation in progress: an evacuation returns all traffic, a restore evacuates again. */
     public synchronized RoutingPlan abort(String reason, String actor) {
         refresh();
-        checkCurrent();
         RoutingPlan.Operation op = current.operation();
         if (op == null) {
             throw RouterException.refused("no evacuation or restore is in progress");
@@ -288,7 +287,6 @@ public final class RegionRouter {
     /** Pauses (true) or resumes (false) the steps of the operation in progress. */
     public synchronized RoutingPlan hold(boolean hold, String reason, String actor) {
         refresh();
-        checkCurrent();
         RoutingPlan.Operation op = current.operation();
         if (op == null) {
             throw RouterException.refused("no evacuation or restore is in progress");
@@ -319,9 +317,21 @@ public final class RegionRouter {
     public synchronized void tick() {
         refresh();
         Map<RegionId, HealthModel.Verdict> v = verdicts();
-        if (catchUp.notCaughtUp(self, failedOnes(v, self)).isPresent()) {
-            return; // our copy of the plan may be old (e.g. just restarted): a router that lags never acts
+        try {
+            act(v);
+        } catch (RouterException e) {
+            // another router's change won the version (we adopted it) or no majority answered: next tick
+            lastTickProblem = e.getMessage();
         }
+    }
+
+    /** Why the last tick changed nothing it meant to, or empty. */
+    public synchronized String lastTickProblem() {
+        return lastTickProblem;
+    }
+
+    private void act(Map<RegionId, HealthModel.Verdict> v) {
+        lastTickProblem = "";
         long now = clock.millis();
         Optional<RegionId> coordinator = regions.stream()
                 .filter(r -> !failed(v, r) && current.state(r) == TrafficState.SERVING).findFirst();
@@ -429,7 +439,14 @@ public final class RegionRouter {
             Map<RegionId, HealthModel.Verdict> v, String actor, String action, RegionId region, String reason, String detail) {
         RoutingPlan next = new RoutingPlan(current.version() + 1, Math.max(clock.millis(), current.updatedAt() + 1), states,
                 weights(states, v), op);
-        store.save(next); // throws when the plan cannot be stored: nothing changes then
+        try {
+            store.save(next); // agreed by a majority, or it throws and nothing changes
+        } catch (RouterException e) {
+            if (e.current() != null && e.current().version() > current.version()) {
+                current = e.current(); // the plan that won: what the caller is told and what this router follows now
+            }
+            throw e;
+        }
         current = next;
         audit.append(new AuditEntry(next.updatedAt(), actor, action, region == null ? "" : region.name(),
                 reason == null ? "" : reason, next.version(), detail));

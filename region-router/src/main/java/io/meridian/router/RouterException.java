@@ -7,14 +7,36 @@ public final class RouterException extends MeridianException {
 
     private static final long serialVersionUID = 1L;
 
-    /** Why: bad input (400) or a refusal of a valid request in the current state (409). */
-    public enum Kind { BAD_INPUT, REFUSED }
+    /**
+     * Why: bad input (400); a refusal of a valid request in the current state (409); another plan change won the
+     * version (409, with the {@link #current} plan); no majority of regions reached (503, retriable).
+     */
+    public enum Kind { BAD_INPUT, REFUSED, CONFLICT, UNAVAILABLE }
 
     private final Kind kind;
+    private final transient RoutingPlan current;
 
     public RouterException(Kind kind, String message) {
-        super(message, false, null, null);
+        this(kind, message, null);
+    }
+
+    private RouterException(Kind kind, String message, RoutingPlan current) {
+        super(message, kind == Kind.UNAVAILABLE, null, null);
         this.kind = kind;
+        this.current = current;
+    }
+
+    /** For a CONFLICT: the plan in force now, as far as this router knows (may be null). */
+    public RoutingPlan current() {
+        return current;
+    }
+
+    static RouterException conflict(String message, RoutingPlan current) {
+        return new RouterException(Kind.CONFLICT, message, current);
+    }
+
+    static RouterException unavailable(String message) {
+        return new RouterException(Kind.UNAVAILABLE, message);
     }
 
     public Kind kind() {

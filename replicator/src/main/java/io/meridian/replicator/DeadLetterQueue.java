@@ -163,7 +163,7 @@ public final class DeadLetterQueue implements AutoCloseable {
      */
     public synchronized long discardThrough(long throughOffset) {
         long from = resolvedPosition();
-        long to = Math.min(end(), throughOffset + 1);
+        long to = throughOffset == Long.MAX_VALUE ? end() : Math.min(end(), throughOffset + 1);
         if (to > from) {
             consumer.commitSync(Map.of(partition, new OffsetAndMetadata(to, "discarded")), TIMEOUT);
         }

@@ -23,21 +23,80 @@ import java.util.Objects;
  */
 public final class Replicator implements AutoCloseable {
 
-    /** Called after each mutation is applied here (cache invalidation, metrics). Must be thread-safe and quick. */
+    /** Called after each mutation is applied here (metrics, the clock). Must be thread-safe and quick. */
     @FunctionalInterface
     public interface Listener {
         void applied(RegionId source, Mutation mutation, long applyDelayMicros);
     }
 
+    /**
+     * Told when an applier's position jumps past mutations it never read: the source log no longer holds them
+     * (retention deleted them while this region was away, or the group's committed offsets expired). The region
+     * then misses data and needs a repair or a rebuild; implementations record that durably. Thread-safe.
+     */
+    @FunctionalInterface
+    public interface GapListener {
+        void gap(RegionId source, int partition, long fromOffset, long toOffset, String why);
+    }
+
+    /**
+     * Where each source's "last seen fully applied" time is kept, so the gc_grace guard (G6) survives restarts: a
+     * server restarted during a long partition must not believe it was caught up a moment ago.
+     */
+    public interface CaughtUpStore {
+        /** The last time {@code source} was seen caught up, if recorded. */
+        java.util.OptionalLong load(RegionId source);
+
+        /** Records it (called at most every {@value io.meridian.replicator.internal.SourceApplier#CAUGHT_UP_SAVE_MS} ms). */
+        void save(RegionId source, long millis);
+    }
+
+    private final Builder config;
     private final List<SourceApplier> appliers = new ArrayList<>();
     private final DeadLetters deadLetters;
+    private boolean running;
 
     private Replicator(Builder b) {
+        this.config = b;
         this.deadLetters = new DeadLetters(b.localBootstrap, b.deadLetterTopic, b.region);
-        for (Map.Entry<RegionId, String> source : b.sources.entrySet()) {
-            appliers.add(new SourceApplier(b.region, source.getKey(), source.getValue(), b.topic, b.target, deadLetters,
-                    b.listener, b.maxInFlight));
+        appliers.addAll(newAppliers());
+    }
+
+    private List<SourceApplier> newAppliers() {
+        List<SourceApplier> out = new ArrayList<>();
+        for (Map.Entry<RegionId, String> source : config.sources.entrySet()) {
+            out.add(new SourceApplier(config.region, source.getKey(), source.getValue(), config.topic, config.target, deadLetters,
+                    config.listener, config.maxInFlight, config.gaps, config.caughtUp,
+                    source.getKey().equals(config.region) ? config.localApplies : null));
         }
+        return out;
+    }
+
+    /**
+     * Stops every applier (they leave the consumer group; in-flight applies finish, applied offsets are committed),
+     * e.g. while an operator rebuilds this region and sets the group's positions. {@link #resume()} starts new
+     * ones from the group's committed positions.
+     */
+    public synchronized void pause() {
+        if (running) {
+            appliers.forEach(SourceApplier::close);
+            running = false;
+        }
+    }
+
+    /** Starts appliers again after {@link #pause()}. */
+    public synchronized void resume() {
+        if (!running) {
+            appliers.clear();
+            appliers.addAll(newAppliers());
+            appliers.forEach(SourceApplier::start);
+            running = true;
+        }
+    }
+
+    /** Whether the appliers run. */
+    public synchronized boolean running() {
+        return running;
     }
 
     public static Builder builder() {
@@ -45,12 +104,13 @@ public final class Replicator implements AutoCloseable {
     }
 
     /** Starts one applier thread per source. */
-    public void start() {
+    public synchronized void start() {
         appliers.forEach(SourceApplier::start);
+        running = true;
     }
 
     /** A snapshot per source region, in source order. */
-    public List<SourceStatus> status() {
+    public synchronized List<SourceStatus> status() {
         return appliers.stream().map(SourceApplier::status).toList();
     }
 
@@ -63,7 +123,7 @@ public final class Replicator implements AutoCloseable {
      * previous call (so a benchmark can take one interval). The timestamp is taken before the origin's
      * append, so this bounds acknowledged→applied from above by the origin's write latency.
      */
-    public List<Delays> takeDelays() {
+    public synchronized List<Delays> takeDelays() {
         return appliers.stream().map(a -> {
             org.HdrHistogram.Histogram h = a.takeDelays();
             return new Delays(a.source(), h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99),
@@ -73,8 +133,9 @@ public final class Replicator implements AutoCloseable {
 
     /** Stops the appliers (in-flight applies finish; uncommitted work is re-read by whoever consumes next). */
     @Override
-    public void close() {
+    public synchronized void close() {
         appliers.forEach(SourceApplier::close);
+        running = false;
         deadLetters.close();
     }
 
@@ -88,6 +149,17 @@ public final class Replicator implements AutoCloseable {
         private ApplyTarget target;
         private Listener listener = (s, m, d) -> { };
         private int maxInFlight = 256;
+        private GapListener gaps = (s, p, f, t, w) -> { };
+        private LocalApplies localApplies;
+        private CaughtUpStore caughtUp = new CaughtUpStore() {
+            @Override
+            public java.util.OptionalLong load(RegionId source) {
+                return java.util.OptionalLong.empty();
+            }
+
+            @Override
+            public void save(RegionId source, long millis) { }
+        };
 
         private Builder() { }
 
@@ -129,6 +201,27 @@ public final class Replicator implements AutoCloseable {
 
         public Builder listener(Listener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * The own log's records this process's write path already applied: its applier of the own log skips them
+         * (see {@link LocalApplies} for why that is safe). Without it, every record is applied.
+         */
+        public Builder localApplies(LocalApplies applies) {
+            this.localApplies = Objects.requireNonNull(applies, "applies");
+            return this;
+        }
+
+        /** Told of log gaps (positions that jumped past unread mutations). */
+        public Builder gaps(GapListener gaps) {
+            this.gaps = Objects.requireNonNull(gaps, "gaps");
+            return this;
+        }
+
+        /** Durable "last caught up" times per source (the gc_grace guard across restarts). */
+        public Builder caughtUp(CaughtUpStore store) {
+            this.caughtUp = Objects.requireNonNull(store, "store");
             return this;
         }
 

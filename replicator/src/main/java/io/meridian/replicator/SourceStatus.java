@@ -17,9 +17,10 @@ import java.util.List;
  * @param deadLetters messages sent to the dead-letter topic since start
  * @param paused partitions held back, each with its reason (unknown namespace, newer schema version)
  * @param lastError the last failure (source unreachable, store down), or empty
+ * @param topicPartitions partitions of the source topic (0 before known): what every instance together must hold
  */
 public record SourceStatus(RegionId source, int assignedPartitions, long lagOffsets, long lagMillis,
-        long lastAppliedTimestampMicros, long applied, long deadLetters, List<String> paused, String lastError) {
+        long lastAppliedTimestampMicros, long applied, long deadLetters, List<String> paused, String lastError, int topicPartitions) {
 
     public SourceStatus {
         paused = List.copyOf(paused);

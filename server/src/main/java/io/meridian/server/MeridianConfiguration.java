@@ -70,10 +70,27 @@ public class MeridianConfiguration extends Configuration {
     @JsonProperty
     public AuthSettings auth = new AuthSettings();
 
-    /** Base URLs of one server in each other region ({@code region-b: http://host:port}); namespace admin fans out to them. */
+    @Valid
     @NotNull
     @JsonProperty
-    public Map<String, String> peers = new LinkedHashMap<>();
+    public FaultSettings faults = new FaultSettings();
+
+    /** Crash points for failure tests and drills ({@code POST /tasks/failpoint} on the admin port). */
+    public static class FaultSettings {
+        /** Whether failpoints may be armed; never in production. */
+        @JsonProperty
+        public boolean enabled;
+    }
+
+    /**
+     * Base URLs of the server instances of every region ({@code region-b: [http://host:port, ...]}; a single URL is
+     * accepted too). The router probes every instance (a region is down only when none serves), judges catch-up
+     * from all of them, and namespace admin fans out to one per region. The own region's entry lists this server's
+     * sibling instances.
+     */
+    @NotNull
+    @JsonProperty
+    public Map<String, List<String>> peers = new LinkedHashMap<>();
 
     /**
      * Key that signs page tokens (HMAC-SHA256). Must be the same in every server of every region so a
@@ -173,17 +190,46 @@ public class MeridianConfiguration extends Configuration {
         public int maxInFlightApplies = 256;
     }
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public ReadSettings reads = new ReadSettings();
+
+    /** Read limits. */
+    public static class ReadSettings {
+        /** Reads in flight at once in this server; past it a read is answered 503 with Retry-After at once. */
+        @Min(1)
+        @JsonProperty
+        public int maxInFlight = 64;
+    }
+
     /** Write-path limits. */
     public static class WriteSettings {
         /** Appends in flight at once; past it a write is answered 503 with Retry-After. */
         @Min(1)
         @JsonProperty
-        public int maxInFlightAppends = 512;
+        public int maxInFlightAppends = 64;
 
         /** How far ahead of this server's clock a client's idempotency token may be. */
         @NotNull
         @JsonProperty
         public Duration maxTokenAhead = Duration.seconds(1);
+
+        /**
+         * How old a client's idempotency token may be; must stay well below {@code replication.gcGraceSeconds} (a
+         * retry under an old timestamp could resurrect data deleted since). Default 1 hour.
+         */
+        @NotNull
+        @JsonProperty
+        public Duration maxTokenAge = Duration.hours(1);
+
+        /**
+         * How far this server's clock may be from the median of the regions' clocks (estimated from the observers'
+         * probes) before it refuses writes with 503 and reports clock skew. Default 500 ms.
+         */
+        @NotNull
+        @JsonProperty
+        public Duration maxClockSkew = Duration.milliseconds(500);
     }
 
     /**

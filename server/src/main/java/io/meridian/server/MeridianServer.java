@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class MeridianServer extends Application<MeridianConfiguration> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeridianServer.class);
-    private static final Duration STARTUP_RETRY = Duration.ofSeconds(60);
+    private static final Duration STARTUP_RETRY = Duration.ofSeconds(180);
 
     public static void main(String[] args) throws Exception {
         new MeridianServer().run(args);
@@ -66,6 +66,8 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
     public void initialize(Bootstrap<MeridianConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(bootstrap.getConfigurationSourceProvider(),
                 substitutor(System::getenv)));
+        // peers: one URL or a list per region
+        bootstrap.getObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
     }
 
     /**
@@ -79,6 +81,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
 
     @Override
     public void run(MeridianConfiguration config, Environment env) throws Exception {
+        if (config.writes.maxTokenAge.toSeconds() >= config.replication.gcGraceSeconds * config.replication.maxLagFractionOfGcGrace) {
+            throw new IllegalArgumentException("writes.maxTokenAge must stay below the gc_grace margin ("
+                    + (long) (config.replication.gcGraceSeconds * config.replication.maxLagFractionOfGcGrace) + " s)");
+        }
         // refuse a configuration that would be open or leak credentials before touching any engine
         io.meridian.server.auth.Principals.authenticator(config.auth);
         io.meridian.server.auth.Principals.checkTransport(config.getServerFactory(), config.auth.allowPlaintextOffLoopback);
@@ -99,7 +105,11 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             return builder.build();
         });
         CassandraStore store = new CassandraStore(session, config.cassandra.keyspace);
-        store.init(dc, config.cassandra.replicationFactor);
+        // schema changes are slow on a loaded machine (nine JVMs starting on two cores): retried like the connection
+        retry("Cassandra schema in " + config.cassandra.contactPoints, () -> {
+            store.init(dc, config.cassandra.replicationFactor);
+            return null;
+        });
         retry("Kafka " + config.kafka.bootstrapServers, () -> {
             MutationLog.ensureTopic(config.kafka.bootstrapServers, config.kafka.topic, config.kafka.partitions,
                     config.kafka.replicationFactor);
@@ -107,6 +117,8 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         });
         MutationLog log = new MutationLog(config.kafka.bootstrapServers, config.kafka.topic,
                 config.kafka.appendTimeout.toJavaDuration());
+        io.meridian.server.internal.RegionState regionState = retry("Cassandra schema (region state)", () ->
+                new io.meridian.server.internal.RegionState(session, config.cassandra.keyspace, Clock.systemUTC()));
         io.meridian.server.internal.health.EngineProbe engines =
                 new io.meridian.server.internal.health.EngineProbe(session, config.kafka.bootstrapServers);
         engines.check();
@@ -120,30 +132,38 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             }
         });
 
+        // the own region's other server instances (config peers[own region]); none: a single instance
+        List<String> siblingUrls = config.peers.getOrDefault(region.name(), List.of());
         CacheTier<List<StoredItem>> tier = null;
         Invalidations invalidations = null;
+        io.meridian.cache.Invalidation invalidation = null;
         if (config.cache.enabled) {
             tier = CachedReads.tier(config.cache.maxWeightBytes, config.cache.namespaceMaxWeightBytes,
                     config.cache.maxRecordBytes, config.cache.negativeTtl.toJavaDuration());
-            retry("Kafka " + config.kafka.bootstrapServers + " (invalidation topic)", () -> {
-                MutationLog.ensureTopic(config.kafka.bootstrapServers, config.cache.invalidationTopic, 1,
-                        config.kafka.replicationFactor);
-                return null;
-            });
-            Invalidations inv = new Invalidations(config.kafka.bootstrapServers, config.cache.invalidationTopic,
-                    "meridian-" + region + "-" + ProcessHandle.current().pid(), tier, env.metrics());
-            invalidations = inv;
-            env.lifecycle().manage(new Managed() {
-                @Override
-                public void start() {
-                    inv.start();
-                }
+            if (siblingUrls.isEmpty()) {
+                invalidation = io.meridian.cache.Invalidation.local(tier); // nobody else to tell: no topic, no consumer
+            } else {
+                retry("Kafka " + config.kafka.bootstrapServers + " (invalidation topic)", () -> {
+                    MutationLog.ensureTopic(config.kafka.bootstrapServers, config.cache.invalidationTopic, 1,
+                            config.kafka.replicationFactor);
+                    return null;
+                });
+                Invalidations inv = new Invalidations(config.kafka.bootstrapServers, config.cache.invalidationTopic,
+                        "meridian-" + region + "-" + ProcessHandle.current().pid(), tier, env.metrics());
+                invalidations = inv;
+                invalidation = inv;
+                env.lifecycle().manage(new Managed() {
+                    @Override
+                    public void start() {
+                        inv.start();
+                    }
 
-                @Override
-                public void stop() {
-                    inv.close();
-                }
-            });
+                    @Override
+                    public void stop() {
+                        inv.close();
+                    }
+                });
+            }
             CacheTier<List<StoredItem>> t = tier;
             java.util.function.Function<java.util.function.ToLongFunction<io.meridian.cache.RecordCache.Stats>,
                     com.codahale.metrics.Gauge<Long>> gauge = f -> () -> f.applyAsLong(t.total());
@@ -157,22 +177,39 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             env.metrics().register("meridian.cache.load-p99-micros", gauge.apply(io.meridian.cache.RecordCache.Stats::loadP99Micros));
             env.metrics().register("meridian.cache.hit-ratio", (com.codahale.metrics.Gauge<Double>) () -> t.total().hitRatio());
         }
-        Invalidations inv = invalidations;
-        MutationSink.Store applyAndInvalidate = inv == null ? store : (m, ns) -> store.apply(m, ns).thenApply(r -> {
-            inv.applied(m.namespace(), m.id()); // local write: not awaited; the own-region applier re-announces it
-            return r;
-        });
+        io.meridian.cache.Invalidation inv = invalidation;
+        io.meridian.replicator.LocalApplies localApplies = new io.meridian.replicator.LocalApplies();
+        // after a local write's apply: drop it from the region's caches, then tell the own applier it may skip the
+        // record (only once both are done: otherwise the applier applies and announces it again, harmlessly)
+        MutationSink.Applied afterApply = (m, position) -> {
+            java.util.concurrent.CompletableFuture<Void> dropped = inv == null
+                    ? java.util.concurrent.CompletableFuture.completedFuture(null) : inv.changed(m.namespace(), m.id());
+            dropped.thenRun(() -> localApplies.remember(position.partition(), position.offset()));
+        };
 
         HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), config.regionSlot);
-        WritePath writes = new WritePath(region, clock, log, applyAndInvalidate, config.writes.maxInFlightAppends,
-                config.writes.maxTokenAhead.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
-                config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1), env.metrics());
+        java.util.concurrent.atomic.AtomicLong clockSkewMillis = new java.util.concurrent.atomic.AtomicLong();
+        WritePath writes = new WritePath(region, clock, log, store, afterApply, new WritePath.Settings(config.writes.maxInFlightAppends,
+                config.writes.maxTokenAhead.toJavaDuration(), config.writes.maxTokenAge.toJavaDuration(),
+                config.writes.maxClockSkew.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
+                config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1)), clockSkewMillis::get, env.metrics());
 
+        io.meridian.server.internal.Failpoints failpoints = new io.meridian.server.internal.Failpoints(config.faults.enabled);
+        writes.failpoints(failpoints);
+        env.admin().addTask(new io.dropwizard.servlets.tasks.PostBodyTask("failpoint") {
+            @Override
+            public void execute(Map<String, List<String>> parameters, String body, java.io.PrintWriter output) {
+                String name = parameters.getOrDefault("name", List.of("")).get(0);
+                int after = Integer.parseInt(parameters.getOrDefault("after", List.of("1")).get(0));
+                failpoints.arm(name, after);
+                output.println("armed " + name + " at pass " + after);
+            }
+        });
         Replicator replicatorOrNull = null;
         io.meridian.replicator.DeadLetterQueue deadLettersOrNull = null;
         List<java.util.function.Supplier<List<String>>> alerts = new java.util.ArrayList<>();
         if (config.replication.enabled) {
-            Replicator replicator = replicator(config, region, store, inv, clock, env);
+            Replicator replicator = replicator(config, region, store, inv, localApplies, clock, regionState, env);
             replicatorOrNull = replicator;
             io.meridian.replicator.DeadLetterQueue deadLetters = new io.meridian.replicator.DeadLetterQueue(
                     config.kafka.bootstrapServers, config.replication.deadLetterTopic, region);
@@ -180,6 +217,8 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             Duration margin = Duration.ofMillis((long) (config.replication.gcGraceSeconds * 1000L
                     * config.replication.maxLagFractionOfGcGrace));
             alerts.add(() -> ReplicationHealth.alerts(replicator.status(), margin, deadLetters.openCount()));
+            alerts.add(() -> regionState.needsRepair().map(why -> List.of("needs repair: " + why
+                    + " (meridian repair or meridian rebuild; the region must not take traffic back before)")).orElse(List.of()));
             env.lifecycle().manage(new Managed() {
                 @Override
                 public void start() {
@@ -193,13 +232,18 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 }
             });
         }
+        long maxSkew = config.writes.maxClockSkew.toMilliseconds();
+        alerts.add(() -> Math.abs(clockSkewMillis.get()) > maxSkew ? List.of("clock skewed: " + clockSkewMillis.get()
+                + " ms from the median of the regions' clocks (at most " + maxSkew + " ms): writes go to other regions until"
+                + " it is fixed (check NTP)") : List.of());
         io.meridian.server.internal.health.RegionHealth health = new io.meridian.server.internal.health.RegionHealth(
                 engines, alerts, Clock.systemUTC());
         io.meridian.server.api.ReplicationResource replicationResource = null;
         if (replicatorOrNull != null) {
-            MutationSink.Store replayTarget = applyAndInvalidate;
+            MutationSink.Store replayTarget = inv == null ? store
+                    : (m, ns) -> store.apply(m, ns).thenCompose(r -> inv.changed(m.namespace(), m.id()));
             replicationResource = new io.meridian.server.api.ReplicationResource(region.name(), replicatorOrNull, deadLettersOrNull,
-                    m -> store.namespace(m.namespace()).map(ns -> replayTarget.apply(m, ns)));
+                    m -> store.namespace(m.namespace()).map(ns -> replayTarget.apply(m, ns)), regionState);
             env.jersey().register(replicationResource);
         }
 
@@ -208,10 +252,12 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         env.jersey().register(new ErrorMappers.BadInput());
         env.jersey().register(new ErrorMappers.TooLarge());
         env.jersey().register(new RecordsResource(store, new CachedReads(store, tier, env.metrics()), writes,
-                new PageTokens(config.pageTokenSecret)));
-        env.jersey().register(new io.meridian.server.api.CacheResource(region.name(), tier, inv));
-        // one configuration for every region may list the region itself among its peers: never call ourselves
-        Map<String, String> peers = new LinkedHashMap<>(config.peers);
+                new PageTokens(config.pageTokenSecret), new io.meridian.server.internal.Admission("reads", config.reads.maxInFlight,
+                env.metrics())));
+        env.jersey().register(new io.meridian.server.api.CacheResource(region.name(), tier, invalidations));
+        // the other regions' server instances; the own region's entry (its other instances) is kept apart
+        Map<String, List<String>> peers = new LinkedHashMap<>(config.peers);
+        List<String> siblings = peers.getOrDefault(region.name(), List.of());
         peers.remove(region.name());
         // every /v1 endpoint authenticates its caller (HTTP Basic against auth.principals); resources check roles
         env.jersey().register(new io.dropwizard.auth.AuthDynamicFeature(
@@ -221,7 +267,8 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         env.jersey().register(new io.dropwizard.auth.AuthValueFactoryProvider.Binder<>(io.meridian.server.auth.Caller.class));
         env.jersey().register(new NamespacesResource(store, peers, env.getObjectMapper()));
         if (config.router.enabled) {
-            router(config, region, store, writes, peers, replicationResource == null ? null : replicationResource::status, health, env);
+            router(config, region, store, writes, peers, siblings, replicationResource == null ? null : replicationResource::status,
+                    health, clockSkewMillis, env);
         }
 
         env.healthChecks().register("cassandra", new ProbeCheck(engines::cassandraProblem,
@@ -238,7 +285,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
      * health check.
      */
     private static Replicator replicator(MeridianConfiguration config, RegionId region, CassandraStore store,
-            Invalidations invalidations, HybridLogicalClock clock, Environment env) throws Exception {
+            io.meridian.cache.Invalidation invalidations, io.meridian.replicator.LocalApplies localApplies, HybridLogicalClock clock,
+            io.meridian.server.internal.RegionState regionState,
+            Environment env) throws Exception {
         retry("Kafka " + config.kafka.bootstrapServers + " (dead-letter topic)", () -> {
             MutationLog.ensureTopic(config.kafka.bootstrapServers, config.replication.deadLetterTopic, 1,
                     config.kafka.replicationFactor);
@@ -249,10 +298,11 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         Map<RegionId, Histogram> delays = new ConcurrentHashMap<>();
         Replicator.Builder b = Replicator.builder().region(region).localBootstrap(config.kafka.bootstrapServers)
                 .topic(config.kafka.topic).deadLetterTopic(config.replication.deadLetterTopic)
-                .maxInFlight(config.replication.maxInFlightApplies)
+                .maxInFlight(config.replication.maxInFlightApplies).gaps(regionState).caughtUp(regionState)
                 // the offset becomes committable only once the data is in Cassandra and the invalidation is out
                 .target(m -> store.namespace(m.namespace()).map(ns -> invalidations == null ? store.apply(m, ns)
-                        : store.apply(m, ns).thenCompose(r -> invalidations.applied(m.namespace(), m.id()))))
+                        : store.apply(m, ns).thenCompose(r -> invalidations.changed(m.namespace(), m.id()))))
+                .localApplies(localApplies)
                 .listener((source, m, delayMicros) -> {
                     // causality across regions: a write accepted here after seeing a remote one gets a later timestamp
                     clock.observeWithin(m.timestampMicros(), config.writes.maxTokenAhead.toMicroseconds());
@@ -290,9 +340,14 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
      * Basic authentication.
      */
     private static void router(MeridianConfiguration config, RegionId region, CassandraStore store, WritePath writes,
-            Map<String, String> peers, java.util.function.Supplier<io.meridian.server.api.ReplicationResource.Status> replicationStatus,
-            io.meridian.server.internal.health.RegionHealth health, Environment env) {
-        StoredRouting.ensureNamespace(store, System.currentTimeMillis() * 1000);
+            Map<String, List<String>> peers, List<String> siblings,
+            java.util.function.Supplier<io.meridian.server.api.ReplicationResource.Status> replicationStatus,
+            io.meridian.server.internal.health.RegionHealth health, java.util.concurrent.atomic.AtomicLong clockSkewMillis,
+            Environment env) throws Exception {
+        retry("Cassandra schema (router namespace)", () -> {
+            StoredRouting.ensureNamespace(store, System.currentTimeMillis() * 1000);
+            return null;
+        });
         java.util.TreeSet<String> names = new java.util.TreeSet<>(peers.keySet());
         names.addAll(config.replication.sources.keySet());
         names.add(region.name());
@@ -305,56 +360,56 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         };
         Duration failAfter = config.router.failAfter.toJavaDuration();
         String peerAuthorization = peerAuthorization(config);
-        HealthObservers observers = new HealthObservers(region, regions, peers, ownProblems, peerAuthorization, Clock.systemUTC());
+        Map<String, List<String>> observed = new LinkedHashMap<>(peers);
+        observed.put(region.name(), siblings);
+        HealthObservers observers = new HealthObservers(region, regions, observed, ownProblems, peerAuthorization, Clock.systemUTC());
         StoredRouting stored = new StoredRouting(store, writes);
+        io.meridian.server.internal.router.CassandraAcceptor acceptor = retry("Cassandra schema (plan acceptor)", () ->
+                new io.meridian.server.internal.router.CassandraAcceptor(store.session(), config.cassandra.keyspace));
+        java.net.http.HttpClient peerHttp = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Map<RegionId, io.meridian.router.PlanAcceptor> remoteAcceptors = new LinkedHashMap<>();
+        for (RegionId r : regions) {
+            if (!r.equals(region)) {
+                remoteAcceptors.put(r, new io.meridian.server.internal.router.HttpAcceptor(peers.getOrDefault(r.name(), List.of()),
+                        peerAuthorization, peerHttp));
+            }
+        }
+        io.meridian.router.PlanAgreement agreement = new io.meridian.router.PlanAgreement(region, acceptor, remoteAcceptors,
+                config.regionSlot, Duration.ofSeconds(8), Clock.systemUTC());
         long maxLag = config.router.maxCatchUpLag.toMilliseconds();
         com.fasterxml.jackson.databind.ObjectMapper json = env.getObjectMapper();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        // a region is as far as its slowest instance: every instance's status, typed (this one's without HTTP)
         RegionRouter.CatchUp catchUp = (target, ignoring) -> {
-            io.meridian.server.api.ReplicationResource.Status status;
-            try {
-                if (target.equals(region)) {
-                    if (replicationStatus == null) {
-                        return java.util.Optional.of("replication is disabled in " + region);
-                    }
-                    status = replicationStatus.get();
-                } else {
-                    String url = peers.get(target.name());
-                    if (url == null) {
-                        return java.util.Optional.of("no server of " + target + " is configured as a peer");
-                    }
+            if (target.equals(region) && replicationStatus == null) {
+                return java.util.Optional.of("replication is disabled in " + region);
+            }
+            List<io.meridian.server.internal.router.CatchUpGate.Instance> instances = new java.util.ArrayList<>();
+            if (target.equals(region)) {
+                instances.add(io.meridian.server.internal.router.CatchUpGate.Instance.of("this instance", replicationStatus.get()));
+            }
+            for (String url : target.equals(region) ? siblings : peers.getOrDefault(target.name(), List.of())) {
+                try {
                     var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/replication"))
                             .header("Authorization", peerAuthorization)
                             .timeout(Duration.ofSeconds(3)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                    status = json.readValue(r.body(), io.meridian.server.api.ReplicationResource.Status.class);
-                }
-            } catch (Exception e) {
-                return java.util.Optional.of("its replication status is unreadable (" + e + ")");
-            }
-            List<String> problems = new java.util.ArrayList<>();
-            for (var s : status.sources()) {
-                if (ignoring.contains(RegionId.of(s.source()))) {
-                    continue; // a failed region's log cannot be read: that lag is expected
-                }
-                if (s.lagOffsets() < 0) {
-                    problems.add("source " + s.source() + " unreachable");
-                } else if (!s.caughtUp() && s.lagMillis() > maxLag) {
-                    problems.add("from " + s.source() + " " + s.lagMillis() + " ms behind (" + s.lagOffsets()
-                            + " mutations; limit " + maxLag + " ms)");
-                }
-                if (!s.held().isEmpty()) {
-                    problems.add("held partitions from " + s.source() + ": " + s.held());
+                    instances.add(r.statusCode() == 200 ? io.meridian.server.internal.router.CatchUpGate.Instance.of(url,
+                            json.readValue(r.body(), io.meridian.server.api.ReplicationResource.Status.class))
+                            : io.meridian.server.internal.router.CatchUpGate.Instance.failed(url, "HTTP " + r.statusCode()));
+                } catch (Exception e) {
+                    instances.add(io.meridian.server.internal.router.CatchUpGate.Instance.failed(url, e.toString()));
                 }
             }
-            if (status.openDeadLetters() != 0) {
-                problems.add(status.openDeadLetters() < 0 ? "its dead letters cannot be counted (Kafka does not answer)"
-                        : status.openDeadLetters() + " open dead letter(s): replay or discard them first");
-            }
-            return problems.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", problems));
+            return io.meridian.server.internal.router.CatchUpGate.notCaughtUp(instances, ignoring, maxLag);
         };
         RegionRouter router = new RegionRouter(region, regions, Clock.systemUTC(), new RegionRouter.Settings(failAfter,
                 config.router.healthyFor.toJavaDuration(), config.router.steps, config.router.bake.toJavaDuration(),
-                config.router.automaticFailover), stored, stored, catchUp, () -> observers.verdicts(failAfter));
+                config.router.automaticFailover), agreement, stored, catchUp, () -> observers.verdicts(failAfter));
+        java.util.concurrent.ScheduledExecutorService observing = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meridian-observer");
+            t.setDaemon(true);
+            return t;
+        });
         java.util.concurrent.ScheduledExecutorService ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meridian-router");
             t.setDaemon(true);
@@ -363,10 +418,35 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         env.lifecycle().manage(new Managed() {
             @Override
             public void start() {
-                ticker.scheduleWithFixedDelay(() -> {
+                // the observer on its own thread: an agreement in progress (seconds, on a loaded machine) must never
+                // leave this region's observations stale
+                observing.scheduleWithFixedDelay(() -> {
                     try {
                         observers.round();
+                        clockSkewMillis.set(observers.clockSkewMillis());
+                    } catch (RuntimeException e) {
+                        LOG.warn("observer round failed: {}", e.toString());
+                    }
+                }, 1, 1, TimeUnit.SECONDS);
+                ticker.scheduleWithFixedDelay(() -> {
+                    try {
+                        // a region that missed a plan change (cut off, restarted) learns it from a peer that has it
+                        observers.newestPlan().filter(p -> p.getValue() > router.plan().version()).ifPresent(p -> {
+                            acceptor.invalidate(); // a sibling may have learned it already: read it again
+                            io.meridian.router.PlanAcceptor from = remoteAcceptors.get(RegionId.of(p.getKey()));
+                            try {
+                                io.meridian.router.RoutingPlan newer = from == null ? null : from.latestChosen();
+                                if (newer != null) {
+                                    acceptor.learn(newer);
+                                }
+                            } catch (RuntimeException e) {
+                                LOG.debug("learning plan v{} from {}: {}", p.getValue(), p.getKey(), e.toString());
+                            }
+                        });
                         router.tick();
+                        if (!router.lastTickProblem().isEmpty()) {
+                            LOG.info("router tick changed nothing: {}", router.lastTickProblem());
+                        }
                     } catch (RuntimeException e) {
                         LOG.warn("router tick failed: {}", e.toString());
                     }
@@ -375,10 +455,11 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
 
             @Override
             public void stop() {
+                observing.shutdownNow();
                 ticker.shutdownNow();
             }
         });
-        env.jersey().register(new io.meridian.server.api.RouterResource(region.name(), router, observers, stored, health,
+        env.jersey().register(new io.meridian.server.api.RouterResource(region.name(), router, acceptor, observers, stored, health,
                 failAfter));
     }
 
@@ -412,17 +493,26 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         T run() throws Exception;
     }
 
+    /**
+     * Runs a start-up step until it succeeds, with back-off (1 s doubling to 10 s), for at most {@link #STARTUP_RETRY}:
+     * the engines may still be starting, and on a loaded machine even a schema change can time out once.
+     */
     private static <T> T retry(String what, Attempt<T> attempt) throws Exception {
-        long deadline = System.nanoTime() + STARTUP_RETRY.toNanos();
+        long t0 = System.nanoTime();
+        long deadline = t0 + STARTUP_RETRY.toNanos();
+        long backoff = 1_000;
         while (true) {
             try {
-                return attempt.run();
+                T result = attempt.run();
+                LOG.info("start-up: {} ready in {} ms", what, (System.nanoTime() - t0) / 1_000_000);
+                return result;
             } catch (Exception e) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(what + " did not answer within " + STARTUP_RETRY.toSeconds() + " s", e);
+                    throw new IllegalStateException(what + " did not succeed within " + STARTUP_RETRY.toSeconds() + " s", e);
                 }
-                LOG.warn("{} not reachable yet ({}); retrying", what, e.toString());
-                TimeUnit.SECONDS.sleep(1);
+                LOG.warn("{} not ready yet ({}); retrying in {} ms", what, e.toString(), backoff);
+                TimeUnit.MILLISECONDS.sleep(backoff);
+                backoff = Math.min(10_000, backoff * 2);
             }
         }
     }

@@ -160,6 +160,17 @@ class BadInputIT {
     }
 
     @Test
+    void idempotencyTokensFromTheFarPastAre400() throws Exception {
+        for (long micros : new long[] {1, System.currentTimeMillis() * 1000 - 2 * 3_600_000_000L}) {
+            IdempotencyToken past = new IdempotencyToken(micros, 7);
+            Http.Answer put = Http.send("PUT", recordUrl("past"), ONE_ITEM, Map.of("Idempotency-Token", past.toString()));
+            assertThat(put.status()).as("token at " + micros).isEqualTo(400);
+            assertThat(put.json().path("message").asText()).contains("s old");
+        }
+        assertNothingWritten("past");
+    }
+
+    @Test
     void malformedIdempotencyTokenIs400() throws Exception {
         Http.Answer put = Http.send("PUT", recordUrl("bad-token"), ONE_ITEM, Map.of("Idempotency-Token", "yesterday"));
         assertThat(put.status()).isEqualTo(400);

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * instance's {@code GET /v1/cache}, per namespace, so every test uses a namespace of its own.
  */
 @ExtendWith(LocalClusterExtension.class)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class CacheIT {
 
     private static LocalCluster cluster;
@@ -64,7 +65,7 @@ class CacheIT {
 
     private static JsonNode counters(String region, int instance, String ns) throws Exception {
         String url = cluster.region(RegionId.of(region)).servers().get(instance).url() + "/v1/cache";
-        Http.Answer a = Http.send("GET", url, null);
+        Http.Answer a = Http.send("GET", url, null, Http.operator(cluster));
         assertThat(a.status()).isEqualTo(200);
         return a.json().path("namespaces").path(ns);
     }
@@ -155,7 +156,7 @@ class CacheIT {
             long sent = 0;
             List<Long> received = new ArrayList<>();
             for (ServerEndpoints s : servers) {
-                JsonNode m = Http.send("GET", s.url() + "/v1/cache", null).json().path("invalidationMessages");
+                JsonNode m = Http.send("GET", s.url() + "/v1/cache", null, Http.operator(cluster)).json().path("invalidationMessages");
                 sent += m.path("sent").asLong();
                 received.add(m.path("received").asLong());
             }
@@ -218,4 +219,36 @@ class CacheIT {
         assertThat(c.path("entries").asLong()).isZero();
     }
 
+
+    /**
+     * Region health and catch-up from every instance (hardening issue, case 9): with one of region-b's two
+     * instances killed, region-b is not failed (the other serves), and a restore of region-b is refused while the
+     * dead instance's share cannot be judged; once it is back, the restore is accepted. Runs last: it breaks an
+     * instance.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void oneInstanceDownNeitherFailsItsRegionNorPassesItsRestoreGate() throws Exception {
+        RegionId b = RegionId.of("region-b");
+        String a = cluster.region(RegionId.of("region-a")).serverUrl();
+        cluster.killServer(b, 1);
+        try {
+            Awaitility.await("region-b keeps serving with one instance").during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> "SERVING".equals(Http.send("GET", a + "/v1/router/plan", null)
+                            .json().path("regions").path("region-b").path("state").asText()));
+            Http.Answer evacuate = Http.send("POST", a + "/v1/router/evacuate", "{\"region\":\"region-b\",\"steps\":[100],"
+                    + "\"reason\":\"instance test\"}", Http.operator(cluster));
+            assertThat(evacuate.status()).as(evacuate.body()).isEqualTo(200);
+            Awaitility.await("the restore names the silent instance").atMost(Duration.ofSeconds(60)).until(() -> {
+                Http.Answer r = Http.send("POST", a + "/v1/router/restore", "{\"region\":\"region-b\",\"steps\":[100],"
+                        + "\"reason\":\"too early\"}", Http.operator(cluster));
+                return r.status() == 409 && r.body().contains("did not answer");
+            });
+        } finally {
+            cluster.start(b);
+        }
+        Awaitility.await("restore accepted once every instance answers").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofSeconds(2)).until(() -> Http.send("POST", a + "/v1/router/restore",
+                        "{\"region\":\"region-b\",\"steps\":[100],\"reason\":\"instance back\"}", Http.operator(cluster)).status() == 200);
+    }
 }

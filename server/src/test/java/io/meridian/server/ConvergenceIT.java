@@ -15,7 +15,6 @@ import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
-import io.meridian.localcluster.junit.PrivateCluster;
 import io.meridian.replicator.Repairer;
 import io.meridian.replicator.Verifier;
 import java.net.InetSocketAddress;
@@ -54,7 +53,7 @@ class ConvergenceIT {
     }
 
     @BeforeAll
-    static void start(@PrivateCluster(regions = 3, servers = PrivateCluster.Servers.YES) LocalCluster c) {
+    static void start(LocalCluster c) {
         System.out.println("ConvergenceIT seed " + SEED + " (rerun with -Dmeridian.test.seed=" + SEED + ")");
         cluster = c;
         for (RegionEndpoints r : c.regions()) {
@@ -64,8 +63,9 @@ class ConvergenceIT {
     }
 
     @AfterAll
-    static void closeClients() {
+    static void closeClients() throws Exception {
         CLIENTS.values().forEach(MeridianClient::close);
+        ClusterHygiene.restore(cluster);
     }
 
     private static MeridianClient client(String region) {

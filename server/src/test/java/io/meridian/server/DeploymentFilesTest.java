@@ -171,12 +171,15 @@ class DeploymentFilesTest {
                 assertThat(c.replication.sources.keySet()).containsExactlyInAnyOrderElementsOf(REGIONS);
                 c.replication.sources.forEach((r, bootstrap) ->
                         assertThat(hostPort(services, bootstrap, "kafka-", 9092, where)).isEqualTo("kafka-" + letter(r)));
-                c.peers.forEach((r, url) -> {
-                    assertThat(url).as(where + " peer " + r).startsWith("https://");
-                    String host = url.replaceFirst("^https://", "").split(":")[0];
-                    assertThat(services).as(where + " peer " + r).containsKey(host);
-                    assertThat(env(services.get(host))).containsEntry("MERIDIAN_REGION", r);
-                    assertThat(url).endsWith(":" + appPort);
+                c.peers.forEach((r, urls) -> {
+                    assertThat(urls).as(where + " every instance of " + r).hasSize(2);
+                    for (String url : urls) {
+                        assertThat(url).as(where + " peer " + r).startsWith("https://");
+                        String host = url.replaceFirst("^https://", "").split(":")[0];
+                        assertThat(services).as(where + " peer " + r).containsKey(host);
+                        assertThat(env(services.get(host))).containsEntry("MERIDIAN_REGION", r);
+                        assertThat(url).endsWith(":" + appPort);
+                    }
                 });
                 checked++;
             }

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * region, exactly at each limit; one byte (or one operation, one second of TTL) over is refused before the
  * log and changes nothing; a mutation that still cannot be applied (injected straight into the log, as a
  * bug or an older writer could) is dead-lettered and never stops replication; TTLs count from the
- * mutation's timestamp. Shared cluster (2 regions).
+ * mutation's timestamp. Shared cluster (3 regions).
  */
 @ExtendWith(LocalClusterExtension.class)
 class LimitsIT {
@@ -217,10 +217,35 @@ class LimitsIT {
                 .status()).isEqualTo(200);
         awaitRecord(b, "poison", 1);
         System.out.printf("write behind a poison mutation visible in %s after %d ms%n", b.region(), (System.nanoTime() - t0) / 1_000_000);
-        for (RegionEndpoints r : List.of(a, b)) {
+        for (RegionEndpoints r : cluster.regions()) {
             Awaitility.await("dead letter in " + r.region()).atMost(Duration.ofSeconds(60)).until(() ->
                     Http.send("GET", r.serverUrl() + "/v1/replication", null, Http.operator(cluster)).json()
                             .path("openDeadLetters").asLong() >= 1);
+        }
+        // an alert, never a failed region: the router still takes commands and the region still serves
+        Awaitility.await("degraded with the alert").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Http.Answer health = Http.send("GET", b.serverUrl() + "/v1/router/health", null, Http.operator(cluster));
+            assertThat(health.status()).isEqualTo(200);
+            assertThat(health.json().path("level").asText()).isEqualTo("DEGRADED");
+            assertThat(health.json().path("alerts").toString()).contains("open dead letter");
+        });
+        Http.Answer evacuate = Http.send("POST", a.serverUrl() + "/v1/router/evacuate", "{\"region\":\"region-b\",\"steps\":[25,50,100],"
+                + "\"bakeSeconds\":600,\"reason\":\"poison must not freeze failover\"}", Http.operator(cluster));
+        assertThat(evacuate.status()).as(evacuate.body()).isEqualTo(200);
+        assertThat(Http.send("POST", a.serverUrl() + "/v1/router/abort", "{\"reason\":\"test over\"}", Http.operator(cluster))
+                .status()).isEqualTo(200);
+        // the operator sees the letter, a replay fails again for the same reason, a discard resolves it
+        for (RegionEndpoints r : cluster.regions()) {
+            Http.Answer list = Http.send("GET", r.serverUrl() + "/v1/replication/dead-letters", null, Http.operator(cluster));
+            assertThat(list.status()).isEqualTo(200);
+            assertThat(list.body()).contains("\"id\":\"poison\"").contains("ttl");
+            Http.Answer replay = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/replay", "{}", Http.operator(cluster));
+            assertThat(replay.json().path("failedOffset").isNull()).as(replay.body()).isFalse();
+            Http.Answer noReason = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard", "{}", Http.operator(cluster));
+            assertThat(noReason.status()).isEqualTo(400);
+            Http.Answer discard = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard",
+                    "{\"reason\":\"poison injected by LimitsIT\"}", Http.operator(cluster));
+            assertThat(discard.json().path("open").asLong()).as(discard.body()).isZero();
         }
     }
 }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Cross-region appliers on the shared cluster (2 regions in this module): G2/G3 and the fault paths. */
+/** Cross-region appliers on the shared cluster (3 regions in this module): G2/G3 and the fault paths. */
 @ExtendWith(LocalClusterExtension.class)
 class ReplicationIT {
 
@@ -109,7 +109,10 @@ class ReplicationIT {
                 assertThat(health.json().path("replication").path("message").asText()).contains("CRITICAL", "held_it");
             });
         } finally {
-            assertThat(Http.send("PUT", b.serverUrl() + "/v1/namespaces/" + ns + "?scope=local", "{}", Http.operator(theCluster)).status()).isIn(200, 201);
+            for (RegionEndpoints other : theCluster.regions().subList(1, theCluster.regions().size())) {
+                assertThat(Http.send("PUT", other.serverUrl() + "/v1/namespaces/" + ns + "?scope=local", "{}", Http.operator(theCluster))
+                        .status()).isIn(200, 201);
+            }
         }
         Awaitility.await("released").atMost(Duration.ofSeconds(60)).until(() -> item(inB, ns, "r", "k").isPresent());
         Awaitility.await("healthy again").atMost(Duration.ofSeconds(60)).until(() ->
@@ -149,6 +152,14 @@ class ReplicationIT {
             assertThat(header(found[0], "meridian.source-offset")).matches("\\d+");
             assertThat(header(found[0], "meridian.error")).contains("not a Meridian mutation");
             assertThat(new String(found[0].value(), StandardCharsets.UTF_8)).isEqualTo("not a mutation");
+        }
+        // an operator resolves the incident in every region (it is one in each)
+        for (RegionEndpoints r : theCluster.regions()) {
+            Awaitility.await("dead letter counted in " + r.region()).atMost(Duration.ofSeconds(60)).until(() ->
+                    Http.send("GET", r.serverUrl() + "/v1/replication", null, Http.operator(theCluster)).json().path("openDeadLetters")
+                            .asLong() >= 1);
+            assertThat(Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard", "{\"reason\":\"test poison\"}",
+                    Http.operator(theCluster)).json().path("open").asLong()).isZero();
         }
     }
 

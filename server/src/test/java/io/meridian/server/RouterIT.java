@@ -14,7 +14,6 @@ import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
-import io.meridian.localcluster.junit.PrivateCluster;
 import io.meridian.router.TrafficState;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +38,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The region router on three real regions, with clients homed in each that follow the plan and write
  * continuously: a planned evacuation of region-a moves its traffic in steps with no failed request and
- * a restore brings it back; killing region-a moves its clients elsewhere within 10 s; a restore is
+ * a restore brings it back; a restore is
  * refused while region-a lags behind a partition and accepted once it has caught up. The methods run
  * in order on one cluster.
  */
@@ -63,7 +62,7 @@ class RouterIT {
     }
 
     @BeforeAll
-    static void start(@PrivateCluster(regions = 3, servers = PrivateCluster.Servers.YES) LocalCluster c) throws Exception {
+    static void start(LocalCluster c) throws Exception {
         cluster = c;
         for (RegionEndpoints home : c.regions()) {
             MeridianClient.Builder b = MeridianClient.builder().homeRegion(home.region()).requestTimeout(Duration.ofSeconds(3))
@@ -100,6 +99,7 @@ class RouterIT {
             t.join(30_000);
         }
         CLIENTS.values().forEach(MeridianClient::close);
+        ClusterHygiene.restore(cluster);
     }
 
     static Http.Answer operator(RegionId via, String path, String body) throws Exception {
@@ -130,9 +130,12 @@ class RouterIT {
     @Test
     @Order(1)
     void operatorEndpointsNeedCredentialsAndAReason() throws Exception {
-        Http.Answer anonymous = Http.send("POST", cluster.region(B).serverUrl() + "/v1/router/evacuate",
+        Http.Answer anonymous = Http.anonymous("POST", cluster.region(B).serverUrl() + "/v1/router/evacuate",
                 "{\"region\":\"region-a\",\"reason\":\"x\"}");
         assertThat(anonymous.status()).isEqualTo(401);
+        Http.Answer application = Http.send("POST", cluster.region(B).serverUrl() + "/v1/router/evacuate",
+                "{\"region\":\"region-a\",\"reason\":\"x\"}", Http.as(cluster, "app"));
+        assertThat(application.status()).as("a data principal is no operator").isEqualTo(403);
         Http.Answer noReason = operator(B, "evacuate", "{\"region\":\"region-a\"}");
         assertThat(noReason.status()).isEqualTo(400);
         assertThat(noReason.body()).contains("reason is required");
@@ -173,47 +176,42 @@ class RouterIT {
 
     @Test
     @Order(3)
-    void whenRegionADiesItsClientsAreServedElsewhereWithinTenSeconds() throws Exception {
-        for (Component c : List.of(Component.SERVER, Component.KAFKA, Component.CASSANDRA)) {
-            cluster.kill(A, c);
-        }
-        long killedAt = System.nanoTime();
-        Awaitility.await("region-a evacuated automatically").atMost(Duration.ofSeconds(60))
-                .until(() -> "EVACUATED".equals(state(B, A)));
-        double detectedSeconds = (System.nanoTime() - killedAt) / 1e9;
-        long tenSeconds = killedAt + 10_000_000_000L;
-        Awaitility.await().atMost(Duration.ofSeconds(60))
-                .until(() -> OUTCOMES.stream().filter(o -> o.home().equals(A) && o.startNanos() > tenSeconds).count() >= 20);
-        List<Outcome> afterWindow = OUTCOMES.stream().filter(o -> o.startNanos() > tenSeconds).toList();
-        assertThat(afterWindow).as("every request after the 10 s window").allMatch(o -> o.servedBy() != null
-                && !A.equals(o.servedBy()));
-        long inWindow = failures(killedAt).stream().filter(o -> o.startNanos() <= tenSeconds).count();
-        System.out.printf("region-a killed: evacuated after %.1f s; %d failed request(s) inside the 10 s window%n",
-                detectedSeconds, inWindow);
-    }
-
-    @Test
-    @Order(4)
     void aRestoreIsRefusedWhileRegionALagsAndAcceptedOnceItCaughtUp() throws Exception {
-        cluster.start(A);
+        // (a region killed outright, evacuated within the detection window and restored after catch-up, is the
+        // region-outage drill in DrillIT; here region-a keeps running and only its replication links are cut)
+        Http.Answer evacuated = operator(B, "evacuate", "{\"region\":\"region-a\",\"steps\":[100],\"reason\":\"lag test\"}");
+        assertThat(evacuated.status()).as(evacuated.body()).isEqualTo(200);
+        Awaitility.await("region-a evacuated").atMost(Duration.ofSeconds(60)).until(() -> "EVACUATED".equals(state(B, A)));
         cluster.cut(A, B, LinkFault.Cut.BLACKHOLE);
         cluster.cut(A, C, LinkFault.Cut.BLACKHOLE);
         long cutAt = System.nanoTime();
-        // region-b and region-c keep writing; region-a cannot read their logs
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> OUTCOMES.stream()
-                .filter(o -> o.startNanos() > cutAt && o.servedBy() != null).count() > 50);
-        Http.Answer refused = operator(B, "restore", "{\"region\":\"region-a\",\"bakeSeconds\":1,\"reason\":\"too early\"}");
-        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
-        assertThat(refused.json().path("message").asText()).containsAnyOf("has not caught up", "has not been healthy");
-        assertThat(state(B, A)).isEqualTo("EVACUATED");
-        Awaitility.await("region-a healthy long enough; refusal says it lags").atMost(Duration.ofSeconds(60))
-                .until(() -> operator(B, "restore", "{\"region\":\"region-a\",\"reason\":\"too early\"}").body()
-                        .contains("has not caught up"));
-        cluster.heal(A, B);
-        cluster.heal(A, C);
-        Awaitility.await("restore accepted after catch-up").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> operator(B, "restore", "{\"region\":\"region-a\",\"steps\":[100],\"reason\":\"caught up\"}")
-                        .status() == 200);
+        try {
+            // region-b and region-c keep writing; region-a cannot read their logs
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> OUTCOMES.stream()
+                    .filter(o -> o.startNanos() > cutAt && o.servedBy() != null).count() > 50);
+            Awaitility.await("region-a sees it cannot read region-b's log").atMost(Duration.ofSeconds(60)).until(() ->
+                    Http.send("GET", cluster.region(A).serverUrl() + "/v1/replication", null, Http.operator(cluster)).json()
+                            .path("sources").findValues("lagOffsets").stream().anyMatch(n -> n.asLong() < 0));
+            Http.Answer refused = operator(B, "restore", "{\"region\":\"region-a\",\"reason\":\"too early\"}");
+            assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+            assertThat(refused.json().path("message").asText()).contains("has not caught up");
+            assertThat(state(B, A)).isEqualTo("EVACUATED");
+        } finally {
+            cluster.heal(A, B);
+            cluster.heal(A, C);
+        }
+        String[] lastRefusal = {""};
+        try {
+            Awaitility.await("restore accepted after catch-up").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        Http.Answer r = operator(B, "restore", "{\"region\":\"region-a\",\"steps\":[100],\"reason\":\"caught up\"}");
+                        lastRefusal[0] = r.body();
+                        return r.status() == 200;
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("restore still refused: " + lastRefusal[0] + "; region-a's replication: "
+                    + Http.send("GET", cluster.region(A).serverUrl() + "/v1/replication", null, Http.operator(cluster)).body(), e);
+        }
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "SERVING".equals(state(B, A)));
         Http.Answer audit = Http.send("GET", cluster.region(C).serverUrl() + "/v1/router/audit", null, Map.of("Authorization",
                 "Basic " + Base64.getEncoder().encodeToString((OperatorSecret.USER + ":" + OperatorSecret.of(cluster.directory()))
@@ -221,8 +219,84 @@ class RouterIT {
         assertThat(audit.status()).isEqualTo(200);
         List<String> actions = new ArrayList<>();
         audit.json().forEach(e -> actions.add(e.path("action").asText()));
-        assertThat(actions).containsSubsequence("evacuate", "restore", "automatic-evacuation", "restore");
+        assertThat(actions).containsSubsequence("evacuate", "restore", "evacuate", "restore");
         Awaitility.await("region-c's copy of the plan").atMost(Duration.ofSeconds(30))
                 .until(() -> TrafficState.valueOf(state(C, A)) == TrafficState.SERVING);
+    }
+
+    @Test
+    @Order(5)
+    void twoPlanChangesSentAtOnceToDifferentRegionsOneWinsTheOtherGets409WithTheCurrentPlan() throws Exception {
+        Awaitility.await("every region knows the same plan").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                plan(A).path("version").asLong() == plan(B).path("version").asLong()
+                        && plan(B).path("version").asLong() == plan(C).path("version").asLong());
+        long before = plan(A).path("version").asLong();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Http.Answer> viaB = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Http.Answer> viaC = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread tb = new Thread(() -> viaB.set(sendAfter(go, B, "{\"region\":\"region-c\",\"steps\":[25,50,100],\"bakeSeconds\":600,"
+                + "\"reason\":\"race from b\",\"force\":true}")));
+        Thread tc = new Thread(() -> viaC.set(sendAfter(go, C, "{\"region\":\"region-b\",\"steps\":[25,50,100],\"bakeSeconds\":600,"
+                + "\"reason\":\"race from c\",\"force\":true}")));
+        tb.start();
+        tc.start();
+        go.countDown();
+        tb.join();
+        tc.join();
+        List<Integer> statuses = List.of(viaB.get().status(), viaC.get().status());
+        System.out.println("concurrent plan changes: " + statuses + " " + viaB.get().body() + " | " + viaC.get().body());
+        assertThat(statuses).as("one change wins, the other is refused").containsExactlyInAnyOrder(200, 409);
+        Http.Answer loser = viaB.get().status() == 409 ? viaB.get() : viaC.get();
+        Http.Answer winner = viaB.get().status() == 200 ? viaB.get() : viaC.get();
+        long version = winner.json().path("version").asLong();
+        assertThat(version).isEqualTo(before + 1);
+        if (loser.json().has("currentPlan")) {
+            // the plan as the losing router knows it when it answers: the winner's, or (when the winner had not
+            // finished yet) the one both started from; never another
+            long told = loser.json().path("currentPlan").path("version").asLong();
+            assertThat(told).isIn(before, version);
+        }
+        for (RegionId r : List.of(A, B, C)) {
+            Awaitility.await("plan version in " + r).atMost(Duration.ofSeconds(30))
+                    .until(() -> plan(r).path("version").asLong() >= version);
+        }
+        long evacuating = plan(A).path("regions").findValues("state").stream().filter(n -> n.asText().equals("EVACUATING")).count();
+        assertThat(evacuating).as("exactly one of the two evacuations is in force").isEqualTo(1);
+        assertThat(operator(A, "abort", "{\"reason\":\"race test over\"}").status()).isEqualTo(200);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> plan(A).path("regions").findValues("state").stream()
+                .allMatch(n -> n.asText().equals("SERVING")));
+    }
+
+    private static Http.Answer sendAfter(java.util.concurrent.CountDownLatch go, RegionId via, String body) {
+        try {
+            go.await();
+            return operator(via, "evacuate", body);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aRouterCutOffFromTheMajorityOfRegionsRefusesPlanChanges() throws Exception {
+        long before = plan(A).path("version").asLong();
+        // region-a's peers stop answering (frozen: a stalled process, no restart needed afterwards)
+        cluster.freeze(B, Component.SERVER);
+        cluster.freeze(C, Component.SERVER);
+        try {
+            Http.Answer refused = operator(A, "evacuate", "{\"region\":\"region-b\",\"steps\":[100],\"reason\":\"alone\","
+                    + "\"force\":true}");
+            assertThat(refused.status()).as(refused.body()).isIn(409, 503);
+            assertThat(refused.body()).containsAnyOf("no majority", "would take");
+            JsonNode after = plan(A);
+            assertThat(after.path("regions").path("region-b").path("state").asText()).as("region-a alone changed nothing")
+                    .isEqualTo("SERVING");
+            assertThat(after.path("operation").path("reason").asText("")).isNotEqualTo("alone");
+        } finally {
+            cluster.thaw(B, Component.SERVER);
+            cluster.thaw(C, Component.SERVER);
+        }
+        Awaitility.await("b and c back").atMost(Duration.ofSeconds(120))
+                .until(() -> plan(B).path("version").asLong() >= before && plan(C).path("version").asLong() >= before);
     }
 }

@@ -162,6 +162,37 @@ final class EmbeddedCluster implements LocalCluster {
     }
 
     @Override
+    public synchronized void freeze(RegionId region, Component component) {
+        signal(region, component, "STOP");
+    }
+
+    @Override
+    public synchronized void thaw(RegionId region, Component component) {
+        signal(region, component, "CONT");
+    }
+
+    private void signal(RegionId region, Component component, String signal) {
+        RegionEndpoints r = state.region(region);
+        for (Target t : targetsOf(r, component)) {
+            ProcessHandle p = live(r, t).orElseThrow(() -> new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
+                    t + " is not running", region, null));
+            try {
+                Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).redirectErrorStream(true).start();
+                if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                    throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "kill -" + signal + " " + p.pid()
+                            + " failed", region, null);
+                }
+            } catch (IOException e) {
+                throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "cannot signal " + t + ": " + e.getMessage(),
+                        region, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "interrupted", region, e);
+            }
+        }
+    }
+
+    @Override
     public synchronized void killServer(RegionId region, int instance) {
         RegionEndpoints r = state.region(region);
         Target t = serverTarget(r, instance);
@@ -207,7 +238,20 @@ final class EmbeddedCluster implements LocalCluster {
             List<Future<?>> futures = new ArrayList<>();
             for (Target t : targets) {
                 futures.add(pool.submit(() -> {
-                    launchAndAwait(t, launched);
+                    try {
+                        launchAndAwait(t, launched);
+                    } catch (Exception first) {
+                        if (t.component() != Component.SERVER) {
+                            throw first;
+                        }
+                        // a server can fail to start on an overloaded machine (its engines answer slowly): once more
+                        ProcessHandle p = launched.remove(t);
+                        if (p != null) {
+                            OwnedProcesses.stop(p, Duration.ZERO);
+                        }
+                        listener.retrying(t.region(), t.component(), first.getMessage());
+                        launchAndAwait(t, launched);
+                    }
                     return null;
                 }));
             }
@@ -253,10 +297,18 @@ final class EmbeddedCluster implements LocalCluster {
             if (component == Component.CASSANDRA) {
                 cmd = CassandraEngine.prepare(home, region, ports, state.java(), state.cassandraHeapMb(), classpath);
             } else if (component == Component.SERVER) {
-                java.util.Map<RegionId, String> peers = new java.util.LinkedHashMap<>();
+                java.util.Map<RegionId, List<String>> peers = new java.util.LinkedHashMap<>();
                 java.util.Map<RegionId, String> sources = new java.util.LinkedHashMap<>();
-                state.regions().stream().filter(o -> !o.region().equals(region))
-                        .forEach(o -> peers.put(o.region(), o.serverUrl()));
+                // every instance of every region; for its own region, its siblings
+                for (RegionEndpoints o : state.regions()) {
+                    List<String> urls = new ArrayList<>();
+                    for (io.meridian.localcluster.ServerEndpoints sv : o.servers()) {
+                        if (!(o.region().equals(region) && sv.instance() == t.instance())) {
+                            urls.add(sv.url());
+                        }
+                    }
+                    peers.put(o.region(), urls);
+                }
                 state.regions().forEach(o -> sources.put(o.region(), state.kafkaFor(o.region(), region)));
                 cmd = ServerEngine.prepare(home, region, state.indexOf(region), ports, t.instance(), peers, sources,
                         state.java(), state.serverHeapMb(), state.serverCacheKb(), classpath);

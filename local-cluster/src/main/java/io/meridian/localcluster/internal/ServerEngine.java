@@ -24,11 +24,12 @@ final class ServerEngine {
 
     private ServerEngine() { }
 
-    static List<String> prepare(Path home, RegionId region, int slot, Ports ports, int instance, Map<RegionId, String> peers,
+    static List<String> prepare(Path home, RegionId region, int slot, Ports ports, int instance, Map<RegionId, List<String>> peers,
             Map<RegionId, String> sources, Path java, int heapMb, int cacheKb, String classpath) throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         StringBuilder peerYaml = new StringBuilder();
-        peers.forEach((r, url) -> peerYaml.append("  ").append(r).append(": \"").append(url).append("\"\n"));
+        peers.forEach((r, urls) -> peerYaml.append("  ").append(r).append(": [").append(String.join(", ",
+                urls.stream().map(u -> "\"" + u + "\"").toList())).append("]\n"));
         StringBuilder sourceYaml = new StringBuilder();
         sources.forEach((r, bootstrap) -> sourceYaml.append("    ").append(r).append(": \"").append(bootstrap).append("\"\n"));
         String yaml = "# Written by Meridian local-cluster; rewritten at every start.\n"
@@ -43,6 +44,7 @@ final class ServerEngine {
                 + "peers:" + (peers.isEmpty() ? " {}\n" : "\n" + peerYaml)
                 + (cacheKb > 0 ? "cache:\n  maxWeightBytes: " + cacheKb * 1024L + "\n" : "")
                 + authYaml(io.meridian.localcluster.ClusterCredentials.of(home.getParent().getParent()))
+                + "faults:\n  enabled: true\n" // crash points for drills and failure tests (admin port, loopback)
                 + "replication:\n"
                 + "  sources:\n" + sourceYaml
                 + "server:\n"

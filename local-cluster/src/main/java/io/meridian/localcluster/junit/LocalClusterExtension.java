@@ -35,14 +35,15 @@ import org.opentest4j.TestAbortedException;
  * when it cannot run here (no Docker engine) the test is <b>skipped</b> with the reason. Clusters live
  * under {@code -Dmeridian.test.dir} (default {@code target/it-clusters}); a directory left by a crashed
  * earlier run is stopped and wiped first. Shared clusters use ports from 29000, private ones from
- * 31000, so tests never collide with a developer's {@code meridian local up} on 19000.
+ * 21000, so tests never collide with a developer's {@code meridian local up} on 19000; all stay below the kernel's
+ * ephemeral ports (32768 and up), which any outgoing connection may hold at the moment a cluster starts.
  */
 public final class LocalClusterExtension implements ParameterResolver {
 
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LocalClusterExtension.class);
     private static final AtomicInteger PRIVATE_COUNTER = new AtomicInteger();
     private static final int SHARED_BASE_PORT = 29_000;
-    private static final int PRIVATE_BASE_PORT = 31_000;
+    private static final int PRIVATE_BASE_PORT = 21_000; // private n: 21000 + n * 400; all below the ephemeral range (32768+)
 
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {

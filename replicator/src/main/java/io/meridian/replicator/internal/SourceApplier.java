@@ -54,7 +54,11 @@ public final class SourceApplier implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SourceApplier.class);
     static final long PAUSE_RECHECK_MS = 3_000;
     static final long LAG_CHECK_MS = 2_000;
+    /** How long the lag check's offsets request may take: it can wait behind a pending fetch (1 s) on the connection. */
+    static final Duration LAG_TIMEOUT = Duration.ofSeconds(5);
     static final long COMMIT_INTERVAL_MS = 1_000;
+    /** How often the "last caught up" time is recorded durably while caught up. */
+    public static final long CAUGHT_UP_SAVE_MS = 30_000;
     private static final String UNREACHABLE = "source Kafka unreachable at ";
     private static final Duration POLL = Duration.ofMillis(200);
 
@@ -66,6 +70,12 @@ public final class SourceApplier implements Runnable {
     private final DeadLetters deadLetters;
     private final Replicator.Listener listener;
     private final int maxInFlight;
+    private final Replicator.GapListener gaps;
+    /** For the own log: records this process's write path applied already (skipped); null for other sources. */
+    private final io.meridian.replicator.LocalApplies localApplies;
+    private final AtomicLong skipped = new AtomicLong();
+    private final Replicator.CaughtUpStore caughtUpStore;
+    private long caughtUpSavedAt;
     private final Thread thread;
     private volatile boolean closed;
     private volatile KafkaConsumer<String, byte[]> consumer;
@@ -77,18 +87,30 @@ public final class SourceApplier implements Runnable {
     private volatile long lastAppliedTs;
     private volatile long lagOffsets = -1;
     private volatile int assigned;
+    private volatile int topicPartitions;
     private volatile String lastError = "";
     private long nextLagCheck;
     private long nextCommit;
     private final Map<TopicPartition, OffsetAndMetadata> pendingCommit = new HashMap<>();
-    /** When this source was last seen fully applied (start time until then). */
-    private volatile long lastCaughtUpMillis = System.currentTimeMillis();
+    /** When this source was last seen fully applied (recorded durably; start time on a first start). */
+    private volatile long lastCaughtUpMillis;
 
     private record Paused(long offset, String reason, long retryAtMillis) {
     }
 
     public SourceApplier(RegionId self, RegionId source, String bootstrap, String topic, ApplyTarget target,
-            DeadLetters deadLetters, Replicator.Listener listener, int maxInFlight) {
+            DeadLetters deadLetters, Replicator.Listener listener, int maxInFlight, Replicator.GapListener gaps,
+            Replicator.CaughtUpStore caughtUpStore, io.meridian.replicator.LocalApplies localApplies) {
+        this.localApplies = localApplies;
+        this.gaps = gaps;
+        this.caughtUpStore = caughtUpStore;
+        long recorded;
+        try {
+            recorded = caughtUpStore.load(source).orElse(System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            recorded = System.currentTimeMillis(); // the store is down at start: the process start is the best bound
+        }
+        this.lastCaughtUpMillis = recorded;
         this.self = self;
         this.source = source;
         this.bootstrap = bootstrap;
@@ -119,7 +141,7 @@ public final class SourceApplier implements Runnable {
             lagMillis = now - lastCaughtUpMillis; // unknown (source unreachable) or nothing applied yet: the bound
         }
         return new SourceStatus(source, assigned, lag, lagMillis, lastAppliedTs, applied.get(),
-                deadLettered.get(), held, lastError);
+                deadLettered.get(), held, lastError, topicPartitions);
     }
 
     /** Timestamp→applied delays (µs) recorded since the previous call (HdrHistogram interval). */
@@ -151,15 +173,19 @@ public final class SourceApplier implements Runnable {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "meridian-applier-" + self);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "meridian-applier-" + self + "-from-" + source);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // never jump silently: a missing or out-of-range position is decided here (onInvalidPositions), and a jump
+        // past unread mutations is reported as a gap
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
         // a record may be as large as the largest write (Limits.MAX_LOG_RECORD_BYTES); a fetch is bounded so that
         // the appliers of every source together stay far below a small server's heap
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 2 * io.meridian.core.Limits.MAX_LOG_RECORD_BYTES);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, io.meridian.core.Limits.MAX_LOG_RECORD_BYTES);
         p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
-        // fetch.max.wait.ms stays at its default (500 ms): the broker answers a fetch as soon as data
-        // arrives (fetch.min.bytes=1), so a shorter wait only burns CPU on empty fetches
+        // the broker answers a fetch as soon as data arrives (fetch.min.bytes=1): a longer wait costs no latency and
+        // halves the empty fetches of an idle log. Not longer: the broker serves one request per connection at a time,
+        // so the lag check's offsets request waits behind a pending fetch (LAG_TIMEOUT allows for it)
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 1_000);
         while (!closed) {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
                 consumer = c;
@@ -194,7 +220,13 @@ public final class SourceApplier implements Runnable {
     private void loop(KafkaConsumer<String, byte[]> c) {
         while (!closed) {
             resumeDue(c);
-            ConsumerRecords<String, byte[]> records = c.poll(POLL);
+            ConsumerRecords<String, byte[]> records;
+            try {
+                records = c.poll(POLL);
+            } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {
+                onInvalidPositions(c, e);
+                continue;
+            }
             if (!records.isEmpty()) {
                 if (!applyBatch(c, records)) {
                     sleep(1_000); // the store refused: back off, the batch will be read again
@@ -218,6 +250,11 @@ public final class SourceApplier implements Runnable {
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<String, byte[]> rec : records.records(tp)) {
                 first.putIfAbsent(tp, rec.offset());
+                if (localApplies != null && localApplies.takeApplied(rec.partition(), rec.offset())) {
+                    skipped.incrementAndGet(); // this process applied it on the write path: it is in the store
+                    commit.put(tp, rec.offset() + 1);
+                    continue;
+                }
                 MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
                 if (result instanceof MutationCodec.Decoded d) {
                     Optional<CompletionStage<?>> stage;
@@ -318,6 +355,49 @@ public final class SourceApplier implements Runnable {
     }
 
     /**
+     * A partition without a committed position, or whose position the log no longer holds. Without a position and
+     * with the log starting at 0 (a region's first start), reading from 0 misses nothing. Anything else skips
+     * mutations this region never applied: the position moves to the log's start (or end), and the gap is
+     * reported, so the region is marked as needing repair instead of looking caught up.
+     */
+    private void onInvalidPositions(KafkaConsumer<String, byte[]> c, org.apache.kafka.clients.consumer.InvalidOffsetException e) {
+        java.util.Set<TopicPartition> parts = e.partitions();
+        Map<TopicPartition, Long> begin = c.beginningOffsets(parts, Duration.ofSeconds(10));
+        Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(10));
+        Map<TopicPartition, Long> outOfRange = e instanceof org.apache.kafka.clients.consumer.OffsetOutOfRangeException o
+                ? o.offsetOutOfRangePartitions() : Map.of();
+        for (TopicPartition tp : parts) {
+            long first = begin.getOrDefault(tp, 0L);
+            long last = end.getOrDefault(tp, 0L);
+            Long position = outOfRange.get(tp);
+            if (position == null) { // no committed position
+                if (first > 0) {
+                    reportGap(tp, 0, first, "no position of this region's group and the log starts at " + first
+                            + ": mutations before it were deleted before this region read them");
+                }
+                c.seek(tp, first);
+            } else if (position < first) {
+                reportGap(tp, position, first, "position " + position + " is before the log's start " + first
+                        + " (retention deleted mutations this region never applied)");
+                c.seek(tp, first);
+            } else {
+                reportGap(tp, last, position, "position " + position + " is beyond the log's end " + last + " (the log was truncated)");
+                c.seek(tp, last);
+            }
+        }
+    }
+
+    private void reportGap(TopicPartition tp, long from, long to, String why) {
+        LOG.error("applier {} -> {}: GAP in {}: {}; this region needs a repair (meridian repair / rebuild)", source, self, tp, why);
+        lastError = "log gap in " + tp + ": " + why;
+        try {
+            gaps.gap(source, tp.partition(), from, to, why);
+        } catch (RuntimeException e) {
+            LOG.error("could not record the gap in {}: {}", tp, e.toString());
+        }
+    }
+
+    /**
      * Commits the offsets of applied batches: at most every {@value #COMMIT_INTERVAL_MS} ms (async), or at
      * once and synchronously when partitions are revoked or the applier stops. Only applied offsets are
      * ever pending, so a crash re-reads at most the last interval, and re-applying is harmless.
@@ -396,18 +476,31 @@ public final class SourceApplier implements Runnable {
         }
         nextLagCheck = now + LAG_CHECK_MS;
         assigned = c.assignment().size();
+        try {
+            topicPartitions = c.partitionsFor(topic, Duration.ofSeconds(3)).size();
+        } catch (RuntimeException e) {
+            // unknown for now: the lag check below says whether the source answers
+        }
         if (c.assignment().isEmpty()) {
             return;
         }
         try {
-            Map<TopicPartition, Long> ends = c.endOffsets(c.assignment(), Duration.ofSeconds(3));
+            Map<TopicPartition, Long> ends = c.endOffsets(c.assignment(), LAG_TIMEOUT);
             long total = 0;
             for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
-                total += Math.max(0, e.getValue() - c.position(e.getKey(), Duration.ofSeconds(3)));
+                total += Math.max(0, e.getValue() - c.position(e.getKey(), LAG_TIMEOUT));
             }
             lagOffsets = total;
             if (total == 0) {
                 lastCaughtUpMillis = now;
+                if (now - caughtUpSavedAt >= CAUGHT_UP_SAVE_MS) {
+                    caughtUpSavedAt = now;
+                    try {
+                        caughtUpStore.save(source, now);
+                    } catch (RuntimeException e) {
+                        LOG.debug("could not record that {} is caught up: {}", source, e.toString());
+                    }
+                }
             }
             if (lastError.startsWith(UNREACHABLE)) {
                 lastError = "";

@@ -54,6 +54,21 @@ public final class CacheResource {
         }
         Map<String, Counters> byNs = new LinkedHashMap<>();
         tier.stats().forEach((ns, s) -> byNs.put(ns, Counters.of(s)));
-        return new Status(region, true, Counters.of(tier.total()), byNs, invalidations.counters());
+        return new Status(region, true, Counters.of(tier.total()), byNs, invalidations == null
+                ? Map.of("received", 0L, "sent", 0L, "sendFailures", 0L) : invalidations.counters());
+    }
+
+    /**
+     * {@code POST /v1/cache/clear}: drops every cached record of this server instance (after a rebuild replaced the
+     * region's data underneath it). Operators.
+     */
+    @jakarta.ws.rs.POST
+    @Path("/clear")
+    public Status clear(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+        io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR);
+        if (tier != null) {
+            tier.invalidateAll();
+        }
+        return status(caller);
     }
 }

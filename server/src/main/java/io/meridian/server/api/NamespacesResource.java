@@ -41,11 +41,11 @@ import java.util.Map;
 public final class NamespacesResource {
 
     private final CassandraStore store;
-    private final Map<String, String> peers;
+    private final Map<String, List<String>> peers;
     private final ObjectMapper json;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    public NamespacesResource(CassandraStore store, Map<String, String> peers, ObjectMapper json) {
+    public NamespacesResource(CassandraStore store, Map<String, List<String>> peers, ObjectMapper json) {
         this.store = store;
         this.peers = peers;
         this.json = json;
@@ -116,8 +116,14 @@ public final class NamespacesResource {
         }
         if (!"local".equals(scope)) {
             List<String> failed = new ArrayList<>();
-            for (Map.Entry<String, String> peer : peers.entrySet()) {
-                String error = createAtPeer(peer.getValue(), name, toJson(wanted), authorization);
+            for (Map.Entry<String, List<String>> peer : peers.entrySet()) {
+                String error = "no server configured";
+                for (String url : peer.getValue()) { // one instance per region suffices: they share the region's store
+                    error = createAtPeer(url, name, toJson(wanted), authorization);
+                    if (error == null) {
+                        break;
+                    }
+                }
                 if (error != null) {
                     failed.add(peer.getKey() + " (" + error + ")");
                 }

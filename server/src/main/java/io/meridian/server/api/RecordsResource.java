@@ -54,12 +54,15 @@ public final class RecordsResource {
     private final CachedReads reads;
     private final WritePath writes;
     private final PageTokens pageTokens;
+    private final io.meridian.server.internal.Admission readAdmission;
 
-    public RecordsResource(CassandraStore store, CachedReads reads, WritePath writes, PageTokens pageTokens) {
+    public RecordsResource(CassandraStore store, CachedReads reads, WritePath writes, PageTokens pageTokens,
+            io.meridian.server.internal.Admission readAdmission) {
         this.store = store;
         this.reads = reads;
         this.writes = writes;
         this.pageTokens = pageTokens;
+        this.readAdmission = readAdmission;
     }
 
     /** The namespace, once the caller may {@code access} it (403 before any lookup, so no existence leaks). */
@@ -160,6 +163,13 @@ public final class RecordsResource {
     public RecordResponse get(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @QueryParam("key") List<String> keys,
             @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("pageBytes") Long pageBytes,
             @QueryParam("pageToken") String pageToken) {
+        try (io.meridian.server.internal.Admission.Permit ignored = readAdmission.enter()) {
+            return read(caller, ns, id, keys, from, to, pageBytes, pageToken);
+        }
+    }
+
+    private RecordResponse read(Caller caller, String ns, String id, List<String> keys, String from, String to, Long pageBytes,
+            String pageToken) {
         NamespaceConfig config = namespace(caller, Caller.Access.READ, ns);
         String checkedId = id(id);
         boolean ranged = from != null || to != null || pageBytes != null || pageToken != null;

@@ -16,15 +16,18 @@ public final class ReplicationResource {
 
     /** One source region, as JSON. */
     public record Source(String source, int assignedPartitions, long lagOffsets, long lagMillis,
-            long lastAppliedTimestamp, long applied, long deadLetters, List<String> held, String lastError, boolean caughtUp) {
+            long lastAppliedTimestamp, long applied, long deadLetters, List<String> held, String lastError, boolean caughtUp,
+            int topicPartitions) {
     }
 
     /**
      * The body.
      *
      * @param openDeadLetters dead letters of this region not yet replayed or discarded (-1: unknown)
+     * @param needsRepair why this region misses mutations (a log gap) until a repair or rebuild, or null
+     * @param appliersRunning false while an operator has the appliers stopped (a rebuild)
      */
-    public record Status(String region, List<Source> sources, long openDeadLetters) {
+    public record Status(String region, List<Source> sources, long openDeadLetters, String needsRepair, boolean appliersRunning) {
     }
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicationResource.class);
@@ -32,9 +35,11 @@ public final class ReplicationResource {
     private final Replicator replicator;
     private final io.meridian.replicator.DeadLetterQueue deadLetters;
     private final io.meridian.replicator.ApplyTarget replayTarget;
+    private final io.meridian.server.internal.RegionState state;
 
     public ReplicationResource(String region, Replicator replicator, io.meridian.replicator.DeadLetterQueue deadLetters,
-            io.meridian.replicator.ApplyTarget replayTarget) {
+            io.meridian.replicator.ApplyTarget replayTarget, io.meridian.server.internal.RegionState state) {
+        this.state = state;
         this.region = region;
         this.replicator = replicator;
         this.deadLetters = deadLetters;
@@ -51,7 +56,8 @@ public final class ReplicationResource {
 
     /** The status as this server sees it (for the restore gate in this process). */
     public Status status() {
-        return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList(), deadLetters.openCount());
+        return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList(), deadLetters.openCount(),
+                state.needsRepair().orElse(null), replicator.running());
     }
 
     /** {@code GET /v1/replication/dead-letters}: this region's open dead letters, oldest first (operators). */
@@ -108,6 +114,48 @@ public final class ReplicationResource {
         return new io.meridian.core.wire.DeadLetterResult(region, "discard", Math.max(0, before - after), null, "", after);
     }
 
+    /**
+     * {@code POST /v1/replication/needs-repair/clear}: an operator (or {@code meridian repair} / {@code rebuild},
+     * once the region is whole again) clears the repair flag; a reason is required.
+     */
+    @jakarta.ws.rs.POST
+    @Path("/needs-repair/clear")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    public Status clearNeedsRepair(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
+            io.meridian.core.wire.DeadLetterAction action) {
+        io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
+        if (action == null || action.reason() == null || action.reason().isBlank()) {
+            throw io.meridian.server.ApiException.badRequest("reason is required: say what made the region whole");
+        }
+        LOG.warn("operator {} cleared the repair flag of {} ({}): {}", operator.getName(), region, state.needsRepair().orElse("not set"),
+                action.reason());
+        state.clearNeedsRepair();
+        return status();
+    }
+
+    /**
+     * {@code POST /v1/replication/appliers/stop}: stops this server's appliers (they leave their consumer groups), so
+     * an operator can set the groups' positions (a rebuild). Operators.
+     */
+    @jakarta.ws.rs.POST
+    @Path("/appliers/stop")
+    public Status stopAppliers(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator) {
+        io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
+        LOG.warn("operator {} stops the appliers of this server in {}", operator.getName(), region);
+        replicator.pause();
+        return status();
+    }
+
+    /** {@code POST /v1/replication/appliers/start}: starts them again from the groups' positions. Operators. */
+    @jakarta.ws.rs.POST
+    @Path("/appliers/start")
+    public Status startAppliers(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator) {
+        io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
+        LOG.warn("operator {} starts the appliers of this server in {}", operator.getName(), region);
+        replicator.resume();
+        return status();
+    }
+
     static io.meridian.core.wire.DeadLetterJson toJson(io.meridian.replicator.DeadLetterQueue.Letter l) {
         var m = l.mutation();
         return new io.meridian.core.wire.DeadLetterJson(l.offset(), l.atMillis(), l.sourceRegion(), l.sourceTopic(),
@@ -133,6 +181,7 @@ public final class ReplicationResource {
 
     public static Source toJson(SourceStatus s) {
         return new Source(s.source().name(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
-                s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.paused(), s.lastError(), s.caughtUp());
+                s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.paused(), s.lastError(), s.caughtUp(),
+                s.topicPartitions());
     }
 }

@@ -56,14 +56,16 @@ public final class RouterResource {
     }
 
     private final RegionRouter router;
+    private final io.meridian.router.PlanAcceptor acceptor;
     private final HealthObservers observers;
     private final StoredRouting stored;
     private final io.meridian.server.internal.health.RegionHealth health;
     private final Duration failAfter;
     private final String self;
 
-    public RouterResource(String self, RegionRouter router, HealthObservers observers, StoredRouting stored,
-            io.meridian.server.internal.health.RegionHealth health, Duration failAfter) {
+    public RouterResource(String self, RegionRouter router, io.meridian.router.PlanAcceptor acceptor, HealthObservers observers,
+            StoredRouting stored, io.meridian.server.internal.health.RegionHealth health, Duration failAfter) {
+        this.acceptor = acceptor;
         this.self = self;
         this.router = router;
         this.observers = observers;
@@ -97,6 +99,8 @@ public final class RouterResource {
             body.put("problems", r.problems());
         }
         body.put("clockMillis", System.currentTimeMillis());
+        body.put("planVersion", router.plan().version());
+        body.put("observations", observers.observations()); // what this region's observer sees: one request per probe
         return Response.status(r.level() == io.meridian.server.internal.health.RegionHealth.Level.DOWN ? 503 : 200).entity(body).build();
     }
 
@@ -132,13 +136,73 @@ public final class RouterResource {
         }
     }
 
+    /**
+     * Runs a plan change: bad input 400; a refusal 409; another change took the plan version 409 with
+     * {@code currentPlan}; no majority of regions reached 503 (retry, e.g. through another region).
+     */
     private static <T> T guarded(Supplier<T> change) {
         try {
             return change.get();
         } catch (RouterException e) {
-            throw e.kind() == RouterException.Kind.BAD_INPUT ? ApiException.badRequest(e.getMessage())
-                    : new ApiException(409, e.getMessage(), false, 0, null);
+            switch (e.kind()) {
+                case BAD_INPUT -> throw ApiException.badRequest(e.getMessage());
+                case CONFLICT -> {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("code", 409);
+                    body.put("message", e.getMessage());
+                    body.put("currentPlan", e.current());
+                    throw new jakarta.ws.rs.WebApplicationException(Response.status(409).type(MediaType.APPLICATION_JSON_TYPE)
+                            .entity(body).build());
+                }
+                case UNAVAILABLE -> throw new ApiException(503, e.getMessage(), false, 2, null);
+                default -> throw new ApiException(409, e.getMessage(), false, 0, null);
+            }
         }
+    }
+
+    // ---------------------------------------------------------------- agreement on plans (peers only)
+
+    @POST
+    @Path("/agreement/prepare")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    public io.meridian.router.PlanAcceptor.Promise prepare(@Auth Caller peer,
+            io.meridian.server.internal.router.HttpAcceptor.PrepareRequest r) {
+        Authorization.require(peer, Caller.Role.PEER);
+        if (r == null || r.version() < 1 || r.ballot() < 1) {
+            throw ApiException.badRequest("body {\"version\": >= 1, \"ballot\": >= 1} required");
+        }
+        return acceptor.prepare(r.version(), r.ballot());
+    }
+
+    @POST
+    @Path("/agreement/accept")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    public Map<String, Boolean> accept(@Auth Caller peer, io.meridian.server.internal.router.HttpAcceptor.AcceptRequest r) {
+        Authorization.require(peer, Caller.Role.PEER);
+        if (r == null || r.value() == null || r.version() < 1 || r.value().version() != r.version()) {
+            throw ApiException.badRequest("body {\"version\", \"ballot\", \"value\": a plan of that version} required");
+        }
+        return Map.of("accepted", acceptor.accept(r.version(), r.ballot(), r.value()));
+    }
+
+    @POST
+    @Path("/agreement/learn")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    public Response learn(@Auth Caller peer, RoutingPlan plan) {
+        Authorization.require(peer, Caller.Role.PEER);
+        if (plan == null || plan.version() < 1) {
+            throw ApiException.badRequest("a routing plan of version >= 1 required");
+        }
+        acceptor.learn(plan);
+        return Response.noContent().build();
+    }
+
+    @GET
+    @Path("/agreement/chosen")
+    public Response chosen(@Auth Caller peer) {
+        Authorization.require(peer, Caller.Role.PEER);
+        RoutingPlan p = acceptor.latestChosen();
+        return p == null ? Response.noContent().build() : Response.ok(p).build();
     }
 
     private static String reasonOf(String reason) {

@@ -52,12 +52,20 @@ public final class CassandraStore implements MutationSink.Store {
         this.clock = clock;
     }
 
-    /** Creates the keyspace and the registry table if they do not exist. */
+    /** How long a schema change may take (the driver's default, 2 s, is too short on a loaded machine). */
+    static final java.time.Duration DDL_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+    /** Creates the keyspace and the registry table if they do not exist, and waits for schema agreement. */
     public void init(String dataCenter, int replicationFactor) {
-        session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = "
+        ddl("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = "
                 + "{'class': 'NetworkTopologyStrategy', '" + dataCenter.replace("'", "''") + "': " + replicationFactor + "}");
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".namespaces (name text PRIMARY KEY,"
+        ddl("CREATE TABLE IF NOT EXISTS " + keyspace + ".namespaces (name text PRIMARY KEY,"
                 + " default_ttl_seconds int, cache_enabled boolean, cache_ttl_seconds int, created_micros bigint)");
+    }
+
+    private void ddl(String cql) {
+        session.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT));
+        session.checkSchemaAgreement();
     }
 
     public CqlSession session() {
@@ -107,7 +115,7 @@ public final class CassandraStore implements MutationSink.Store {
 
     /** Creates the namespace's table, then registers it (so a registered namespace always has its table). */
     public void createNamespace(NamespaceConfig config, long createdMicros) {
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + "." + config.table()
+        ddl("CREATE TABLE IF NOT EXISTS " + keyspace + "." + config.table()
                 + " (id text, key blob, value blob, PRIMARY KEY ((id), key))");
         session.execute(quorum(prepare("INSERT INTO " + keyspace + ".namespaces (name, default_ttl_seconds, cache_enabled,"
                 + " cache_ttl_seconds, created_micros) VALUES (?, ?, ?, ?, ?)").bind(config.name(), config.defaultTtlSeconds(),

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * re-announced. A local write's ack does not wait for it; its own-region applier re-announces it anyway.
  * Thread-safe.
  */
-public final class Invalidations implements AutoCloseable {
+public final class Invalidations implements io.meridian.cache.Invalidation, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Invalidations.class);
     private static final byte SEPARATOR = 0;
@@ -67,7 +67,8 @@ public final class Invalidations implements AutoCloseable {
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-invalidations-in");
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        // a fetch is answered as soon as an announcement arrives: a long wait only saves empty fetches at idle
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5_000);
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.received = metrics.counter("meridian.cache.invalidations-received");
         this.sent = metrics.counter("meridian.cache.invalidations-sent");
@@ -88,7 +89,8 @@ public final class Invalidations implements AutoCloseable {
      * Drops the record here and announces it to the region's other instances; completes when the
      * announcement is acknowledged by the region's Kafka.
      */
-    public CompletableFuture<Void> applied(String namespace, String id) {
+    @Override
+    public CompletableFuture<Void> changed(String namespace, String id) {
         tier.invalidate(namespace, id);
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {

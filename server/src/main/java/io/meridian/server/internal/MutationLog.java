@@ -84,14 +84,14 @@ public final class MutationLog implements MutationSink.Log, AutoCloseable {
 
     /** Appends; completes when the broker acknowledged (acks=all), exceptionally when it did not. */
     @Override
-    public CompletableFuture<Void> append(Mutation m) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    public CompletableFuture<MutationSink.Position> append(Mutation m) {
+        CompletableFuture<MutationSink.Position> done = new CompletableFuture<>();
         try {
             producer.send(new ProducerRecord<>(topic, m.logKey(), MutationCodec.encode(m)), (meta, error) -> {
                 if (error != null) {
                     done.completeExceptionally(error);
                 } else {
-                    done.complete(null);
+                    done.complete(new MutationSink.Position(meta.partition(), meta.offset()));
                 }
             });
         } catch (RuntimeException e) { // metadata not available within max.block.ms, producer closed

@@ -9,10 +9,20 @@ public final class MutationSink {
 
     private MutationSink() { }
 
-    /** Appends a mutation to the region's log; completes when it is durable there. */
+    /** Where an appended mutation is in the region's log. */
+    public record Position(int partition, long offset) {
+    }
+
+    /** Appends a mutation to the region's log; completes with its position when it is durable there. */
     @FunctionalInterface
     public interface Log {
-        CompletableFuture<Void> append(Mutation m);
+        CompletableFuture<Position> append(Mutation m);
+    }
+
+    /** Told after a write's local apply succeeded (not awaited by the write's answer). */
+    @FunctionalInterface
+    public interface Applied {
+        void applied(Mutation m, Position position);
     }
 
     /** Applies a mutation to the region's store with its own timestamp. */

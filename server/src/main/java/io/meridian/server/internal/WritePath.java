@@ -44,13 +44,34 @@ public final class WritePath {
     private static final Logger LOG = LoggerFactory.getLogger(WritePath.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /**
+     * Limits of the write path.
+     *
+     * @param maxInFlightAppends appends in flight at once; past it a write is answered 503 with Retry-After
+     * @param maxTokenAhead how far ahead of this server's clock a client's token may be
+     * @param maxTokenAge how old a client's token may be (below gc_grace: a late retry must not write under a
+     *     timestamp that deletes may already have passed)
+     * @param maxClockSkew how far this server's clock may be from the median of the regions' before it refuses
+     *     writes with 503 (its own clock is the problem then, so another region should take them)
+     * @param appendTimeout how long an append may take
+     * @param applyTimeout how long the local apply may take
+     */
+    public record Settings(int maxInFlightAppends, Duration maxTokenAhead, Duration maxTokenAge, Duration maxClockSkew,
+            Duration appendTimeout, Duration applyTimeout) {
+    }
+
     private final RegionId region;
     private final HybridLogicalClock clock;
     private final MutationSink.Log log;
     private final MutationSink.Store store;
+    private final MutationSink.Applied afterApply;
+    private volatile Failpoints failpoints = new Failpoints(false);
     private final Semaphore inFlight;
     private final int maxInFlight;
     private final long maxTokenAheadMicros;
+    private final long maxTokenAgeMicros;
+    private final long maxSkewMillis;
+    private final java.util.function.LongSupplier skewMillis;
     private final Duration appendTimeout;
     private final Duration applyTimeout;
     private final Timer appendTimer;
@@ -59,23 +80,47 @@ public final class WritePath {
     private final Counter applyFailures;
     private final Counter overloaded;
 
-    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store, int maxInFlightAppends,
-            Duration maxTokenAhead, Duration appendTimeout, Duration applyTimeout, MetricRegistry metrics) {
+    /**
+     * @param skewMillis this server's clock minus the median of the regions' clocks (0 when unknown)
+     */
+    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store, Settings settings,
+            java.util.function.LongSupplier skewMillis, MetricRegistry metrics) {
+        this(region, clock, log, store, (m, p) -> { }, settings, skewMillis, metrics);
+    }
+
+    /**
+     * @param afterApply told after each successful local apply, with the mutation's log position (cache
+     *     invalidation; telling the own applier it may skip the record)
+     * @param skewMillis this server's clock minus the median of the regions' clocks (0 when unknown)
+     */
+    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store,
+            MutationSink.Applied afterApply, Settings settings, java.util.function.LongSupplier skewMillis, MetricRegistry metrics) {
+        this.afterApply = afterApply;
         this.region = region;
         this.clock = clock;
         this.log = log;
         this.store = store;
+        int maxInFlightAppends = settings.maxInFlightAppends();
         this.inFlight = new Semaphore(maxInFlightAppends);
-        this.maxTokenAheadMicros = maxTokenAhead.toNanos() / 1000;
-        this.appendTimeout = appendTimeout;
-        this.applyTimeout = applyTimeout;
+        this.maxTokenAheadMicros = settings.maxTokenAhead().toNanos() / 1000;
+        this.maxTokenAgeMicros = settings.maxTokenAge().toNanos() / 1000;
+        this.maxSkewMillis = settings.maxClockSkew().toMillis();
+        this.skewMillis = skewMillis;
+        this.appendTimeout = settings.appendTimeout();
+        this.applyTimeout = settings.applyTimeout();
         this.appendTimer = metrics.timer("meridian.writes.append");
         this.applyTimer = metrics.timer("meridian.writes.apply");
         this.appendFailures = metrics.counter("meridian.writes.append-failures");
         this.applyFailures = metrics.counter("meridian.writes.apply-failures");
         this.overloaded = metrics.counter("meridian.writes.overloaded");
         this.maxInFlight = maxInFlightAppends;
+        metrics.gauge("meridian.clock.skew-millis", () -> skewMillis::getAsLong);
         metrics.gauge("meridian.writes.in-flight", () -> () -> maxInFlight - inFlight.availablePermits());
+    }
+
+    /** Crash points for failure tests (disabled unless configured). */
+    public void failpoints(Failpoints f) {
+        this.failpoints = f;
     }
 
     /**
@@ -86,13 +131,28 @@ public final class WritePath {
      */
     public WriteResponse write(NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken token) {
         checkNoConflicts(operations);
+        long skew = skewMillis.getAsLong();
+        if (skew > maxSkewMillis) {
+            throw new ApiException(503, "this server's clock is " + skew + " ms ahead of the regions' median (at most " + maxSkewMillis
+                    + " ms): its timestamps would win every conflict, so it takes no writes; another region can", false, 1, null);
+        }
         long ts;
         IdempotencyToken effective;
         if (token != null) {
             long ahead = token.generationMicros() - clock.wallMicros();
             if (ahead > maxTokenAheadMicros) {
+                if (skew < -maxSkewMillis) {
+                    throw new ApiException(503, "this server's clock is " + -skew + " ms behind the regions' median: it cannot judge"
+                            + " the token's time; another region can take the write (same token)", false, 1, null);
+                }
                 throw ApiException.badRequest("idempotency token is " + ahead / 1000 + " ms ahead of this server's clock"
                         + " (at most " + maxTokenAheadMicros / 1000 + " ms allowed): a fast client clock must not win every conflict");
+            }
+            long age = clock.wallMicros() - token.generationMicros();
+            if (age > maxTokenAgeMicros) {
+                throw ApiException.badRequest("idempotency token is " + age / 1_000_000 + " s old (at most " + maxTokenAgeMicros / 1_000_000
+                        + " s allowed): a retry this late could resurrect data deleted since. If the first attempt surely"
+                        + " failed, write again with a new token");
             }
             ts = HybridLogicalClock.timestampOf(token);
             clock.observe(ts);
@@ -110,8 +170,10 @@ public final class WritePath {
             throw new ApiException(503, "region " + region + " is overloaded (" + maxInFlight
                     + " appends in flight); retry later", false, 1, null);
         }
+        MutationSink.Position position;
         try (Timer.Context ignored = appendTimer.time()) {
-            log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            position = log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            failpoints.pass(Failpoints.AFTER_APPEND);
         } catch (ExecutionException | TimeoutException e) {
             appendFailures.inc();
             throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write ("
@@ -124,6 +186,12 @@ public final class WritePath {
         }
         try (Timer.Context ignored = applyTimer.time()) {
             store.apply(m, ns).toCompletableFuture().get(applyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            failpoints.pass(Failpoints.AFTER_APPLY);
+            try {
+                afterApply.applied(m, position);
+            } catch (RuntimeException e) {
+                LOG.warn("after the apply of {}/{}: {}", ns.name(), id, e.toString()); // the own applier applies it again
+            }
         } catch (ExecutionException e) {
             applyFailures.inc();
             if (CassandraStore.isPermanent(e)) {

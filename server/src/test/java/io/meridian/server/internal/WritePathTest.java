@@ -30,14 +30,42 @@ class WritePathTest {
     private final HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), 2);
 
     private WritePath path(MutationSink.Log log, MutationSink.Store store, int maxInFlight) {
-        return new WritePath(RegionId.of("region-c"), clock, log, store, maxInFlight, Duration.ofSeconds(1),
-                Duration.ofMillis(500), Duration.ofSeconds(1), new MetricRegistry());
+        return new WritePath(RegionId.of("region-c"), clock, log, store, new WritePath.Settings(maxInFlight, Duration.ofSeconds(1),
+                Duration.ofHours(1), Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofSeconds(1)), () -> skew, new MetricRegistry());
+    }
+
+    private long skew;
+
+    @Test
+    void aTokenOlderThanTheBoundIsRefusedAndNothingIsWritten() {
+        IdempotencyToken old = new IdempotencyToken(clock.wallMicros() - 2 * 3_600_000_000L, 1);
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, old))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("s old");
+        IdempotencyToken ancient = new IdempotencyToken(1, 1);
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, ancient)).isInstanceOf(ApiException.class);
+        assertThat(appended).isEmpty();
+    }
+
+    @Test
+    void aServerWhoseOwnClockIsSkewedAnswers503SoAnotherRegionTakesTheWrite() {
+        skew = 2_000; // ahead of the others: its timestamps would win every conflict
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503)).hasMessageContaining("ahead");
+        skew = -2_000; // behind: a client token ahead of it is its own clock's fault, not the client's
+        IdempotencyToken ahead = new IdempotencyToken(clock.wallMicros() + 1_800_000, 1);
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, ahead))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503)).hasMessageContaining("behind");
+        skew = 0; // the same token against a server with a good clock: the client's clock is the problem
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, ahead))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        assertThat(appended).isEmpty();
     }
 
     private MutationSink.Log okLog() {
         return m -> {
             appended.add(m);
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(new MutationSink.Position(0, appended.size() - 1));
         };
     }
 
@@ -107,7 +135,7 @@ class WritePathTest {
 
     @Test
     void pastTheInFlightBoundWritesAre503WithRetryAfterInsteadOfQueueing() throws Exception {
-        CompletableFuture<Void> never = new CompletableFuture<>();
+        CompletableFuture<MutationSink.Position> never = new CompletableFuture<>();
         MutationSink.Log stuck = m -> never;
         WritePath p = path(stuck, okStore(), 2);
         Thread[] blocked = new Thread[2];

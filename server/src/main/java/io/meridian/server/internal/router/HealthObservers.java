@@ -33,7 +33,7 @@ public final class HealthObservers {
 
     private final RegionId self;
     private final List<RegionId> regions;
-    private final Map<String, String> urls; // region -> one server's base URL (other regions)
+    private final Map<String, List<String>> urls; // region -> its server instances' base URLs (own region: the siblings)
     private final Supplier<String> ownProblems; // null when healthy, else what fails
     private final String authorization; // this server's peer credentials
     private final Clock clock;
@@ -41,11 +41,18 @@ public final class HealthObservers {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, HealthModel.Observation> mine = new ConcurrentHashMap<>();
     private final Map<String, Received> others = new ConcurrentHashMap<>();
+    private final Map<String, Long> planVersions = new ConcurrentHashMap<>();
+    /** Per region: recent {its clock minus ours, round trip, when} samples (ms), newest last. */
+    private final Map<String, java.util.Deque<long[]>> clockSamples = new ConcurrentHashMap<>();
 
     private record Received(long atMillis, Map<String, HealthModel.Observation> observations) {
     }
 
-    public HealthObservers(RegionId self, List<RegionId> regions, Map<String, String> urls, Supplier<String> ownProblems,
+    /**
+     * @param urls every region's server instances; the own region's entry lists this server's siblings (it is one
+     *     region: down only when none of them serves)
+     */
+    public HealthObservers(RegionId self, List<RegionId> regions, Map<String, List<String>> urls, Supplier<String> ownProblems,
             String authorization, Clock clock) {
         this.authorization = authorization;
         this.self = self;
@@ -55,37 +62,134 @@ public final class HealthObservers {
         this.clock = clock;
     }
 
-    /** One round: probe every region and fetch the other observers' views (in parallel, bounded by timeouts). */
+    /**
+     * One round: probe every instance of every region and fetch the other observers' views (in parallel, bounded by
+     * timeouts). A region is healthy when any of its instances is: one instance down is no reason to evacuate a
+     * region that still serves.
+     */
     public void round() {
         long now = clock.millis();
-        record(self.name(), ownProblems.get(), now);
-        Map<String, CompletableFuture<HttpResponse<String>>> probes = new HashMap<>();
-        Map<String, CompletableFuture<HttpResponse<String>>> views = new HashMap<>();
-        urls.forEach((region, url) -> {
-            probes.put(region, get(url + "/v1/router/health"));
-            views.put(region, get(url + "/v1/router/observations"));
-        });
-        probes.forEach((region, f) -> {
-            String problem;
-            try {
-                HttpResponse<String> r = f.join();
-                problem = r.statusCode() == 200 ? null : "health " + r.statusCode() + ": " + abbreviate(r.body());
-            } catch (RuntimeException e) {
-                problem = "unreachable: " + (e.getCause() != null ? e.getCause() : e);
+        long sentAt = clock.millis();
+        Map<String, List<CompletableFuture<HttpResponse<String>>>> probes = new HashMap<>();
+        urls.forEach((region, list) -> {
+            for (String url : list) {
+                probes.computeIfAbsent(region, k -> new java.util.ArrayList<>()).add(get(url + "/v1/router/health"));
             }
-            record(region, problem, now);
         });
-        views.forEach((region, f) -> {
-            try {
-                HttpResponse<String> r = f.join();
-                if (r.statusCode() == 200) {
-                    others.put(region, new Received(clock.millis(), json.readValue(r.body(),
-                            new TypeReference<Map<String, HealthModel.Observation>>() { })));
+        String own = ownProblems.get();
+        if (own != null && anyHealthy(probes.getOrDefault(self.name(), List.of()), self.name(), sentAt)) {
+            own = null; // this instance cannot serve, a sibling can: the region serves
+        }
+        record(self.name(), own, now);
+        probes.forEach((region, list) -> {
+            if (region.equals(self.name())) {
+                return;
+            }
+            List<String> problems = new java.util.ArrayList<>();
+            boolean healthy = false;
+            for (CompletableFuture<HttpResponse<String>> f : list) {
+                try {
+                    HttpResponse<String> r = f.join();
+                    notePlanVersion(region, r.body());
+                    noteClock(region, r.body(), sentAt, clock.millis());
+                    noteObservations(region, r.body());
+                    if (r.statusCode() == 200) {
+                        healthy = true;
+                    } else {
+                        problems.add("health " + r.statusCode() + ": " + abbreviate(r.body()));
+                    }
+                } catch (RuntimeException e) {
+                    problems.add("unreachable: " + (e.getCause() != null ? e.getCause() : e));
                 }
-            } catch (Exception e) {
-                // that observer does not count until it answers again
             }
+            record(region, healthy ? null : String.join("; ", problems), now);
         });
+    }
+
+    /** The observer's view carried by a health answer (one request per probe, not two). */
+    private void noteObservations(String region, String body) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode view = json.readTree(body).path("observations");
+            if (view.isObject()) {
+                others.put(region, new Received(clock.millis(), json.convertValue(view,
+                        new TypeReference<Map<String, HealthModel.Observation>>() { })));
+            }
+        } catch (Exception e) {
+            // that instance's view does not count this round
+        }
+    }
+
+    private boolean anyHealthy(List<CompletableFuture<HttpResponse<String>>> list, String region, long sentAt) {
+        boolean healthy = false;
+        for (CompletableFuture<HttpResponse<String>> f : list) {
+            try {
+                HttpResponse<String> r = f.join();
+                notePlanVersion(region, r.body()); // a sibling may know a newer plan than this instance
+                healthy |= r.statusCode() == 200;
+            } catch (RuntimeException e) {
+                // a sibling that does not answer
+            }
+        }
+        return healthy;
+    }
+
+    private void notePlanVersion(String region, String body) {
+        try {
+            long v = json.readTree(body).path("planVersion").asLong(-1);
+            if (v >= 0) {
+                planVersions.put(region, v);
+            }
+        } catch (Exception e) {
+            // not our answer: no version
+        }
+    }
+
+    void noteClock(String region, String body, long sentAt, long receivedAt) {
+        try {
+            long theirs = json.readTree(body).path("clockMillis").asLong(-1);
+            if (theirs > 0) {
+                java.util.Deque<long[]> samples = clockSamples.computeIfAbsent(region, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+                samples.addLast(new long[] {theirs - (sentAt + receivedAt) / 2, receivedAt - sentAt, receivedAt});
+                while (samples.size() > CLOCK_SAMPLES) {
+                    samples.pollFirst();
+                }
+            }
+        } catch (Exception e) {
+            // no clock in the answer
+        }
+    }
+
+    static final int CLOCK_SAMPLES = 20;
+
+    /**
+     * This server's clock minus the median of every region's clock (its own included, so two regions cannot outvote
+     * a third by averaging); 0 when no other region answered lately. Positive: ahead. NTP's way against a loaded
+     * machine: per region the sample with the shortest round trip of the last {@value #CLOCK_SAMPLES} probes, whose
+     * error is at most half that round trip; the estimate is shrunk toward zero by that error, so slow answers never
+     * make a good clock look skewed.
+     */
+    public long clockSkewMillis() {
+        long now = clock.millis();
+        List<long[]> best = new java.util.ArrayList<>();
+        best.add(new long[] {0, 0});
+        clockSamples.forEach((r, samples) -> samples.stream().filter(x -> now - x[2] <= 4 * STALE.toMillis())
+                .min(java.util.Comparator.comparingLong(x -> x[1])).ifPresent(x -> best.add(new long[] {x[0], x[1] / 2})));
+        if (best.size() == 1) {
+            return 0;
+        }
+        best.sort(java.util.Comparator.comparingLong(x -> x[0]));
+        long[] median = best.get(best.size() / 2);
+        if (best.size() % 2 == 0 && Math.abs(best.get(best.size() / 2 - 1)[0]) < Math.abs(median[0])) {
+            median = best.get(best.size() / 2 - 1); // two in the middle: the one nearer this clock (never blame it by a tie)
+        }
+        long skew = -median[0];
+        long error = median[1];
+        return Long.signum(skew) * Math.max(0, Math.abs(skew) - error);
+    }
+
+    /** The region whose last health answer reported the highest plan version, with that version. */
+    public java.util.Optional<Map.Entry<String, Long>> newestPlan() {
+        return planVersions.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> Map.entry(e.getKey(), e.getValue()));
     }
 
     private CompletableFuture<HttpResponse<String>> get(String url) {

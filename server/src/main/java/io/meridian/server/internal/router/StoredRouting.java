@@ -17,13 +17,14 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The routing plan and the audit log in Meridian's own storage (dogfooding): namespace
- * {@value #NAMESPACE}, created locally by every server at start; the plan is item {@code current} of
- * record {@code plan}, each audit entry an item of record {@code audit} keyed by time. Written through
- * the normal write path, so they are in the mutation log, replicated to every region and readable in
- * each. Thread-safe.
+ * The routing audit log in Meridian's own storage (dogfooding): namespace {@value #NAMESPACE}, created locally
+ * by every server at start; each entry an item of record {@code audit} under a unique key (time and a random
+ * number). Written through the normal write path, so it is in the mutation log, replicated to every region and
+ * readable in each. Append-only: entries are only ever added, and the namespace is internal (never reachable
+ * through the data API). The plan itself is agreed by a majority of regions (PlanAgreement), not stored here.
+ * Thread-safe.
  */
-public final class StoredRouting implements RegionRouter.PlanStore, RegionRouter.AuditLog {
+public final class StoredRouting implements RegionRouter.AuditLog {
 
     public static final String NAMESPACE = "meridian_router";
     private static final Bytes CURRENT = Bytes.utf8("current");
@@ -46,25 +47,6 @@ public final class StoredRouting implements RegionRouter.PlanStore, RegionRouter
 
     private NamespaceConfig ns() {
         return store.namespace(NAMESPACE).orElseThrow(() -> new IllegalStateException("namespace " + NAMESPACE + " missing"));
-    }
-
-    @Override
-    public Optional<RoutingPlan> load() {
-        for (StoredItem i : store.readAll(ns(), "plan")) {
-            if (i.key().equals(CURRENT)) {
-                try {
-                    return Optional.of(json.readValue(i.value().unsafeArray(), RoutingPlan.class));
-                } catch (IOException e) {
-                    throw new IllegalStateException("unreadable routing plan: " + e.getMessage(), e);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    @Override
-    public void save(RoutingPlan plan) {
-        writes.write(ns(), "plan", List.of(new Operation.Put(CURRENT, Bytes.wrap(bytes(plan)), 0)), null);
     }
 
     @Override

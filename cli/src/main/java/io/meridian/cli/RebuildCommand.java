@@ -1,0 +1,157 @@
+package io.meridian.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.core.RegionId;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.LocalClusterException;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.localcluster.ServerEndpoints;
+import io.meridian.replicator.Rebuilder;
+import io.meridian.replicator.Repairer;
+import io.meridian.replicator.Verifier;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code meridian rebuild REGION [--from HEALTHY]}: brings back a region whose Cassandra data is gone or gapped,
+ * while the other regions keep taking writes (see {@link Rebuilder} for why it is complete): stop the region's
+ * appliers, record the healthy region's positions, copy its data, set the region's positions to them, clear the
+ * repair flag, restart the appliers and drop the caches, wait until the region has caught up, then repair the
+ * pair (deletes a copy cannot carry). Exit 0 when the region is whole, 1 when the final repair did not converge, 3
+ * when a server or engine did not answer.
+ */
+@Command(name = "rebuild", mixinStandardHelpOptions = true,
+        description = "Rebuild a region's data from a healthy region under traffic: copy as of recorded log positions,"
+                + " then resume its appliers from there.")
+final class RebuildCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    LocalCommand.DirOption dir;
+    @Parameters(index = "0", paramLabel = "REGION", description = "The region to rebuild.")
+    String region;
+    @Option(names = "--from", paramLabel = "REGION", description = "The healthy region to copy from. Default: the first other region.")
+    String from;
+    @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "How long to wait for catch-up. Default: ${DEFAULT-VALUE}")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+        RegionId target = LocalCommand.region(region);
+        RegionEndpoints t = cluster.region(target);
+        RegionEndpoints h = from == null ? cluster.regions().stream().filter(r -> !r.region().equals(target)).findFirst()
+                .orElseThrow(() -> LocalClusterException.badInput("rebuild needs another region to copy from"))
+                : cluster.region(LocalCommand.region(from));
+        if (h.region().equals(target)) {
+            throw LocalClusterException.badInput("--from must name another region than " + target);
+        }
+        if (timeoutSeconds < 1) {
+            throw LocalClusterException.badInput("--timeout must be at least 1 s");
+        }
+        String auth = LocalCommand.operatorAuthorization(cluster);
+        long t0 = System.nanoTime();
+        say(out, "stopping the appliers of " + target);
+        for (ServerEndpoints s : t.servers()) {
+            post(s.url() + "/v1/replication/appliers/stop", "{}", auth);
+        }
+        Map<RegionId, Map<Integer, Long>> positions = new LinkedHashMap<>();
+        for (RegionEndpoints source : cluster.regions()) {
+            positions.put(source.region(), Rebuilder.positions(source.kafkaBootstrap(), "meridian-applier-" + h.region(), "meridian.mutations"));
+        }
+        say(out, "positions of " + h.region() + "'s appliers recorded: " + positions);
+        Rebuilder.Copy copy;
+        try (Rebuilder rebuilder = new Rebuilder(store(h), store(t), "meridian")) {
+            copy = rebuilder.copy(line -> say(out, "  " + line));
+        }
+        for (RegionEndpoints source : cluster.regions()) {
+            Rebuilder.setPositions(source.kafkaBootstrap(), "meridian-applier-" + target, "meridian.mutations",
+                    positions.get(source.region()));
+        }
+        say(out, "copied " + copy.cells() + " cell(s) of " + copy.namespaces() + " namespace(s); " + target
+                + "'s appliers resume from " + h.region() + "'s positions");
+        post(t.serverUrl() + "/v1/replication/needs-repair/clear", "{\"reason\":\"rebuilt from " + h.region() + "\"}", auth);
+        for (ServerEndpoints s : t.servers()) {
+            post(s.url() + "/v1/replication/appliers/start", "{}", auth);
+            post(s.url() + "/v1/cache/clear", "{}", auth);
+        }
+        awaitCaughtUp(t, auth, Duration.ofSeconds(timeoutSeconds), out);
+        say(out, "repairing " + target + " against " + h.region() + " (deletes a copy cannot carry)");
+        Repairer.Result repaired;
+        try (Repairer repairer = new Repairer(List.of(store(h), store(t)), "meridian")) {
+            repaired = repairer.repair(List.of(), 64, line -> { });
+        }
+        say(out, String.format(Locale.ROOT, "%s rebuilt in %.1f s: %d cell(s) copied, repair %s (%d cell(s), %d delete(s))",
+                target, (System.nanoTime() - t0) / 1e9, copy.cells(), repaired.converged() ? "converged" : "NOT converged",
+                repaired.cellsInstalled(), repaired.deletesPropagated()));
+        return repaired.converged() ? Meridian.OK : Meridian.CHECK_FAILED;
+    }
+
+    private static Verifier.RegionStore store(RegionEndpoints r) {
+        return new Verifier.RegionStore(r.region(), r.cassandraContactPoint(), r.dataCenter());
+    }
+
+    private static void say(PrintWriter out, String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    private static JsonNode post(String url, String body, String auth) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", auth).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, url + " answered " + r.statusCode() + ": "
+                    + r.body(), null, null);
+        }
+        return JSON.readTree(r.body());
+    }
+
+    /** Until every source of every instance of the region reports no lag (the appliers restarted and read up). */
+    private static void awaitCaughtUp(RegionEndpoints t, String auth, Duration timeout, PrintWriter out) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            boolean all = true;
+            for (ServerEndpoints s : t.servers()) {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/replication"))
+                        .timeout(Duration.ofSeconds(5)).header("Authorization", auth).GET().build(), HttpResponse.BodyHandlers.ofString());
+                JsonNode st = JSON.readTree(r.body());
+                for (JsonNode src : st.path("sources")) {
+                    if (!src.path("caughtUp").asBoolean(false)) {
+                        all = false;
+                        last = src.path("source").asText() + ": " + src.path("lagOffsets").asLong() + " behind";
+                    }
+                }
+            }
+            if (all) {
+                say(out, t.region() + " has caught up");
+                return;
+            }
+            Thread.sleep(500); // polling a remote status, not a test
+        }
+        throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, t.region() + " did not catch up within "
+                + timeout.toSeconds() + " s (" + last + ")", t.region(), null);
+    }
+}
