@@ -72,15 +72,26 @@ final class RebuildCommand implements Callable<Integer> {
         }
         String auth = LocalCommand.operatorAuthorization(cluster);
         long t0 = System.nanoTime();
+        // a copy of a region that misses mutations itself would hide the gap in the rebuilt one: refuse it
+        JsonNode fromStatus = get(h.serverUrl() + "/v1/replication", auth);
+        if (fromStatus.hasNonNull("needsRepair")) {
+            throw LocalClusterException.badInput(h.region() + " needs repair itself (" + fromStatus.path("needsRepair").asText()
+                    + "): rebuild from a region that does not");
+        }
+        Map<RegionId, Map<Integer, Long>> positions = new LinkedHashMap<>();
+        for (RegionEndpoints source : cluster.regions()) {
+            Map<Integer, Long> p = Rebuilder.positions(source.kafkaBootstrap(), "meridian-applier-" + h.region(), "meridian.mutations");
+            Rebuilder.requireWithinLog(source.kafkaBootstrap(), "meridian.mutations", p).ifPresent(gap -> {
+                throw LocalClusterException.badInput(h.region() + " cannot be copied: its position in " + source.region()
+                        + "'s log is " + gap + " (mutations it never applied are gone): repair it first");
+            });
+            positions.put(source.region(), p);
+        }
+        say(out, "positions of " + h.region() + "'s appliers recorded: " + positions);
         say(out, "stopping the appliers of " + target);
         for (ServerEndpoints s : t.servers()) {
             post(s.url() + "/v1/replication/appliers/stop", "{}", auth);
         }
-        Map<RegionId, Map<Integer, Long>> positions = new LinkedHashMap<>();
-        for (RegionEndpoints source : cluster.regions()) {
-            positions.put(source.region(), Rebuilder.positions(source.kafkaBootstrap(), "meridian-applier-" + h.region(), "meridian.mutations"));
-        }
-        say(out, "positions of " + h.region() + "'s appliers recorded: " + positions);
         Rebuilder.Copy copy;
         try (Rebuilder rebuilder = new Rebuilder(store(h), store(t), "meridian")) {
             copy = rebuilder.copy(line -> say(out, "  " + line));
@@ -115,6 +126,16 @@ final class RebuildCommand implements Callable<Integer> {
     private static void say(PrintWriter out, String line) {
         out.println(line);
         out.flush();
+    }
+
+    private static JsonNode get(String url, String auth) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", auth).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, url + " answered " + r.statusCode() + ": "
+                    + r.body(), null, null);
+        }
+        return JSON.readTree(r.body());
     }
 
     private static JsonNode post(String url, String body, String auth) throws Exception {

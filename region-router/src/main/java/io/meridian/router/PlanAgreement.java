@@ -88,7 +88,11 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
         return acceptors.size() / 2 + 1;
     }
 
-    /** A ballot above every ballot this proposer used before. */
+    /**
+     * A ballot above every ballot this proposer used before and every promise an acceptor refused it with: a
+     * proposer whose clock ran ahead (or that died after preparing) does not lock a version until the clocks
+     * catch up; the next round outbids it.
+     */
     synchronized long nextBallot() {
         long b = (Math.max(0, clock.millis() - EPOCH_2026) << 22) | ballotLowBits;
         if (b <= lastBallot) {
@@ -96,6 +100,13 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
         }
         lastBallot = b;
         return b;
+    }
+
+    /** Remembers a ballot an acceptor promised to someone else: the next ballot is above it. */
+    private synchronized void outbid(long promised) {
+        if (promised > lastBallot && promised < Long.MAX_VALUE >>> 1) {
+            lastBallot = promised; // nextBallot() goes one step above it; an absurd ballot is not followed into overflow
+        }
     }
 
     /** The latest chosen plan this region knows. */
@@ -135,6 +146,7 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
             local.learn(newest);
             return new Outcome.Conflict(newest, "version " + version + " is taken: the plan is at version " + newest.version());
         }
+        promises.values().stream().filter(p -> !p.granted()).forEach(p -> outbid(p.promisedBallot()));
         List<PlanAcceptor.Promise> granted = promises.values().stream().filter(PlanAcceptor.Promise::granted).toList();
         if (granted.size() < majority()) {
             boolean contended = promises.values().stream().anyMatch(p -> !p.granted());

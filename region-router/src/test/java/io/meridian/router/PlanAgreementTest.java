@@ -58,7 +58,10 @@ class PlanAgreementTest {
         public synchronized Promise prepare(long version, long ballot) {
             call();
             State s = states.getOrDefault(version, new State(0, 0, null));
-            if (ballot <= s.promised()) {
+            if (ballot == s.promised()) {
+                return new Promise(true, ballot, s.acceptedBallot(), s.accepted(), chosen); // the same proposer again
+            }
+            if (ballot < s.promised()) {
                 return new Promise(false, s.promised(), s.acceptedBallot(), s.accepted(), chosen);
             }
             states.put(version, new State(ballot, s.acceptedBallot(), s.accepted()));
@@ -220,6 +223,27 @@ class PlanAgreementTest {
         assertThat(o).isInstanceOfSatisfying(PlanAgreement.Outcome.Conflict.class, c -> assertThat(c.current()).isEqualTo(v5));
         assertThat(acceptors.get(A).latestChosen()).as("learned from the promise").isEqualTo(v5);
         assertThat(acceptors.get(A).states.get(3L).accepted()).isNull();
+    }
+
+    @Test
+    void aProposerWhoseClockRanAheadAndDiedDoesNotLockTheVersion() {
+        // a router an hour ahead prepared version 1 everywhere, then died before its accept phase
+        long fastBallot = ((3_600_000L + (Clock.systemUTC().millis() - 1_767_225_600_000L)) << 22) | 2;
+        acceptors.values().forEach(a -> assertThat(a.prepare(1, fastBallot).granted()).isTrue());
+        PlanAgreement a = agreement(A, Clock.systemUTC());
+        PlanAgreement.Outcome first = a.propose(plan(1, "region-b"));
+        assertThat(first).as("refused by the higher promise").isNotInstanceOf(PlanAgreement.Outcome.Chosen.class);
+        PlanAgreement.Outcome second = a.propose(plan(1, "region-b"));
+        assertThat(second).as("the next round outbids the dead proposer at once, not an hour later")
+                .isInstanceOf(PlanAgreement.Outcome.Chosen.class);
+        assertThat(acceptors.get(A).latestChosen()).isEqualTo(plan(1, "region-b"));
+    }
+
+    @Test
+    void aPrepareRetriedWithTheSameBallotIsGrantedAgain() {
+        assertThat(acceptors.get(B).prepare(1, 7).granted()).isTrue();
+        assertThat(acceptors.get(B).prepare(1, 7).granted()).as("a retry after a timeout, not a rival").isTrue();
+        assertThat(acceptors.get(B).prepare(1, 6).granted()).isFalse();
     }
 
     @Test

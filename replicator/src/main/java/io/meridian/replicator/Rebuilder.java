@@ -149,6 +149,30 @@ public final class Rebuilder implements AutoCloseable {
     }
 
     /**
+     * Empty when every recorded position is at or after its partition's log start; else which one is not
+     * ("partition 2 at 40, before the log's start 95"): the copied region skipped mutations retention deleted, and a
+     * region rebuilt from it would inherit that gap without a flag.
+     */
+    public static java.util.Optional<String> requireWithinLog(String bootstrap, String topic, Map<Integer, Long> positions)
+            throws Exception {
+        if (positions.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> earliest = new HashMap<>();
+            positions.keySet().forEach(p -> earliest.put(new TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.earliest()));
+            var starts = admin.listOffsets(earliest).all().get(30, TimeUnit.SECONDS);
+            for (Map.Entry<Integer, Long> e : positions.entrySet()) {
+                long start = starts.get(new TopicPartition(topic, e.getKey())).offset();
+                if (e.getValue() < start) {
+                    return java.util.Optional.of("partition " + e.getKey() + " at " + e.getValue() + ", before the log's start " + start);
+                }
+            }
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
      * Sets a consumer group's positions on one topic (the group must have no active member); partitions the map does
      * not name start from the log's start (every mutation it still holds is replayed).
      */

@@ -163,7 +163,10 @@ public final class CassandraStore implements MutationSink.Store {
         Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
         String message = String.valueOf(c.getMessage());
         boolean missingSchema = message.contains("unconfigured table") || message.contains("does not exist");
-        boolean permanent = !missingSchema && (c instanceof com.datastax.oss.driver.api.core.servererrors.QueryValidationException
+        // the driver's "Session is closed" (a shutdown racing an in-flight apply) is an IllegalStateException too: the
+        // mutation is fine, another process or the restart applies it; dead-lettering it or answering 4xx would be wrong
+        boolean closing = c instanceof IllegalStateException && message.toLowerCase(java.util.Locale.ROOT).contains("closed");
+        boolean permanent = !missingSchema && !closing && (c instanceof com.datastax.oss.driver.api.core.servererrors.QueryValidationException
                 || c instanceof IllegalArgumentException || c instanceof IllegalStateException
                 || c instanceof com.datastax.oss.driver.api.core.type.codec.CodecNotFoundException
                 || c instanceof com.datastax.oss.driver.api.core.connection.FrameTooLongException);

@@ -81,7 +81,11 @@ public final class CassandraAcceptor implements PlanAcceptor {
             long promised = r.getLong("promised");
             long acceptedBallot = r.getLong("accepted_ballot");
             RoutingPlan accepted = plan(r.getByteBuffer("accepted_value"));
-            if (ballot <= promised) {
+            if (ballot == promised) {
+                // the same proposer asking again (ballots are unique per proposer): a retry after a timeout, not a rival
+                return new Promise(true, ballot, acceptedBallot, accepted, freshChosen());
+            }
+            if (ballot < promised) {
                 return new Promise(false, promised, acceptedBallot, accepted, freshChosen());
             }
             if (session.execute(serial(updatePromise.bind(ballot, version, promised, acceptedBallot))).wasApplied()) {
