@@ -36,7 +36,7 @@ class LocalCommandIT {
         assertThat(up.exitCode()).as(up.err()).isZero();
         assertThat(up.out()).contains("region-a  cassandra starting", "region-a  kafka     starting")
                 .containsPattern("region-a  cassandra ready in \\d+\\.\\d s")
-                .contains("127.0.0.1:33042", "127.0.0.1:33092", "http://127.0.0.1:33080",
+                .contains("127.0.0.1:26042", "127.0.0.1:26092", "http://127.0.0.1:26080",
                         "cluster.json: " + DIR.resolve("cluster.json"));
     }
 
@@ -65,8 +65,8 @@ class LocalCommandIT {
         JsonNode s = statusJson();
         JsonNode a = s.path("regions").get(0);
         assertThat(a.path("name").asText()).isEqualTo("region-a");
-        assertThat(a.path("cassandra").path("contactPoint").asText()).isEqualTo("127.0.0.1:33042");
-        assertThat(a.path("kafka").path("bootstrap").asText()).isEqualTo("127.0.0.1:33092");
+        assertThat(a.path("cassandra").path("contactPoint").asText()).isEqualTo("127.0.0.1:26042");
+        assertThat(a.path("kafka").path("bootstrap").asText()).isEqualTo("127.0.0.1:26092");
         assertThat(a.path("cassandra").path("status").asText()).isEqualTo("up");
         assertThat(a.path("kafka").path("status").asText()).isEqualTo("up");
         for (String engine : List.of("cassandra", "kafka")) {
@@ -145,7 +145,7 @@ class LocalCommandIT {
         long cassandra = pid(before, "cassandra");
         long kafka = pid(before, "kafka");
         long server = pid(before, "server");
-        assertThat(before.path("regions").get(0).path("server").path("url").asText()).isEqualTo("http://127.0.0.1:33080");
+        assertThat(before.path("regions").get(0).path("server").path("url").asText()).isEqualTo("http://127.0.0.1:26080");
 
         CliRun stop = CliRun.of("local", "stop", "region-a", "--dir", DIR.toString());
         assertThat(stop.exitCode()).isZero();

@@ -57,11 +57,12 @@ final class RebuildSteps {
         this.operatorAuth = credentials.basic(ClusterCredentials.OPERATOR);
         CliRun ns = CliRun.of("namespace", "create", NS, "--dir", dir.toString());
         assertThat(ns.exitCode()).as(ns.err()).isZero();
-        // the earlier steps killed region-a: it was evacuated automatically; every step here starts from all serving
+        // the earlier steps killed region-a: it was evacuated automatically; every step here starts from all serving,
+        // except a region the gap step left needing repair (evacuated on purpose; only the rebuild brings it back)
         for (RegionEndpoints r : regions) {
             Awaitility.await(r.region() + " serving").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).until(() -> {
                 String state = get("region-b", "/v1/router/plan").path("regions").path(r.region().name()).path("state").asText();
-                if ("SERVING".equals(state)) {
+                if ("SERVING".equals(state) || get(r.region().name(), "/v1/replication").hasNonNull("needsRepair")) {
                     return true;
                 }
                 CliRun.of("restore", r.region().name(), "--steps", "100", "--reason", "test setup", "--dir", dir.toString());
@@ -126,6 +127,11 @@ final class RebuildSteps {
         CliRun restore = CliRun.of("restore", "region-c", "--steps", "100", "--reason", "too early", "--dir", dir.toString());
         assertThat(restore.exitCode()).isEqualTo(Meridian.CHECK_FAILED);
         assertThat(restore.err()).contains("needs repair");
+        // a region with a gap is no source for a rebuild: refused before anything stops, region-b untouched
+        CliRun fromGapped = CliRun.of("rebuild", "region-b", "--from", "region-c", "--dir", dir.toString());
+        assertThat(fromGapped.exitCode()).as(fromGapped.out()).isEqualTo(2);
+        assertThat(fromGapped.err()).contains("region-c needs repair itself");
+        assertThat(get("region-b", "/v1/replication").path("appliersRunning").asBoolean()).isTrue();
     }
 
     void theGcGraceGuardSurvivesAServerRestart() throws Exception {

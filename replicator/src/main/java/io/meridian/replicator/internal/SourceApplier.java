@@ -357,8 +357,8 @@ public final class SourceApplier implements Runnable {
     /**
      * A partition without a committed position, or whose position the log no longer holds. Without a position and
      * with the log starting at 0 (a region's first start), reading from 0 misses nothing. Anything else skips
-     * mutations this region never applied: the position moves to the log's start (or end), and the gap is
-     * reported, so the region is marked as needing repair instead of looking caught up.
+     * mutations this region never applied: the gap is recorded (the region is marked as needing repair instead of
+     * looking caught up), and only then the position moves to the log's start (or end).
      */
     private void onInvalidPositions(KafkaConsumer<String, byte[]> c, org.apache.kafka.clients.consumer.InvalidOffsetException e) {
         java.util.Set<TopicPartition> parts = e.partitions();
@@ -393,7 +393,10 @@ public final class SourceApplier implements Runnable {
         try {
             gaps.gap(source, tp.partition(), from, to, why);
         } catch (RuntimeException e) {
-            LOG.error("could not record the gap in {}: {}", tp, e.toString());
+            // never move past a gap that is not durably recorded: without the flag the region would look caught up
+            // once the next batch applies; the consumer restarts and meets the same invalid position again
+            LOG.error("could not record the gap in {}: {}; not moving past it", tp, e.toString());
+            throw new IllegalStateException("log gap in " + tp + " not recorded yet: " + e, e);
         }
     }
 
@@ -508,6 +511,11 @@ public final class SourceApplier implements Runnable {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             lagOffsets = -1;
             lastError = UNREACHABLE + bootstrap + " (" + e.getMessage() + ")";
+        } catch (org.apache.kafka.clients.consumer.InvalidOffsetException e) {
+            // just assigned (a rebalance) and not positioned yet: position() meets "no reset policy" before the next
+            // poll does; decided here exactly as poll's would be, instead of restarting the consumer (which only
+            // rebalanced again, and looped with the applier failing and 0 partitions held)
+            onInvalidPositions(c, e);
         }
     }
 
