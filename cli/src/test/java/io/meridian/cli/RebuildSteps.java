@@ -123,7 +123,8 @@ final class RebuildSteps {
         CliRun status = CliRun.of("status", "--dir", dir.toString());
         assertThat(status.out()).contains("needs repair");
         CliRun evacuate = CliRun.of("evacuate", "region-c", "--steps", "100", "--reason", "lost data", "--dir", dir.toString());
-        assertThat(evacuate.exitCode()).as(evacuate.err()).isZero();
+        // stopping region-c's server above may already have failed it over (evacuated automatically): either is fine
+        assertThat(evacuate.exitCode() == 0 || evacuate.err().contains("region-c is EVACUATED")).as(evacuate.err()).isTrue();
         CliRun restore = CliRun.of("restore", "region-c", "--steps", "100", "--reason", "too early", "--dir", dir.toString());
         assertThat(restore.exitCode()).isEqualTo(Meridian.CHECK_FAILED);
         assertThat(restore.err()).contains("needs repair");
