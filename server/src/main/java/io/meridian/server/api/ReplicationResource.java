@@ -102,9 +102,7 @@ public final class ReplicationResource {
     public io.meridian.core.wire.DeadLetterResult discard(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
             io.meridian.core.wire.DeadLetterAction action) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
-        if (action == null || action.reason() == null || action.reason().isBlank()) {
-            throw io.meridian.server.ApiException.badRequest("reason is required: say why these writes need not be applied");
-        }
+        requireReason(action, "say why these writes need not be applied");
         long before = deadLetters.openCount();
         long through = action.through() == null ? Long.MAX_VALUE : action.through();
         deadLetters.discardThrough(through);
@@ -124,9 +122,7 @@ public final class ReplicationResource {
     public Status clearNeedsRepair(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
             io.meridian.core.wire.DeadLetterAction action) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
-        if (action == null || action.reason() == null || action.reason().isBlank()) {
-            throw io.meridian.server.ApiException.badRequest("reason is required: say what made the region whole");
-        }
+        requireReason(action, "say what made the region whole");
         LOG.warn("operator {} cleared the repair flag of {} ({}): {}", operator.getName(), region, state.needsRepair().orElse("not set"),
                 action.reason());
         state.clearNeedsRepair();
@@ -154,6 +150,12 @@ public final class ReplicationResource {
         LOG.warn("operator {} starts the appliers of this server in {}", operator.getName(), region);
         replicator.resume();
         return status();
+    }
+
+    private static void requireReason(io.meridian.core.wire.DeadLetterAction action, String hint) {
+        if (action == null || action.reason() == null || action.reason().isBlank()) {
+            throw io.meridian.server.ApiException.badRequest("reason is required: " + hint);
+        }
     }
 
     static io.meridian.core.wire.DeadLetterJson toJson(io.meridian.replicator.DeadLetterQueue.Letter l) {

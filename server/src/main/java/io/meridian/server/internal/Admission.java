@@ -6,7 +6,8 @@ import io.meridian.server.ApiException;
 import java.util.concurrent.Semaphore;
 
 /**
- * A bound on requests of one kind in flight in this server. Past it a request is refused at once — 503 with
+ * A bound on requests of one kind in flight in this server (reads; the write path's appends). Metrics
+ * {@code meridian.<what>.in-flight} and {@code meridian.<what>.overloaded}. Past it a request is refused at once — 503 with
  * {@code Retry-After: 1}, within milliseconds — instead of waiting in a queue for seconds and growing memory (a server
  * once died of OutOfMemoryError under a burst of reads). Thread-safe.
  */
@@ -29,8 +30,8 @@ public final class Admission {
     public Permit enter() {
         if (!permits.tryAcquire()) {
             refused.inc();
-            throw new ApiException(503, "this server is at its limit of " + max + " " + what + " in flight; retry later (or"
-                    + " elsewhere)", false, 1, null);
+            throw new ApiException(503, "this server is overloaded: " + max + " " + what + " in flight, its limit; retry later"
+                    + " (or elsewhere)", false, 1, null);
         }
         return new Permit(permits);
     }

@@ -18,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -66,8 +65,7 @@ public final class WritePath {
     private final MutationSink.Store store;
     private final MutationSink.Applied afterApply;
     private volatile Failpoints failpoints = new Failpoints(false);
-    private final Semaphore inFlight;
-    private final int maxInFlight;
+    private final Admission appends;
     private final long maxTokenAheadMicros;
     private final long maxTokenAgeMicros;
     private final long maxSkewMillis;
@@ -78,7 +76,6 @@ public final class WritePath {
     private final Timer applyTimer;
     private final Counter appendFailures;
     private final Counter applyFailures;
-    private final Counter overloaded;
 
     /**
      * @param skewMillis this server's clock minus the median of the regions' clocks (0 when unknown)
@@ -100,8 +97,7 @@ public final class WritePath {
         this.clock = clock;
         this.log = log;
         this.store = store;
-        int maxInFlightAppends = settings.maxInFlightAppends();
-        this.inFlight = new Semaphore(maxInFlightAppends);
+        this.appends = new Admission("writes", settings.maxInFlightAppends(), metrics);
         this.maxTokenAheadMicros = settings.maxTokenAhead().toNanos() / 1000;
         this.maxTokenAgeMicros = settings.maxTokenAge().toNanos() / 1000;
         this.maxSkewMillis = settings.maxClockSkew().toMillis();
@@ -112,10 +108,7 @@ public final class WritePath {
         this.applyTimer = metrics.timer("meridian.writes.apply");
         this.appendFailures = metrics.counter("meridian.writes.append-failures");
         this.applyFailures = metrics.counter("meridian.writes.apply-failures");
-        this.overloaded = metrics.counter("meridian.writes.overloaded");
-        this.maxInFlight = maxInFlightAppends;
         metrics.gauge("meridian.clock.skew-millis", () -> skewMillis::getAsLong);
-        metrics.gauge("meridian.writes.in-flight", () -> () -> maxInFlight - inFlight.availablePermits());
     }
 
     /** Crash points for failure tests (disabled unless configured). */
@@ -165,13 +158,8 @@ public final class WritePath {
         checkExpirations(resolved, ts, ns);
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
 
-        if (!inFlight.tryAcquire()) {
-            overloaded.inc();
-            throw new ApiException(503, "region " + region + " is overloaded (" + maxInFlight
-                    + " appends in flight); retry later", false, 1, null);
-        }
         MutationSink.Position position;
-        try (Timer.Context ignored = appendTimer.time()) {
+        try (Admission.Permit admitted = appends.enter(); Timer.Context ignored = appendTimer.time()) {
             position = log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             failpoints.pass(Failpoints.AFTER_APPEND);
         } catch (ExecutionException | TimeoutException e) {
@@ -181,8 +169,6 @@ public final class WritePath {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted while appending", e);
-        } finally {
-            inFlight.release();
         }
         try (Timer.Context ignored = applyTimer.time()) {
             store.apply(m, ns).toCompletableFuture().get(applyTimeout.toMillis(), TimeUnit.MILLISECONDS);
