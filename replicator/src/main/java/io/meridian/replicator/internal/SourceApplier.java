@@ -94,6 +94,8 @@ public final class SourceApplier implements Runnable {
     private final Map<TopicPartition, OffsetAndMetadata> pendingCommit = new HashMap<>();
     /** When this source was last seen fully applied (recorded durably; start time on a first start). */
     private volatile long lastCaughtUpMillis;
+    /** The newest create time (µs) of an own-log record skipped because the write path applied it. */
+    private volatile long skippedTs;
 
     private record Paused(long offset, String reason, long retryAtMillis) {
     }
@@ -135,8 +137,8 @@ public final class SourceApplier implements Runnable {
         long lagMillis;
         if (lag == 0) {
             lagMillis = 0;
-        } else if (lag > 0 && lastAppliedTs > 0) {
-            lagMillis = Math.max(0, now - lastAppliedTs / 1000); // the newest applied write is this old
+        } else if (lag > 0 && (lastAppliedTs > 0 || skippedTs > 0)) {
+            lagMillis = Math.max(0, now - Math.max(lastAppliedTs, skippedTs) / 1000); // the newest write passed is this old
         } else {
             lagMillis = now - lastCaughtUpMillis; // unknown (source unreachable) or nothing applied yet: the bound
         }
@@ -253,6 +255,11 @@ public final class SourceApplier implements Runnable {
                 if (localApplies != null && localApplies.takeApplied(rec.partition(), rec.offset())) {
                     skipped.incrementAndGet(); // this process applied it on the write path: it is in the store
                     commit.put(tp, rec.offset() + 1);
+                    // and it counts as passed for the lag in time (the record's create time, set by the producer as the
+                    // write was appended): without this, the own log's lag read as the age of the last record the
+                    // applier did apply itself, seconds under steady local writes, and the restore gate refused
+                    // a region that was one record behind
+                    skippedTs = Math.max(skippedTs, rec.timestamp() * 1000);
                     continue;
                 }
                 MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
