@@ -77,7 +77,7 @@ public final class HealthObservers {
             }
         });
         String own = ownProblems.get();
-        if (own != null && anyHealthy(probes.getOrDefault(self.name(), List.of()), self.name(), sentAt)) {
+        if (own != null && anyHealthy(probes.getOrDefault(self.name(), List.of()), self.name())) {
             own = null; // this instance cannot serve, a sibling can: the region serves
         }
         record(self.name(), own, now);
@@ -90,9 +90,10 @@ public final class HealthObservers {
             for (CompletableFuture<HttpResponse<String>> f : list) {
                 try {
                     HttpResponse<String> r = f.join();
-                    notePlanVersion(region, r.body());
-                    noteClock(region, r.body(), sentAt, clock.millis());
-                    noteObservations(region, r.body());
+                    com.fasterxml.jackson.databind.JsonNode answer = parse(r.body()); // once: plan version, clock, view
+                    notePlanVersion(region, answer);
+                    noteClock(region, answer, sentAt, clock.millis());
+                    noteObservations(region, answer);
                     if (r.statusCode() == 200) {
                         healthy = true;
                     } else {
@@ -107,9 +108,9 @@ public final class HealthObservers {
     }
 
     /** The observer's view carried by a health answer (one request per probe, not two). */
-    private void noteObservations(String region, String body) {
+    private void noteObservations(String region, com.fasterxml.jackson.databind.JsonNode answer) {
         try {
-            com.fasterxml.jackson.databind.JsonNode view = json.readTree(body).path("observations");
+            com.fasterxml.jackson.databind.JsonNode view = answer.path("observations");
             if (view.isObject()) {
                 others.put(region, new Received(clock.millis(), json.convertValue(view,
                         new TypeReference<Map<String, HealthModel.Observation>>() { })));
@@ -119,12 +120,12 @@ public final class HealthObservers {
         }
     }
 
-    private boolean anyHealthy(List<CompletableFuture<HttpResponse<String>>> list, String region, long sentAt) {
+    private boolean anyHealthy(List<CompletableFuture<HttpResponse<String>>> list, String region) {
         boolean healthy = false;
         for (CompletableFuture<HttpResponse<String>> f : list) {
             try {
                 HttpResponse<String> r = f.join();
-                notePlanVersion(region, r.body()); // a sibling may know a newer plan than this instance
+                notePlanVersion(region, parse(r.body())); // a sibling may know a newer plan than this instance
                 healthy |= r.statusCode() == 200;
             } catch (RuntimeException e) {
                 // a sibling that does not answer
@@ -133,29 +134,34 @@ public final class HealthObservers {
         return healthy;
     }
 
-    private void notePlanVersion(String region, String body) {
+    /** A health answer as JSON; a missing node when it is not JSON (a proxy's error page): nothing is noted. */
+    private com.fasterxml.jackson.databind.JsonNode parse(String body) {
         try {
-            long v = json.readTree(body).path("planVersion").asLong(-1);
-            if (v >= 0) {
-                planVersions.put(region, v);
-            }
+            return json.readTree(body);
         } catch (Exception e) {
-            // not our answer: no version
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+    }
+
+    private void notePlanVersion(String region, com.fasterxml.jackson.databind.JsonNode answer) {
+        long v = answer.path("planVersion").asLong(-1);
+        if (v >= 0) {
+            planVersions.put(region, v);
         }
     }
 
     void noteClock(String region, String body, long sentAt, long receivedAt) {
-        try {
-            long theirs = json.readTree(body).path("clockMillis").asLong(-1);
-            if (theirs > 0) {
-                java.util.Deque<long[]> samples = clockSamples.computeIfAbsent(region, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
-                samples.addLast(new long[] {theirs - (sentAt + receivedAt) / 2, receivedAt - sentAt, receivedAt});
-                while (samples.size() > CLOCK_SAMPLES) {
-                    samples.pollFirst();
-                }
+        noteClock(region, parse(body), sentAt, receivedAt);
+    }
+
+    private void noteClock(String region, com.fasterxml.jackson.databind.JsonNode answer, long sentAt, long receivedAt) {
+        long theirs = answer.path("clockMillis").asLong(-1);
+        if (theirs > 0) {
+            java.util.Deque<long[]> samples = clockSamples.computeIfAbsent(region, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+            samples.addLast(new long[] {theirs - (sentAt + receivedAt) / 2, receivedAt - sentAt, receivedAt});
+            while (samples.size() > CLOCK_SAMPLES) {
+                samples.pollFirst();
             }
-        } catch (Exception e) {
-            // no clock in the answer
         }
     }
 
