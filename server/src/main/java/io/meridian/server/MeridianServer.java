@@ -378,7 +378,6 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 config.regionSlot, Duration.ofSeconds(8), Clock.systemUTC());
         long maxLag = config.router.maxCatchUpLag.toMilliseconds();
         com.fasterxml.jackson.databind.ObjectMapper json = env.getObjectMapper();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         // a region is as far as its slowest instance: every instance's status, typed (this one's without HTTP)
         RegionRouter.CatchUp catchUp = (target, ignoring) -> {
             if (target.equals(region) && replicationStatus == null) {
@@ -390,7 +389,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             }
             for (String url : target.equals(region) ? siblings : peers.getOrDefault(target.name(), List.of())) {
                 try {
-                    var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/replication"))
+                    var r = peerHttp.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/replication"))
                             .header("Authorization", peerAuthorization)
                             .timeout(Duration.ofSeconds(3)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                     instances.add(r.statusCode() == 200 ? io.meridian.server.internal.router.CatchUpGate.Instance.of(url,
