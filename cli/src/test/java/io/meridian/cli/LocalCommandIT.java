@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * {@code meridian local} end to end on real engines: up (three regions), status --json with live pids, stop
- * (kill -9) and start of a region, a second up on a running cluster, a log gap and a rebuild under traffic
- * ({@link RebuildSteps}), and down leaving no process behind. The steps share one cluster and run in order;
- * {@link #stopEverything()} brings it down even when a step fails.
+ * {@code meridian local} end to end on real engines: up (three regions), status --json with live pids, the data
+ * commands, then ({@link RebuildSteps}) a region whose server and Kafka are stopped while it is cut off, a second up
+ * on the running cluster that starts them again, a log gap and the gc_grace guard across that restart, a stop
+ * (kill -9) of a whole region whose Cassandra is then wiped and rebuilt under traffic, and down leaving no process
+ * behind. The steps share one cluster and run in order (one engine restart of each kind, the suite's slowest
+ * class); {@link #stopEverything()} brings it down even when a step fails.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalCommandIT {
@@ -45,7 +47,7 @@ class LocalCommandIT {
         CliRun.of("local", "down", "--clean", "--dir", DIR.toString());
     }
 
-    private static JsonNode statusJson() throws Exception {
+    static JsonNode statusJson() throws Exception {
         CliRun status = CliRun.of("local", "status", "--json", "--dir", DIR.toString());
         assertThat(status.exitCode()).isZero();
         return new ObjectMapper().readTree(status.out());
@@ -140,88 +142,20 @@ class LocalCommandIT {
 
     @Test
     @Order(3)
-    void stopKillsARegionAndStartBringsItBack() throws Exception {
-        JsonNode before = statusJson();
-        long cassandra = pid(before, "cassandra");
-        long kafka = pid(before, "kafka");
-        long server = pid(before, "server");
-        assertThat(before.path("regions").get(0).path("server").path("url").asText()).isEqualTo("http://127.0.0.1:26080");
-
-        CliRun stop = CliRun.of("local", "stop", "region-a", "--dir", DIR.toString());
-        assertThat(stop.exitCode()).isZero();
-        assertThat(stop.out()).contains("killed region-a cassandra (pid " + cassandra + ")",
-                "killed region-a kafka (pid " + kafka + ")", "killed region-a server (pid " + server + ")");
-        assertThat(ProcessHandle.of(server).filter(ProcessHandle::isAlive)).isEmpty();
-        assertThat(ProcessHandle.of(cassandra).filter(ProcessHandle::isAlive)).isEmpty();
-        assertThat(ProcessHandle.of(kafka).filter(ProcessHandle::isAlive)).isEmpty();
-        JsonNode down = statusJson();
-        assertThat(down.path("regions").get(0).path("cassandra").path("status").asText()).isEqualTo("down");
-        assertThat(down.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("down");
-
-        CliRun start = CliRun.of("local", "start", "region-a", "--dir", DIR.toString());
-        assertThat(start.exitCode()).as(start.err()).isZero();
-        JsonNode after = statusJson();
-        assertThat(after.path("regions").get(0).path("cassandra").path("status").asText()).isEqualTo("up");
-        assertThat(after.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("up");
-        assertThat(after.path("regions").get(0).path("server").path("status").asText()).isEqualTo("up");
-        assertThat(pid(after, "cassandra")).isNotEqualTo(cassandra);
-        pid(after, "server");
-        // the data written before the kill is served again
-        CliRun get = CliRun.of("put", "region-a", "demo", "after-restart", "k=v", "--dir", DIR.toString());
-        assertThat(get.exitCode()).as(get.err()).isZero();
+    void aLogGapWhileTheRegionWasAwayMarksItAndTheGcGraceGuardSurvivesTheRestart() throws Exception {
+        new RebuildSteps(DIR).aLogGapWhileTheRegionWasAwayMarksItAndTheGcGraceGuardSurvivesTheRestart(LocalCommandIT::statusJson,
+                BASE_PORT, SEEN_PIDS);
     }
 
     @Test
     @Order(4)
-    void stopOfOneComponentLeavesTheOther() throws Exception {
-        CliRun stopServer = CliRun.of("local", "stop", "region-a", "--component", "server", "--dir", DIR.toString());
-        assertThat(stopServer.exitCode()).isZero();
-        assertThat(statusJson().path("regions").get(0).path("server").path("status").asText()).isEqualTo("down");
-        CliRun stop = CliRun.of("local", "stop", "region-a", "--component", "kafka", "--dir", DIR.toString());
-        assertThat(stop.exitCode()).isZero();
-        JsonNode s = statusJson();
-        assertThat(s.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("down");
-        assertThat(s.path("regions").get(0).path("cassandra").path("status").asText()).isEqualTo("up");
+    void aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses() throws Exception {
+        new RebuildSteps(DIR).aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses(LocalCommandIT::statusJson,
+                SEEN_PIDS);
     }
 
     @Test
     @Order(5)
-    void upOnARunningClusterStartsWhatIsDownAndRefusesAnotherShape() throws Exception {
-        CliRun other = CliRun.of("local", "up", "--regions", "2", "--base-port", BASE_PORT, "--dir", DIR.toString());
-        assertThat(other.exitCode()).isEqualTo(2);
-        assertThat(other.reason()).contains("a 3-region cluster is already running");
-
-        CliRun again = CliRun.of("local", "up", "--regions", "3", "--base-port", BASE_PORT, "--dir", DIR.toString());
-        assertThat(again.exitCode()).as(again.err()).isZero();
-        assertThat(again.out()).contains("already running").contains("region-a  kafka     ready in")
-                .contains("region-a  server    ready in");
-        JsonNode s = statusJson();
-        assertThat(s.path("regions").get(0).path("kafka").path("status").asText()).isEqualTo("up");
-        pid(s, "cassandra");
-        pid(s, "kafka");
-        pid(s, "server");
-    }
-
-    @Test
-    @Order(6)
-    void aLogGapMarksTheRegionAsNeedingRepairAndItsRestoreIsRefused() throws Exception {
-        new RebuildSteps(DIR).aLogGapMarksTheRegionAsNeedingRepairAndItsRestoreIsRefused();
-    }
-
-    @Test
-    @Order(7)
-    void theGcGraceGuardSurvivesAServerRestart() throws Exception {
-        new RebuildSteps(DIR).theGcGraceGuardSurvivesAServerRestart();
-    }
-
-    @Test
-    @Order(8)
-    void aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses() throws Exception {
-        new RebuildSteps(DIR).aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses();
-    }
-
-    @Test
-    @Order(9)
     void downLeavesNoProcessBehind() {
         CliRun down = CliRun.of("local", "down", "--dir", DIR.toString());
         assertThat(down.exitCode()).isZero();

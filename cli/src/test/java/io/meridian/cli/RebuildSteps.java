@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,8 +38,9 @@ import org.awaitility.Awaitility;
  * A region that lost data gets it back under traffic (hardening issue, case 6 and the rebuild), as steps of
  * {@link LocalCommandIT} on its three-region cluster: a log gap (the source log deleted mutations the region never
  * read) marks it as needing repair, in status and health, and the restore gate refuses it; the gc_grace guard
- * survives a server restart; then its Cassandra is wiped while the other regions keep taking writes,
- * {@code meridian rebuild} brings it back, every acknowledged write is there and {@code meridian verify} passes.
+ * survives a server restart (the same restart); then the region is killed, its Cassandra wiped while the other
+ * regions keep taking writes, {@code meridian rebuild} brings it back, every acknowledged write is there and
+ * {@code meridian verify} passes.
  */
 final class RebuildSteps {
 
@@ -57,7 +59,7 @@ final class RebuildSteps {
         this.operatorAuth = credentials.basic(ClusterCredentials.OPERATOR);
         CliRun ns = CliRun.of("namespace", "create", NS, "--dir", dir.toString());
         assertThat(ns.exitCode()).as(ns.err()).isZero();
-        // the earlier steps killed region-a: it was evacuated automatically; every step here starts from all serving,
+        // a region an earlier step stopped may have been evacuated automatically; every step here starts from all serving,
         // except a region the gap step left needing repair (evacuated on purpose; only the rebuild brings it back)
         for (RegionEndpoints r : regions) {
             Awaitility.await(r.region() + " serving").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).until(() -> {
@@ -88,46 +90,93 @@ final class RebuildSteps {
         return JSON.readTree(r.body());
     }
 
-    void aLogGapMarksTheRegionAsNeedingRepairAndItsRestoreIsRefused() throws Exception {
-        assertThat(CliRun.of("local", "stop", "region-c", "--component", "server", "--dir", dir.toString()).exitCode()).isZero();
-        try (MeridianClient a = client("region-a")) {
-            for (int i = 0; i < 20; i++) {
-                a.put(NS, "gap-" + i, "k", "written while region-c was away");
-            }
-        }
-        for (String r : List.of("region-a", "region-b")) { // they read it all (their positions are past what is deleted)
-            Awaitility.await(r + " caught up").atMost(Duration.ofSeconds(60)).until(() -> {
-                for (JsonNode s : get(r, "/v1/replication").path("sources")) {
-                    if (s.path("source").asText().equals("region-a") && !s.path("caughtUp").asBoolean()) {
-                        return false;
-                    }
+    /**
+     * Region-c goes away while it is cut off from region-a (so the gc_grace guard counts), its log positions fall
+     * behind what region-a's log still holds, and a second {@code local up} brings it back: the guard's lag still
+     * counts from before the restart, and once the link heals the gap marks region-c as needing repair.
+     */
+    void aLogGapWhileTheRegionWasAwayMarksItAndTheGcGraceGuardSurvivesTheRestart(Callable<JsonNode> status, String basePort,
+            List<Long> seenPids) throws Exception {
+        assertThat(CliRun.of("local", "partition", "region-a", "region-c", "--dir", dir.toString()).exitCode()).isZero();
+        try {
+            Awaitility.await("region-c cannot read region-a").atMost(Duration.ofSeconds(60))
+                    .until(() -> lagFrom("region-c", "region-a") > 10_000);
+            // stopping one component leaves the others
+            assertThat(CliRun.of("local", "stop", "region-c", "--component", "server", "--dir", dir.toString()).exitCode()).isZero();
+            assertThat(regionC(status.call()).path("server").path("status").asText()).isEqualTo("down");
+            assertThat(CliRun.of("local", "stop", "region-c", "--component", "kafka", "--dir", dir.toString()).exitCode()).isZero();
+            JsonNode away = regionC(status.call());
+            assertThat(away.path("kafka").path("status").asText()).isEqualTo("down");
+            assertThat(away.path("cassandra").path("status").asText()).isEqualTo("up");
+
+            try (MeridianClient a = client("region-a")) {
+                for (int i = 0; i < 20; i++) {
+                    a.put(NS, "gap-" + i, "k", "written while region-c was away");
                 }
-                return true;
-            });
+            }
+            for (String r : List.of("region-a", "region-b")) { // they read it all (their positions are past what is deleted)
+                Awaitility.await(r + " caught up").atMost(Duration.ofSeconds(60)).until(() -> {
+                    for (JsonNode s : get(r, "/v1/replication").path("sources")) {
+                        if (s.path("source").asText().equals("region-a") && !s.path("caughtUp").asBoolean()) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+            }
+            // retention (here: an operator's delete) removes what region-c never read
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, region("region-a").kafkaBootstrap()))) {
+                var partitions = admin.describeTopics(List.of("meridian.mutations")).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get("meridian.mutations").partitions();
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                partitions.forEach(p -> latest.put(new TopicPartition("meridian.mutations", p.partition()), OffsetSpec.latest()));
+                Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+                admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
+                        .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
+                admin.deleteRecords(delete).all().get(30, TimeUnit.SECONDS);
+            }
+
+            // a second up on the running cluster refuses another shape and starts what is down
+            CliRun other = CliRun.of("local", "up", "--regions", "2", "--base-port", basePort, "--dir", dir.toString());
+            assertThat(other.exitCode()).isEqualTo(2);
+            assertThat(other.reason()).contains("a 3-region cluster is already running");
+            CliRun again = CliRun.of("local", "up", "--regions", "3", "--base-port", basePort, "--dir", dir.toString());
+            assertThat(again.exitCode()).as(again.err()).isZero();
+            assertThat(again.out()).contains("already running").contains("region-c  kafka     ready in")
+                    .contains("region-c  server    ready in");
+            JsonNode back = regionC(status.call());
+            assertThat(back.path("kafka").path("status").asText()).isEqualTo("up");
+            assertThat(back.path("server").path("status").asText()).isEqualTo("up");
+            seenPids.add(back.path("kafka").path("pid").asLong());
+            seenPids.add(back.path("server").path("pid").asLong());
+
+            // the gc_grace guard: still cut off, the lag bound counts from before the restart
+            Awaitility.await("status after restart").atMost(Duration.ofSeconds(60)).until(() -> lagFrom("region-c", "region-a") >= 0);
+            assertThat(lagFrom("region-c", "region-a")).as("the lag bound counts from before the restart").isGreaterThan(10_000);
+        } finally {
+            CliRun.of("local", "heal", "region-a", "region-c", "--dir", dir.toString());
         }
-        // retention (here: an operator's delete) removes what region-c never read
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, region("region-a").kafkaBootstrap()))) {
-            var partitions = admin.describeTopics(List.of("meridian.mutations")).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get("meridian.mutations").partitions();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            partitions.forEach(p -> latest.put(new TopicPartition("meridian.mutations", p.partition()), OffsetSpec.latest()));
-            Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
-            admin.deleteRecords(delete).all().get(30, TimeUnit.SECONDS);
-        }
-        assertThat(CliRun.of("local", "start", "region-c", "--dir", dir.toString()).exitCode()).isZero();
+
         Awaitility.await("region-c reports the gap").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> get("region-c", "/v1/replication").path("needsRepair").asText("").contains("log gap from region-a"));
         Awaitility.await("health says so").atMost(Duration.ofSeconds(30)).until(() ->
                 get("region-c", "/v1/router/health").path("alerts").toString().contains("needs repair"));
-        CliRun status = CliRun.of("status", "--dir", dir.toString());
-        assertThat(status.out()).contains("needs repair");
+        CliRun st = CliRun.of("status", "--dir", dir.toString());
+        assertThat(st.out()).contains("needs repair");
         CliRun evacuate = CliRun.of("evacuate", "region-c", "--steps", "100", "--reason", "lost data", "--dir", dir.toString());
         // stopping region-c's server above may already have failed it over (evacuated automatically): either is fine
         assertThat(evacuate.exitCode() == 0 || evacuate.err().contains("region-c is EVACUATED")).as(evacuate.err()).isTrue();
-        CliRun restore = CliRun.of("restore", "region-c", "--steps", "100", "--reason", "too early", "--dir", dir.toString());
-        assertThat(restore.exitCode()).isEqualTo(Meridian.CHECK_FAILED);
-        assertThat(restore.err()).contains("needs repair");
+        // refused throughout; first possibly for health (observers are still judging region-c's restarted server on
+        // the loaded machine), then because it needs repair
+        java.util.concurrent.atomic.AtomicReference<CliRun> refused = new java.util.concurrent.atomic.AtomicReference<>();
+        Awaitility.await("restore refused because region-c needs repair").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofSeconds(2)).until(() -> {
+                    CliRun restore = CliRun.of("restore", "region-c", "--steps", "100", "--reason", "too early", "--dir", dir.toString());
+                    refused.set(restore);
+                    return restore.exitCode() != Meridian.CHECK_FAILED || restore.err().contains("needs repair");
+                });
+        assertThat(refused.get().exitCode()).as(refused.get().err()).isEqualTo(Meridian.CHECK_FAILED);
+        assertThat(refused.get().err()).contains("needs repair");
         // a region with a gap is no source for a rebuild: refused before anything stops, region-b untouched
         CliRun fromGapped = CliRun.of("rebuild", "region-b", "--from", "region-c", "--dir", dir.toString());
         assertThat(fromGapped.exitCode()).as(fromGapped.out()).isEqualTo(2);
@@ -135,18 +184,13 @@ final class RebuildSteps {
         assertThat(get("region-b", "/v1/replication").path("appliersRunning").asBoolean()).isTrue();
     }
 
-    void theGcGraceGuardSurvivesAServerRestart() throws Exception {
-        CliRun.of("local", "partition", "region-a", "region-c", "--dir", dir.toString());
-        try {
-            Awaitility.await("region-c cannot read region-a").atMost(Duration.ofSeconds(60))
-                    .until(() -> lagFrom("region-c", "region-a") > 10_000);
-            assertThat(CliRun.of("local", "stop", "region-c", "--component", "server", "--dir", dir.toString()).exitCode()).isZero();
-            assertThat(CliRun.of("local", "start", "region-c", "--dir", dir.toString()).exitCode()).isZero();
-            Awaitility.await("status after restart").atMost(Duration.ofSeconds(60)).until(() -> lagFrom("region-c", "region-a") >= 0);
-            assertThat(lagFrom("region-c", "region-a")).as("the lag bound counts from before the restart").isGreaterThan(10_000);
-        } finally {
-            CliRun.of("local", "heal", "region-a", "region-c", "--dir", dir.toString());
+    private static JsonNode regionC(JsonNode status) {
+        for (JsonNode r : status.path("regions")) {
+            if (r.path("name").asText().equals("region-c")) {
+                return r;
+            }
         }
+        throw new AssertionError("no region-c in " + status);
     }
 
     long lagFrom(String region, String source) throws Exception {
@@ -158,7 +202,8 @@ final class RebuildSteps {
         return -1;
     }
 
-    void aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses() throws Exception {
+    void aWipedRegionIsRebuiltUnderTrafficWithEveryAcknowledgedWriteAndVerifyPasses(Callable<JsonNode> status, List<Long> seenPids)
+            throws Exception {
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> writers = new ArrayList<>();
@@ -185,12 +230,33 @@ final class RebuildSteps {
         try {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() > 50);
             // wipe region-c's Cassandra: every file of its data, while the others keep writing
-            assertThat(CliRun.of("local", "stop", "region-c", "--dir", dir.toString()).exitCode()).isZero();
+            // stop kills every process of the region (kill -9)
+            JsonNode before = regionC(status.call());
+            long cassandra = before.path("cassandra").path("pid").asLong();
+            long kafka = before.path("kafka").path("pid").asLong();
+            long server = before.path("server").path("pid").asLong();
+            CliRun kill = CliRun.of("local", "stop", "region-c", "--dir", dir.toString());
+            assertThat(kill.exitCode()).isZero();
+            assertThat(kill.out()).contains("killed region-c cassandra (pid " + cassandra + ")",
+                    "killed region-c kafka (pid " + kafka + ")", "killed region-c server (pid " + server + ")");
+            for (long pid : List.of(cassandra, kafka, server)) {
+                assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid).isEmpty();
+            }
+            JsonNode down = regionC(status.call());
+            assertThat(down.path("cassandra").path("status").asText()).isEqualTo("down");
+            assertThat(down.path("kafka").path("status").asText()).isEqualTo("down");
             Path home = dir.resolve("region-c").resolve("cassandra");
             for (String d : List.of("data", "commitlog", "saved_caches", "hints")) {
                 deleteTree(home.resolve(d));
             }
-            assertThat(CliRun.of("local", "start", "region-c", "--dir", dir.toString()).exitCode()).isZero();
+            CliRun start = CliRun.of("local", "start", "region-c", "--dir", dir.toString());
+            assertThat(start.exitCode()).as(start.err()).isZero();
+            JsonNode up = regionC(status.call());
+            for (String engine : List.of("cassandra", "kafka", "server")) {
+                assertThat(up.path(engine).path("status").asText()).as(engine).isEqualTo("up");
+                seenPids.add(up.path(engine).path("pid").asLong());
+            }
+            assertThat(up.path("cassandra").path("pid").asLong()).isNotEqualTo(cassandra);
             CliRun rebuild = CliRun.of("rebuild", "region-c", "--from", "region-a", "--dir", dir.toString());
             assertThat(rebuild.exitCode()).as(rebuild.err()).isZero();
             assertThat(rebuild.out()).contains("cell(s) copied", "has caught up", "repair converged");

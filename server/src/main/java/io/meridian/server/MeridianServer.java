@@ -196,15 +196,23 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
 
         io.meridian.server.internal.Failpoints failpoints = new io.meridian.server.internal.Failpoints(config.faults.enabled);
         writes.failpoints(failpoints);
-        env.admin().addTask(new io.dropwizard.servlets.tasks.PostBodyTask("failpoint") {
-            @Override
-            public void execute(Map<String, List<String>> parameters, String body, java.io.PrintWriter output) {
-                String name = parameters.getOrDefault("name", List.of("")).get(0);
-                int after = Integer.parseInt(parameters.getOrDefault("after", List.of("1")).get(0));
-                failpoints.arm(name, after);
-                output.println("armed " + name + " at pass " + after);
-            }
-        });
+        if (failpoints.enabled()) { // without faults.enabled the task does not exist at all
+            env.admin().addTask(new io.dropwizard.servlets.tasks.PostBodyTask("failpoint") {
+                @Override
+                public void execute(Map<String, List<String>> parameters, String body, java.io.PrintWriter output) {
+                    String name = parameters.getOrDefault("name", List.of("")).get(0);
+                    String afterText = parameters.getOrDefault("after", List.of("1")).get(0);
+                    int after;
+                    try {
+                        after = Integer.parseInt(afterText);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("after must be a whole number of passes, not '" + afterText + "'", e);
+                    }
+                    failpoints.arm(name, after);
+                    output.println("armed " + name + " at pass " + after);
+                }
+            });
+        }
         Replicator replicatorOrNull = null;
         io.meridian.replicator.DeadLetterQueue deadLettersOrNull = null;
         List<java.util.function.Supplier<List<String>>> alerts = new java.util.ArrayList<>();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.configuration.FileConfigurationSourceProvider;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
-import io.dropwizard.configuration.YamlConfigurationFactory;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
@@ -136,8 +135,10 @@ class DeploymentFilesTest {
                 Map<String, String> env = new HashMap<>();
                 example.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
                 env.putAll(env(s.getValue()));
-                MeridianConfiguration c = new YamlConfigurationFactory<>(MeridianConfiguration.class,
-                        Validators.newValidator(), Jackson.newObjectMapper(), "dw")
+                // the factory the server's bootstrap uses: it refuses unknown keys (a bare YamlConfigurationFactory
+                // with Jackson's default mapper accepted a key Dropwizard 5 no longer has, which the server then refused)
+                MeridianConfiguration c = new io.dropwizard.configuration.DefaultConfigurationFactoryFactory<MeridianConfiguration>()
+                        .create(MeridianConfiguration.class, Validators.newValidator(), Jackson.newObjectMapper(), "dw")
                         .build(new SubstitutingSourceProvider(new FileConfigurationSourceProvider(),
                                 MeridianServer.substitutor(env::get)), HOME.resolve("deploy/meridian-server.yml").toString());
                 String where = s.getKey();
