@@ -164,6 +164,11 @@ final class DeadLetterCommands implements Runnable {
             JsonNode r = request(cluster, cluster.region(LocalCommand.region(region)), "POST", "/discard", body);
             spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d discarded, %d open%n", region, r.path("resolved").asLong(),
                     r.path("open").asLong());
+            if (r.path("resolved").asLong() > 0) {
+                spec.commandLine().getOut().printf(Locale.ROOT, "letters of another region's log may be writes their origin"
+                        + " acknowledged: %s is then marked as needing repair until `meridian repair` copies them (status says so)%n",
+                        region);
+            }
             spec.commandLine().getOut().flush();
             return Meridian.OK;
         }

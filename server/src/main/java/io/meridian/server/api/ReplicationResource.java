@@ -94,7 +94,8 @@ public final class ReplicationResource {
 
     /**
      * {@code POST /v1/replication/dead-letters/discard}: resolves the open letters through {@code through} (all
-     * when null) without applying them; a reason is required (operators).
+     * when null) without applying them; a reason is required (operators). Discarding a letter of another region's
+     * log marks this region as needing repair (it may miss a write its origin acknowledged).
      */
     @jakarta.ws.rs.POST
     @Path("/dead-letters/discard")
@@ -105,6 +106,23 @@ public final class ReplicationResource {
         requireReason(action, "say why these writes need not be applied");
         long before = deadLetters.openCount();
         long through = action.through() == null ? Long.MAX_VALUE : action.through();
+        // a mutation of another region's log that is discarded here may have been acknowledged there (the origin
+        // applied it before it answered): this region then misses it until a repair. Marked before the discard, so a
+        // failure leaves the letters open rather than a region that silently misses writes. Letters of this region's
+        // own log were never acknowledged (the write path answers 4xx when its apply fails for good), undecodable
+        // ones were never valid writes.
+        List<io.meridian.replicator.DeadLetterQueue.Letter> letters = deadLetters.open(Integer.MAX_VALUE).stream()
+                .filter(l -> l.offset() <= through).toList();
+        List<io.meridian.replicator.DeadLetterQueue.Letter> others = letters.stream()
+                .filter(l -> l.mutation().isPresent() && !region.equals(l.sourceRegion())).toList();
+        if (!others.isEmpty() || (action.through() == null && letters.size() < before)) {
+            String first = others.isEmpty() ? "not all letters could be read"
+                    : "first: " + others.get(0).mutation().get().namespace() + "/" + others.get(0).mutation().get().id() + " from "
+                    + others.get(0).sourceRegion();
+            state.markNeedsRepair("operator " + operator.getName() + " discarded " + others.size()
+                    + " dead letter(s) of other regions' logs (" + first + "): where their origin applied them this region misses"
+                    + " them until meridian repair");
+        }
         deadLetters.discardThrough(through);
         long after = deadLetters.openCount();
         LOG.warn("operator {} discarded dead letters through {} in {}: {}", operator.getName(),

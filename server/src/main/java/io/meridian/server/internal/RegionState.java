@@ -63,8 +63,8 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
     /** Marks the region as needing repair (keeps the first reason; later ones add to a count). */
     public void markNeedsRepair(String why) {
         Row r = row(NEEDS_REPAIR);
-        String value = r == null ? why : r.getString("value") + (r.getString("value").contains("(and later gaps)") ? ""
-                : " (and later gaps)");
+        String value = r == null ? why : r.getString("value") + (r.getString("value").contains("(and later incidents)") ? ""
+                : " (and later incidents)");
         session.execute(write.bind(NEEDS_REPAIR, value, clock.millis()).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
         cachedAt = Long.MIN_VALUE / 2;
     }
