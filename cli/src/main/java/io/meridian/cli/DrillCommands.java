@@ -90,7 +90,7 @@ final class DrillCommands {
     @Command(name = "drill", mixinStandardHelpOptions = true,
             description = "Break a region on purpose under a recorded workload and check nothing acknowledged was lost."
                     + " Scenarios: planned-evacuation, region-outage, replication-partition, kafka-outage, cassandra-restart,"
-                    + " server-crash. Exit 0 only when every check passed.")
+                    + " server-crash, hostile-client. Exit 0 only when every check passed.")
     static final class DrillCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
