@@ -164,10 +164,13 @@ final class DeadLetterCommands implements Runnable {
             JsonNode r = request(cluster, cluster.region(LocalCommand.region(region)), "POST", "/discard", body);
             spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d discarded, %d open%n", region, r.path("resolved").asLong(),
                     r.path("open").asLong());
-            if (r.path("resolved").asLong() > 0) {
-                spec.commandLine().getOut().printf(Locale.ROOT, "letters of another region's log may be writes their origin"
-                        + " acknowledged: %s is then marked as needing repair until `meridian repair` copies them (status says so)%n",
-                        region);
+            if (!r.path("error").asText("").isEmpty()) {
+                spec.commandLine().getOut().println(region + ": " + r.path("error").asText());
+            }
+            if (r.hasNonNull("mark")) {
+                spec.commandLine().getOut().printf(Locale.ROOT, "%s is marked as needing repair: a discarded letter may be a write"
+                        + " some region acknowledged. Run `meridian repair` (it clears the mark once the regions agree), or clear it"
+                        + " through the API after checking that none was (docs/operations.md): %s%n", region, r.path("mark").asText());
             }
             spec.commandLine().getOut().flush();
             return Meridian.OK;

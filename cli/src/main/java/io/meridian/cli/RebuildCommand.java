@@ -92,6 +92,8 @@ final class RebuildCommand implements Callable<Integer> {
         for (ServerEndpoints s : t.servers()) {
             post(s.url() + "/v1/replication/appliers/stop", "{}", auth);
         }
+        // the target's mark once its appliers stand still and before the copy: the rebuild clears only what it covered
+        java.util.Optional<String> mark = RepairMarks.read(t.serverUrl(), auth);
         Rebuilder.Copy copy;
         try (Rebuilder rebuilder = new Rebuilder(store(h), store(t), "meridian")) {
             copy = rebuilder.copy(line -> say(out, "  " + line));
@@ -102,7 +104,8 @@ final class RebuildCommand implements Callable<Integer> {
         }
         say(out, "copied " + copy.cells() + " cell(s) of " + copy.namespaces() + " namespace(s); " + target
                 + "'s appliers resume from " + h.region() + "'s positions");
-        post(t.serverUrl() + "/v1/replication/needs-repair/clear", "{\"reason\":\"rebuilt from " + h.region() + "\"}", auth);
+        mark.flatMap(seen -> RepairMarks.clear(t.serverUrl(), auth, seen, "rebuilt from " + h.region()))
+                .ifPresent(why -> say(out, target + "'s repair mark not cleared: " + why));
         for (ServerEndpoints s : t.servers()) {
             post(s.url() + "/v1/replication/appliers/start", "{}", auth);
             post(s.url() + "/v1/cache/clear", "{}", auth);

@@ -44,6 +44,18 @@ final class RepairCommand implements Callable<Integer> {
         namespaces.forEach(LocalCommandValidation::namespace);
         VerifyCommand.checkRanges(ranges);
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+        // the marks as they are before the copy starts: a repair clears only what it covered
+        String auth = LocalCommand.operatorAuthorization(cluster);
+        java.util.Map<io.meridian.localcluster.RegionEndpoints, java.util.Optional<String>> marks = new java.util.LinkedHashMap<>();
+        for (io.meridian.localcluster.RegionEndpoints r : DataCommands.regions(cluster)) {
+            try {
+                marks.put(r, RepairMarks.read(r.serverUrl(), auth));
+            } catch (Exception e) {
+                if (!json) {
+                    out.println(r.region() + ": repair mark not read, it will not be cleared (" + e.getMessage() + ")");
+                }
+            }
+        }
         Repairer.Result result;
         try (Repairer repairer = new Repairer(VerifyCommand.stores(cluster), "meridian")) {
             result = repairer.repair(namespaces, ranges, line -> {
@@ -52,6 +64,11 @@ final class RepairCommand implements Callable<Integer> {
                     out.flush();
                 }
             });
+        }
+        java.util.Map<String, String> left = new java.util.TreeMap<>();
+        if (result.converged() && namespaces.isEmpty()) {
+            marks.forEach((r, mark) -> mark.flatMap(seen -> RepairMarks.clear(r.serverUrl(), auth, seen, "meridian repair converged"))
+                    .ifPresent(why -> left.put(r.region().name(), why)));
         }
         if (json) {
             ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -64,41 +81,16 @@ final class RepairCommand implements Callable<Integer> {
             root.put("rangesStillDiffering", result.rangesStillDiffering());
             ArrayNode list = root.putArray("namespaces");
             result.namespaces().forEach(n -> list.add(m.valueToTree(n)));
+            root.set("repairMarksLeft", m.valueToTree(left));
             out.println(m.writeValueAsString(root));
         } else {
             out.printf(Locale.ROOT, "%s: %d ranges checked, %d differed, %d cell(s) installed, %d delete(s) propagated,"
                     + " %d range(s) still differ%n", result.converged() ? "repaired" : "NOT converged",
                     result.rangesChecked(), result.rangesDiffering(), result.cellsInstalled(), result.deletesPropagated(),
                     result.rangesStillDiffering());
-        }
-        if (result.converged() && namespaces.isEmpty()) {
-            clearRepairFlags(cluster, out);
+            left.forEach((region, why) -> out.println(region + ": repair mark not cleared: " + why));
         }
         out.flush();
         return result.converged() ? Meridian.OK : Meridian.CHECK_FAILED;
-    }
-
-    /**
-     * Every region is whole again: clears the regions' "needs repair" flags (set by log gaps). A region whose server
-     * does not answer keeps its flag (and says so).
-     */
-    private void clearRepairFlags(LocalCluster cluster, PrintWriter out) {
-        String auth = LocalCommand.operatorAuthorization(cluster);
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
-        for (io.meridian.localcluster.RegionEndpoints r : DataCommands.regions(cluster)) {
-            try {
-                var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(r.serverUrl()
-                        + "/v1/replication/needs-repair/clear")).timeout(java.time.Duration.ofSeconds(10)).header("Authorization", auth)
-                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
-                                "{\"reason\":\"meridian repair converged\"}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                if (resp.statusCode() != 200 && !json) {
-                    out.println(r.region() + ": repair flag not cleared (" + resp.statusCode() + ")");
-                }
-            } catch (Exception e) {
-                if (!json) {
-                    out.println(r.region() + ": repair flag not cleared (" + e.getMessage() + ")");
-                }
-            }
-        }
     }
 }

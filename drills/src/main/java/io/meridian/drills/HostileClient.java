@@ -54,6 +54,7 @@ final class HostileClient {
     private final ClusterCredentials credentials;
     private final Random random;
     private final List<Case> cases = new ArrayList<>();
+    private long poisonTimestamp = -1;
 
     HostileClient(LocalCluster cluster, RegionId target, String ns, long seed) {
         this.cluster = cluster;
@@ -168,12 +169,33 @@ final class HostileClient {
 
     /** A mutation no region can apply, written into the target's log as an older writer or a bug could. */
     private void injectPoison() throws Exception {
+        poisonTimestamp = System.currentTimeMillis() * 1000;
         Mutation poison = new Mutation(ns, "hostile-poison", List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v"), 700_000_000)),
-                System.currentTimeMillis() * 1000, target.region(), 1, Mutation.CURRENT_SCHEMA_VERSION);
+                poisonTimestamp, target.region(), 1, Mutation.CURRENT_SCHEMA_VERSION);
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, target.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
             p.send(new ProducerRecord<>("meridian.mutations", poison.logKey(), MutationCodec.encode(poison))).get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** {@code GET path} as the operator, parsed. */
+    private JsonNode operatorGet(RegionEndpoints r, String path) throws Exception {
+        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + path))
+                .header("Authorization", credentials.basic(ClusterCredentials.OPERATOR)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 200) {
+            throw new IllegalStateException(path + " answered " + resp.statusCode() + ": " + resp.body());
+        }
+        return JSON.readTree(resp.body());
+    }
+
+    /** {@code POST path} as the operator: the status and the parsed body. */
+    private Map.Entry<Integer, JsonNode> operatorPost(RegionEndpoints r, String path, Map<String, Object> body) throws Exception {
+        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + path))
+                .header("Authorization", credentials.basic(ClusterCredentials.OPERATOR)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Map.entry(resp.statusCode(), JSON.readTree(resp.body()));
     }
 
     /** Open dead letters per region (operator view); -1 when a region does not answer. */
@@ -181,11 +203,7 @@ final class HostileClient {
         Map<String, Long> out = new java.util.LinkedHashMap<>();
         for (RegionEndpoints r : cluster.regions()) {
             try {
-                HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + "/v1/replication"))
-                        .header("Authorization", credentials.basic(ClusterCredentials.OPERATOR)).timeout(Duration.ofSeconds(5)).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-                JsonNode n = JSON.readTree(resp.body());
-                out.put(r.region().name(), n.path("openDeadLetters").asLong(-1));
+                out.put(r.region().name(), operatorGet(r, "/v1/replication").path("openDeadLetters").asLong(-1));
             } catch (Exception e) {
                 out.put(r.region().name(), -1L);
             }
@@ -193,24 +211,32 @@ final class HostileClient {
         return out;
     }
 
-    /** Resolves every region's dead letters (the operator's step after inspecting them); true when all answered. */
+    /**
+     * The operator's step after inspecting the dead letters: in every region, discards exactly the injected poison's
+     * letter (when it is the oldest open one; anything else is left for a real operator) and clears the repair mark
+     * the discard recorded, only if it is the only incident and still unchanged (the drill knows its poison was
+     * never acknowledged; a real incident's mark stays). True when every region did so.
+     */
     boolean discardDeadLetters(String reason) {
         boolean ok = true;
         for (RegionEndpoints r : cluster.regions()) {
             try {
-                int status = send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard", "{\"reason\":\"" + reason + "\"}",
-                        as(ClusterCredentials.OPERATOR));
-                ok &= status == 200;
-                // the server marks a region that discards another region's mutation as needing repair (it may miss
-                // a write its origin acknowledged); the drill knows its injected poison was never acknowledged, so
-                // it clears exactly that mark and no other
-                HttpResponse<String> st = http.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + "/v1/replication"))
-                        .header("Authorization", credentials.basic(ClusterCredentials.OPERATOR)).timeout(Duration.ofSeconds(5)).GET()
-                        .build(), HttpResponse.BodyHandlers.ofString());
-                String mark = JSON.readTree(st.body()).path("needsRepair").asText("");
-                if (mark.contains("discarded 1 dead letter(s)") && mark.contains("/hostile-poison from") && !mark.contains("(and later")) {
-                    ok &= send("POST", r.serverUrl() + "/v1/replication/needs-repair/clear", "{\"reason\":\"" + reason
-                            + ": the injected mutation was never acknowledged\"}", as(ClusterCredentials.OPERATOR)) == 200;
+                JsonNode first = operatorGet(r, "/v1/replication/dead-letters?limit=1").path(0);
+                String poison = ns + "/hostile-poison@" + poisonTimestamp + " from " + target.region();
+                if (!"hostile-poison".equals(first.path("id").asText()) || first.path("timestampMicros").asLong() != poisonTimestamp
+                        || !ns.equals(first.path("namespace").asText())) {
+                    ok = false; // the oldest open letter is not the drill's own: an operator must look at it
+                    continue;
+                }
+                var discard = operatorPost(r, "/v1/replication/dead-letters/discard", Map.of("through", first.path("offset").asLong(),
+                        "reason", reason));
+                String mark = discard.getValue().path("mark").asText("");
+                boolean discarded = discard.getKey() == 200 && discard.getValue().path("resolved").asLong() == 1
+                        && mark.contains("(" + poison + ")");
+                ok &= discarded;
+                if (discarded && mark.equals(discard.getValue().path("needsRepair").asText())) {
+                    ok &= operatorPost(r, "/v1/replication/needs-repair/clear", Map.of("reason", reason
+                            + ": the injected mutation was never acknowledged", "expected", mark)).getKey() == 200;
                 }
             } catch (Exception e) {
                 ok = false;

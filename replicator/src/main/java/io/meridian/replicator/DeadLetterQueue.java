@@ -118,21 +118,60 @@ public final class DeadLetterQueue implements AutoCloseable {
         return cachedCount;
     }
 
-    /** The open letters, oldest first, at most {@code limit}. */
+    /** The open letters, oldest first, at most {@code limit} (those read within a few seconds). */
     public synchronized List<Letter> open(int limit) {
+        List<Letter> out = new ArrayList<>();
+        scan(Long.MAX_VALUE, TIMEOUT, l -> {
+            out.add(l);
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    /**
+     * What a scan of the open letters read.
+     *
+     * @param from the first open offset when it began
+     * @param next the first offset it did not examine: every letter in {@code [from, next)} was passed to the visitor
+     * @param complete whether it examined everything asked for (false: it ran out of time, or the visitor stopped it)
+     */
+    public record Scan(long from, long next, boolean complete) {
+
+        /** Letters examined. */
+        public long examined() {
+            return next - from;
+        }
+    }
+
+    /**
+     * Passes the open letters through {@code throughOffset} (inclusive; {@link Long#MAX_VALUE}: through the end of
+     * the topic as it is when the scan begins), oldest first, to {@code visitor} until it answers false (that letter
+     * counts as not examined) or {@code budget} runs out. Never holds more than one letter: the caller keeps what it
+     * needs. Letters arriving later are never examined, so never resolved by what the caller does with the scan.
+     */
+    private Scan scan(long throughOffset, Duration budget, java.util.function.Predicate<Letter> visitor) {
         long from = resolvedPosition();
         long end = end();
-        List<Letter> out = new ArrayList<>();
-        consumer.seek(partition, from);
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (out.size() < limit && consumer.position(partition, TIMEOUT) < end && System.nanoTime() < deadline) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                if (out.size() < limit) {
-                    out.add(letter(r));
-                }
-            }
+        long stop = throughOffset == Long.MAX_VALUE ? end : Math.min(end, throughOffset + 1);
+        long next = from;
+        if (stop <= from) {
+            return new Scan(from, from, true);
         }
-        return out;
+        consumer.seek(partition, from);
+        long deadline = System.nanoTime() + budget.toNanos();
+        while (next < stop && System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                if (r.offset() >= stop) {
+                    return new Scan(from, stop, true);
+                }
+                if (!visitor.test(letter(r))) {
+                    return new Scan(from, r.offset(), false);
+                }
+                next = r.offset() + 1;
+            }
+            next = Math.max(next, Math.min(stop, consumer.position(partition, TIMEOUT)));
+        }
+        return new Scan(from, next, next >= stop);
     }
 
     private static Letter letter(ConsumerRecord<byte[], byte[]> r) {
@@ -158,17 +197,32 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     /**
-     * Resolves every open letter up to and including {@code throughOffset} without applying it (the operator
-     * decided it must not be applied, or applied its data another way). Returns the first open offset after.
+     * Examines the open letters through {@code throughOffset} (inclusive; {@link Long#MAX_VALUE}: all there are
+     * now) for a discard: each is passed to {@code visitor}, for at most {@code budget}. Nothing is resolved: the
+     * caller records what it must (a repair mark) and then calls {@link #resolve} with the scan.
      */
-    public synchronized long discardThrough(long throughOffset) {
-        long from = resolvedPosition();
-        long to = throughOffset == Long.MAX_VALUE ? end() : Math.min(end(), throughOffset + 1);
-        if (to > from) {
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(to, "discarded")), TIMEOUT);
+    public synchronized Scan examine(long throughOffset, Duration budget, java.util.function.Consumer<Letter> visitor) {
+        return scan(throughOffset, budget, l -> {
+            visitor.accept(l);
+            return true;
+        });
+    }
+
+    /**
+     * Resolves (without applying) exactly the letters {@code scan} examined, if no one resolved any letter since it
+     * began (another operator, another server of the region); false otherwise, and nothing changes. Letters that
+     * arrived after the scan stay open. (Two servers racing past the check can at worst move the position back,
+     * which reopens letters: never one resolved unexamined.)
+     */
+    public synchronized boolean resolve(Scan scan) {
+        if (resolvedPosition() != scan.from()) {
+            return false;
+        }
+        if (scan.next() > scan.from()) {
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(scan.next(), "discarded")), TIMEOUT);
         }
         countedAt = 0;
-        return Math.max(from, to);
+        return true;
     }
 
     /**
@@ -177,38 +231,45 @@ public final class DeadLetterQueue implements AutoCloseable {
      * the first that cannot be applied (malformed, unknown namespace, apply failed) and says why; it stays open.
      */
     public synchronized Replay replay(long throughOffset, ApplyTarget target) {
-        int replayed = 0;
-        long resolved = resolvedPosition();
-        for (Letter l : open(Integer.MAX_VALUE)) {
-            if (l.offset() > throughOffset) {
-                break;
-            }
-            String error = null;
-            if (l.mutation().isEmpty()) {
-                error = "the message is not a readable mutation (" + l.error() + "): discard it";
-            } else {
-                Optional<CompletionStage<?>> stage = target.apply(l.mutation().get());
-                if (stage.isEmpty()) {
-                    error = "namespace '" + l.mutation().get().namespace() + "' does not exist in this region";
-                } else {
-                    try {
-                        stage.get().toCompletableFuture().get(30, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        Throwable c = e.getCause() == null ? e : e.getCause();
-                        error = "apply failed: " + c;
-                    }
-                }
-            }
+        int[] replayed = {0};
+        long[] resolved = {resolvedPosition()};
+        String[] failure = {null};
+        long[] failedOffset = {-1};
+        scan(throughOffset, Duration.ofSeconds(60), l -> {
+            String error = applyError(l, target);
             if (error != null) {
-                countedAt = 0;
-                return new Replay(replayed, resolved - 1, Optional.of(l.offset()), error);
+                failure[0] = error;
+                failedOffset[0] = l.offset();
+                return false;
             }
             consumer.commitSync(Map.of(partition, new OffsetAndMetadata(l.offset() + 1, "replayed")), TIMEOUT);
-            resolved = l.offset() + 1;
-            replayed++;
-        }
+            resolved[0] = l.offset() + 1;
+            replayed[0]++;
+            return true;
+        });
         countedAt = 0;
-        return new Replay(replayed, resolved - 1, Optional.empty(), "");
+        return failure[0] == null ? new Replay(replayed[0], resolved[0] - 1, Optional.empty(), "")
+                : new Replay(replayed[0], resolved[0] - 1, Optional.of(failedOffset[0]), failure[0]);
+    }
+
+    private static String applyError(Letter l, ApplyTarget target) {
+        if (l.mutation().isEmpty()) {
+            return "the message is not a readable mutation (" + l.error() + "): discard it";
+        }
+        Optional<CompletionStage<?>> stage = target.apply(l.mutation().get());
+        if (stage.isEmpty()) {
+            return "namespace '" + l.mutation().get().namespace() + "' does not exist in this region";
+        }
+        try {
+            stage.get().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (Exception e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            return "apply failed: " + c;
+        }
     }
 
     @Override

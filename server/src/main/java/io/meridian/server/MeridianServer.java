@@ -297,8 +297,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             io.meridian.server.internal.RegionState regionState,
             Environment env) throws Exception {
         retry("Kafka " + config.kafka.bootstrapServers + " (dead-letter topic)", () -> {
+            // an open letter is an incident until an operator resolves it: it must never expire (letters are rare)
             MutationLog.ensureTopic(config.kafka.bootstrapServers, config.replication.deadLetterTopic, 1,
-                    config.kafka.replicationFactor);
+                    config.kafka.replicationFactor, Map.of("retention.ms", "-1", "retention.bytes", "-1"));
             return null;
         });
         Map<String, String> sources = new LinkedHashMap<>(config.replication.sources);

@@ -219,12 +219,15 @@ class LimitsIT {
 
     @Test
     void aMutationThatCannotBeAppliedIsDeadLetteredEverywhereAndReplicationGoesOn() throws Exception {
-        // what validation now refuses, written straight into region-a's log (an older writer, a bug)
-        Mutation poison = new Mutation(NS, "poison", List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v"), 700_000_000)),
-                System.currentTimeMillis() * 1000, RegionId.of(a.region().name()), 42, Mutation.CURRENT_SCHEMA_VERSION);
+        // what validation now refuses, written straight into region-a's log (an older writer, a bug); twice, so a
+        // discard can be shown to resolve only the letters it read and named
+        long t1 = System.currentTimeMillis() * 1000;
+        long t2 = t1 + 1;
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, a.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            p.send(new ProducerRecord<>("meridian.mutations", poison.logKey(), MutationCodec.encode(poison))).get(30, TimeUnit.SECONDS);
+            for (Mutation poison : List.of(poison("poison", t1), poison("poison-2", t2))) {
+                p.send(new ProducerRecord<>("meridian.mutations", poison.logKey(), MutationCodec.encode(poison))).get(30, TimeUnit.SECONDS);
+            }
         }
         // a normal write of the same record (same partition, behind the poison) reaches the other region in seconds
         long t0 = System.nanoTime();
@@ -235,7 +238,7 @@ class LimitsIT {
         for (RegionEndpoints r : cluster.regions()) {
             Awaitility.await("dead letter in " + r.region()).atMost(Duration.ofSeconds(60)).until(() ->
                     Http.send("GET", r.serverUrl() + "/v1/replication", null, Http.operator(cluster)).json()
-                            .path("openDeadLetters").asLong() >= 1);
+                            .path("openDeadLetters").asLong() >= 2);
         }
         // an alert, never a failed region: the router still takes commands and the region still serves
         Awaitility.await("degraded with the alert").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -249,32 +252,56 @@ class LimitsIT {
         assertThat(evacuate.status()).as(evacuate.body()).isEqualTo(200);
         assertThat(Http.send("POST", a.serverUrl() + "/v1/router/abort", "{\"reason\":\"test over\"}", Http.operator(cluster))
                 .status()).isEqualTo(200);
-        // the operator sees the letter, a replay fails again for the same reason, a discard resolves it
+        // the operator sees the letters, a replay fails again for the same reason, a discard resolves them
         for (RegionEndpoints r : cluster.regions()) {
+            Http.send("POST", r.serverUrl() + "/v1/replication/needs-repair/clear", "{\"reason\":\"LimitsIT starts unmarked\"}",
+                    Http.operator(cluster));
             Http.Answer list = Http.send("GET", r.serverUrl() + "/v1/replication/dead-letters", null, Http.operator(cluster));
             assertThat(list.status()).isEqualTo(200);
-            assertThat(list.body()).contains("\"id\":\"poison\"").contains("ttl");
+            assertThat(list.body()).contains("\"id\":\"poison\"").contains("\"id\":\"poison-2\"").contains("ttl");
+            long firstOffset = list.json().path(0).path("offset").asLong();
+            assertThat(list.json().path(0).path("id").asText()).isEqualTo("poison");
             Http.Answer replay = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/replay", "{}", Http.operator(cluster));
-            assertThat(replay.json().path("failedOffset").isNull()).as(replay.body()).isFalse();
+            assertThat(replay.json().path("failedOffset").asLong()).as(replay.body()).isEqualTo(firstOffset);
             Http.Answer noReason = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard", "{}", Http.operator(cluster));
             assertThat(noReason.status()).isEqualTo(400);
-            Http.Answer discard = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard",
+            assertThat(Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard", "{\"through\":-1,\"reason\":\"x\"}",
+                    Http.operator(cluster)).status()).isEqualTo(400);
+            // a discard resolves exactly the letters it read, and marks the region naming them: any letter may be a
+            // write some region acknowledged (region-a's own too: a write answered 503 "durable" is in its log)
+            Http.Answer first = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard", "{\"through\":" + firstOffset
+                    + ",\"reason\":\"poison injected by LimitsIT\"}", Http.operator(cluster));
+            assertThat(first.status()).as(first.body()).isEqualTo(200);
+            assertThat(first.json().path("resolved").asLong()).as(first.body()).isEqualTo(1);
+            assertThat(first.json().path("open").asLong()).as("the second letter was not read, so stays open: " + first.body()).isOne();
+            String mark = first.json().path("mark").asText();
+            assertThat(mark).as(r.region().toString()).contains("discarded 1 dead letter(s)").contains("(" + NS + "/poison@" + t1
+                    + " from region-a)").doesNotContain("poison-2").contains("meridian repair");
+            assertThat(first.json().path("needsRepair").asText()).isEqualTo(mark);
+            Http.Answer rest = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard",
                     "{\"reason\":\"poison injected by LimitsIT\"}", Http.operator(cluster));
-            assertThat(discard.json().path("open").asLong()).as(discard.body()).isZero();
-            // discarding a letter of another region's log may drop a write its origin acknowledged: needs repair;
-            // region-a's own letter was never acknowledged (its write path would have answered 4xx)
-            String repair = Http.send("GET", r.serverUrl() + "/v1/replication", null, Http.operator(cluster)).json()
-                    .path("needsRepair").asText("");
-            if (r.region().equals(a.region())) {
-                assertThat(repair).as("origin " + r.region()).doesNotContain("discarded");
-            } else {
-                assertThat(repair).as(r.region().toString()).contains("discarded").contains("poison from region-a")
-                        .contains("meridian repair");
-            }
+            assertThat(rest.json().path("resolved").asLong()).as(rest.body()).isEqualTo(1);
+            assertThat(rest.json().path("open").asLong()).as(rest.body()).isZero();
+            assertThat(rest.json().path("mark").asText()).contains("(" + NS + "/poison-2@" + t2 + " from region-a)");
+            // the second incident changed the mark: a clear naming the first one is refused and changes nothing
+            String both = mark + " (and 1 later incident)";
+            assertThat(rest.json().path("needsRepair").asText()).isEqualTo(both);
+            Http.Answer stale = Http.send("POST", r.serverUrl() + "/v1/replication/needs-repair/clear",
+                    Http.JSON.writeValueAsString(Map.of("reason", "LimitsIT: seen before the second incident", "expected", mark)),
+                    Http.operator(cluster));
+            assertThat(stale.status()).as(stale.body()).isEqualTo(409);
+            assertThat(stale.json().path("message").asText()).contains("(and 1 later incident)");
+            assertThat(Http.send("GET", r.serverUrl() + "/v1/replication", null, Http.operator(cluster)).json().path("needsRepair")
+                    .asText()).isEqualTo(both);
+            Http.Answer clear = Http.send("POST", r.serverUrl() + "/v1/replication/needs-repair/clear",
+                    Http.JSON.writeValueAsString(Map.of("reason", "LimitsIT: nothing missing", "expected", both)), Http.operator(cluster));
+            assertThat(clear.status()).as(clear.body()).isEqualTo(200);
+            assertThat(clear.json().path("needsRepair").isNull()).as(clear.body()).isTrue();
         }
-        for (RegionEndpoints r : cluster.regions()) { // what `meridian repair` does once the regions agree
-            assertThat(Http.send("POST", r.serverUrl() + "/v1/replication/needs-repair/clear", "{\"reason\":\"LimitsIT: nothing missing\"}",
-                    Http.operator(cluster)).status()).isEqualTo(200);
-        }
+    }
+
+    static Mutation poison(String id, long timestampMicros) {
+        return new Mutation(NS, id, List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v"), 700_000_000)), timestampMicros,
+                RegionId.of(a.region().name()), 42, Mutation.CURRENT_SCHEMA_VERSION);
     }
 }

@@ -89,13 +89,18 @@ public final class ReplicationResource {
         LOG.warn("operator {} replayed {} dead letter(s) in {}{}", operator.getName(), r.replayed(), region,
                 r.failedOffset().map(o -> "; stopped at " + o + ": " + r.error()).orElse(""));
         return new io.meridian.core.wire.DeadLetterResult(region, "replay", r.replayed(), r.failedOffset().orElse(null), r.error(),
-                deadLetters.openCount());
+                deadLetters.openCount(), null, state.needsRepair().orElse(null));
     }
 
     /**
-     * {@code POST /v1/replication/dead-letters/discard}: resolves the open letters through {@code through} (all
-     * when null) without applying them; a reason is required (operators). Discarding a letter of another region's
-     * log marks this region as needing repair (it may miss a write its origin acknowledged).
+     * {@code POST /v1/replication/dead-letters/discard}: resolves the open letters through {@code through} (all there
+     * are when the call begins, when null) without applying them; a reason is required (operators).
+     *
+     * <p>Every discard marks this region as needing repair, naming what it dropped: any letter may be a write some
+     * region acknowledged (another region's, which its origin applied before answering, or this region's own
+     * answered 503 "durable" and never applied anywhere), and this region then misses it until a repair copies it
+     * or an operator who checked clears the mark. The mark is recorded before anything is resolved, and only letters
+     * that were read (and so are named in the mark) are resolved: one arriving meanwhile stays open.
      */
     @jakarta.ws.rs.POST
     @Path("/dead-letters/discard")
@@ -104,46 +109,88 @@ public final class ReplicationResource {
             io.meridian.core.wire.DeadLetterAction action) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
         requireReason(action, "say why these writes need not be applied");
-        long before = deadLetters.openCount();
         long through = action.through() == null ? Long.MAX_VALUE : action.through();
-        // a mutation of another region's log that is discarded here may have been acknowledged there (the origin
-        // applied it before it answered): this region then misses it until a repair. Marked before the discard, so a
-        // failure leaves the letters open rather than a region that silently misses writes. Letters of this region's
-        // own log were never acknowledged (the write path answers 4xx when its apply fails for good), undecodable
-        // ones were never valid writes.
-        List<io.meridian.replicator.DeadLetterQueue.Letter> letters = deadLetters.open(Integer.MAX_VALUE).stream()
-                .filter(l -> l.offset() <= through).toList();
-        List<io.meridian.replicator.DeadLetterQueue.Letter> others = letters.stream()
-                .filter(l -> l.mutation().isPresent() && !region.equals(l.sourceRegion())).toList();
-        if (!others.isEmpty() || (action.through() == null && letters.size() < before)) {
-            String first = others.isEmpty() ? "not all letters could be read"
-                    : "first: " + others.get(0).mutation().get().namespace() + "/" + others.get(0).mutation().get().id() + " from "
-                    + others.get(0).sourceRegion();
-            state.markNeedsRepair("operator " + operator.getName() + " discarded " + others.size()
-                    + " dead letter(s) of other regions' logs (" + first + "): where their origin applied them this region misses"
-                    + " them until meridian repair");
+        if (through < 0) {
+            throw io.meridian.server.ApiException.badRequest("through must not be negative");
         }
-        deadLetters.discardThrough(through);
-        long after = deadLetters.openCount();
-        LOG.warn("operator {} discarded dead letters through {} in {}: {}", operator.getName(),
-                action.through() == null ? "the end" : action.through(), region, action.reason());
-        return new io.meridian.core.wire.DeadLetterResult(region, "discard", Math.max(0, before - after), null, "", after);
+        Discarded seen = new Discarded();
+        io.meridian.replicator.DeadLetterQueue.Scan scan;
+        try {
+            scan = deadLetters.examine(through, java.time.Duration.ofSeconds(20), seen::add);
+        } catch (RuntimeException e) {
+            throw io.meridian.server.ApiException.unavailable("the dead-letter topic could not be read: nothing discarded", e);
+        }
+        String unfinished = scan.complete() ? "" : "read " + scan.examined() + " letter(s) in the time allowed: the later ones stay"
+                + " open, discard again";
+        if (scan.examined() == 0) {
+            return new io.meridian.core.wire.DeadLetterResult(region, "discard", 0, null, unfinished, deadLetters.openCount(), null,
+                    state.needsRepair().orElse(null));
+        }
+        String mark = "operator " + operator.getName() + " discarded " + scan.examined() + " dead letter(s), offsets " + scan.from()
+                + ".." + (scan.next() - 1) + " (" + seen.describe() + "): a write among them that some region acknowledged is"
+                + " missing here until meridian repair copies it from a region that has it";
+        String now;
+        try {
+            now = state.markNeedsRepair(mark);
+        } catch (RuntimeException e) {
+            throw io.meridian.server.ApiException.unavailable("the repair mark could not be recorded: nothing discarded", e);
+        }
+        if (!deadLetters.resolve(scan)) {
+            throw new io.meridian.server.ApiException(409, "letters were resolved by another call while this one read them: nothing"
+                    + " discarded (the repair mark it recorded stays: " + now + ")", false, 0, null);
+        }
+        LOG.warn("operator {} discarded dead letters {}..{} in {} ({}): {}", operator.getName(), scan.from(), scan.next() - 1, region,
+                seen.describe(), action.reason());
+        return new io.meridian.core.wire.DeadLetterResult(region, "discard", scan.examined(), null, unfinished, deadLetters.openCount(),
+                mark, now);
+    }
+
+    /** What a discard drops, named in the repair mark: the first few letters and the count of the rest. */
+    static final class Discarded {
+        private static final int NAMED = 3;
+        private final List<String> first = new java.util.ArrayList<>();
+        private long more;
+
+        void add(io.meridian.replicator.DeadLetterQueue.Letter l) {
+            if (first.size() < NAMED) {
+                first.add(l.mutation().map(m -> m.namespace() + "/" + m.id() + "@" + m.timestampMicros())
+                        .orElse("unreadable " + (l.key().isEmpty() ? "message" : l.key())) + " from " + l.sourceRegion());
+            } else {
+                more++;
+            }
+        }
+
+        String describe() {
+            return String.join(", ", first) + (more > 0 ? " and " + more + " more" : "");
+        }
     }
 
     /**
      * {@code POST /v1/replication/needs-repair/clear}: an operator (or {@code meridian repair} / {@code rebuild},
-     * once the region is whole again) clears the repair flag; a reason is required.
+     * once the region is whole again) clears the repair mark; a reason is required. With {@code expected}, only if
+     * the mark is still exactly that: 409 naming the mark when an incident arrived since the caller looked.
      */
     @jakarta.ws.rs.POST
     @Path("/needs-repair/clear")
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
     public Status clearNeedsRepair(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
-            io.meridian.core.wire.DeadLetterAction action) {
+            io.meridian.core.wire.RepairMarkClear clear) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
-        requireReason(action, "say what made the region whole");
-        LOG.warn("operator {} cleared the repair flag of {} ({}): {}", operator.getName(), region, state.needsRepair().orElse("not set"),
-                action.reason());
-        state.clearNeedsRepair();
+        if (clear == null || clear.reason() == null || clear.reason().isBlank()) {
+            throw io.meridian.server.ApiException.badRequest("reason is required: say what made the region whole");
+        }
+        java.util.Optional<String> left;
+        try {
+            left = state.clearNeedsRepair(java.util.Optional.ofNullable(clear.expected()));
+        } catch (RuntimeException e) {
+            throw io.meridian.server.ApiException.unavailable("the region's Cassandra did not answer: the mark is unchanged", e);
+        }
+        if (left.isPresent()) {
+            throw new io.meridian.server.ApiException(409, "the repair mark changed since it was read (an incident arrived meanwhile)"
+                    + " and stays: " + left.get(), false, 0, null);
+        }
+        LOG.warn("operator {} cleared the repair mark of {} ({}): {}", operator.getName(), region,
+                clear.expected() == null ? "whatever it was" : clear.expected(), clear.reason());
         return status();
     }
 

@@ -59,20 +59,30 @@ public final class MutationLog implements MutationSink.Log, AutoCloseable {
      */
     public static void ensureTopic(String bootstrapServers, String topic, int partitions, short replication)
             throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        ensureTopic(bootstrapServers, topic, partitions, replication, Map.of());
+    }
+
+    /**
+     * The same, with further topic settings ({@code extra}) that are also set on a topic that exists (e.g. the
+     * dead-letter topic's unlimited retention: an open letter must never expire unresolved).
+     */
+    public static void ensureTopic(String bootstrapServers, String topic, int partitions, short replication, Map<String, String> extra)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
         String maxBytes = Integer.toString(io.meridian.core.Limits.MAX_LOG_RECORD_BYTES + 64 * 1024);
+        Map<String, String> settings = new java.util.LinkedHashMap<>(extra);
+        settings.put("max.message.bytes", maxBytes);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
                 org.apache.kafka.common.config.ConfigResource resource = new org.apache.kafka.common.config.ConfigResource(
                         org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
-                admin.incrementalAlterConfigs(Map.of(resource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
-                        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", maxBytes),
-                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+                admin.incrementalAlterConfigs(Map.of(resource, settings.entrySet().stream().map(e -> new org.apache.kafka.clients.admin
+                        .AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(e.getKey(), e.getValue()),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)).toList())).all().get(30, TimeUnit.SECONDS);
                 return;
             }
             try {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, replication)
-                        .configs(Map.of("min.insync.replicas", Integer.toString(Math.max(1, replication - 1)),
-                                "max.message.bytes", maxBytes))))
+                settings.put("min.insync.replicas", Integer.toString(Math.max(1, replication - 1)));
+                admin.createTopics(List.of(new NewTopic(topic, partitions, replication).configs(settings)))
                         .all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {

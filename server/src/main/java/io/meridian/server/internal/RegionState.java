@@ -26,7 +26,10 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
     private final Clock clock;
     private final PreparedStatement read;
     private final PreparedStatement write;
-    private final PreparedStatement delete;
+    private final PreparedStatement markFirst;
+    private final PreparedStatement markAgain;
+    private final PreparedStatement clearAny;
+    private final PreparedStatement clearIf;
     private volatile Optional<String> cachedRepair = Optional.empty();
     private volatile long cachedAt = Long.MIN_VALUE / 2;
 
@@ -38,7 +41,12 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
         String t = keyspace + ".region_state";
         read = session.prepare("SELECT value, updated_millis FROM " + t + " WHERE key = ?");
         write = session.prepare("INSERT INTO " + t + " (key, value, updated_millis) VALUES (?, ?, ?)");
-        delete = session.prepare("DELETE FROM " + t + " WHERE key = ?");
+        // the repair mark changes only by compare-and-set (lightweight transactions): two incidents never lose one,
+        // and a clear names the mark it saw, so it never clears an incident that arrived after it looked
+        markFirst = session.prepare("INSERT INTO " + t + " (key, value, updated_millis) VALUES (?, ?, ?) IF NOT EXISTS");
+        markAgain = session.prepare("UPDATE " + t + " SET value = ?, updated_millis = ? WHERE key = ? IF value = ?");
+        clearAny = session.prepare("DELETE FROM " + t + " WHERE key = ? IF EXISTS");
+        clearIf = session.prepare("DELETE FROM " + t + " WHERE key = ? IF value = ?");
     }
 
     private Row row(String key) {
@@ -60,20 +68,65 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
         return cachedRepair;
     }
 
-    /** Marks the region as needing repair (keeps the first reason; later ones add to a count). */
-    public void markNeedsRepair(String why) {
-        Row r = row(NEEDS_REPAIR);
-        String value = r == null ? why : r.getString("value") + (r.getString("value").contains("(and later incidents)") ? ""
-                : " (and later incidents)");
-        session.execute(write.bind(NEEDS_REPAIR, value, clock.millis()).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
-        cachedAt = Long.MIN_VALUE / 2;
+    private static final java.util.regex.Pattern LATER = java.util.regex.Pattern.compile(" \\(and (\\d+) later incidents?\\)$");
+
+    /**
+     * Marks the region as needing repair: the first reason is kept, each later incident adds to a count, so the mark
+     * changes with every incident. Returns the mark as it is now. Throws when Cassandra does not answer (the caller
+     * must then not do what the mark is for).
+     */
+    public String markNeedsRepair(String why) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            var first = session.execute(serial(markFirst.bind(NEEDS_REPAIR, why, clock.millis())));
+            if (first.wasApplied()) {
+                return remember(why);
+            }
+            String current = valueOf(first.one());
+            if (current == null) {
+                continue; // cleared meanwhile: try to be the first again
+            }
+            String next = withOneMoreIncident(current);
+            if (session.execute(serial(markAgain.bind(next, clock.millis(), NEEDS_REPAIR, current))).wasApplied()) {
+                return remember(next);
+            }
+        }
+        throw new IllegalStateException("the repair mark kept changing under 50 attempts to add to it");
     }
 
-    /** Clears the flag (after a repair or a rebuild made the region whole). */
-    public void clearNeedsRepair() {
-        session.execute(delete.bind(NEEDS_REPAIR).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
-        cachedRepair = Optional.empty();
+    static String withOneMoreIncident(String mark) {
+        java.util.regex.Matcher m = LATER.matcher(mark);
+        if (m.find()) {
+            long n = Long.parseLong(m.group(1)) + 1;
+            return mark.substring(0, m.start()) + " (and " + n + " later incidents)";
+        }
+        return mark + " (and 1 later incident)";
+    }
+
+    /**
+     * Clears the mark (after a repair or a rebuild made the region whole). With {@code expected}, only if the mark is
+     * still exactly that (the one the caller saw before it made the region whole). Returns the mark that stays, or
+     * empty when none is left.
+     */
+    public Optional<String> clearNeedsRepair(Optional<String> expected) {
+        var rs = session.execute(serial(expected.isPresent() ? clearIf.bind(NEEDS_REPAIR, expected.get()) : clearAny.bind(NEEDS_REPAIR)));
+        Optional<String> left = rs.wasApplied() ? Optional.empty() : Optional.ofNullable(valueOf(rs.one()));
+        cachedRepair = left;
         cachedAt = clock.millis();
+        return left;
+    }
+
+    private static String valueOf(Row notApplied) {
+        return notApplied != null && notApplied.getColumnDefinitions().contains("value") ? notApplied.getString("value") : null;
+    }
+
+    private String remember(String mark) {
+        cachedRepair = Optional.of(mark);
+        cachedAt = clock.millis();
+        return mark;
+    }
+
+    private static com.datastax.oss.driver.api.core.cql.BoundStatement serial(com.datastax.oss.driver.api.core.cql.BoundStatement b) {
+        return b.setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setSerialConsistencyLevel(ConsistencyLevel.LOCAL_SERIAL);
     }
 
     @Override
