@@ -93,7 +93,13 @@ final class RebuildCommand implements Callable<Integer> {
             post(s.url() + "/v1/replication/appliers/stop", "{}", auth);
         }
         // the target's mark once its appliers stand still and before the copy: the rebuild clears only what it covered
-        java.util.Optional<String> mark = RepairMarks.read(t.serverUrl(), auth);
+        java.util.Optional<RepairMarks.Seen> mark;
+        try {
+            mark = RepairMarks.read(t.serverUrl(), auth);
+        } catch (Exception e) {
+            say(out, target + "'s repair mark could not be read, so it stays (" + e.getMessage() + ")");
+            mark = java.util.Optional.empty();
+        }
         Rebuilder.Copy copy;
         try (Rebuilder rebuilder = new Rebuilder(store(h), store(t), "meridian")) {
             copy = rebuilder.copy(line -> say(out, "  " + line));
@@ -104,8 +110,6 @@ final class RebuildCommand implements Callable<Integer> {
         }
         say(out, "copied " + copy.cells() + " cell(s) of " + copy.namespaces() + " namespace(s); " + target
                 + "'s appliers resume from " + h.region() + "'s positions");
-        mark.flatMap(seen -> RepairMarks.clear(t.serverUrl(), auth, seen, "rebuilt from " + h.region()))
-                .ifPresent(why -> say(out, target + "'s repair mark not cleared: " + why));
         for (ServerEndpoints s : t.servers()) {
             post(s.url() + "/v1/replication/appliers/start", "{}", auth);
             post(s.url() + "/v1/cache/clear", "{}", auth);
@@ -119,6 +123,10 @@ final class RebuildCommand implements Callable<Integer> {
         say(out, String.format(Locale.ROOT, "%s rebuilt in %.1f s: %d cell(s) copied, repair %s (%d cell(s), %d delete(s))",
                 target, (System.nanoTime() - t0) / 1e9, copy.cells(), repaired.converged() ? "converged" : "NOT converged",
                 repaired.cellsInstalled(), repaired.deletesPropagated()));
+        if (repaired.converged()) {
+            mark.flatMap(seen -> RepairMarks.clear(t.serverUrl(), auth, seen, "rebuilt from " + h.region()))
+                    .ifPresent(why -> say(out, target + "'s repair mark not cleared: " + why));
+        }
         return repaired.converged() ? Meridian.OK : Meridian.CHECK_FAILED;
     }
 

@@ -46,7 +46,7 @@ final class RepairCommand implements Callable<Integer> {
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
         // the marks as they are before the copy starts: a repair clears only what it covered
         String auth = LocalCommand.operatorAuthorization(cluster);
-        java.util.Map<io.meridian.localcluster.RegionEndpoints, java.util.Optional<String>> marks = new java.util.LinkedHashMap<>();
+        java.util.Map<io.meridian.localcluster.RegionEndpoints, java.util.Optional<RepairMarks.Seen>> marks = new java.util.LinkedHashMap<>();
         for (io.meridian.localcluster.RegionEndpoints r : DataCommands.regions(cluster)) {
             try {
                 marks.put(r, RepairMarks.read(r.serverUrl(), auth));

@@ -24,23 +24,44 @@ final class RepairMarks {
     private RepairMarks() {
     }
 
+    /**
+     * A mark as read.
+     *
+     * @param text the mark, what a clear must name
+     * @param needsOperator it names a discarded dead letter: a repair or rebuild cannot know whether that was a write
+     *        no region applied, so it leaves the mark for an operator
+     */
+    record Seen(String text, boolean needsOperator) {
+    }
+
+    /** Why a repair or rebuild leaves a mark that names discarded dead letters. */
+    static final String LEFT_FOR_OPERATOR = "it names discarded dead letters, and one may be a write no region applied (no copy"
+            + " brings that back): an operator clears it after checking (docs/operations.md, dead letters)";
+
     /** The region's mark, empty when it has none; throws when its server does not answer. */
-    static Optional<String> read(String serverUrl, String authorization) throws Exception {
+    static Optional<Seen> read(String serverUrl, String authorization) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(serverUrl + "/v1/replication"))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException(serverUrl + " answered " + r.statusCode() + ": " + r.body());
         }
-        JsonNode n = JSON.readTree(r.body()).path("needsRepair");
-        return n.isTextual() ? Optional.of(n.asText()) : Optional.empty();
+        JsonNode status = JSON.readTree(r.body());
+        JsonNode n = status.path("needsRepair");
+        return n.isTextual() ? Optional.of(new Seen(n.asText(), status.path("repairMarkNeedsOperator").asBoolean())) : Optional.empty();
     }
 
-    /** Clears the mark if it is still {@code seen}: empty when cleared, else why it stays (one line). */
-    static Optional<String> clear(String serverUrl, String authorization, String seen, String reason) {
+    /**
+     * Clears the mark if it is still {@code seen} and a repair may clear it: empty when cleared, else why it stays
+     * (one line).
+     */
+    static Optional<String> clear(String serverUrl, String authorization, Seen seen, String reason) {
+        if (seen.needsOperator()) {
+            return Optional.of(LEFT_FOR_OPERATOR);
+        }
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(serverUrl + "/v1/replication/needs-repair/clear"))
                     .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(new RepairMarkClear(reason, seen)))).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(new RepairMarkClear(reason, seen.text())))).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 return Optional.empty();

@@ -215,14 +215,17 @@ public final class DeadLetterQueue implements AutoCloseable {
      * which reopens letters: never one resolved unexamined.)
      */
     public synchronized boolean resolve(Scan scan) {
-        if (resolvedPosition() != scan.from()) {
-            return false;
+        try {
+            if (resolvedPosition() != scan.from()) {
+                return false;
+            }
+            if (scan.next() > scan.from()) {
+                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(scan.next(), "discarded")), TIMEOUT);
+            }
+            return true;
+        } finally {
+            countedAt = 0;
         }
-        if (scan.next() > scan.from()) {
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(scan.next(), "discarded")), TIMEOUT);
-        }
-        countedAt = 0;
-        return true;
     }
 
     /**
@@ -235,7 +238,7 @@ public final class DeadLetterQueue implements AutoCloseable {
         long[] resolved = {resolvedPosition()};
         String[] failure = {null};
         long[] failedOffset = {-1};
-        scan(throughOffset, Duration.ofSeconds(60), l -> {
+        Scan scan = scan(throughOffset, Duration.ofSeconds(60), l -> {
             String error = applyError(l, target);
             if (error != null) {
                 failure[0] = error;
@@ -248,6 +251,10 @@ public final class DeadLetterQueue implements AutoCloseable {
             return true;
         });
         countedAt = 0;
+        if (failure[0] == null && !scan.complete()) {
+            return new Replay(replayed[0], resolved[0] - 1, Optional.empty(), "replayed " + replayed[0] + " letter(s) in the time"
+                    + " allowed: the later ones stay open, replay again");
+        }
         return failure[0] == null ? new Replay(replayed[0], resolved[0] - 1, Optional.empty(), "")
                 : new Replay(replayed[0], resolved[0] - 1, Optional.of(failedOffset[0]), failure[0]);
     }

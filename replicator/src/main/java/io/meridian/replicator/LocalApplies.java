@@ -1,65 +1,154 @@
 package io.meridian.replicator;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The records of this region's own mutation log that this process's write path has already applied to the
- * region's store (and announced to the region's caches), so this process's applier of the own log can skip them
- * instead of writing every local write a second time.
+ * The records of this region's own mutation log that this process's write path applies to the region's store (and
+ * announces to the region's caches), so this process's applier of the own log can skip them instead of writing
+ * every local write a second time.
  *
- * <p>Design note (crash safety). An entry is added only after this process saw the local apply of exactly that
- * log record (its partition and offset, from the producer's acknowledgement) succeed at LOCAL_QUORUM and its
- * invalidation complete; the applier removes it when it reaches the record. Nothing here is durable: after a crash
- * the set is empty, the restarted applier re-reads from its committed offset and applies everything again, and an
- * instance that never wrote a record applies it. So a write is skipped only where it is known to be in the store,
- * and a write whose local apply failed, or was interrupted by a crash between append and apply, is always applied
- * by the applier (G1). Bounded: past {@link #MAX_ENTRIES} it stops remembering (the applier then applies, which is
- * merely redundant). Thread-safe.
+ * <p>Design note. The write path appends a record (tagged with this process's {@link #writerId()} in header
+ * {@value #WRITER_HEADER}), then applies it. The applier usually fetches the record while that apply still runs, so
+ * it does not look the record up once: for a record this process wrote, it takes the write path's <em>outcome</em>
+ * for exactly that partition and offset, a future the write path completes with true once the apply succeeded at
+ * LOCAL_QUORUM and its invalidation completed, with false when the apply failed, timed out or the announcement did
+ * not complete. True: skip; false: the applier applies it itself. The applier waits for the outcome only as long as
+ * the write path can take ({@link #MAX_WAIT_MILLIS}, then it applies), and only for a record fresher than that: an
+ * old record, or one the applier had passed before (a batch read again, a partition reassigned), is applied at once.
+ *
+ * <p>Crash safety (G1). Nothing here is durable: after a crash the set is empty, the restarted applier re-reads
+ * from its committed offset and applies everything (its writer id is new), and an instance that never wrote a
+ * record applies it. So a write is skipped only where this process saw it in the store, and a write whose local
+ * apply failed, or was interrupted, is always applied by the applier. Bounded: past {@link #MAX_ENTRIES} it stops
+ * tracking (the applier then applies, which is merely redundant). Thread-safe.
  */
 public final class LocalApplies {
 
-    /** At most this many remembered records (a lagging applier must not grow memory). */
+    /** At most this many tracked records (a lagging applier must not grow memory). */
     public static final int MAX_ENTRIES = 100_000;
 
-    private final Map<Integer, ConcurrentSkipListSet<Long>> byPartition = new ConcurrentHashMap<>();
+    /** The Kafka header that names the process whose write path appended a record. */
+    public static final String WRITER_HEADER = "meridian.writer";
+
+    /** The longest the applier waits for the write path's outcome (longer than an append plus an apply can take). */
+    public static final long MAX_WAIT_MILLIS = 15_000;
+
+    private final byte[] writerId = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
+    private final Map<Integer, ConcurrentSkipListMap<Long, CompletableFuture<Boolean>>> byPartition = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> passed = new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
 
-    /** Remembers that the record at {@code partition}/{@code offset} of the own log is applied here. */
-    public void remember(int partition, long offset) {
+    /** This process's id as the write path tags its records with it. */
+    public byte[] writerId() {
+        return writerId.clone();
+    }
+
+    /** Whether a record with this {@value #WRITER_HEADER} header value was appended by this process. */
+    public boolean wroteHere(byte[] header) {
+        return header != null && java.util.Arrays.equals(header, writerId);
+    }
+
+    private CompletableFuture<Boolean> entry(int partition, long offset) {
+        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.computeIfAbsent(partition,
+                p -> new ConcurrentSkipListMap<>());
+        CompletableFuture<Boolean> existing = offsets.get(offset);
+        if (existing != null) {
+            return existing;
+        }
         if (size.get() >= MAX_ENTRIES) {
-            return;
+            return null;
         }
-        if (byPartition.computeIfAbsent(partition, p -> new ConcurrentSkipListSet<>()).add(offset)) {
-            size.incrementAndGet();
+        CompletableFuture<Boolean> created = new CompletableFuture<>();
+        existing = offsets.putIfAbsent(offset, created);
+        if (existing != null) {
+            return existing;
         }
+        size.incrementAndGet();
+        return created;
+    }
+
+    /** The write path's outcome for its record at {@code partition}/{@code offset}: applied here (true) or not. */
+    public void complete(int partition, long offset, boolean applied) {
+        // also when the applier passed it already (it applied it, having waited too long): such an entry is
+        // forgotten as the applier passes the next record of the partition
+        CompletableFuture<Boolean> f = entry(partition, offset);
+        if (f != null) {
+            f.complete(applied);
+        }
+    }
+
+    /** Remembers that the record at {@code partition}/{@code offset} is applied here. */
+    public void remember(int partition, long offset) {
+        complete(partition, offset, true);
     }
 
     /**
-     * Whether the record was applied here (and forgets it, and every remembered offset below it in that partition:
-     * the applier has passed them).
+     * For the applier, at a record this process wrote: what the write path did with it. Completes with true when the
+     * record is in the store (skip it), false when the applier must apply it (the write path failed, did not finish
+     * within {@link #MAX_WAIT_MILLIS}, the record is older than that or was passed before, or it is not tracked).
+     * Forgets the record and every one below it in the partition (the applier has passed them).
+     *
+     * @param createTimeMillis the record's create time (set by the producer as it was appended)
      */
-    public boolean takeApplied(int partition, long offset) {
-        ConcurrentSkipListSet<Long> offsets = byPartition.get(partition);
-        if (offsets == null) {
-            return false;
+    public CompletableFuture<Boolean> outcome(int partition, long offset, long createTimeMillis, long nowMillis) {
+        Long before = passed.get(partition);
+        boolean seenBefore = before != null && offset <= before;
+        passed.merge(partition, offset, Math::max);
+        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
+        CompletableFuture<Boolean> f = offsets == null ? null : offsets.get(offset);
+        if (f == null && !seenBefore && nowMillis - createTimeMillis < MAX_WAIT_MILLIS) {
+            f = entry(partition, offset); // the write path is still at it: wait for its outcome
         }
-        boolean found = offsets.remove(offset);
-        if (found) {
+        forgetBelow(partition, offset);
+        if (f == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        long waitMillis = Math.max(0, MAX_WAIT_MILLIS - Math.max(0, nowMillis - createTimeMillis));
+        CompletableFuture<Boolean> tracked = f;
+        CompletableFuture<Boolean> decided = f.isDone() ? f : f.copy().completeOnTimeout(false, waitMillis, TimeUnit.MILLISECONDS);
+        return decided.whenComplete((x, e) -> forget(partition, offset, tracked));
+    }
+
+    private void forget(int partition, long offset, CompletableFuture<Boolean> f) {
+        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
+        if (offsets != null && offsets.remove(offset, f)) {
             size.decrementAndGet();
         }
-        Long lower;
-        while ((lower = offsets.lower(offset)) != null) {
-            if (offsets.remove(lower)) {
+    }
+
+    /** Whether the record was applied here, as known right now (never waits). */
+    public boolean takeApplied(int partition, long offset) {
+        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
+        CompletableFuture<Boolean> f = offsets == null ? null : offsets.get(offset);
+        passed.merge(partition, offset, Math::max);
+        forgetBelow(partition, offset + 1);
+        return f != null && Boolean.TRUE.equals(f.getNow(false));
+    }
+
+    /**
+     * Forgets the decided records below {@code offset} (the applier passed them). One the applier still waits for is
+     * forgotten by that wait's end, so the write path's outcome still reaches it.
+     */
+    private void forgetBelow(int partition, long offset) {
+        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
+        if (offsets == null) {
+            return;
+        }
+        for (Map.Entry<Long, CompletableFuture<Boolean>> e : offsets.headMap(offset).entrySet()) {
+            if (e.getValue().isDone() && offsets.remove(e.getKey(), e.getValue())) {
                 size.decrementAndGet();
             }
         }
-        return found;
     }
 
-    /** How many are remembered (tests, metrics). */
+    /** How many are tracked (tests, metrics). */
     public int size() {
         return size.get();
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ReplicationHealthTest {
 
     private static SourceStatus source(String region, long lagOffsets, long lagMillis, List<String> held) {
-        return new SourceStatus(RegionId.of(region), 4, lagOffsets, lagMillis, 1, 10, 0, held, "", 4);
+        return new SourceStatus(RegionId.of(region), 4, lagOffsets, lagMillis, 1, 10, 0, held, "", 4, 0);
     }
 
     @Test
@@ -43,7 +43,7 @@ class ReplicationHealthTest {
         Duration margin = Duration.ofHours(1);
         assertThat(ReplicationHealth.alerts(List.of(source("region-a", 0, 0, List.of())), margin, 0)).isEmpty();
         assertThat(ReplicationHealth.alerts(List.of(source("region-a", 0, 0, List.of())), margin, -1)).as("unknown count").isEmpty();
-        SourceStatus failing = new SourceStatus(RegionId.of("region-b"), 4, 5, 10, 1, 10, 0, List.of(), "apply failed: timeout", 4);
+        SourceStatus failing = new SourceStatus(RegionId.of("region-b"), 4, 5, 10, 1, 10, 0, List.of(), "apply failed: timeout", 4, 0);
         List<String> alerts = ReplicationHealth.alerts(List.of(failing, source("region-c", 1, margin.toMillis() + 1,
                 List.of("p-2@7: schema version 9"))), margin, 3);
         assertThat(alerts).hasSize(4);

@@ -115,8 +115,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                     config.kafka.replicationFactor);
             return null;
         });
+        io.meridian.replicator.LocalApplies localApplies = new io.meridian.replicator.LocalApplies();
         MutationLog log = new MutationLog(config.kafka.bootstrapServers, config.kafka.topic,
-                config.kafka.appendTimeout.toJavaDuration());
+                config.kafka.appendTimeout.toJavaDuration(), localApplies.writerId());
         io.meridian.server.internal.RegionState regionState = retry("Cassandra schema (region state)", () ->
                 new io.meridian.server.internal.RegionState(session, config.cassandra.keyspace, Clock.systemUTC()));
         io.meridian.server.internal.health.EngineProbe engines =
@@ -178,13 +179,20 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             env.metrics().register("meridian.cache.hit-ratio", (com.codahale.metrics.Gauge<Double>) () -> t.total().hitRatio());
         }
         io.meridian.cache.Invalidation inv = invalidation;
-        io.meridian.replicator.LocalApplies localApplies = new io.meridian.replicator.LocalApplies();
-        // after a local write's apply: drop it from the region's caches, then tell the own applier it may skip the
-        // record (only once both are done: otherwise the applier applies and announces it again, harmlessly)
-        MutationSink.Applied afterApply = (m, position) -> {
-            java.util.concurrent.CompletableFuture<Void> dropped = inv == null
-                    ? java.util.concurrent.CompletableFuture.completedFuture(null) : inv.changed(m.namespace(), m.id());
-            dropped.thenRun(() -> localApplies.remember(position.partition(), position.offset()));
+        // after a local write's apply: drop it from the region's caches, then tell the own applier (which waits for
+        // this outcome) it may skip the record; only once both are done: otherwise it applies and announces it again
+        MutationSink.Applied afterApply = new MutationSink.Applied() {
+            @Override
+            public void applied(io.meridian.core.Mutation m, MutationSink.Position position) {
+                java.util.concurrent.CompletableFuture<Void> dropped = inv == null
+                        ? java.util.concurrent.CompletableFuture.completedFuture(null) : inv.changed(m.namespace(), m.id());
+                dropped.whenComplete((x, e) -> localApplies.complete(position.partition(), position.offset(), e == null));
+            }
+
+            @Override
+            public void notApplied(io.meridian.core.Mutation m, MutationSink.Position position) {
+                localApplies.complete(position.partition(), position.offset(), false);
+            }
         };
 
         HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), config.regionSlot);
@@ -328,6 +336,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             env.metrics().register(prefix + "lag-offsets", gauge.apply(SourceStatus::lagOffsets));
             env.metrics().register(prefix + "lag-millis", gauge.apply(SourceStatus::lagMillis));
             env.metrics().register(prefix + "applied", gauge.apply(SourceStatus::applied));
+            env.metrics().register(prefix + "skipped-own-writes", gauge.apply(SourceStatus::skipped));
             env.metrics().register(prefix + "dead-letters", gauge.apply(SourceStatus::deadLetters));
             env.metrics().register(prefix + "paused-partitions", gauge.apply(st -> st.paused().size()));
         }

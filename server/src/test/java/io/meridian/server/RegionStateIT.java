@@ -50,32 +50,53 @@ class RegionStateIT {
             states.get(0).clearNeedsRepair(Optional.empty());
             assertThat(states.get(0).needsRepair()).isEmpty();
             // every "server" marks at once, each several incidents
-            List<Future<String>> marks = new ArrayList<>();
+            // (a timeout leaves the outcome unknown: the caller tries again, which may count that incident twice, never
+            // zero times)
+            List<Future<Integer>> marks = new ArrayList<>();
             for (int i = 0; i < servers; i++) {
                 RegionState state = states.get(i);
                 int server = i;
                 marks.add(pool.submit(() -> {
-                    String last = null;
+                    int retries = 0;
                     for (int n = 0; n < incidentsEach; n++) {
-                        last = state.markNeedsRepair("incident " + n + " of server " + server);
+                        for (int attempt = 0; ; attempt++) {
+                            try {
+                                state.markNeedsRepair("incident " + n + " of server " + server, server == 3 && n == 5);
+                                break;
+                            } catch (RuntimeException e) {
+                                if (attempt == 5) {
+                                    throw e;
+                                }
+                                retries++;
+                            }
+                        }
                     }
-                    return last;
+                    return retries;
                 }));
             }
-            for (Future<String> f : marks) {
-                f.get();
+            int retries = 0;
+            for (Future<Integer> f : marks) {
+                retries += f.get();
             }
-            int later = servers * incidentsEach - 1;
-            String now = new RegionState(sessions.get(1), "regionstate_it", Clock.systemUTC()).needsRepair().orElseThrow();
-            assertThat(now).as("no incident lost").matches("incident 0 of server \\d \\(and " + later + " later incidents\\)");
+            RegionState fresh = new RegionState(sessions.get(1), "regionstate_it", Clock.systemUTC());
+            String now = fresh.needsRepair().orElseThrow();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("incident 0 of server \\d \\(\\S+Z\\) \\(and (\\d+) later incidents\\)")
+                    .matcher(now);
+            assertThat(m.matches()).as(now).isTrue();
+            int later = Integer.parseInt(m.group(1));
+            System.out.printf("RegionStateIT: %d incidents from %d servers at once -> 1 + %d later counted (%d retried after a timeout)%n",
+                    servers * incidentsEach, servers, later, retries);
+            assertThat(later).as("no incident lost").isBetween(servers * incidentsEach - 1, servers * incidentsEach - 1 + retries);
+            assertThat(fresh.mark().orElseThrow().operatorOnly()).as("one incident was a discard: only an operator clears").isTrue();
             // a clear that names what it saw before the last incident is refused; the mark stays as it is
             RegionState clearer = states.get(2);
             String before = now.replace("(and " + later + " later", "(and " + (later - 1) + " later");
             assertThat(clearer.clearNeedsRepair(Optional.of(before))).contains(now);
             assertThat(clearer.needsRepair()).contains(now);
             // the marking server reports its own mark at once (not a cached older state)
-            String again = states.get(3).markNeedsRepair("one more");
+            String again = states.get(3).markNeedsRepair("one more", false).now().text();
             assertThat(again).endsWith("(and " + (later + 1) + " later incidents)");
+            assertThat(states.get(3).mark().orElseThrow().operatorOnly()).as("a later incident keeps the operator's part").isTrue();
             assertThat(states.get(3).needsRepair()).contains(again);
             assertThat(clearer.clearNeedsRepair(Optional.of(again))).isEmpty();
             assertThat(clearer.needsRepair()).isEmpty();

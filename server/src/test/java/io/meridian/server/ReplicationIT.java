@@ -2,6 +2,7 @@ package io.meridian.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.client.Item;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
@@ -71,6 +72,50 @@ class ReplicationIT {
         Awaitility.await("b -> a").atMost(Duration.ofSeconds(60)).until(() -> item(inA, NS, "from-b", "k").isPresent());
         assertThat(item(inB, NS, "from-a", "k").get().timestamp()).isEqualTo(ta);
         assertThat(item(inA, NS, "from-b", "k").get().timestamp()).isEqualTo(tb);
+    }
+
+    /**
+     * The own log's applier does not write a local write a second time (capacity issue): it waits for the write path's
+     * outcome of exactly that record and skips it once the write path applied it. (That a write whose local apply
+     * did not happen is applied by the applier is ServerCrashIT's, with the server halted after the append.)
+     */
+    @Test
+    void theOwnApplierSkipsTheWritesItsWritePathApplied() throws Exception {
+        // the own applier holds every partition and is read up (after a server restart of an earlier test, the group
+        // waits for the dead member's session to expire first)
+        Awaitility.await("own applier assigned and read up").atMost(Duration.ofSeconds(120)).until(() -> {
+            JsonNode own = ownSource();
+            return own.path("assignedPartitions").asInt() > 0 && own.path("assignedPartitions").asInt() == own.path("topicPartitions")
+                    .asInt() && own.path("lagOffsets").asLong() == 0;
+        });
+        long skippedBefore = ownSource().path("skippedOwnWrites").asLong();
+        long appliedBefore = ownSource().path("applied").asLong();
+        int writes = 40;
+        for (int i = 0; i < writes; i++) {
+            inA.put(NS, "own-" + i, "k", "v" + i);
+        }
+        // each record is either skipped or applied again: wait until every one of ours was skipped
+        Awaitility.await("own log read up, every local write skipped").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonNode own = ownSource();
+            assertThat(own.path("skippedOwnWrites").asLong() - skippedBefore).as("since the writes began: " + own + "; applied "
+                    + (own.path("applied").asLong() - appliedBefore)).isGreaterThanOrEqualTo(writes);
+        });
+        JsonNode own = ownSource();
+        long skipped = own.path("skippedOwnWrites").asLong() - skippedBefore;
+        long applied = own.path("applied").asLong() - appliedBefore;
+        System.out.printf("own applier of %s: %d of %d local writes skipped, %d applied again%n", a.region(), skipped, writes, applied);
+        for (int i = 0; i < writes; i++) {
+            assertThat(item(inA, NS, "own-" + i, "k").map(x -> x.value().toUtf8())).hasValue("v" + i);
+        }
+    }
+
+    static JsonNode ownSource() throws Exception {
+        for (JsonNode s : Http.send("GET", a.serverUrl() + "/v1/replication", null, Http.operator(theCluster)).json().path("sources")) {
+            if (s.path("source").asText().equals(a.region().name())) {
+                return s;
+            }
+        }
+        throw new AssertionError("no own source in " + a.region());
     }
 
     @Test

@@ -143,7 +143,7 @@ public final class SourceApplier implements Runnable {
             lagMillis = now - lastCaughtUpMillis; // unknown (source unreachable) or nothing applied yet: the bound
         }
         return new SourceStatus(source, assigned, lag, lagMillis, lastAppliedTs, applied.get(),
-                deadLettered.get(), held, lastError, topicPartitions);
+                deadLettered.get(), held, lastError, topicPartitions, skipped.get());
     }
 
     /** Timestamp→applied delays (µs) recorded since the previous call (HdrHistogram interval). */
@@ -240,7 +240,48 @@ public final class SourceApplier implements Runnable {
     }
 
     /** One record of a batch whose apply was started, and how it ended. */
-    private record Started(ConsumerRecord<String, byte[]> record, Mutation mutation, CompletableFuture<Throwable> outcome) {
+    private record Started(ConsumerRecord<String, byte[]> record, Mutation mutation, CompletableFuture<Throwable> outcome,
+            CompletableFuture<Boolean> byWritePath) {
+
+        /** Whether this process's write path applied it (so it was not applied again here). */
+        boolean skipped() {
+            return byWritePath != null && byWritePath.getNow(false);
+        }
+    }
+
+    /** The write path's outcome for a record of the own log it appended; false (apply it) for every other record. */
+    private CompletableFuture<Boolean> ownWrite(ConsumerRecord<String, byte[]> rec) {
+        if (localApplies == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        org.apache.kafka.common.header.Header writer = rec.headers().lastHeader(io.meridian.replicator.LocalApplies.WRITER_HEADER);
+        if (writer == null || !localApplies.wroteHere(writer.value())) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return localApplies.outcome(rec.partition(), rec.offset(), rec.timestamp(), System.currentTimeMillis());
+    }
+
+    /** Passes a record the write path applied: counted, and its create time counts as passed for the lag. */
+    private void skip(ConsumerRecord<String, byte[]> rec) {
+        skipped.incrementAndGet(); // this process applied it on the write path: it is in the store
+        // it counts as passed for the lag in time (the record's create time, set by the producer as the write was
+        // appended): without this, the own log's lag read as the age of the last record the applier did apply
+        // itself, seconds under steady local writes, and the restore gate refused a region one record behind
+        skippedTs = Math.max(skippedTs, rec.timestamp() * 1000);
+    }
+
+    /** Starts the apply of {@code m} in this region; a missing namespace fails it (the batch is read again). */
+    private CompletableFuture<Object> applyNow(Mutation m) {
+        try {
+            Optional<CompletionStage<?>> stage = target.apply(m);
+            if (stage.isEmpty()) {
+                return CompletableFuture.failedFuture(new IllegalStateException("namespace '" + m.namespace() + "' does not exist in "
+                        + self));
+            }
+            return stage.get().toCompletableFuture().thenApply(x -> x);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Returns false when the batch must be retried (nothing of it committed). */
@@ -252,18 +293,23 @@ public final class SourceApplier implements Runnable {
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<String, byte[]> rec : records.records(tp)) {
                 first.putIfAbsent(tp, rec.offset());
-                if (localApplies != null && localApplies.takeApplied(rec.partition(), rec.offset())) {
-                    skipped.incrementAndGet(); // this process applied it on the write path: it is in the store
+                // a record of the own log this process's write path appended: its apply is usually still running
+                // (the fetch is as fast as the write's answer); wait for its outcome instead of applying it again
+                CompletableFuture<Boolean> byWritePath = ownWrite(rec);
+                if (byWritePath.isDone() && byWritePath.join()) {
+                    skip(rec);
                     commit.put(tp, rec.offset() + 1);
-                    // and it counts as passed for the lag in time (the record's create time, set by the producer as the
-                    // write was appended): without this, the own log's lag read as the age of the last record the
-                    // applier did apply itself, seconds under steady local writes, and the restore gate refused
-                    // a region that was one record behind
-                    skippedTs = Math.max(skippedTs, rec.timestamp() * 1000);
                     continue;
                 }
                 MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
-                if (result instanceof MutationCodec.Decoded d) {
+                if (result instanceof MutationCodec.Decoded d && !byWritePath.isDone()) {
+                    inFlight.acquireUninterruptibly();
+                    // applied here only when the write path did not (failed, timed out): then as any record
+                    CompletableFuture<Throwable> outcome = byWritePath.thenCompose(done -> done
+                            ? CompletableFuture.<Object>completedFuture(null) : applyNow(d.mutation()))
+                            .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
+                    started.add(new Started(rec, d.mutation(), outcome, byWritePath));
+                } else if (result instanceof MutationCodec.Decoded d) {
                     Optional<CompletionStage<?>> stage;
                     try {
                         stage = target.apply(d.mutation());
@@ -278,7 +324,7 @@ public final class SourceApplier implements Runnable {
                     // completes with null (applied) or the error, never exceptionally
                     CompletableFuture<Throwable> outcome = stage.get().toCompletableFuture()
                             .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
-                    started.add(new Started(rec, d.mutation(), outcome));
+                    started.add(new Started(rec, d.mutation(), outcome, null));
                 } else if (result instanceof MutationCodec.UnsupportedVersion u) {
                     pause(c, tp, rec.offset(), "schema version " + u.schemaVersion() + " is newer than this server reads ("
                             + Mutation.CURRENT_SCHEMA_VERSION + ")");
@@ -311,7 +357,9 @@ public final class SourceApplier implements Runnable {
         List<Mutation> done = new ArrayList<>();
         for (Started s : started) {
             Throwable error = s.outcome().join();
-            if (error == null) {
+            if (error == null && s.skipped()) {
+                skip(s.record());
+            } else if (error == null) {
                 done.add(s.mutation());
             } else if (!deadLetter(c, s.record(), "cannot be applied: " + rootMessage(error), first, records)) {
                 return false;

@@ -17,17 +17,21 @@ public final class ReplicationResource {
     /** One source region, as JSON. */
     public record Source(String source, int assignedPartitions, long lagOffsets, long lagMillis,
             long lastAppliedTimestamp, long applied, long deadLetters, List<String> held, String lastError, boolean caughtUp,
-            int topicPartitions) {
+            int topicPartitions, long skippedOwnWrites) {
     }
 
     /**
      * The body.
      *
      * @param openDeadLetters dead letters of this region not yet replayed or discarded (-1: unknown)
-     * @param needsRepair why this region misses mutations (a log gap) until a repair or rebuild, or null
+     * @param needsRepair why this region may miss mutations (a log gap, a discarded dead letter) until a repair or
+     *        rebuild, or an operator's clear, or null
      * @param appliersRunning false while an operator has the appliers stopped (a rebuild)
+     * @param repairMarkNeedsOperator whether the mark names a discarded dead letter: that may be a write no region
+     *        applied, which no repair brings back, so only an operator clears it (repair and rebuild leave it)
      */
-    public record Status(String region, List<Source> sources, long openDeadLetters, String needsRepair, boolean appliersRunning) {
+    public record Status(String region, List<Source> sources, long openDeadLetters, String needsRepair, boolean appliersRunning,
+            boolean repairMarkNeedsOperator) {
     }
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicationResource.class);
@@ -56,8 +60,10 @@ public final class ReplicationResource {
 
     /** The status as this server sees it (for the restore gate in this process). */
     public Status status() {
+        var mark = state.mark();
         return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList(), deadLetters.openCount(),
-                state.needsRepair().orElse(null), replicator.running());
+                mark.map(io.meridian.server.internal.RegionState.Mark::text).orElse(null), replicator.running(),
+                mark.map(io.meridian.server.internal.RegionState.Mark::operatorOnly).orElse(false));
     }
 
     /** {@code GET /v1/replication/dead-letters}: this region's open dead letters, oldest first (operators). */
@@ -129,20 +135,29 @@ public final class ReplicationResource {
         String mark = "operator " + operator.getName() + " discarded " + scan.examined() + " dead letter(s), offsets " + scan.from()
                 + ".." + (scan.next() - 1) + " (" + seen.describe() + "): a write among them that some region acknowledged is"
                 + " missing here until meridian repair copies it from a region that has it";
-        String now;
+        io.meridian.server.internal.RegionState.Marked marked;
         try {
-            now = state.markNeedsRepair(mark);
+            marked = state.markNeedsRepair(mark, true);
         } catch (RuntimeException e) {
-            throw io.meridian.server.ApiException.unavailable("the repair mark could not be recorded: nothing discarded", e);
+            throw io.meridian.server.ApiException.unavailable("the repair mark could not be recorded (or it is unknown whether it"
+                    + " was): nothing discarded", e);
         }
-        if (!deadLetters.resolve(scan)) {
+        String now = marked.now().text();
+        boolean resolved;
+        try {
+            resolved = deadLetters.resolve(scan);
+        } catch (RuntimeException e) {
+            throw io.meridian.server.ApiException.unavailable("the repair mark is recorded (" + now + "), but whether the letters"
+                    + " were resolved is unknown (" + e.getMessage() + "): list them and discard again if they are still open", e);
+        }
+        if (!resolved) {
             throw new io.meridian.server.ApiException(409, "letters were resolved by another call while this one read them: nothing"
                     + " discarded (the repair mark it recorded stays: " + now + ")", false, 0, null);
         }
         LOG.warn("operator {} discarded dead letters {}..{} in {} ({}): {}", operator.getName(), scan.from(), scan.next() - 1, region,
                 seen.describe(), action.reason());
         return new io.meridian.core.wire.DeadLetterResult(region, "discard", scan.examined(), null, unfinished, deadLetters.openCount(),
-                mark, now);
+                marked.incident(), now);
     }
 
     /** What a discard drops, named in the repair mark: the first few letters and the count of the rest. */
@@ -183,7 +198,8 @@ public final class ReplicationResource {
         try {
             left = state.clearNeedsRepair(java.util.Optional.ofNullable(clear.expected()));
         } catch (RuntimeException e) {
-            throw io.meridian.server.ApiException.unavailable("the region's Cassandra did not answer: the mark is unchanged", e);
+            throw io.meridian.server.ApiException.unavailable("the region's Cassandra did not answer in time: whether the mark was"
+                    + " cleared is unknown (GET /v1/replication shows it)", e);
         }
         if (left.isPresent()) {
             throw new io.meridian.server.ApiException(409, "the repair mark changed since it was read (an incident arrived meanwhile)"
@@ -249,6 +265,6 @@ public final class ReplicationResource {
     public static Source toJson(SourceStatus s) {
         return new Source(s.source().name(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
                 s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.paused(), s.lastError(), s.caughtUp(),
-                s.topicPartitions());
+                s.topicPartitions(), s.skipped());
     }
 }

@@ -32,9 +32,19 @@ public final class MutationLog implements MutationSink.Log, AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
+    private final byte[] writerId;
 
     public MutationLog(String bootstrapServers, String topic, Duration appendTimeout) {
+        this(bootstrapServers, topic, appendTimeout, null);
+    }
+
+    /**
+     * @param writerId tags every record (header {@code meridian.writer}) so this process's own applier knows which
+     *        records its write path applies (see {@code LocalApplies}); null: untagged
+     */
+    public MutationLog(String bootstrapServers, String topic, Duration appendTimeout, byte[] writerId) {
         this.topic = topic;
+        this.writerId = writerId == null ? null : writerId.clone();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -97,7 +107,11 @@ public final class MutationLog implements MutationSink.Log, AutoCloseable {
     public CompletableFuture<MutationSink.Position> append(Mutation m) {
         CompletableFuture<MutationSink.Position> done = new CompletableFuture<>();
         try {
-            producer.send(new ProducerRecord<>(topic, m.logKey(), MutationCodec.encode(m)), (meta, error) -> {
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, m.logKey(), MutationCodec.encode(m));
+            if (writerId != null) {
+                record.headers().add(io.meridian.replicator.LocalApplies.WRITER_HEADER, writerId);
+            }
+            producer.send(record, (meta, error) -> {
                 if (error != null) {
                     done.completeExceptionally(error);
                 } else {

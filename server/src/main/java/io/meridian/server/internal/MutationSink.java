@@ -19,10 +19,14 @@ public final class MutationSink {
         CompletableFuture<Position> append(Mutation m);
     }
 
-    /** Told after a write's local apply succeeded (not awaited by the write's answer). */
+    /** Told after a write's local apply succeeded (not awaited by the write's answer), or failed after the append. */
     @FunctionalInterface
     public interface Applied {
         void applied(Mutation m, Position position);
+
+        /** The write is in the log at {@code position} but its local apply failed or did not finish (default: nothing). */
+        default void notApplied(Mutation m, Position position) {
+        }
     }
 
     /** Applies a mutation to the region's store with its own timestamp. */

@@ -28,23 +28,57 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
     private final PreparedStatement write;
     private final PreparedStatement markFirst;
     private final PreparedStatement markAgain;
+    private final PreparedStatement markAgainByOperator;
     private final PreparedStatement clearAny;
     private final PreparedStatement clearIf;
-    private volatile Optional<String> cachedRepair = Optional.empty();
+    private volatile Optional<Mark> cached = Optional.empty();
     private volatile long cachedAt = Long.MIN_VALUE / 2;
+    /** Bumped by every change this process makes: a read that began before one must not install its older answer. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The region's repair mark.
+     *
+     * @param text the first incident (with when it happened) and how many came after it
+     * @param operatorOnly whether an incident among them can only be judged by an operator (a discarded dead letter may
+     *        be a write no region applied, which no repair or rebuild brings back), so {@code meridian repair} and
+     *        {@code rebuild} leave the mark for an operator to clear
+     */
+    public record Mark(String text, boolean operatorOnly) {
+    }
+
+    /**
+     * What one incident did to the mark.
+     *
+     * @param incident this incident as recorded (its reason and when)
+     * @param now the whole mark afterwards
+     */
+    public record Marked(String incident, Mark now) {
+    }
 
     public RegionState(CqlSession session, String keyspace, Clock clock) {
         this.session = session;
         this.clock = clock;
         session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace + ".region_state (key text PRIMARY KEY,"
-                + " value text, updated_millis bigint)").setTimeout(Duration.ofSeconds(60)));
+                + " value text, updated_millis bigint, operator_only boolean)").setTimeout(Duration.ofSeconds(60)));
         String t = keyspace + ".region_state";
-        read = session.prepare("SELECT value, updated_millis FROM " + t + " WHERE key = ?");
+        if (!session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable("region_state"))
+                .map(table -> table.getColumn("operator_only").isPresent()).orElse(true)) {
+            try { // a table an older version created
+                session.execute(SimpleStatement.newInstance("ALTER TABLE " + t + " ADD operator_only boolean")
+                        .setTimeout(Duration.ofSeconds(60)));
+            } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException alreadyThere) {
+                // another instance added it meanwhile
+            }
+        }
+        read = session.prepare("SELECT value, updated_millis, operator_only FROM " + t + " WHERE key = ?");
         write = session.prepare("INSERT INTO " + t + " (key, value, updated_millis) VALUES (?, ?, ?)");
         // the repair mark changes only by compare-and-set (lightweight transactions): two incidents never lose one,
         // and a clear names the mark it saw, so it never clears an incident that arrived after it looked
-        markFirst = session.prepare("INSERT INTO " + t + " (key, value, updated_millis) VALUES (?, ?, ?) IF NOT EXISTS");
+        markFirst = session.prepare("INSERT INTO " + t + " (key, value, updated_millis, operator_only) VALUES (?, ?, ?, ?) IF NOT EXISTS");
         markAgain = session.prepare("UPDATE " + t + " SET value = ?, updated_millis = ? WHERE key = ? IF value = ?");
+        markAgainByOperator = session.prepare("UPDATE " + t + " SET value = ?, updated_millis = ?, operator_only = true WHERE key = ?"
+                + " IF value = ?");
         clearAny = session.prepare("DELETE FROM " + t + " WHERE key = ? IF EXISTS");
         clearIf = session.prepare("DELETE FROM " + t + " WHERE key = ? IF value = ?");
     }
@@ -55,39 +89,59 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
 
     /** Why this region needs repair, or empty (at most a few seconds old). */
     public Optional<String> needsRepair() {
+        return mark().map(Mark::text);
+    }
+
+    /** The region's repair mark, or empty (at most a few seconds old; at once what this process changed). */
+    public Optional<Mark> mark() {
         long now = clock.millis();
         if (now - cachedAt > CACHE_MILLIS) {
+            long seen = changes.get();
             try {
                 Row r = row(NEEDS_REPAIR);
-                cachedRepair = r == null ? Optional.empty() : Optional.of(r.getString("value"));
-                cachedAt = now;
+                Optional<Mark> read = r == null || r.getString("value") == null ? Optional.empty()
+                        : Optional.of(new Mark(r.getString("value"), r.getBoolean("operator_only")));
+                synchronized (this) {
+                    if (changes.get() == seen) { // no change of this process since the read began: not older than the cache
+                        cached = read;
+                        cachedAt = now;
+                    }
+                }
             } catch (RuntimeException e) {
-                return cachedRepair; // Cassandra down: the last known state (health reports the engine anyway)
+                return cached; // Cassandra down: the last known state (health reports the engine anyway)
             }
         }
-        return cachedRepair;
+        return cached;
     }
 
     private static final java.util.regex.Pattern LATER = java.util.regex.Pattern.compile(" \\(and (\\d+) later incidents?\\)$");
 
     /**
-     * Marks the region as needing repair: the first reason is kept, each later incident adds to a count, so the mark
-     * changes with every incident. Returns the mark as it is now. Throws when Cassandra does not answer (the caller
-     * must then not do what the mark is for).
+     * Marks the region as needing repair: the first incident is kept (with when it happened, so a mark is never
+     * the same text twice), each later one adds to a count, so the mark changes with every incident. Throws when
+     * Cassandra does not answer (the caller must then not do what the mark is for; the outcome may be unknown, and a
+     * retry at worst counts the incident twice).
+     *
+     * @param operatorOnly whether only an operator can judge this incident (see {@link Mark#operatorOnly()})
      */
-    public String markNeedsRepair(String why) {
+    public Marked markNeedsRepair(String why, boolean operatorOnly) {
+        String incident = why + " (" + java.time.Instant.ofEpochMilli(clock.millis()) + ")";
         for (int attempt = 0; attempt < 50; attempt++) {
-            var first = session.execute(serial(markFirst.bind(NEEDS_REPAIR, why, clock.millis())));
+            var first = session.execute(serial(markFirst.bind(NEEDS_REPAIR, incident, clock.millis(), operatorOnly)));
             if (first.wasApplied()) {
-                return remember(why);
+                return new Marked(incident, remember(Optional.of(new Mark(incident, operatorOnly))).orElseThrow());
             }
-            String current = valueOf(first.one());
-            if (current == null) {
-                continue; // cleared meanwhile: try to be the first again
+            Row current = first.one();
+            String text = valueOf(current);
+            if (text == null) {
+                throw new IllegalStateException("the repair mark row has no text: clear it (POST /v1/replication/needs-repair/clear)");
             }
-            String next = withOneMoreIncident(current);
-            if (session.execute(serial(markAgain.bind(next, clock.millis(), NEEDS_REPAIR, current))).wasApplied()) {
-                return remember(next);
+            boolean wasOperatorOnly = current.getColumnDefinitions().contains("operator_only") && current.getBoolean("operator_only");
+            String next = withOneMoreIncident(text);
+            var update = operatorOnly ? markAgainByOperator.bind(next, clock.millis(), NEEDS_REPAIR, text)
+                    : markAgain.bind(next, clock.millis(), NEEDS_REPAIR, text);
+            if (session.execute(serial(update)).wasApplied()) {
+                return new Marked(incident, remember(Optional.of(new Mark(next, operatorOnly || wasOperatorOnly))).orElseThrow());
             }
         }
         throw new IllegalStateException("the repair mark kept changing under 50 attempts to add to it");
@@ -109,29 +163,36 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
      */
     public Optional<String> clearNeedsRepair(Optional<String> expected) {
         var rs = session.execute(serial(expected.isPresent() ? clearIf.bind(NEEDS_REPAIR, expected.get()) : clearAny.bind(NEEDS_REPAIR)));
-        Optional<String> left = rs.wasApplied() ? Optional.empty() : Optional.ofNullable(valueOf(rs.one()));
-        cachedRepair = left;
-        cachedAt = clock.millis();
-        return left;
+        if (rs.wasApplied()) {
+            remember(Optional.empty());
+            return Optional.empty();
+        }
+        String left = valueOf(rs.one());
+        changes.incrementAndGet();
+        cachedAt = Long.MIN_VALUE / 2; // read it again next time (the flag is not in this answer)
+        return Optional.ofNullable(left);
     }
 
     private static String valueOf(Row notApplied) {
         return notApplied != null && notApplied.getColumnDefinitions().contains("value") ? notApplied.getString("value") : null;
     }
 
-    private String remember(String mark) {
-        cachedRepair = Optional.of(mark);
+    private synchronized Optional<Mark> remember(Optional<Mark> mark) {
+        changes.incrementAndGet();
+        cached = mark;
         cachedAt = clock.millis();
         return mark;
     }
 
     private static com.datastax.oss.driver.api.core.cql.BoundStatement serial(com.datastax.oss.driver.api.core.cql.BoundStatement b) {
-        return b.setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setSerialConsistencyLevel(ConsistencyLevel.LOCAL_SERIAL);
+        return b.setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setSerialConsistencyLevel(ConsistencyLevel.LOCAL_SERIAL)
+                .setTimeout(Duration.ofSeconds(10));
     }
 
     @Override
     public void gap(RegionId source, int partition, long fromOffset, long toOffset, String why) {
-        markNeedsRepair("log gap from " + source + " partition " + partition + " offsets " + fromOffset + ".." + toOffset + ": " + why);
+        markNeedsRepair("log gap from " + source + " partition " + partition + " offsets " + fromOffset + ".." + toOffset + ": " + why,
+                false);
     }
 
     @Override

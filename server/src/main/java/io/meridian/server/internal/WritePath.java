@@ -170,13 +170,16 @@ public final class WritePath {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted while appending", e);
         }
+        boolean told = false;
         try (Timer.Context ignored = applyTimer.time()) {
             store.apply(m, ns).toCompletableFuture().get(applyTimeout.toMillis(), TimeUnit.MILLISECONDS);
             failpoints.pass(Failpoints.AFTER_APPLY);
             try {
+                told = true;
                 afterApply.applied(m, position);
             } catch (RuntimeException e) {
-                LOG.warn("after the apply of {}/{}: {}", ns.name(), id, e.toString()); // the own applier applies it again
+                LOG.warn("after the apply of {}/{}: {}", ns.name(), id, e.toString());
+                afterApply.notApplied(m, position); // the own applier applies it again
             }
         } catch (ExecutionException e) {
             applyFailures.inc();
@@ -198,6 +201,10 @@ public final class WritePath {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "interrupted after the append; the write is durable", true, 1, e);
+        } finally {
+            if (!told) {
+                afterApply.notApplied(m, position); // failed, timed out, interrupted, or an unexpected error: the applier applies it
+            }
         }
         return new WriteResponse(ts, effective.toString(), region.name());
     }

@@ -12,11 +12,11 @@ import org.junit.jupiter.api.Test;
 class CatchUpGateTest {
 
     static ReplicationResource.Source source(String name, int assigned, long lagOffsets, long lagMillis, List<String> held) {
-        return new ReplicationResource.Source(name, assigned, lagOffsets, lagMillis, 1, 1, 0, held, "", lagOffsets == 0 && held.isEmpty(), 4);
+        return new ReplicationResource.Source(name, assigned, lagOffsets, lagMillis, 1, 1, 0, held, "", lagOffsets == 0 && held.isEmpty(), 4, 0);
     }
 
     static ReplicationResource.Status status(ReplicationResource.Source... sources) {
-        return new ReplicationResource.Status("region-a", List.of(sources), 0, null, true);
+        return new ReplicationResource.Status("region-a", List.of(sources), 0, null, true, false);
     }
 
     @Test
@@ -46,7 +46,7 @@ class CatchUpGateTest {
                 Set.of(RegionId.of("region-b")), 1_000);
         assertThat(ignored).isEmpty();
         var flagged = CatchUpGate.notCaughtUp(List.of(CatchUpGate.Instance.of("i0", new ReplicationResource.Status("region-a",
-                List.of(source("region-b", 4, 0, 0, List.of())), 2, "log gap from region-b", true))), Set.of(), 1_000);
+                List.of(source("region-b", 4, 0, 0, List.of())), 2, "log gap from region-b", true, false))), Set.of(), 1_000);
         assertThat(flagged).hasValueSatisfying(m -> assertThat(m).contains("needs repair (log gap from region-b)")
                 .contains("2 open dead letter(s)"));
     }
