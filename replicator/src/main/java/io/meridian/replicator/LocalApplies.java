@@ -41,7 +41,11 @@ public final class LocalApplies {
     public static final long MAX_WAIT_MILLIS = 15_000;
 
     private final byte[] writerId = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
-    private final Map<Integer, ConcurrentSkipListMap<Long, CompletableFuture<Boolean>>> byPartition = new ConcurrentHashMap<>();
+    /** The write path's outcome for one record: which mutation it was (timestamp and nonce), and whether it applied. */
+    private record Done(long timestampMicros, long nonce, boolean applied) {
+    }
+
+    private final Map<Integer, ConcurrentSkipListMap<Long, CompletableFuture<Done>>> byPartition = new ConcurrentHashMap<>();
     private final Map<Integer, Long> passed = new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
 
@@ -55,17 +59,20 @@ public final class LocalApplies {
         return header != null && java.util.Arrays.equals(header, writerId);
     }
 
-    private CompletableFuture<Boolean> entry(int partition, long offset) {
-        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.computeIfAbsent(partition,
+    private CompletableFuture<Done> entry(int partition, long offset) {
+        ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets = byPartition.computeIfAbsent(partition,
                 p -> new ConcurrentSkipListMap<>());
-        CompletableFuture<Boolean> existing = offsets.get(offset);
+        CompletableFuture<Done> existing = offsets.get(offset);
         if (existing != null) {
             return existing;
         }
         if (size.get() >= MAX_ENTRIES) {
-            return null;
+            sweep(); // outcomes no applier took (partitions another instance reads, appliers stopped): drop the decided
+            if (size.get() >= MAX_ENTRIES) {
+                return null;
+            }
         }
-        CompletableFuture<Boolean> created = new CompletableFuture<>();
+        CompletableFuture<Done> created = new CompletableFuture<>();
         existing = offsets.putIfAbsent(offset, created);
         if (existing != null) {
             return existing;
@@ -74,19 +81,28 @@ public final class LocalApplies {
         return created;
     }
 
-    /** The write path's outcome for its record at {@code partition}/{@code offset}: applied here (true) or not. */
-    public void complete(int partition, long offset, boolean applied) {
+    /**
+     * The write path's outcome for its record at {@code partition}/{@code offset}, the mutation with this timestamp
+     * and nonce: applied here (true) or not. The applier skips a record only if it is that very mutation (a log
+     * recreated or truncated under a running process can put another record at the same offset).
+     */
+    public void complete(int partition, long offset, long timestampMicros, long nonce, boolean applied) {
         // also when the applier passed it already (it applied it, having waited too long): such an entry is
-        // forgotten as the applier passes the next record of the partition
-        CompletableFuture<Boolean> f = entry(partition, offset);
+        // forgotten as the applier passes the next record of the partition, or swept at the bound
+        CompletableFuture<Done> f = entry(partition, offset);
         if (f != null) {
-            f.complete(applied);
+            f.complete(new Done(timestampMicros, nonce, applied));
         }
     }
 
-    /** Remembers that the record at {@code partition}/{@code offset} is applied here. */
-    public void remember(int partition, long offset) {
-        complete(partition, offset, true);
+    private void sweep() {
+        for (ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets : byPartition.values()) {
+            for (Map.Entry<Long, CompletableFuture<Done>> e : offsets.entrySet()) {
+                if (e.getValue().isDone() && offsets.remove(e.getKey(), e.getValue())) {
+                    size.decrementAndGet();
+                }
+            }
+        }
     }
 
     /**
@@ -97,12 +113,13 @@ public final class LocalApplies {
      *
      * @param createTimeMillis the record's create time (set by the producer as it was appended)
      */
-    public CompletableFuture<Boolean> outcome(int partition, long offset, long createTimeMillis, long nowMillis) {
+    public CompletableFuture<Boolean> outcome(int partition, long offset, long timestampMicros, long nonce, long createTimeMillis,
+            long nowMillis) {
         Long before = passed.get(partition);
         boolean seenBefore = before != null && offset <= before;
         passed.merge(partition, offset, Math::max);
-        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
-        CompletableFuture<Boolean> f = offsets == null ? null : offsets.get(offset);
+        ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets = byPartition.get(partition);
+        CompletableFuture<Done> f = offsets == null ? null : offsets.get(offset);
         if (f == null && !seenBefore && nowMillis - createTimeMillis < MAX_WAIT_MILLIS) {
             f = entry(partition, offset); // the write path is still at it: wait for its outcome
         }
@@ -111,25 +128,19 @@ public final class LocalApplies {
             return CompletableFuture.completedFuture(false);
         }
         long waitMillis = Math.max(0, MAX_WAIT_MILLIS - Math.max(0, nowMillis - createTimeMillis));
-        CompletableFuture<Boolean> tracked = f;
-        CompletableFuture<Boolean> decided = f.isDone() ? f : f.copy().completeOnTimeout(false, waitMillis, TimeUnit.MILLISECONDS);
+        CompletableFuture<Done> tracked = f;
+        CompletableFuture<Boolean> decided = f.thenApply(d -> d.applied() && d.timestampMicros() == timestampMicros && d.nonce() == nonce);
+        if (!f.isDone()) {
+            decided = decided.completeOnTimeout(false, waitMillis, TimeUnit.MILLISECONDS);
+        }
         return decided.whenComplete((x, e) -> forget(partition, offset, tracked));
     }
 
-    private void forget(int partition, long offset, CompletableFuture<Boolean> f) {
-        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
+    private void forget(int partition, long offset, CompletableFuture<Done> f) {
+        ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets = byPartition.get(partition);
         if (offsets != null && offsets.remove(offset, f)) {
             size.decrementAndGet();
         }
-    }
-
-    /** Whether the record was applied here, as known right now (never waits). */
-    public boolean takeApplied(int partition, long offset) {
-        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
-        CompletableFuture<Boolean> f = offsets == null ? null : offsets.get(offset);
-        passed.merge(partition, offset, Math::max);
-        forgetBelow(partition, offset + 1);
-        return f != null && Boolean.TRUE.equals(f.getNow(false));
     }
 
     /**
@@ -137,11 +148,11 @@ public final class LocalApplies {
      * forgotten by that wait's end, so the write path's outcome still reaches it.
      */
     private void forgetBelow(int partition, long offset) {
-        ConcurrentSkipListMap<Long, CompletableFuture<Boolean>> offsets = byPartition.get(partition);
+        ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets = byPartition.get(partition);
         if (offsets == null) {
             return;
         }
-        for (Map.Entry<Long, CompletableFuture<Boolean>> e : offsets.headMap(offset).entrySet()) {
+        for (Map.Entry<Long, CompletableFuture<Done>> e : offsets.headMap(offset).entrySet()) {
             if (e.getValue().isDone() && offsets.remove(e.getKey(), e.getValue())) {
                 size.decrementAndGet();
             }

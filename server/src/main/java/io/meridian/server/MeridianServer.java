@@ -186,12 +186,13 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             public void applied(io.meridian.core.Mutation m, MutationSink.Position position) {
                 java.util.concurrent.CompletableFuture<Void> dropped = inv == null
                         ? java.util.concurrent.CompletableFuture.completedFuture(null) : inv.changed(m.namespace(), m.id());
-                dropped.whenComplete((x, e) -> localApplies.complete(position.partition(), position.offset(), e == null));
+                dropped.whenComplete((x, e) -> localApplies.complete(position.partition(), position.offset(), m.timestampMicros(),
+                        m.nonce(), e == null));
             }
 
             @Override
             public void notApplied(io.meridian.core.Mutation m, MutationSink.Position position) {
-                localApplies.complete(position.partition(), position.offset(), false);
+                localApplies.complete(position.partition(), position.offset(), m.timestampMicros(), m.nonce(), false);
             }
         };
 

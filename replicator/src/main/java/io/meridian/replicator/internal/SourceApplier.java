@@ -74,6 +74,12 @@ public final class SourceApplier implements Runnable {
     /** For the own log: records this process's write path applied already (skipped); null for other sources. */
     private final io.meridian.replicator.LocalApplies localApplies;
     private final AtomicLong skipped = new AtomicLong();
+    /** Starts the applies of own records the write path did not apply (only the own log's applier uses it). */
+    private final java.util.concurrent.ExecutorService deferred = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "meridian-applier-deferred");
+        t.setDaemon(true);
+        return t;
+    });
     private final Replicator.CaughtUpStore caughtUpStore;
     private long caughtUpSavedAt;
     private final Thread thread;
@@ -157,6 +163,7 @@ public final class SourceApplier implements Runnable {
 
     public void close() {
         closed = true;
+        deferred.shutdownNow();
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
@@ -250,7 +257,7 @@ public final class SourceApplier implements Runnable {
     }
 
     /** The write path's outcome for a record of the own log it appended; false (apply it) for every other record. */
-    private CompletableFuture<Boolean> ownWrite(ConsumerRecord<String, byte[]> rec) {
+    private CompletableFuture<Boolean> ownWrite(ConsumerRecord<String, byte[]> rec, Mutation m) {
         if (localApplies == null) {
             return CompletableFuture.completedFuture(false);
         }
@@ -258,7 +265,8 @@ public final class SourceApplier implements Runnable {
         if (writer == null || !localApplies.wroteHere(writer.value())) {
             return CompletableFuture.completedFuture(false);
         }
-        return localApplies.outcome(rec.partition(), rec.offset(), rec.timestamp(), System.currentTimeMillis());
+        return localApplies.outcome(rec.partition(), rec.offset(), m.timestampMicros(), m.nonce(), rec.timestamp(),
+                System.currentTimeMillis());
     }
 
     /** Passes a record the write path applied: counted, and its create time counts as passed for the lag. */
@@ -293,20 +301,23 @@ public final class SourceApplier implements Runnable {
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<String, byte[]> rec : records.records(tp)) {
                 first.putIfAbsent(tp, rec.offset());
+                MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
                 // a record of the own log this process's write path appended: its apply is usually still running
                 // (the fetch is as fast as the write's answer); wait for its outcome instead of applying it again
-                CompletableFuture<Boolean> byWritePath = ownWrite(rec);
-                if (byWritePath.isDone() && byWritePath.join()) {
+                CompletableFuture<Boolean> byWritePath = result instanceof MutationCodec.Decoded own ? ownWrite(rec, own.mutation())
+                        : CompletableFuture.completedFuture(false);
+                Boolean known = byWritePath.getNow(null);
+                if (Boolean.TRUE.equals(known)) {
                     skip(rec);
                     commit.put(tp, rec.offset() + 1);
                     continue;
                 }
-                MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
-                if (result instanceof MutationCodec.Decoded d && !byWritePath.isDone()) {
+                if (result instanceof MutationCodec.Decoded d && known == null) {
                     inFlight.acquireUninterruptibly();
-                    // applied here only when the write path did not (failed, timed out): then as any record
-                    CompletableFuture<Throwable> outcome = byWritePath.thenCompose(done -> done
-                            ? CompletableFuture.<Object>completedFuture(null) : applyNow(d.mutation()))
+                    // applied here only when the write path did not (failed, timed out): then as any record, on the
+                    // applier's own thread (never on the thread that completed the outcome: a request, Kafka's, a timer)
+                    CompletableFuture<Throwable> outcome = byWritePath.thenComposeAsync(done -> done
+                            ? CompletableFuture.<Object>completedFuture(null) : applyNow(d.mutation()), deferred)
                             .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
                     started.add(new Started(rec, d.mutation(), outcome, byWritePath));
                 } else if (result instanceof MutationCodec.Decoded d) {

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>For replicated mutations the appliers wait for the announcement to be acknowledged before the
  * offset may be committed: an apply whose announcement was lost (a crash in between) is re-applied and
- * re-announced. A local write's ack does not wait for it; its own-region applier re-announces it anyway.
+ * re-announced. A local write's ack does not wait for it; its own-region applier skips the record only once the
+ * announcement was acknowledged ({@code acks=all}), and applies and re-announces it otherwise.
  * Thread-safe.
  */
 public final class Invalidations implements io.meridian.cache.Invalidation, AutoCloseable {
@@ -56,7 +57,9 @@ public final class Invalidations implements io.meridian.cache.Invalidation, Auto
         this.tier = tier;
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "1"); // a lost announcement is re-sent by the re-apply; no need for all
+        // all: the own applier skips a local write once its announcement is acknowledged, so an acknowledged
+        // announcement must not be lost to a leader change (nothing would send it again)
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
