@@ -234,29 +234,24 @@ public final class DeadLetterQueue implements AutoCloseable {
      * the first that cannot be applied (malformed, unknown namespace, apply failed) and says why; it stays open.
      */
     public synchronized Replay replay(long throughOffset, ApplyTarget target) {
-        int[] replayed = {0};
-        long[] resolved = {resolvedPosition()};
-        String[] failure = {null};
-        long[] failedOffset = {-1};
+        java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        // each letter replayed is resolved at once, so the scan's [from, next) is exactly what was replayed, and a
+        // letter that failed is where it stopped (next)
         Scan scan = scan(throughOffset, Duration.ofSeconds(60), l -> {
-            String error = applyError(l, target);
-            if (error != null) {
-                failure[0] = error;
-                failedOffset[0] = l.offset();
+            failure.set(applyError(l, target));
+            if (failure.get() != null) {
                 return false;
             }
             consumer.commitSync(Map.of(partition, new OffsetAndMetadata(l.offset() + 1, "replayed")), TIMEOUT);
-            resolved[0] = l.offset() + 1;
-            replayed[0]++;
             return true;
         });
         countedAt = 0;
-        if (failure[0] == null && !scan.complete()) {
-            return new Replay(replayed[0], resolved[0] - 1, Optional.empty(), "replayed " + replayed[0] + " letter(s) in the time"
-                    + " allowed: the later ones stay open, replay again");
+        int replayed = (int) scan.examined();
+        if (failure.get() != null) {
+            return new Replay(replayed, scan.next() - 1, Optional.of(scan.next()), failure.get());
         }
-        return failure[0] == null ? new Replay(replayed[0], resolved[0] - 1, Optional.empty(), "")
-                : new Replay(replayed[0], resolved[0] - 1, Optional.of(failedOffset[0]), failure[0]);
+        return new Replay(replayed, scan.next() - 1, Optional.empty(), scan.complete() ? "" : "replayed " + replayed
+                + " letter(s) in the time allowed: the later ones stay open, replay again");
     }
 
     private static String applyError(Letter l, ApplyTarget target) {

@@ -17,17 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Design note. The write path appends a record (tagged with this process's {@link #writerId()} in header
  * {@value #WRITER_HEADER}), then applies it. The applier usually fetches the record while that apply still runs, so
  * it does not look the record up once: for a record this process wrote, it takes the write path's <em>outcome</em>
- * for exactly that partition and offset, a future the write path completes with true once the apply succeeded at
- * LOCAL_QUORUM and its invalidation completed, with false when the apply failed, timed out or the announcement did
- * not complete. True: skip; false: the applier applies it itself. The applier waits for the outcome only as long as
+ * for exactly that partition and offset, a future the write path completes with the mutation's identity and true
+ * once the apply succeeded at LOCAL_QUORUM and its invalidation was acknowledged, with false when the apply failed,
+ * timed out or the announcement did not complete. True for the same mutation: skip; anything else: the applier
+ * applies it itself. The applier waits for the outcome only as long as
  * the write path can take ({@link #MAX_WAIT_MILLIS}, then it applies), and only for a record fresher than that: an
  * old record, or one the applier had passed before (a batch read again, a partition reassigned), is applied at once.
  *
  * <p>Crash safety (G1). Nothing here is durable: after a crash the set is empty, the restarted applier re-reads
  * from its committed offset and applies everything (its writer id is new), and an instance that never wrote a
  * record applies it. So a write is skipped only where this process saw it in the store, and a write whose local
- * apply failed, or was interrupted, is always applied by the applier. Bounded: past {@link #MAX_ENTRIES} it stops
- * tracking (the applier then applies, which is merely redundant). Thread-safe.
+ * apply failed, or was interrupted, is always applied by the applier. Bounded: at {@link #MAX_ENTRIES} it forgets
+ * the decided outcomes no applier took (partitions another instance reads, stopped appliers); if it is still full,
+ * it stops tracking (the applier then applies, which is merely redundant). Thread-safe.
  */
 public final class LocalApplies {
 
@@ -96,11 +98,14 @@ public final class LocalApplies {
     }
 
     private void sweep() {
-        for (ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets : byPartition.values()) {
-            for (Map.Entry<Long, CompletableFuture<Done>> e : offsets.entrySet()) {
-                if (e.getValue().isDone() && offsets.remove(e.getKey(), e.getValue())) {
-                    size.decrementAndGet();
-                }
+        byPartition.values().forEach(offsets -> forgetDecided(offsets, offsets));
+    }
+
+    /** Forgets the decided entries of {@code range} (a view of {@code offsets}); pending ones stay. */
+    private void forgetDecided(ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets, Map<Long, CompletableFuture<Done>> range) {
+        for (Map.Entry<Long, CompletableFuture<Done>> e : range.entrySet()) {
+            if (e.getValue().isDone() && offsets.remove(e.getKey(), e.getValue())) {
+                size.decrementAndGet();
             }
         }
     }
@@ -149,13 +154,8 @@ public final class LocalApplies {
      */
     private void forgetBelow(int partition, long offset) {
         ConcurrentSkipListMap<Long, CompletableFuture<Done>> offsets = byPartition.get(partition);
-        if (offsets == null) {
-            return;
-        }
-        for (Map.Entry<Long, CompletableFuture<Done>> e : offsets.headMap(offset).entrySet()) {
-            if (e.getValue().isDone() && offsets.remove(e.getKey(), e.getValue())) {
-                size.decrementAndGet();
-            }
+        if (offsets != null) {
+            forgetDecided(offsets, offsets.headMap(offset));
         }
     }
 
