@@ -10,8 +10,9 @@ import io.meridian.client.MeridianClient;
 import io.meridian.client.NamespaceSettings;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
+import io.meridian.store.StoreEndpoint;
+import io.meridian.store.StoreSchema;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,6 +57,9 @@ public final class CacheBenchmark {
     /** Where. */
     public record Target(RegionId region, String serverUrl, String serverAdminUrl, String cassandraContactPoint,
             String dataCenter, Map<String, Long> pids, Operator operator) {
+        StoreEndpoint store() {
+            return new StoreEndpoint(region, cassandraContactPoint, dataCenter);
+        }
     }
 
     static final String ON = "bench_cache_on";
@@ -88,15 +92,12 @@ public final class CacheBenchmark {
                 .maxAttempts(1).requestTimeout(Duration.ofSeconds(10)).operator(t.operator().user(), t.operator().password()).build();
         client.createNamespace(new NamespaceSettings(ON, 0, true, 3600));
         client.createNamespace(new NamespaceSettings(OFF, 0, false, 300));
-        int colon = t.cassandraContactPoint().lastIndexOf(':');
-        try (CqlSession session = CqlSession.builder().withLocalDatacenter(t.dataCenter())
-                .addContactPoint(new InetSocketAddress(t.cassandraContactPoint().substring(0, colon),
-                        Integer.parseInt(t.cassandraContactPoint().substring(colon + 1)))).build()) {
+        try (CqlSession session = t.store().connect()) {
             load(session, ON, s, progress);
             load(session, OFF, s, progress);
             PreparedStatement select = session.prepare("SELECT key, value, writetime(value) AS wt, ttl(value) AS ttl FROM"
-                    + " meridian.ns_" + OFF + " WHERE id = ?");
-            PreparedStatement insert = session.prepare("INSERT INTO meridian.ns_" + OFF + " (id, key, value) VALUES (?, ?, ?)"
+                    + " " + StoreSchema.defaultNamespaceTable(OFF) + " WHERE id = ?");
+            PreparedStatement insert = session.prepare("INSERT INTO " + StoreSchema.defaultNamespaceTable(OFF) + " (id, key, value) VALUES (?, ?, ?)"
                     + " USING TIMESTAMP ?");
             ByteBuffer v = ByteBuffer.wrap("v".getBytes(StandardCharsets.UTF_8));
             Function<String, Mode> meridian = ns -> new Mode() {
@@ -171,7 +172,7 @@ public final class CacheBenchmark {
 
     /** Loads records {@code r0..r(N-1)} (one item {@code v}) unless the last one is there already. */
     private static void load(CqlSession session, String ns, Settings s, PrintStream progress) throws InterruptedException {
-        String table = "meridian.ns_" + ns;
+        String table = StoreSchema.defaultNamespaceTable(ns);
         if (session.execute("SELECT id FROM " + table + " WHERE id = 'r" + (s.records() - 1) + "'").one() != null) {
             progress.printf("%s: %d records already loaded%n", ns, s.records());
             return;

@@ -6,7 +6,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
-import java.net.InetSocketAddress;
+import io.meridian.store.StoreEndpoint;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,11 +33,7 @@ public final class NativeSubject implements VisibilityBenchmark.Subject {
     public NativeSubject(Map<RegionId, String> contactPoints, Map<String, Long> processes) {
         this.processes = Map.copyOf(processes);
         this.writeRegion = contactPoints.keySet().iterator().next();
-        contactPoints.forEach((dc, cp) -> {
-            int colon = cp.lastIndexOf(':');
-            sessions.put(dc, CqlSession.builder().withLocalDatacenter(dc.name())
-                    .addContactPoint(new InetSocketAddress(cp.substring(0, colon), Integer.parseInt(cp.substring(colon + 1)))).build());
-        });
+        contactPoints.forEach((dc, cp) -> sessions.put(dc, new StoreEndpoint(dc, cp, dc.name()).connect()));
         CqlSession w = sessions.get(writeRegion);
         StringBuilder replication = new StringBuilder("{'class': 'NetworkTopologyStrategy'");
         contactPoints.keySet().forEach(dc -> replication.append(", '").append(dc.name()).append("': 1"));

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.client.MeridianClient;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
+import io.meridian.store.StoreEndpoint;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.Recorder;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Open-loop write benchmark: puts through the Meridian client at fixed rates, and in the same run the
@@ -39,6 +39,9 @@ public final class WriteBenchmark {
     /** Where: a region's server and Cassandra, and the pids whose CPU to report. */
     public record Target(RegionId region, String serverUrl, String cassandraContactPoint, String dataCenter,
             Map<String, Long> pids, Operator operator) {
+        StoreEndpoint store() {
+            return new StoreEndpoint(region, cassandraContactPoint, dataCenter);
+        }
     }
 
     interface Writer {
@@ -63,10 +66,7 @@ public final class WriteBenchmark {
                 .endpoint(target.region(), URI.create(target.serverUrl())).maxAttempts(1)
                 .requestTimeout(Duration.ofSeconds(10)).operator(target.operator().user(), target.operator().password()).build();
         client.createNamespace("bench");
-        int colon = target.cassandraContactPoint().lastIndexOf(':');
-        try (CqlSession session = CqlSession.builder().withLocalDatacenter(target.dataCenter())
-                .addContactPoint(new InetSocketAddress(target.cassandraContactPoint().substring(0, colon),
-                        Integer.parseInt(target.cassandraContactPoint().substring(colon + 1)))).build()) {
+        try (CqlSession session = target.store().connect()) {
             session.execute("CREATE KEYSPACE IF NOT EXISTS meridian_bench WITH replication = {'class': "
                     + "'NetworkTopologyStrategy', '" + target.dataCenter() + "': 1}");
             session.execute("CREATE TABLE IF NOT EXISTS meridian_bench.kv (id text, key blob, value blob, PRIMARY KEY ((id), key))");

@@ -7,9 +7,9 @@ import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.ServerEndpoints;
-import io.meridian.replicator.Rebuilder;
-import io.meridian.replicator.Repairer;
-import io.meridian.replicator.Verifier;
+import io.meridian.replicator.ConsumerPositions;
+import io.meridian.store.RegionCopy;
+import io.meridian.store.Repairer;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,14 +23,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code meridian rebuild REGION [--from HEALTHY]}: brings back a region whose Cassandra data is gone or gapped,
- * while the other regions keep taking writes (see {@link Rebuilder} for why it is complete): stop the region's
+ * while the other regions keep taking writes (see {@link RegionCopy} and {@link ConsumerPositions} for why it is complete): stop the region's
  * appliers, record the healthy region's positions, copy its data, set the region's positions to them, clear the
  * repair flag, restart the appliers and drop the caches, wait until the region has caught up, then repair the
  * pair (deletes a copy cannot carry). Exit 0 when the region is whole, 1 when the final repair did not converge, 3
@@ -48,6 +48,8 @@ final class RebuildCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     LocalCommand.DirOption dir;
+    @Mixin
+    KeyspaceOption keyspace;
     @Parameters(index = "0", paramLabel = "REGION", description = "The region to rebuild.")
     String region;
     @Option(names = "--from", paramLabel = "REGION", description = "The healthy region to copy from. Default: the first other region.")
@@ -58,6 +60,7 @@ final class RebuildCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        String ks = keyspace.value();
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
         RegionId target = LocalCommand.region(region);
         RegionEndpoints t = cluster.region(target);
@@ -80,8 +83,8 @@ final class RebuildCommand implements Callable<Integer> {
         }
         Map<RegionId, Map<Integer, Long>> positions = new LinkedHashMap<>();
         for (RegionEndpoints source : cluster.regions()) {
-            Map<Integer, Long> p = Rebuilder.positions(source.kafkaBootstrap(), "meridian-applier-" + h.region(), "meridian.mutations");
-            Rebuilder.requireWithinLog(source.kafkaBootstrap(), "meridian.mutations", p).ifPresent(gap -> {
+            Map<Integer, Long> p = ConsumerPositions.positions(source.kafkaBootstrap(), "meridian-applier-" + h.region(), "meridian.mutations");
+            ConsumerPositions.requireWithinLog(source.kafkaBootstrap(), "meridian.mutations", p).ifPresent(gap -> {
                 throw LocalClusterException.badInput(h.region() + " cannot be copied: its position in " + source.region()
                         + "'s log is " + gap + " (mutations it never applied are gone): repair it first");
             });
@@ -100,12 +103,12 @@ final class RebuildCommand implements Callable<Integer> {
             say(out, target + "'s repair mark could not be read, so it stays (" + e.getMessage() + ")");
             mark = java.util.Optional.empty();
         }
-        Rebuilder.Copy copy;
-        try (Rebuilder rebuilder = new Rebuilder(store(h), store(t), "meridian")) {
+        RegionCopy.Copy copy;
+        try (RegionCopy rebuilder = new RegionCopy(h.store(), t.store(), ks)) {
             copy = rebuilder.copy(line -> say(out, "  " + line));
         }
         for (RegionEndpoints source : cluster.regions()) {
-            Rebuilder.setPositions(source.kafkaBootstrap(), "meridian-applier-" + target, "meridian.mutations",
+            ConsumerPositions.setPositions(source.kafkaBootstrap(), "meridian-applier-" + target, "meridian.mutations",
                     positions.get(source.region()));
         }
         say(out, "copied " + copy.cells() + " cell(s) of " + copy.namespaces() + " namespace(s); " + target
@@ -117,7 +120,7 @@ final class RebuildCommand implements Callable<Integer> {
         awaitCaughtUp(t, auth, Duration.ofSeconds(timeoutSeconds), out);
         say(out, "repairing " + target + " against " + h.region() + " (deletes a copy cannot carry)");
         Repairer.Result repaired;
-        try (Repairer repairer = new Repairer(List.of(store(h), store(t)), "meridian")) {
+        try (Repairer repairer = new Repairer(List.of(h.store(), t.store()), ks)) {
             repaired = repairer.repair(List.of(), 64, line -> { });
         }
         say(out, String.format(Locale.ROOT, "%s rebuilt in %.1f s: %d cell(s) copied, repair %s (%d cell(s), %d delete(s))",
@@ -128,10 +131,6 @@ final class RebuildCommand implements Callable<Integer> {
                     .ifPresent(why -> say(out, target + "'s repair mark not cleared: " + why));
         }
         return repaired.converged() ? Meridian.OK : Meridian.CHECK_FAILED;
-    }
-
-    private static Verifier.RegionStore store(RegionEndpoints r) {
-        return new Verifier.RegionStore(r.region(), r.cassandraContactPoint(), r.dataCenter());
     }
 
     private static void say(PrintWriter out, String line) {

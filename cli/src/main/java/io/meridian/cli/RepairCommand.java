@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.localcluster.LocalCluster;
-import io.meridian.replicator.Repairer;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.store.Repairer;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +14,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code meridian repair}: installs each differing cell's last-writer-wins winner with its original
@@ -31,6 +32,8 @@ final class RepairCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     LocalCommand.DirOption dir;
+    @Mixin
+    KeyspaceOption keyspace;
     @Option(names = "--namespace", paramLabel = "NS", description = "Only this namespace (repeatable). Default: all.")
     List<String> namespaces = new ArrayList<>();
     @Option(names = "--ranges", defaultValue = "64", description = "Token-range slices per namespace. Default: ${DEFAULT-VALUE}")
@@ -43,6 +46,7 @@ final class RepairCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         namespaces.forEach(LocalCommandValidation::namespace);
         VerifyCommand.checkRanges(ranges);
+        String ks = keyspace.value();
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
         // the marks as they are before the copy starts: a repair clears only what it covered
         String auth = LocalCommand.operatorAuthorization(cluster);
@@ -57,7 +61,7 @@ final class RepairCommand implements Callable<Integer> {
             }
         }
         Repairer.Result result;
-        try (Repairer repairer = new Repairer(VerifyCommand.stores(cluster), "meridian")) {
+        try (Repairer repairer = new Repairer(VerifyCommand.stores(cluster), ks)) {
             result = repairer.repair(namespaces, ranges, line -> {
                 if (!json) {
                     out.println(line);

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.localcluster.LocalCluster;
-import io.meridian.replicator.Verifier;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.store.StoreEndpoint;
+import io.meridian.store.Verifier;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +15,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meridian verify}: exit 0 iff every region holds identical data (digests per token range), else 1. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -26,6 +28,8 @@ final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     LocalCommand.DirOption dir;
+    @Mixin
+    KeyspaceOption keyspace;
     @Option(names = "--namespace", paramLabel = "NS", description = "Only this namespace (repeatable). Default: all.")
     List<String> namespaces = new ArrayList<>();
     @Option(names = "--ranges", defaultValue = "64", description = "Token-range slices per namespace. Default: ${DEFAULT-VALUE}")
@@ -33,9 +37,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    static List<Verifier.RegionStore> stores(LocalCluster cluster) {
-        return cluster.regions().stream()
-                .map(r -> new Verifier.RegionStore(r.region(), r.cassandraContactPoint(), r.dataCenter())).toList();
+    static List<StoreEndpoint> stores(LocalCluster cluster) {
+        return cluster.regions().stream().map(io.meridian.localcluster.RegionEndpoints::store).toList();
     }
 
     static void checkRanges(int ranges) {
@@ -49,9 +52,10 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         namespaces.forEach(LocalCommandValidation::namespace);
         checkRanges(ranges);
+        String ks = keyspace.value();
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
         Verifier.Result result;
-        try (Verifier verifier = new Verifier(stores(cluster), "meridian")) {
+        try (Verifier verifier = new Verifier(stores(cluster), ks)) {
             result = verifier.verify(namespaces, ranges, line -> {
                 if (!json) {
                     out.println(line);

@@ -11,9 +11,9 @@ import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LinkFault;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.RegionEndpoints;
-import io.meridian.replicator.Verifier;
+import io.meridian.store.StoreSchema;
+import io.meridian.store.Verifier;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -409,8 +409,7 @@ public final class Drill {
                         + (a.violations().isEmpty() ? "" : ": " + a.violations().subList(0, Math.min(5, a.violations().size())))));
         List<RegionEndpoints> all = cluster.regions();
         boolean identical;
-        try (Verifier v = new Verifier(all.stream().map(r -> new Verifier.RegionStore(r.region(), r.cassandraContactPoint(),
-                r.dataCenter())).toList(), "meridian")) {
+        try (Verifier v = new Verifier(all.stream().map(RegionEndpoints::store).toList(), StoreSchema.DEFAULT_KEYSPACE)) {
             identical = await(Duration.ofSeconds(60), () -> v.verify(List.of(ns), 16, line -> { }).identical());
         }
         checks.add(new Check("verify: digests equal in every region", identical, identical ? "16 ranges identical"
@@ -480,10 +479,9 @@ public final class Drill {
         Map<String, Map<String, Checker.Cell>> out = new LinkedHashMap<>();
         for (RegionEndpoints r : cluster.regions()) {
             Map<String, Checker.Cell> cells = new LinkedHashMap<>();
-            try (CqlSession session = CqlSession.builder().withLocalDatacenter(r.dataCenter())
-                    .addContactPoint(new InetSocketAddress(r.cassandraHost(), r.cassandraPort())).build()) {
-                for (Row row : session.execute(SimpleStatement.newInstance("SELECT id, key, value, writetime(value) AS wt FROM"
-                        + " meridian.ns_" + ns).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setPageSize(1000))) {
+            try (CqlSession session = r.store().connect()) {
+                for (Row row : session.execute(SimpleStatement.newInstance("SELECT id, key, value, writetime(value) AS wt FROM "
+                        + StoreSchema.defaultNamespaceTable(ns)).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setPageSize(1000))) {
                     String key = StandardCharsets.UTF_8.decode(row.getByteBuffer("key")).toString();
                     String value = StandardCharsets.UTF_8.decode(row.getByteBuffer("value")).toString();
                     cells.put(row.getString("id") + "/" + key, new Checker.Cell(value, row.getLong("wt")));

@@ -1,6 +1,8 @@
 package io.meridian.localcluster;
 
+import io.meridian.core.HostPort;
 import io.meridian.core.RegionId;
+import io.meridian.store.StoreEndpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -78,12 +80,17 @@ public record RegionEndpoints(RegionId region, String dataCenter, String cassand
 
     /** Host of the CQL contact point. */
     public String cassandraHost() {
-        return cassandraContactPoint.substring(0, cassandraContactPoint.lastIndexOf(':'));
+        return HostPort.parse(cassandraContactPoint).host();
     }
 
     /** Port of the CQL contact point. */
     public int cassandraPort() {
-        return Integer.parseInt(cassandraContactPoint.substring(cassandraContactPoint.lastIndexOf(':') + 1));
+        return HostPort.parse(cassandraContactPoint).port();
+    }
+
+    /** Where the region's Cassandra answers, for the region store's sessions and tools. */
+    public StoreEndpoint store() {
+        return new StoreEndpoint(region, cassandraContactPoint, dataCenter);
     }
 
     /** Returns a copy with the pid of an engine, or of server {@code instance}, replaced. */

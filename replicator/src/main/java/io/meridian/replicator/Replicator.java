@@ -49,6 +49,22 @@ public final class Replicator implements AutoCloseable {
 
         /** Records it (called at most every {@value io.meridian.replicator.internal.SourceApplier#CAUGHT_UP_SAVE_MS} ms). */
         void save(RegionId source, long millis);
+
+        /** A store made of its two operations. */
+        static CaughtUpStore of(java.util.function.Function<RegionId, java.util.OptionalLong> load,
+                java.util.function.ObjLongConsumer<RegionId> save) {
+            return new CaughtUpStore() {
+                @Override
+                public java.util.OptionalLong load(RegionId source) {
+                    return load.apply(source);
+                }
+
+                @Override
+                public void save(RegionId source, long millis) {
+                    save.accept(source, millis);
+                }
+            };
+        }
     }
 
     private final Builder config;

@@ -1,43 +1,42 @@
 package io.meridian.server;
 
+import com.codahale.metrics.Histogram;
 import com.codahale.metrics.health.HealthCheck;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.lifecycle.Managed;
+import io.meridian.cache.CacheTier;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.RegionId;
+import io.meridian.replicator.ReplicationHealth;
+import io.meridian.replicator.Replicator;
+import io.meridian.replicator.SourceStatus;
+import io.meridian.router.RegionRouter;
 import io.meridian.server.api.ErrorMappers;
 import io.meridian.server.api.NamespacesResource;
 import io.meridian.server.api.RecordsResource;
 import io.meridian.server.api.RequestSizeFilter;
-import io.meridian.cache.CacheTier;
 import io.meridian.server.internal.CachedReads;
-import io.meridian.server.internal.CassandraStore;
 import io.meridian.server.internal.Invalidations;
-import io.meridian.server.internal.MutationSink;
-import io.meridian.server.internal.StoredItem;
-import io.meridian.server.internal.router.HealthObservers;
-import io.meridian.server.internal.router.StoredRouting;
-import io.meridian.router.RegionRouter;
 import io.meridian.server.internal.MutationLog;
+import io.meridian.server.internal.MutationSink;
 import io.meridian.server.internal.PageTokens;
 import io.meridian.server.internal.WritePath;
-import io.meridian.replicator.Replicator;
-import io.meridian.replicator.SourceStatus;
-import io.meridian.replicator.ReplicationHealth;
-import com.codahale.metrics.Histogram;
+import io.meridian.server.internal.router.HealthObservers;
+import io.meridian.server.internal.router.StoredRouting;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.StoredItem;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,10 +97,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                     .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(5))
                     .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
                     .build());
-            for (String cp : config.cassandra.contactPoints) {
-                int colon = cp.lastIndexOf(':');
-                builder.addContactPoint(new InetSocketAddress(cp.substring(0, colon), Integer.parseInt(cp.substring(colon + 1))));
-            }
+            config.cassandra.contactPoints.forEach(cp -> builder.addContactPoint(io.meridian.core.HostPort.parse(cp).address()));
             return builder.build();
         });
         CassandraStore store = new CassandraStore(session, config.cassandra.keyspace);
@@ -118,10 +114,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         io.meridian.replicator.LocalApplies localApplies = new io.meridian.replicator.LocalApplies();
         MutationLog log = new MutationLog(config.kafka.bootstrapServers, config.kafka.topic,
                 config.kafka.appendTimeout.toJavaDuration(), localApplies.writerId());
-        io.meridian.server.internal.RegionState regionState = retry("Cassandra schema (region state)", () ->
-                new io.meridian.server.internal.RegionState(session, config.cassandra.keyspace, Clock.systemUTC()));
+        io.meridian.store.RegionState regionState = retry("Cassandra schema (region state)", () ->
+                new io.meridian.store.RegionState(store, Clock.systemUTC()));
         io.meridian.server.internal.health.EngineProbe engines =
-                new io.meridian.server.internal.health.EngineProbe(session, config.kafka.bootstrapServers);
+                new io.meridian.server.internal.health.EngineProbe(store, config.kafka.bootstrapServers);
         engines.check();
         env.lifecycle().manage(engines);
 
@@ -198,7 +194,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
 
         HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), config.regionSlot);
         java.util.concurrent.atomic.AtomicLong clockSkewMillis = new java.util.concurrent.atomic.AtomicLong();
-        WritePath writes = new WritePath(region, clock, log, store, afterApply, new WritePath.Settings(config.writes.maxInFlightAppends,
+        WritePath writes = new WritePath(region, clock, log, store::apply, afterApply, new WritePath.Settings(config.writes.maxInFlightAppends,
                 config.writes.maxTokenAhead.toJavaDuration(), config.writes.maxTokenAge.toJavaDuration(),
                 config.writes.maxClockSkew.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
                 config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1)), clockSkewMillis::get, env.metrics());
@@ -257,7 +253,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 engines, alerts, Clock.systemUTC());
         io.meridian.server.api.ReplicationResource replicationResource = null;
         if (replicatorOrNull != null) {
-            MutationSink.Store replayTarget = inv == null ? store
+            MutationSink.Store replayTarget = inv == null ? store::apply
                     : (m, ns) -> store.apply(m, ns).thenCompose(r -> inv.changed(m.namespace(), m.id()));
             replicationResource = new io.meridian.server.api.ReplicationResource(region.name(), replicatorOrNull, deadLettersOrNull,
                     m -> store.namespace(m.namespace()).map(ns -> replayTarget.apply(m, ns)), regionState);
@@ -303,7 +299,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
      */
     private static Replicator replicator(MeridianConfiguration config, RegionId region, CassandraStore store,
             io.meridian.cache.Invalidation invalidations, io.meridian.replicator.LocalApplies localApplies, HybridLogicalClock clock,
-            io.meridian.server.internal.RegionState regionState,
+            io.meridian.store.RegionState regionState,
             Environment env) throws Exception {
         retry("Kafka " + config.kafka.bootstrapServers + " (dead-letter topic)", () -> {
             // an open letter is an incident until an operator resolves it: it must never expire (letters are rare)
@@ -316,7 +312,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         Map<RegionId, Histogram> delays = new ConcurrentHashMap<>();
         Replicator.Builder b = Replicator.builder().region(region).localBootstrap(config.kafka.bootstrapServers)
                 .topic(config.kafka.topic).deadLetterTopic(config.replication.deadLetterTopic)
-                .maxInFlight(config.replication.maxInFlightApplies).gaps(regionState).caughtUp(regionState)
+                .maxInFlight(config.replication.maxInFlightApplies).gaps(regionState::gap).caughtUp(Replicator.CaughtUpStore.of(regionState::caughtUpAt, regionState::saveCaughtUpAt))
                 // the offset becomes committable only once the data is in Cassandra and the invalidation is out
                 .target(m -> store.namespace(m.namespace()).map(ns -> invalidations == null ? store.apply(m, ns)
                         : store.apply(m, ns).thenCompose(r -> invalidations.changed(m.namespace(), m.id()))))
@@ -383,8 +379,8 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         observed.put(region.name(), siblings);
         HealthObservers observers = new HealthObservers(region, regions, observed, ownProblems, peerAuthorization, Clock.systemUTC());
         StoredRouting stored = new StoredRouting(store, writes);
-        io.meridian.server.internal.router.CassandraAcceptor acceptor = retry("Cassandra schema (plan acceptor)", () ->
-                new io.meridian.server.internal.router.CassandraAcceptor(store.session(), config.cassandra.keyspace));
+        io.meridian.store.CassandraAcceptor acceptor = retry("Cassandra schema (plan acceptor)", () ->
+                new io.meridian.store.CassandraAcceptor(store));
         java.net.http.HttpClient peerHttp = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Map<RegionId, io.meridian.router.PlanAcceptor> remoteAcceptors = new LinkedHashMap<>();
         for (RegionId r : regions) {

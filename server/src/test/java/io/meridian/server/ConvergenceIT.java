@@ -15,9 +15,10 @@ import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
-import io.meridian.replicator.Repairer;
-import io.meridian.replicator.Verifier;
-import java.net.InetSocketAddress;
+import io.meridian.store.Repairer;
+import io.meridian.store.StoreEndpoint;
+import io.meridian.store.StoreSchema;
+import io.meridian.store.Verifier;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,13 +73,13 @@ class ConvergenceIT {
         return CLIENTS.get(RegionId.of(region));
     }
 
-    private static List<Verifier.RegionStore> stores() {
+    private static List<StoreEndpoint> stores() {
         return cluster.regions().stream()
-                .map(r -> new Verifier.RegionStore(r.region(), r.cassandraContactPoint(), r.dataCenter())).toList();
+                .map(RegionEndpoints::store).toList();
     }
 
     private static void awaitIdentical(String ns, Duration atMost) {
-        try (Verifier v = new Verifier(stores(), "meridian")) {
+        try (Verifier v = new Verifier(stores(), StoreSchema.DEFAULT_KEYSPACE)) {
             Awaitility.await(ns + " identical in every region").atMost(atMost).pollInterval(Duration.ofSeconds(2))
                     .until(() -> v.verify(List.of(ns), 16, line -> { }).identical());
         }
@@ -235,16 +236,16 @@ class ConvergenceIT {
         awaitIdentical(ns, Duration.ofSeconds(60));
         try (CqlSession b = session("region-b"); CqlSession c = session("region-c")) {
             for (int i = 0; i < 5; i++) {
-                b.execute("DELETE FROM meridian.ns_" + ns + " WHERE id = 'r" + i + "'"); // newer than the writes
+                b.execute("DELETE FROM " + StoreSchema.defaultNamespaceTable(ns) + " WHERE id = 'r" + i + "'"); // newer than the writes
             }
-            c.execute("TRUNCATE meridian.ns_" + ns); // data lost without tombstones
+            c.execute("TRUNCATE " + StoreSchema.defaultNamespaceTable(ns)); // data lost without tombstones
         }
-        try (Verifier v = new Verifier(stores(), "meridian")) {
+        try (Verifier v = new Verifier(stores(), StoreSchema.DEFAULT_KEYSPACE)) {
             assertThat(v.verify(List.of(ns), 16, line -> { }).identical()).isFalse();
         }
         List<String> progress = new CopyOnWriteArrayList<>();
         Repairer.Result result;
-        try (Repairer repairer = new Repairer(stores(), "meridian")) {
+        try (Repairer repairer = new Repairer(stores(), StoreSchema.DEFAULT_KEYSPACE)) {
             result = repairer.repair(List.of(ns), 16, progress::add);
         }
         progress.forEach(System.out::println);
@@ -266,9 +267,7 @@ class ConvergenceIT {
     }
 
     private static CqlSession session(String region) {
-        RegionEndpoints r = cluster.region(RegionId.of(region));
-        return CqlSession.builder().withLocalDatacenter(r.dataCenter())
-                .addContactPoint(new InetSocketAddress(r.cassandraHost(), r.cassandraPort())).build();
+        return cluster.region(RegionId.of(region)).store().connect();
     }
 
 }

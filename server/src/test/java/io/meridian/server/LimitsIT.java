@@ -15,7 +15,7 @@ import io.meridian.core.RegionId;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
-import java.net.InetSocketAddress;
+import io.meridian.store.StoreSchema;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -209,9 +209,8 @@ class LimitsIT {
         awaitRecord(b, "ttl-living", 1);
         for (RegionEndpoints r : List.of(a, b)) {
             assertThat(Http.send("GET", url(r, "ttl-expired"), null).status()).as("expired item in " + r.region()).isEqualTo(404);
-            try (CqlSession s = CqlSession.builder().addContactPoint(new InetSocketAddress(r.cassandraHost(), r.cassandraPort()))
-                    .withLocalDatacenter(r.dataCenter()).build()) {
-                Row row = s.execute("SELECT ttl(value) AS t FROM meridian.ns_" + NS + " WHERE id = 'ttl-living'").one();
+            try (CqlSession s = r.store().connect()) {
+                Row row = s.execute("SELECT ttl(value) AS t FROM " + StoreSchema.defaultNamespaceTable(NS) + " WHERE id = 'ttl-living'").one();
                 assertThat(row).isNotNull();
                 assertThat(row.getInt("t")).as("remaining TTL in " + r.region()).isBetween(1, 70);
             }

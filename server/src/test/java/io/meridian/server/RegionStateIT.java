@@ -7,7 +7,8 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
-import io.meridian.server.internal.RegionState;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.RegionState;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,7 +46,7 @@ class RegionStateIT {
                     + " {'class': 'NetworkTopologyStrategy', '" + a.dataCenter() + "': 1}").setTimeout(Duration.ofSeconds(60)));
             List<RegionState> states = new ArrayList<>();
             for (CqlSession s : sessions) {
-                states.add(new RegionState(s, "regionstate_it", Clock.systemUTC()));
+                states.add(new RegionState(new CassandraStore(s, "regionstate_it"), Clock.systemUTC()));
             }
             states.get(0).clearNeedsRepair(Optional.empty());
             assertThat(states.get(0).needsRepair()).isEmpty();
@@ -78,7 +79,7 @@ class RegionStateIT {
             for (Future<Integer> f : marks) {
                 retries += f.get();
             }
-            RegionState fresh = new RegionState(sessions.get(1), "regionstate_it", Clock.systemUTC());
+            RegionState fresh = new RegionState(new CassandraStore(sessions.get(1), "regionstate_it"), Clock.systemUTC());
             String now = fresh.needsRepair().orElseThrow();
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("incident 0 of server \\d \\(\\S+Z\\) \\(and (\\d+) later incidents\\)")
                     .matcher(now);

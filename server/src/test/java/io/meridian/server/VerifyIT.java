@@ -9,8 +9,9 @@ import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
-import io.meridian.replicator.Verifier;
-import java.net.InetSocketAddress;
+import io.meridian.store.StoreEndpoint;
+import io.meridian.store.StoreSchema;
+import io.meridian.store.Verifier;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -45,17 +46,15 @@ class VerifyIT {
                         }
                     });
         }
-        List<Verifier.RegionStore> stores = cluster.regions().stream()
-                .map(r -> new Verifier.RegionStore(r.region(), r.cassandraContactPoint(), r.dataCenter())).toList();
-        try (Verifier verifier = new Verifier(stores, "meridian")) {
+        List<StoreEndpoint> stores = cluster.regions().stream().map(RegionEndpoints::store).toList();
+        try (Verifier verifier = new Verifier(stores, StoreSchema.DEFAULT_KEYSPACE)) {
             Verifier.Result same = verifier.verify(List.of(NS), 16, line -> { });
             assertThat(same.identical()).as(same.differences().toString()).isTrue();
             assertThat(same.rangesChecked()).isEqualTo(16);
             assertThat(same.rowsRead()).isEqualTo(40L * cluster.regions().size());
 
-            try (CqlSession direct = CqlSession.builder().withLocalDatacenter(b.dataCenter())
-                    .addContactPoint(new InetSocketAddress(b.cassandraHost(), b.cassandraPort())).build()) {
-                direct.execute("DELETE FROM meridian.ns_" + NS + " WHERE id = 'a-3'"); // behind Meridian's back
+            try (CqlSession direct = b.store().connect()) {
+                direct.execute("DELETE FROM " + StoreSchema.defaultNamespaceTable(NS) + " WHERE id = 'a-3'"); // behind Meridian's back
             }
             Verifier.Result diverged = verifier.verify(List.of(NS), 16, line -> { });
             assertThat(diverged.identical()).isFalse();

@@ -422,7 +422,7 @@ final class EmbeddedCluster implements LocalCluster {
     }
 
     static int portOf(String hostPort) {
-        return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+        return io.meridian.core.HostPort.parse(hostPort).port();
     }
 
     static boolean portAnswers(int port) {

@@ -129,10 +129,9 @@ public final class EmbeddedNativeRing implements NativeRing {
     /** Waits until the seed sees every other node as a peer (the ring is whole). */
     private static void awaitRing(List<Node> nodes) {
         Node seed = nodes.get(0);
-        int colon = seed.contactPoint().lastIndexOf(':');
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        try (CqlSession s = CqlSession.builder().addContactPoint(new InetSocketAddress(Ports.HOST,
-                Integer.parseInt(seed.contactPoint().substring(colon + 1)))).withLocalDatacenter(seed.dataCenter().name()).build()) {
+        try (CqlSession s = CqlSession.builder().addContactPoint(io.meridian.core.HostPort.parse(seed.contactPoint()).address())
+                .withLocalDatacenter(seed.dataCenter().name()).build()) {
             while (true) {
                 int peers = s.execute("SELECT peer FROM system.peers_v2").all().size();
                 if (peers >= nodes.size() - 1) {

@@ -3,7 +3,7 @@ package io.meridian.server.api;
 import io.meridian.cache.CacheTier;
 import io.meridian.cache.RecordCache;
 import io.meridian.server.internal.Invalidations;
-import io.meridian.server.internal.StoredItem;
+import io.meridian.store.StoredItem;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;

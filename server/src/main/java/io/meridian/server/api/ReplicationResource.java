@@ -39,10 +39,10 @@ public final class ReplicationResource {
     private final Replicator replicator;
     private final io.meridian.replicator.DeadLetterQueue deadLetters;
     private final io.meridian.replicator.ApplyTarget replayTarget;
-    private final io.meridian.server.internal.RegionState state;
+    private final io.meridian.store.RegionState state;
 
     public ReplicationResource(String region, Replicator replicator, io.meridian.replicator.DeadLetterQueue deadLetters,
-            io.meridian.replicator.ApplyTarget replayTarget, io.meridian.server.internal.RegionState state) {
+            io.meridian.replicator.ApplyTarget replayTarget, io.meridian.store.RegionState state) {
         this.state = state;
         this.region = region;
         this.replicator = replicator;
@@ -62,8 +62,8 @@ public final class ReplicationResource {
     public Status status() {
         var mark = state.mark();
         return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList(), deadLetters.openCount(),
-                mark.map(io.meridian.server.internal.RegionState.Mark::text).orElse(null), replicator.running(),
-                mark.map(io.meridian.server.internal.RegionState.Mark::operatorOnly).orElse(false));
+                mark.map(io.meridian.store.RegionState.Mark::text).orElse(null), replicator.running(),
+                mark.map(io.meridian.store.RegionState.Mark::operatorOnly).orElse(false));
     }
 
     /** {@code GET /v1/replication/dead-letters}: this region's open dead letters, oldest first (operators). */
@@ -135,7 +135,7 @@ public final class ReplicationResource {
         String mark = "operator " + operator.getName() + " discarded " + scan.examined() + " dead letter(s), offsets " + scan.from()
                 + ".." + (scan.next() - 1) + " (" + seen.describe() + "): a write among them that some region acknowledged is"
                 + " missing here until meridian repair copies it from a region that has it";
-        io.meridian.server.internal.RegionState.Marked marked;
+        io.meridian.store.RegionState.Marked marked;
         try {
             marked = state.markNeedsRepair(mark, true);
         } catch (RuntimeException e) {

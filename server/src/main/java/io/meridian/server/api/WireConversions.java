@@ -69,7 +69,7 @@ final class WireConversions {
         }
     }
 
-    static ItemJson toJson(io.meridian.server.internal.StoredItem item) {
+    static ItemJson toJson(io.meridian.store.StoredItem item) {
         return new ItemJson(item.key().toBase64(), item.value().toBase64(), item.writeTimeMicros(), null);
     }
 }

@@ -1,6 +1,8 @@
 package io.meridian.server.internal;
 
 import io.meridian.core.Mutation;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.NamespaceConfig;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

@@ -12,6 +12,8 @@ import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
 import io.meridian.core.wire.WriteResponse;
 import io.meridian.server.ApiException;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.NamespaceConfig;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashSet;

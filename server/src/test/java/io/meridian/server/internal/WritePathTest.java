@@ -12,6 +12,7 @@ import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
 import io.meridian.core.wire.WriteResponse;
 import io.meridian.server.ApiException;
+import io.meridian.store.NamespaceConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

@@ -1,8 +1,7 @@
 package io.meridian.server.internal.health;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.dropwizard.lifecycle.Managed;
+import io.meridian.store.CassandraStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -23,7 +22,7 @@ public final class EngineProbe implements Managed {
     static final Duration PERIOD = Duration.ofSeconds(2);
     static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    private final CqlSession session;
+    private final CassandraStore store;
     private final Admin admin;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "meridian-engine-probe");
@@ -33,8 +32,8 @@ public final class EngineProbe implements Managed {
     private volatile String cassandraProblem = "not checked yet";
     private volatile String kafkaProblem = "not checked yet";
 
-    public EngineProbe(CqlSession session, String kafkaBootstrap) {
-        this.session = session;
+    public EngineProbe(CassandraStore store, String kafkaBootstrap) {
+        this.store = store;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
@@ -45,7 +44,7 @@ public final class EngineProbe implements Managed {
     /** Runs both checks now (also called once before the server serves). */
     public void check() {
         try {
-            session.execute(SimpleStatement.newInstance("SELECT release_version FROM system.local").setTimeout(TIMEOUT));
+            store.ping(TIMEOUT);
             cassandraProblem = null;
         } catch (RuntimeException e) {
             cassandraProblem = "Cassandra does not answer: " + e.getMessage();

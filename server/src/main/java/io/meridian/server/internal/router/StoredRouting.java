@@ -5,15 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.core.Bytes;
 import io.meridian.core.Operation;
 import io.meridian.router.RegionRouter;
-import io.meridian.router.RoutingPlan;
-import io.meridian.server.internal.CassandraStore;
-import io.meridian.server.internal.NamespaceConfig;
-import io.meridian.server.internal.StoredItem;
 import io.meridian.server.internal.WritePath;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.NamespaceConfig;
+import io.meridian.store.StoredItem;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**

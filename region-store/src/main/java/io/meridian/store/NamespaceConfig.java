@@ -1,4 +1,4 @@
-package io.meridian.server.internal;
+package io.meridian.store;
 
 import io.meridian.core.Limits;
 
@@ -13,6 +13,6 @@ public record NamespaceConfig(String name, int defaultTtlSeconds, boolean cacheE
 
     /** The Cassandra table of the namespace: {@code ns_<name>} (the name rule makes it safe CQL). */
     public String table() {
-        return "ns_" + name;
+        return StoreSchema.namespaceTable(name);
     }
 }

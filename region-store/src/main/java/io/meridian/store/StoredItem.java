@@ -1,4 +1,4 @@
-package io.meridian.server.internal;
+package io.meridian.store;
 
 import io.meridian.core.Bytes;
 

@@ -1,4 +1,4 @@
-package io.meridian.replicator;
+package io.meridian.store;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Makes the regions agree again where {@link Verifier} finds them different (design brief, section 4):
+ * Makes the regions agree again where {@link Verifier} finds them different:
  * it descends from the differing token-range slices to their cells, takes per cell the last-writer-wins
  * winner over all regions (highest write time; equal times: the greater value, as Cassandra decides),
  * and installs it with its <em>original</em> timestamp (and remaining TTL) where it is missing or older.
@@ -86,7 +86,7 @@ public final class Repairer implements AutoCloseable {
 
     private final Verifier verifier;
 
-    public Repairer(List<Verifier.RegionStore> regions, String keyspace) {
+    public Repairer(List<StoreEndpoint> regions, String keyspace) {
         this.verifier = new Verifier(regions, keyspace);
     }
 
@@ -131,7 +131,7 @@ public final class Repairer implements AutoCloseable {
 
     /** Returns {cells installed, deletes propagated}. */
     private long[] repairRange(String ns, long from, long to) {
-        String table = verifier.keyspace() + ".ns_" + ns;
+        String table = StoreSchema.qualified(verifier.keyspace(), StoreSchema.namespaceTable(ns));
         Map<RegionId, CqlSession> sessions = verifier.sessions();
         Map<RegionId, Map<CellKey, Cell>> byRegion = new LinkedHashMap<>();
         Map<CellKey, Cell> winners = new LinkedHashMap<>();

@@ -1,4 +1,4 @@
-package io.meridian.server.internal;
+package io.meridian.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.meridian.server.internal;
+package io.meridian.store;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * what was written before the mutation but not the puts of the same mutation (a tombstone wins ties).
  * Thread-safe.
  */
-public final class CassandraStore implements MutationSink.Store {
+public final class CassandraStore {
 
     private final CqlSession session;
     private final String keyspace;
@@ -48,28 +48,29 @@ public final class CassandraStore implements MutationSink.Store {
     /** {@code clock}: the wall clock that remaining TTLs are computed against. */
     public CassandraStore(CqlSession session, String keyspace, java.time.Clock clock) {
         this.session = session;
-        this.keyspace = keyspace;
+        this.keyspace = StoreSchema.checkKeyspace(keyspace);
         this.clock = clock;
     }
 
-    /** How long a schema change may take (the driver's default, 2 s, is too short on a loaded machine). */
-    static final java.time.Duration DDL_TIMEOUT = java.time.Duration.ofSeconds(60);
-
     /** Creates the keyspace and the registry table if they do not exist, and waits for schema agreement. */
     public void init(String dataCenter, int replicationFactor) {
-        ddl("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = "
-                + "{'class': 'NetworkTopologyStrategy', '" + dataCenter.replace("'", "''") + "': " + replicationFactor + "}");
-        ddl("CREATE TABLE IF NOT EXISTS " + keyspace + ".namespaces (name text PRIMARY KEY,"
-                + " default_ttl_seconds int, cache_enabled boolean, cache_ttl_seconds int, created_micros bigint)");
+        StoreSchema.createKeyspace(session, keyspace, dataCenter, replicationFactor);
     }
 
-    private void ddl(String cql) {
-        session.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT));
-        session.checkSchemaAgreement();
-    }
-
-    public CqlSession session() {
+    /** The session, for the other tables of the region's keyspace in this package. */
+    CqlSession cql() {
         return session;
+    }
+
+    /** The keyspace this store works in. */
+    public String keyspace() {
+        return keyspace;
+    }
+
+    /** Throws unless Cassandra answers a trivial query within {@code timeout} (the engine probe's check). */
+    public void ping(java.time.Duration timeout) {
+        session.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance("SELECT release_version FROM system.local")
+                .setTimeout(timeout));
     }
 
     private PreparedStatement prepare(String cql) {
@@ -89,7 +90,7 @@ public final class CassandraStore implements MutationSink.Store {
             return Optional.of(cached);
         }
         Row row = session.execute(quorum(prepare("SELECT name, default_ttl_seconds, cache_enabled, cache_ttl_seconds FROM "
-                + keyspace + ".namespaces WHERE name = ?").bind(name))).one();
+                + keyspace + "." + StoreSchema.REGISTRY + " WHERE name = ?").bind(name))).one();
         if (row == null) {
             return Optional.empty();
         }
@@ -101,7 +102,7 @@ public final class CassandraStore implements MutationSink.Store {
     public List<NamespaceConfig> namespaces() {
         List<NamespaceConfig> all = new ArrayList<>();
         for (Row row : session.execute(quorum(prepare("SELECT name, default_ttl_seconds, cache_enabled, cache_ttl_seconds FROM "
-                + keyspace + ".namespaces").bind()))) {
+                + keyspace + "." + StoreSchema.REGISTRY + "").bind()))) {
             all.add(toConfig(row));
         }
         all.sort(java.util.Comparator.comparing(NamespaceConfig::name));
@@ -115,9 +116,8 @@ public final class CassandraStore implements MutationSink.Store {
 
     /** Creates the namespace's table, then registers it (so a registered namespace always has its table). */
     public void createNamespace(NamespaceConfig config, long createdMicros) {
-        ddl("CREATE TABLE IF NOT EXISTS " + keyspace + "." + config.table()
-                + " (id text, key blob, value blob, PRIMARY KEY ((id), key))");
-        session.execute(quorum(prepare("INSERT INTO " + keyspace + ".namespaces (name, default_ttl_seconds, cache_enabled,"
+        StoreSchema.createNamespaceTable(session, keyspace, config.name());
+        session.execute(quorum(prepare("INSERT INTO " + keyspace + "." + StoreSchema.REGISTRY + " (name, default_ttl_seconds, cache_enabled,"
                 + " cache_ttl_seconds, created_micros) VALUES (?, ?, ?, ?, ?)").bind(config.name(), config.defaultTtlSeconds(),
                 config.cacheEnabled(), config.cacheTtlSeconds(), createdMicros)));
         namespaces.put(config.name(), config);
@@ -144,7 +144,6 @@ public final class CassandraStore implements MutationSink.Store {
      * ran out since the mutation's timestamp are left out (a late apply or a replay must not write them again);
      * a mutation left with nothing to do completes at once.
      */
-    @Override
     public CompletionStage<AsyncResultSet> apply(Mutation m, NamespaceConfig ns) {
         try {
             return statementsOf(m, ns).exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedFuture(classify(e, m)));
@@ -276,7 +275,7 @@ public final class CassandraStore implements MutationSink.Store {
      * Items until about {@code pageBytes} are taken (at least one); {@code more} if a further one exists.
      * Reads lazily, so a Cassandra result is fetched only as far as the page needs.
      */
-    static RangePage page(Iterable<StoredItem> items, long pageBytes) {
+    public static RangePage page(Iterable<StoredItem> items, long pageBytes) {
         List<StoredItem> out = new ArrayList<>();
         long bytes = 0;
         for (StoredItem item : items) {

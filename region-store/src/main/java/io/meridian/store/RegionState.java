@@ -1,4 +1,4 @@
-package io.meridian.server.internal;
+package io.meridian.store;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -6,7 +6,6 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.meridian.core.RegionId;
-import io.meridian.replicator.Replicator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -18,7 +17,7 @@ import java.util.OptionalLong;
  * until a repair or a rebuild), and when each source was last seen fully applied (the gc_grace guard). Reads of
  * the repair flag are cached for a few seconds (health asks often). Thread-safe.
  */
-public final class RegionState implements Replicator.GapListener, Replicator.CaughtUpStore {
+public final class RegionState {
 
     private static final String NEEDS_REPAIR = "needs_repair";
     private static final long CACHE_MILLIS = 3_000;
@@ -56,17 +55,18 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
     public record Marked(String incident, Mark now) {
     }
 
-    public RegionState(CqlSession session, String keyspace, Clock clock) {
-        this.session = session;
+    public RegionState(CassandraStore store, Clock clock) {
+        this.session = store.cql();
+        String keyspace = store.keyspace();
         this.clock = clock;
-        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace + ".region_state (key text PRIMARY KEY,"
-                + " value text, updated_millis bigint, operator_only boolean)").setTimeout(Duration.ofSeconds(60)));
-        String t = keyspace + ".region_state";
-        if (!session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable("region_state"))
+        String t = StoreSchema.qualified(keyspace, StoreSchema.REGION_STATE);
+        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + t + " (key text PRIMARY KEY,"
+                + " value text, updated_millis bigint, operator_only boolean)").setTimeout(StoreSchema.DDL_TIMEOUT));
+        if (!session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable(StoreSchema.REGION_STATE))
                 .map(table -> table.getColumn("operator_only").isPresent()).orElse(true)) {
             try { // a table an older version created
                 session.execute(SimpleStatement.newInstance("ALTER TABLE " + t + " ADD operator_only boolean")
-                        .setTimeout(Duration.ofSeconds(60)));
+                        .setTimeout(StoreSchema.DDL_TIMEOUT));
             } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException alreadyThere) {
                 // another instance added it meanwhile
             }
@@ -189,20 +189,20 @@ public final class RegionState implements Replicator.GapListener, Replicator.Cau
                 .setTimeout(Duration.ofSeconds(10));
     }
 
-    @Override
+    /** Marks the region: its appliers found a gap in a source's log (they lost mutations to retention). */
     public void gap(RegionId source, int partition, long fromOffset, long toOffset, String why) {
         markNeedsRepair("log gap from " + source + " partition " + partition + " offsets " + fromOffset + ".." + toOffset + ": " + why,
                 false);
     }
 
-    @Override
-    public OptionalLong load(RegionId source) {
+    /** When {@code source} was last seen fully applied here, if recorded (the gc_grace guard survives restarts). */
+    public OptionalLong caughtUpAt(RegionId source) {
         Row r = row("caught_up:" + source.name());
         return r == null ? OptionalLong.empty() : OptionalLong.of(r.getLong("updated_millis"));
     }
 
-    @Override
-    public void save(RegionId source, long millis) {
+    /** Records when {@code source} was last seen fully applied here. */
+    public void saveCaughtUpAt(RegionId source, long millis) {
         session.execute(write.bind("caught_up:" + source.name(), "", millis).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
     }
 }

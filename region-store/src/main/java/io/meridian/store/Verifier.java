@@ -1,4 +1,4 @@
-package io.meridian.replicator;
+package io.meridian.store;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -6,7 +6,6 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.meridian.core.Limits;
 import io.meridian.core.RegionId;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,12 +15,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * Compares the regions' data by digests per token range (design brief, section 4): for every namespace
+ * Compares the regions' data by digests per token range: for every namespace
  * and every slice of the Murmur3 token ring, each region's rows ({@code id, key, value, writetime}) are
  * hashed (SHA-256) at LOCAL_QUORUM; slices whose digests differ are reported with each region's row
  * count and digest. Reads a full scan of every namespace table: meant for operators and drills, not for
@@ -29,15 +27,6 @@ import java.util.function.Consumer;
  * replication catches up. Not thread-safe; one {@link #verify} at a time.
  */
 public final class Verifier implements AutoCloseable {
-
-    /** Where one region's Cassandra answers. */
-    public record RegionStore(RegionId region, String contactPoint, String dataCenter) {
-        public RegionStore {
-            Objects.requireNonNull(region, "region");
-            Objects.requireNonNull(contactPoint, "contactPoint");
-            Objects.requireNonNull(dataCenter, "dataCenter");
-        }
-    }
 
     /** One region's view of one slice. */
     public record Digest(long rows, String sha256) {
@@ -57,13 +46,10 @@ public final class Verifier implements AutoCloseable {
     private final Map<RegionId, CqlSession> sessions = new LinkedHashMap<>();
     private final String keyspace;
 
-    public Verifier(List<RegionStore> regions, String keyspace) {
-        this.keyspace = Limits.checkNamespace(keyspace);
-        for (RegionStore r : regions) {
-            int colon = r.contactPoint().lastIndexOf(':');
-            sessions.put(r.region(), CqlSession.builder().withLocalDatacenter(r.dataCenter())
-                    .addContactPoint(new InetSocketAddress(r.contactPoint().substring(0, colon),
-                            Integer.parseInt(r.contactPoint().substring(colon + 1)))).build());
+    public Verifier(List<StoreEndpoint> regions, String keyspace) {
+        this.keyspace = StoreSchema.checkKeyspace(keyspace);
+        for (StoreEndpoint r : regions) {
+            sessions.put(r.region(), r.connect());
         }
     }
 
@@ -78,7 +64,7 @@ public final class Verifier implements AutoCloseable {
         TreeSet<String> names = new TreeSet<>();
         if (namespaces.isEmpty()) {
             for (CqlSession s : sessions.values()) {
-                for (Row row : s.execute("SELECT name FROM " + keyspace + ".namespaces")) {
+                for (Row row : s.execute("SELECT name FROM " + StoreSchema.qualified(keyspace, StoreSchema.REGISTRY))) {
                     names.add(row.getString("name"));
                 }
             }
@@ -95,8 +81,7 @@ public final class Verifier implements AutoCloseable {
                 boolean exists = hasTable(e.getValue(), ns);
                 present.put(e.getKey(), exists);
                 if (exists) {
-                    select.put(e.getKey(), e.getValue().prepare("SELECT id, key, value, writetime(value) AS wt FROM " + keyspace
-                            + ".ns_" + ns + " WHERE token(id) > ? AND token(id) <= ?"));
+                    select.put(e.getKey(), e.getValue().prepare(sliceQuery(ns)));
                 }
             }
             long step = Long.divideUnsigned(-1L, ranges); // 2^64 / ranges, as unsigned
@@ -136,15 +121,19 @@ public final class Verifier implements AutoCloseable {
     Map<RegionId, Digest> digests(String ns, long fromExclusive, long toInclusive) {
         Map<RegionId, Digest> out = new LinkedHashMap<>();
         sessions.forEach((region, s) -> out.put(region, hasTable(s, ns)
-                ? digest(s, s.prepare("SELECT id, key, value, writetime(value) AS wt FROM " + keyspace + ".ns_" + ns
-                        + " WHERE token(id) > ? AND token(id) <= ?"), fromExclusive, toInclusive)
+                ? digest(s, s.prepare(sliceQuery(ns)), fromExclusive, toInclusive)
                 : new Digest(-1, "namespace missing")));
         return out;
     }
 
     boolean hasTable(CqlSession s, String ns) {
-        return s.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = '" + keyspace
-                + "' AND table_name = 'ns_" + ns + "'").one() != null;
+        return StoreSchema.hasNamespaceTable(s, keyspace, ns);
+    }
+
+    /** Every cell of one token slice of a namespace, with its write time. */
+    private String sliceQuery(String ns) {
+        return "SELECT id, key, value, writetime(value) AS wt FROM " + StoreSchema.qualified(keyspace, StoreSchema.namespaceTable(ns))
+                + " WHERE token(id) > ? AND token(id) <= ?";
     }
 
     private static Digest digest(CqlSession session, PreparedStatement select, long from, long to) {

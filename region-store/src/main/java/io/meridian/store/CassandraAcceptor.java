@@ -1,4 +1,4 @@
-package io.meridian.server.internal.router;
+package io.meridian.store;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -11,7 +11,6 @@ import io.meridian.router.PlanAcceptor;
 import io.meridian.router.RoutingPlan;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 
 /**
  * This region's acceptor of routing plans, kept in the region's Cassandra so that every server instance of the
@@ -40,14 +39,15 @@ public final class CassandraAcceptor implements PlanAcceptor {
     private final PreparedStatement updateChosen;
 
     /** Creates the tables if needed (generous timeouts: schema changes on a loaded machine are slow). */
-    public CassandraAcceptor(CqlSession session, String keyspace) {
-        this.session = session;
-        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace + ".router_paxos (version bigint"
-                + " PRIMARY KEY, promised bigint, accepted_ballot bigint, accepted_value blob)").setTimeout(Duration.ofSeconds(60)));
-        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace + ".router_chosen (id int PRIMARY KEY,"
-                + " version bigint, value blob)").setTimeout(Duration.ofSeconds(60)));
-        String p = keyspace + ".router_paxos";
-        String c = keyspace + ".router_chosen";
+    public CassandraAcceptor(CassandraStore store) {
+        this.session = store.cql();
+        String keyspace = store.keyspace();
+        String p = StoreSchema.qualified(keyspace, StoreSchema.ROUTER_PAXOS);
+        String c = StoreSchema.qualified(keyspace, StoreSchema.ROUTER_CHOSEN);
+        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + p + " (version bigint"
+                + " PRIMARY KEY, promised bigint, accepted_ballot bigint, accepted_value blob)").setTimeout(StoreSchema.DDL_TIMEOUT));
+        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + c + " (id int PRIMARY KEY,"
+                + " version bigint, value blob)").setTimeout(StoreSchema.DDL_TIMEOUT));
         readState = session.prepare("SELECT promised, accepted_ballot, accepted_value FROM " + p + " WHERE version = ?");
         insertPromise = session.prepare("INSERT INTO " + p + " (version, promised, accepted_ballot) VALUES (?, ?, 0) IF NOT EXISTS");
         updatePromise = session.prepare("UPDATE " + p + " SET promised = ? WHERE version = ? IF promised = ? AND accepted_ballot = ?");
