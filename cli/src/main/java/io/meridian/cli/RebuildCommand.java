@@ -8,6 +8,7 @@ import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.ServerEndpoints;
 import io.meridian.replicator.ConsumerPositions;
+import io.meridian.replicator.LogNames;
 import io.meridian.store.RegionCopy;
 import io.meridian.store.Repairer;
 import java.io.PrintWriter;
@@ -83,8 +84,8 @@ final class RebuildCommand implements Callable<Integer> {
         }
         Map<RegionId, Map<Integer, Long>> positions = new LinkedHashMap<>();
         for (RegionEndpoints source : cluster.regions()) {
-            Map<Integer, Long> p = ConsumerPositions.positions(source.kafkaBootstrap(), "meridian-applier-" + h.region(), "meridian.mutations");
-            ConsumerPositions.requireWithinLog(source.kafkaBootstrap(), "meridian.mutations", p).ifPresent(gap -> {
+            Map<Integer, Long> p = ConsumerPositions.positions(source.kafkaBootstrap(), LogNames.applierGroup(h.region()), LogNames.MUTATIONS);
+            ConsumerPositions.requireWithinLog(source.kafkaBootstrap(), LogNames.MUTATIONS, p).ifPresent(gap -> {
                 throw LocalClusterException.badInput(h.region() + " cannot be copied: its position in " + source.region()
                         + "'s log is " + gap + " (mutations it never applied are gone): repair it first");
             });
@@ -108,7 +109,7 @@ final class RebuildCommand implements Callable<Integer> {
             copy = rebuilder.copy(line -> say(out, "  " + line));
         }
         for (RegionEndpoints source : cluster.regions()) {
-            ConsumerPositions.setPositions(source.kafkaBootstrap(), "meridian-applier-" + target, "meridian.mutations",
+            ConsumerPositions.setPositions(source.kafkaBootstrap(), LogNames.applierGroup(target), LogNames.MUTATIONS,
                     positions.get(source.region()));
         }
         say(out, "copied " + copy.cells() + " cell(s) of " + copy.namespaces() + " namespace(s); " + target

@@ -1,9 +1,5 @@
 package io.meridian.drills;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.Row;
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.client.MeridianClient;
 import io.meridian.core.RegionId;
@@ -11,11 +7,11 @@ import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LinkFault;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.store.Cells;
 import io.meridian.store.StoreSchema;
 import io.meridian.store.Verifier;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -479,13 +475,8 @@ public final class Drill {
         Map<String, Map<String, Checker.Cell>> out = new LinkedHashMap<>();
         for (RegionEndpoints r : cluster.regions()) {
             Map<String, Checker.Cell> cells = new LinkedHashMap<>();
-            try (CqlSession session = r.store().connect()) {
-                for (Row row : session.execute(SimpleStatement.newInstance("SELECT id, key, value, writetime(value) AS wt FROM "
-                        + StoreSchema.defaultNamespaceTable(ns)).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setPageSize(1000))) {
-                    String key = StandardCharsets.UTF_8.decode(row.getByteBuffer("key")).toString();
-                    String value = StandardCharsets.UTF_8.decode(row.getByteBuffer("value")).toString();
-                    cells.put(row.getString("id") + "/" + key, new Checker.Cell(value, row.getLong("wt")));
-                }
+            for (Cells.Cell c : Cells.all(r.store(), StoreSchema.DEFAULT_KEYSPACE, ns)) {
+                cells.put(c.id() + "/" + c.key().toUtf8(), new Checker.Cell(c.value().toUtf8(), c.writeTimeMicros()));
             }
             out.put(r.region().name(), cells);
         }

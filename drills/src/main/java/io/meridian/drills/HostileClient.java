@@ -6,12 +6,13 @@ import io.meridian.core.Bytes;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.Mutation;
-import io.meridian.core.MutationCodec;
 import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.ClusterCredentials;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.replicator.LogNames;
+import io.meridian.replicator.MutationLog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,11 +25,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The requests a hostile or careless client sends (hardening issue), each with the answer it must get: a poison
@@ -172,9 +168,8 @@ final class HostileClient {
         poisonTimestamp = System.currentTimeMillis() * 1000;
         Mutation poison = new Mutation(ns, "hostile-poison", List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v"), 700_000_000)),
                 poisonTimestamp, target.region(), 1, Mutation.CURRENT_SCHEMA_VERSION);
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, target.kafkaBootstrap(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            p.send(new ProducerRecord<>("meridian.mutations", poison.logKey(), MutationCodec.encode(poison))).get(30, TimeUnit.SECONDS);
+        try (MutationLog log = new MutationLog(target.kafkaBootstrap(), LogNames.MUTATIONS, Duration.ofSeconds(30))) {
+            log.append(poison).get(60, TimeUnit.SECONDS);
         }
     }
 

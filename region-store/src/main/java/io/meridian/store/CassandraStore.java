@@ -2,6 +2,8 @@ package io.meridian.store;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
@@ -12,6 +14,7 @@ import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import io.meridian.core.Bytes;
+import io.meridian.core.HostPort;
 import io.meridian.core.Mutation;
 import io.meridian.core.Operation;
 import java.nio.ByteBuffer;
@@ -33,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * what was written before the mutation but not the puts of the same mutation (a tombstone wins ties).
  * Thread-safe.
  */
-public final class CassandraStore {
+public final class CassandraStore implements AutoCloseable {
 
     private final CqlSession session;
     private final String keyspace;
@@ -50,6 +53,28 @@ public final class CassandraStore {
         this.session = session;
         this.keyspace = StoreSchema.checkKeyspace(keyspace);
         this.clock = clock;
+    }
+
+    /**
+     * Connects to a region's Cassandra (any of {@code contactPoints}, {@code host:port} each) as a server does:
+     * {@code requestTimeout} per statement, short connection timeouts, no reconnection loop at start (the caller
+     * retries the whole connect). The store owns the session: {@link #close} closes it.
+     */
+    public static CassandraStore connect(List<String> contactPoints, String dataCenter, String keyspace,
+            java.time.Duration requestTimeout) {
+        var builder = CqlSession.builder().withLocalDatacenter(dataCenter).withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, requestTimeout)
+                .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, java.time.Duration.ofSeconds(5))
+                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, java.time.Duration.ofSeconds(5))
+                .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+                .build());
+        contactPoints.forEach(cp -> builder.addContactPoint(HostPort.parse(cp).address()));
+        return new CassandraStore(builder.build(), keyspace);
+    }
+
+    @Override
+    public void close() {
+        session.close();
     }
 
     /** Creates the keyspace and the registry table if they do not exist, and waits for schema agreement. */

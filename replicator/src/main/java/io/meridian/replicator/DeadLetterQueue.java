@@ -77,7 +77,7 @@ public final class DeadLetterQueue implements AutoCloseable {
         this.clock = clock;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "meridian-deadletters-" + region);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, LogNames.deadLetterGroup(region));
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "meridian-deadletters-reader-" + region);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

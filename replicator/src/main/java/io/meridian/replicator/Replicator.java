@@ -160,8 +160,8 @@ public final class Replicator implements AutoCloseable {
         private RegionId region;
         private final Map<RegionId, String> sources = new LinkedHashMap<>();
         private String localBootstrap;
-        private String topic = "meridian.mutations";
-        private String deadLetterTopic = "meridian.deadletters";
+        private String topic = LogNames.MUTATIONS;
+        private String deadLetterTopic = LogNames.DEAD_LETTERS;
         private ApplyTarget target;
         private Listener listener = (s, m, d) -> { };
         private int maxInFlight = 256;

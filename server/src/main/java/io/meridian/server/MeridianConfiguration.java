@@ -114,7 +114,7 @@ public class MeridianConfiguration extends Configuration {
         @NotEmpty
         @Pattern(regexp = "[a-z][a-z0-9_]{0,47}")
         @JsonProperty
-        public String keyspace = "meridian";
+        public String keyspace = io.meridian.store.StoreSchema.DEFAULT_KEYSPACE;
 
         /** Replication factor of the keyspace in this region's DC (3 in production rings; 1 locally). */
         @Min(1)
@@ -134,7 +134,7 @@ public class MeridianConfiguration extends Configuration {
 
         @NotEmpty
         @JsonProperty
-        public String topic = "meridian.mutations";
+        public String topic = io.meridian.replicator.LogNames.MUTATIONS;
 
         /** Partitions of the topic when the server creates it (the unit of applier parallelism). */
         @Min(1)
@@ -168,7 +168,7 @@ public class MeridianConfiguration extends Configuration {
         /** Dead-letter topic in this region's Kafka. */
         @NotEmpty
         @JsonProperty
-        public String deadLetterTopic = "meridian.deadletters";
+        public String deadLetterTopic = io.meridian.replicator.LogNames.DEAD_LETTERS;
 
         /** The namespace tables' gc_grace_seconds (Cassandra's default, 10 days). */
         @Min(1)
@@ -267,7 +267,7 @@ public class MeridianConfiguration extends Configuration {
          */
         @NotEmpty
         @JsonProperty
-        public String invalidationTopic = "meridian.invalidations";
+        public String invalidationTopic = io.meridian.replicator.LogNames.INVALIDATIONS;
     }
 
     /** The region router hosted by this server (region-router). */

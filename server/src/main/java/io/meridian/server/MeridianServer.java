@@ -2,9 +2,6 @@ package io.meridian.server;
 
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.health.HealthCheck;
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
-import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
@@ -13,6 +10,8 @@ import io.dropwizard.lifecycle.Managed;
 import io.meridian.cache.CacheTier;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.RegionId;
+import io.meridian.replicator.LogPosition;
+import io.meridian.replicator.MutationLog;
 import io.meridian.replicator.ReplicationHealth;
 import io.meridian.replicator.Replicator;
 import io.meridian.replicator.SourceStatus;
@@ -22,8 +21,6 @@ import io.meridian.server.api.NamespacesResource;
 import io.meridian.server.api.RecordsResource;
 import io.meridian.server.api.RequestSizeFilter;
 import io.meridian.server.internal.CachedReads;
-import io.meridian.server.internal.Invalidations;
-import io.meridian.server.internal.MutationLog;
 import io.meridian.server.internal.MutationSink;
 import io.meridian.server.internal.PageTokens;
 import io.meridian.server.internal.WritePath;
@@ -90,24 +87,15 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         RegionId region = RegionId.of(config.region);
         String dc = config.cassandra.localDatacenter == null ? config.region : config.cassandra.localDatacenter;
 
-        CqlSession session = retry("Cassandra " + config.cassandra.contactPoints, () -> {
-            var builder = CqlSession.builder().withLocalDatacenter(dc).withConfigLoader(DriverConfigLoader.programmaticBuilder()
-                    .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, config.cassandra.requestTimeout.toJavaDuration())
-                    .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
-                    .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(5))
-                    .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
-                    .build());
-            config.cassandra.contactPoints.forEach(cp -> builder.addContactPoint(io.meridian.core.HostPort.parse(cp).address()));
-            return builder.build();
-        });
-        CassandraStore store = new CassandraStore(session, config.cassandra.keyspace);
+        CassandraStore store = retry("Cassandra " + config.cassandra.contactPoints, () -> CassandraStore.connect(
+                config.cassandra.contactPoints, dc, config.cassandra.keyspace, config.cassandra.requestTimeout.toJavaDuration()));
         // schema changes are slow on a loaded machine (nine JVMs starting on two cores): retried like the connection
         retry("Cassandra schema in " + config.cassandra.contactPoints, () -> {
             store.init(dc, config.cassandra.replicationFactor);
             return null;
         });
         retry("Kafka " + config.kafka.bootstrapServers, () -> {
-            MutationLog.ensureTopic(config.kafka.bootstrapServers, config.kafka.topic, config.kafka.partitions,
+            io.meridian.replicator.Topics.ensure(config.kafka.bootstrapServers, config.kafka.topic, config.kafka.partitions,
                     config.kafka.replicationFactor);
             return null;
         });
@@ -125,14 +113,14 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             @Override
             public void stop() {
                 log.close();
-                session.close();
+                store.close();
             }
         });
 
         // the own region's other server instances (config peers[own region]); none: a single instance
         List<String> siblingUrls = config.peers.getOrDefault(region.name(), List.of());
         CacheTier<List<StoredItem>> tier = null;
-        Invalidations invalidations = null;
+        io.meridian.replicator.InvalidationTopic invalidations = null;
         io.meridian.cache.Invalidation invalidation = null;
         if (config.cache.enabled) {
             tier = CachedReads.tier(config.cache.maxWeightBytes, config.cache.namespaceMaxWeightBytes,
@@ -141,18 +129,22 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
                 invalidation = io.meridian.cache.Invalidation.local(tier); // nobody else to tell: no topic, no consumer
             } else {
                 retry("Kafka " + config.kafka.bootstrapServers + " (invalidation topic)", () -> {
-                    MutationLog.ensureTopic(config.kafka.bootstrapServers, config.cache.invalidationTopic, 1,
+                    io.meridian.replicator.Topics.ensure(config.kafka.bootstrapServers, config.cache.invalidationTopic, 1,
                             config.kafka.replicationFactor);
                     return null;
                 });
-                Invalidations inv = new Invalidations(config.kafka.bootstrapServers, config.cache.invalidationTopic,
-                        "meridian-" + region + "-" + ProcessHandle.current().pid(), tier, env.metrics());
+                io.meridian.replicator.InvalidationTopic inv = new io.meridian.replicator.InvalidationTopic(
+                        config.kafka.bootstrapServers, config.cache.invalidationTopic, "meridian-" + region + "-" + ProcessHandle.current().pid());
                 invalidations = inv;
-                invalidation = inv;
+                invalidation = io.meridian.cache.Invalidation.broadcast(tier, inv::announce);
+                CacheTier<List<StoredItem>> receiving = tier;
+                Map<String, String> counterNames = Map.of("received", "meridian.cache.invalidations-received",
+                        "sent", "meridian.cache.invalidations-sent", "sendFailures", "meridian.cache.invalidation-send-failures");
+                counterNames.forEach((k, name) -> env.metrics().register(name, (com.codahale.metrics.Gauge<Long>) () -> inv.counters().get(k)));
                 env.lifecycle().manage(new Managed() {
                     @Override
                     public void start() {
-                        inv.start();
+                        inv.start(receiving::invalidate, receiving::invalidateAll);
                     }
 
                     @Override
@@ -179,7 +171,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         // this outcome) it may skip the record; only once both are done: otherwise it applies and announces it again
         MutationSink.Applied afterApply = new MutationSink.Applied() {
             @Override
-            public void applied(io.meridian.core.Mutation m, MutationSink.Position position) {
+            public void applied(io.meridian.core.Mutation m, LogPosition position) {
                 java.util.concurrent.CompletableFuture<Void> dropped = inv == null
                         ? java.util.concurrent.CompletableFuture.completedFuture(null) : inv.changed(m.namespace(), m.id());
                 dropped.whenComplete((x, e) -> localApplies.complete(position.partition(), position.offset(), m.timestampMicros(),
@@ -187,14 +179,14 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             }
 
             @Override
-            public void notApplied(io.meridian.core.Mutation m, MutationSink.Position position) {
+            public void notApplied(io.meridian.core.Mutation m, LogPosition position) {
                 localApplies.complete(position.partition(), position.offset(), m.timestampMicros(), m.nonce(), false);
             }
         };
 
         HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), config.regionSlot);
         java.util.concurrent.atomic.AtomicLong clockSkewMillis = new java.util.concurrent.atomic.AtomicLong();
-        WritePath writes = new WritePath(region, clock, log, store::apply, afterApply, new WritePath.Settings(config.writes.maxInFlightAppends,
+        WritePath writes = new WritePath(region, clock, log::append, store::apply, afterApply, new WritePath.Settings(config.writes.maxInFlightAppends,
                 config.writes.maxTokenAhead.toJavaDuration(), config.writes.maxTokenAge.toJavaDuration(),
                 config.writes.maxClockSkew.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
                 config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1)), clockSkewMillis::get, env.metrics());
@@ -303,8 +295,8 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
             Environment env) throws Exception {
         retry("Kafka " + config.kafka.bootstrapServers + " (dead-letter topic)", () -> {
             // an open letter is an incident until an operator resolves it: it must never expire (letters are rare)
-            MutationLog.ensureTopic(config.kafka.bootstrapServers, config.replication.deadLetterTopic, 1,
-                    config.kafka.replicationFactor, Map.of("retention.ms", "-1", "retention.bytes", "-1"));
+            io.meridian.replicator.Topics.ensureDeadLetters(config.kafka.bootstrapServers, config.replication.deadLetterTopic,
+                    config.kafka.replicationFactor);
             return null;
         });
         Map<String, String> sources = new LinkedHashMap<>(config.replication.sources);

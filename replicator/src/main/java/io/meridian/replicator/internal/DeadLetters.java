@@ -24,13 +24,8 @@ public final class DeadLetters implements AutoCloseable {
 
     public DeadLetters(String bootstrap, String topic, RegionId region) {
         this.topic = topic;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        Properties p = Producers.durable(bootstrap, "meridian-deadletters-" + region);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "meridian-deadletters-" + region);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.meridian.core.Limits.MAX_LOG_RECORD_BYTES + 64 * 1024);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 

@@ -179,7 +179,7 @@ public final class SourceApplier implements Runnable {
     public void run() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "meridian-applier-" + self);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, io.meridian.replicator.LogNames.applierGroup(self));
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "meridian-applier-" + self + "-from-" + source);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // never jump silently: a missing or out-of-range position is decided here (onInvalidPositions), and a jump

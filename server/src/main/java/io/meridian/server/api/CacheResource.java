@@ -2,7 +2,7 @@ package io.meridian.server.api;
 
 import io.meridian.cache.CacheTier;
 import io.meridian.cache.RecordCache;
-import io.meridian.server.internal.Invalidations;
+import io.meridian.replicator.InvalidationTopic;
 import io.meridian.store.StoredItem;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -37,9 +37,9 @@ public final class CacheResource {
 
     private final String region;
     private final CacheTier<List<StoredItem>> tier;
-    private final Invalidations invalidations;
+    private final InvalidationTopic invalidations;
 
-    public CacheResource(String region, CacheTier<List<StoredItem>> tier, Invalidations invalidations) {
+    public CacheResource(String region, CacheTier<List<StoredItem>> tier, InvalidationTopic invalidations) {
         this.region = region;
         this.tier = tier;
         this.invalidations = invalidations;

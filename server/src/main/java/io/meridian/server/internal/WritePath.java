@@ -11,6 +11,7 @@ import io.meridian.core.Mutation;
 import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
 import io.meridian.core.wire.WriteResponse;
+import io.meridian.replicator.LogPosition;
 import io.meridian.server.ApiException;
 import io.meridian.store.CassandraStore;
 import io.meridian.store.NamespaceConfig;
@@ -160,7 +161,7 @@ public final class WritePath {
         checkExpirations(resolved, ts, ns);
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
 
-        MutationSink.Position position;
+        LogPosition position;
         try (Admission.Permit admitted = appends.enter(); Timer.Context ignored = appendTimer.time()) {
             position = log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             failpoints.pass(Failpoints.AFTER_APPEND);

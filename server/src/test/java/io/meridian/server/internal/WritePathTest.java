@@ -11,6 +11,7 @@ import io.meridian.core.Mutation;
 import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
 import io.meridian.core.wire.WriteResponse;
+import io.meridian.replicator.LogPosition;
 import io.meridian.server.ApiException;
 import io.meridian.store.NamespaceConfig;
 import java.time.Clock;
@@ -66,7 +67,7 @@ class WritePathTest {
     private MutationSink.Log okLog() {
         return m -> {
             appended.add(m);
-            return CompletableFuture.completedFuture(new MutationSink.Position(0, appended.size() - 1));
+            return CompletableFuture.completedFuture(new LogPosition(0, appended.size() - 1));
         };
     }
 
@@ -136,7 +137,7 @@ class WritePathTest {
 
     @Test
     void pastTheInFlightBoundWritesAre503WithRetryAfterInsteadOfQueueing() throws Exception {
-        CompletableFuture<MutationSink.Position> never = new CompletableFuture<>();
+        CompletableFuture<LogPosition> never = new CompletableFuture<>();
         MutationSink.Log stuck = m -> never;
         WritePath p = path(stuck, okStore(), 2);
         Thread[] blocked = new Thread[2];

@@ -1,15 +1,12 @@
 package io.meridian.server.internal.health;
 
 import io.dropwizard.lifecycle.Managed;
+import io.meridian.replicator.KafkaProbe;
 import io.meridian.store.CassandraStore;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 /**
  * Whether this region's engines answer, checked in the background every {@link #PERIOD} (one tiny CQL query
@@ -23,7 +20,7 @@ public final class EngineProbe implements Managed {
     static final Duration TIMEOUT = Duration.ofSeconds(2);
 
     private final CassandraStore store;
-    private final Admin admin;
+    private final KafkaProbe kafka;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "meridian-engine-probe");
         t.setDaemon(true);
@@ -34,11 +31,7 @@ public final class EngineProbe implements Managed {
 
     public EngineProbe(CassandraStore store, String kafkaBootstrap) {
         this.store = store;
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
-                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000,
-                AdminClientConfig.CLIENT_ID_CONFIG, "meridian-engine-probe"));
+        this.kafka = new KafkaProbe(kafkaBootstrap, TIMEOUT);
     }
 
     /** Runs both checks now (also called once before the server serves). */
@@ -50,8 +43,7 @@ public final class EngineProbe implements Managed {
             cassandraProblem = "Cassandra does not answer: " + e.getMessage();
         }
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) TIMEOUT.toMillis())).nodes()
-                    .get(TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
+            kafka.check();
             kafkaProblem = null;
         } catch (Exception e) {
             kafkaProblem = "Kafka does not answer: " + (e.getCause() == null ? e : e.getCause());
@@ -76,6 +68,6 @@ public final class EngineProbe implements Managed {
     @Override
     public void stop() {
         timer.shutdownNow();
-        admin.close(Duration.ofSeconds(2));
+        kafka.close();
     }
 }

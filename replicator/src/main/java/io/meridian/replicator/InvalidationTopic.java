@@ -1,8 +1,6 @@
-package io.meridian.server.internal;
+package io.meridian.replicator;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
-import io.meridian.cache.CacheTier;
+import io.meridian.replicator.internal.Producers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -10,6 +8,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,47 +24,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cache invalidation across the server instances of one region. After every apply to this region's
- * Cassandra — a local write's or a replicated mutation's — the record is dropped from this instance's
- * cache at once and announced on the region's invalidation topic; every instance of the region reads
- * that whole topic (no consumer group: each instance gets every message, from the end at start-up, its
- * cache being empty then) and drops the record too. The announcement is sent only after the data is
- * in Cassandra, so a reader that misses after it reads the new data (EVCache's rule).
- *
- * <p>For replicated mutations the appliers wait for the announcement to be acknowledged before the
- * offset may be committed: an apply whose announcement was lost (a crash in between) is re-applied and
- * re-announced. A local write's ack does not wait for it; its own-region applier skips the record only once the
- * announcement was acknowledged ({@code acks=all}), and applies and re-announces it otherwise.
- * Thread-safe.
+ * The Kafka transport of cache invalidation among the server instances of one region (the policy, what to drop
+ * when, is the cache tier's {@code Invalidation}): {@link #announce} sends a record's name on the region's
+ * invalidation topic and completes when the region's Kafka acknowledged it ({@code acks=all}: the own applier skips
+ * a local write only once its announcement is acknowledged, so it must survive a leader change). Every instance reads
+ * the whole topic (no consumer group: each gets every message, from the end at start-up, its cache being empty
+ * then) and hands each name to its receiver; when the topic cannot be read, it is told to drop everything (it cannot
+ * know what it missed). Thread-safe.
  */
-public final class Invalidations implements io.meridian.cache.Invalidation, AutoCloseable {
+public final class InvalidationTopic implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Invalidations.class);
+    private static final Logger LOG = LoggerFactory.getLogger(InvalidationTopic.class);
     private static final byte SEPARATOR = 0;
 
     private final String topic;
-    private final CacheTier<?> tier;
+    private volatile BiConsumer<String, String> changed;
+    private volatile Runnable lost;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Counter received;
-    private final Counter sent;
-    private final Counter sendFailures;
+    private final LongAdder received = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder sendFailures = new LongAdder();
     private final AtomicBoolean running = new AtomicBoolean();
     private Thread listener;
 
-    public Invalidations(String bootstrap, String topic, String clientId, CacheTier<?> tier, MetricRegistry metrics) {
+    public InvalidationTopic(String bootstrap, String topic, String clientId) {
         this.topic = topic;
-        this.tier = tier;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        // all: the own applier skips a local write once its announcement is acknowledged, so an acknowledged
+        // durable: the own applier skips a local write once its announcement is acknowledged, so an acknowledged
         // announcement must not be lost to a leader change (nothing would send it again)
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        Properties p = Producers.durable(bootstrap, clientId + "-invalidations-out");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-invalidations-out");
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -73,9 +65,6 @@ public final class Invalidations implements io.meridian.cache.Invalidation, Auto
         // a fetch is answered as soon as an announcement arrives: a long wait only saves empty fetches at idle
         c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5_000);
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.received = metrics.counter("meridian.cache.invalidations-received");
-        this.sent = metrics.counter("meridian.cache.invalidations-sent");
-        this.sendFailures = metrics.counter("meridian.cache.invalidation-send-failures");
     }
 
     static byte[] key(String namespace, String id) {
@@ -88,33 +77,33 @@ public final class Invalidations implements io.meridian.cache.Invalidation, Auto
         return k;
     }
 
-    /**
-     * Drops the record here and announces it to the region's other instances; completes when the
-     * announcement is acknowledged by the region's Kafka.
-     */
-    @Override
-    public CompletableFuture<Void> changed(String namespace, String id) {
-        tier.invalidate(namespace, id);
+    /** Announces that the record changed; completes when the region's Kafka acknowledged the announcement. */
+    public CompletableFuture<Void> announce(String namespace, String id) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             producer.send(new ProducerRecord<>(topic, key(namespace, id), new byte[0]), (md, e) -> {
                 if (e == null) {
-                    sent.inc();
+                    sent.increment();
                     done.complete(null);
                 } else {
-                    sendFailures.inc();
+                    sendFailures.increment();
                     done.completeExceptionally(e);
                 }
             });
         } catch (RuntimeException e) {
-            sendFailures.inc();
+            sendFailures.increment();
             done.completeExceptionally(e);
         }
         return done;
     }
 
-    /** Starts reading the topic (every partition, from its end) on a daemon thread. */
-    public synchronized void start() {
+    /**
+     * Starts reading the topic (every partition, from its end) on a daemon thread: each announced record goes to
+     * {@code changed}; {@code lost} runs when announcements may have been missed (drop everything).
+     */
+    public synchronized void start(BiConsumer<String, String> changed, Runnable lost) {
+        this.changed = changed;
+        this.lost = lost;
         running.set(true);
         listener = new Thread(this::listen, "meridian-invalidations");
         listener.setDaemon(true);
@@ -134,7 +123,7 @@ public final class Invalidations implements io.meridian.cache.Invalidation, Auto
             } catch (RuntimeException e) {
                 LOG.warn("invalidation topic {} not readable yet ({}); dropping the whole cache and retrying", topic,
                         e.toString());
-                tier.invalidateAll();
+                lost.run();
                 partitions = null;
             }
         }
@@ -146,15 +135,15 @@ public final class Invalidations implements io.meridian.cache.Invalidation, Auto
                     if (sep < 0) {
                         continue; // not ours
                     }
-                    tier.invalidate(new String(k, 0, sep, StandardCharsets.UTF_8),
+                    changed.accept(new String(k, 0, sep, StandardCharsets.UTF_8),
                             new String(k, sep + 1, k.length - sep - 1, StandardCharsets.UTF_8));
-                    received.inc();
+                    received.increment();
                 }
             } catch (WakeupException e) {
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("reading invalidations failed ({}); dropping the whole cache", e.toString());
-                tier.invalidateAll();
+                lost.run();
             }
         }
     }
@@ -171,9 +160,9 @@ public final class Invalidations implements io.meridian.cache.Invalidation, Auto
         return -1;
     }
 
-    /** Counters for the API: received, sent, send failures. */
+    /** Counters for the API and metrics: received, sent, send failures. */
     public Map<String, Long> counters() {
-        return Map.of("received", received.getCount(), "sent", sent.getCount(), "sendFailures", sendFailures.getCount());
+        return Map.of("received", received.sum(), "sent", sent.sum(), "sendFailures", sendFailures.sum());
     }
 
     @Override
