@@ -1,5 +1,7 @@
 package io.meridian.server;
 
+
+
 /**
  * An error the API answers with its status and message (4xx, or 503 with Retry-After). Unchecked;
  * {@code durable} marks a 503 whose write is already in the mutation log.

@@ -3,7 +3,6 @@ package io.meridian.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.localcluster.LocalCluster;
-import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
 import io.meridian.client.WriteResult;
-import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LinkFault;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
 import io.meridian.core.RegionId;
-import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
@@ -18,9 +17,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * G1 on the write path: a server halts (as kill -9 would) while a client writes, at a failpoint: exactly after a

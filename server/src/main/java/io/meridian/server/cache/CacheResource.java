@@ -1,0 +1,74 @@
+package io.meridian.server.cache;
+
+import io.meridian.cache.CacheTier;
+import io.meridian.cache.RecordCache;
+import io.meridian.replicator.InvalidationTopic;
+import io.meridian.store.StoredItem;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /v1/cache}: this server instance's cache counters, in total and per namespace. */
+@Path("/v1/cache")
+@Produces(MediaType.APPLICATION_JSON)
+public final class CacheResource {
+
+    /** One cache's counters as JSON. */
+    public record Counters(long reads, double hitRatio, long hits, long negativeHits, long misses, long coalesced,
+            long loadFailures, long staleFillsRejected, long oversized, long invalidations, long evictions,
+            long cacheFailures, long entries, long weightedBytes, long maxWeightBytes, long loadP50Micros,
+            long loadP99Micros) {
+
+        static Counters of(RecordCache.Stats s) {
+            return new Counters(s.reads(), s.hitRatio(), s.hits(), s.negativeHits(), s.misses(), s.coalesced(),
+                    s.loadFailures(), s.staleFillsRejected(), s.oversized(), s.invalidations(), s.evictions(),
+                    s.cacheFailures(), s.entries(), s.weightedBytes(), s.maxWeightBytes(), s.loadP50Micros(), s.loadP99Micros());
+        }
+    }
+
+    /** The body; {@code enabled} false (and the rest empty) when this server does not cache. */
+    public record Status(String region, boolean enabled, Counters total, Map<String, Counters> namespaces,
+            Map<String, Long> invalidationMessages) {
+    }
+
+    private final String region;
+    private final CacheTier<List<StoredItem>> tier;
+    private final InvalidationTopic invalidations;
+
+    public CacheResource(String region, CacheTier<List<StoredItem>> tier, InvalidationTopic invalidations) {
+        this.region = region;
+        this.tier = tier;
+        this.invalidations = invalidations;
+    }
+
+    @GET
+    public Status status(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+        io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR,
+                io.meridian.server.auth.Caller.Role.PEER);
+        if (tier == null) {
+            return new Status(region, false, Counters.of(RecordCache.Stats.ZERO), Map.of(), Map.of());
+        }
+        Map<String, Counters> byNs = new LinkedHashMap<>();
+        tier.stats().forEach((ns, s) -> byNs.put(ns, Counters.of(s)));
+        return new Status(region, true, Counters.of(tier.total()), byNs, invalidations == null
+                ? Map.of("received", 0L, "sent", 0L, "sendFailures", 0L) : invalidations.counters());
+    }
+
+    /**
+     * {@code POST /v1/cache/clear}: drops every cached record of this server instance (after a rebuild replaced the
+     * region's data underneath it). Operators.
+     */
+    @jakarta.ws.rs.POST
+    @Path("/clear")
+    public Status clear(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+        io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR);
+        if (tier != null) {
+            tier.invalidateAll();
+        }
+        return status(caller);
+    }
+}

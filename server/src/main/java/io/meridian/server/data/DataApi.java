@@ -1,0 +1,71 @@
+package io.meridian.server.data;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dropwizard.auth.AuthDynamicFeature;
+import io.dropwizard.auth.AuthValueFactoryProvider;
+import io.dropwizard.auth.basic.BasicCredentialAuthFilter;
+import io.dropwizard.core.setup.Environment;
+import io.meridian.cache.Invalidation;
+import io.meridian.core.HybridLogicalClock;
+import io.meridian.core.RegionId;
+import io.meridian.server.MeridianConfiguration;
+import io.meridian.server.Peers;
+import io.meridian.server.api.ErrorMappers;
+import io.meridian.server.api.RequestSizeFilter;
+import io.meridian.server.auth.Caller;
+import io.meridian.server.auth.Principals;
+import io.meridian.server.cache.internal.CachedReads;
+import io.meridian.server.data.internal.Admission;
+import io.meridian.server.data.internal.FailpointTask;
+import io.meridian.server.data.internal.Failpoints;
+import io.meridian.server.data.internal.LocalApplyOutcome;
+import io.meridian.server.data.internal.PageTokens;
+import io.meridian.server.data.internal.WritePath;
+import io.meridian.server.engines.RegionEngines;
+import java.util.function.LongSupplier;
+
+/**
+ * The data capability of a server: the log-first write path and the {@code /v1} data and namespace API behind
+ * authentication, with the request-size filter and error mappers every endpoint shares.
+ */
+public final class DataApi {
+
+    private DataApi() { }
+
+    /**
+     * The write path: append to this region's log, apply to its store, then {@link LocalApplyOutcome}. With
+     * {@code faults.enabled} its crash points can be armed through the admin task {@code failpoint}.
+     */
+    public static WritePath writePath(MeridianConfiguration config, HybridLogicalClock clock, RegionEngines engines,
+            Invalidation invalidation, LongSupplier clockSkewMillis, Environment env) {
+        var w = config.writes;
+        WritePath writes = new WritePath(RegionId.of(config.region), clock, engines.log()::append, engines.store()::apply,
+                new LocalApplyOutcome(invalidation, engines.localApplies()), new WritePath.Settings(w.maxInFlightAppends,
+                w.maxTokenAhead.toJavaDuration(), w.maxTokenAge.toJavaDuration(), w.maxClockSkew.toJavaDuration(),
+                config.kafka.appendTimeout.toJavaDuration(), config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1)),
+                clockSkewMillis, env.metrics());
+        Failpoints failpoints = new Failpoints(config.faults.enabled);
+        writes.failpoints(failpoints);
+        if (failpoints.enabled()) { // without faults.enabled the task does not exist at all
+            env.admin().addTask(new FailpointTask(failpoints));
+        }
+        return writes;
+    }
+
+    /** Registers authentication, the shared filters and mappers, and the records and namespaces resources. */
+    public static void register(MeridianConfiguration config, RegionEngines engines, CachedReads reads, WritePath writes,
+            Peers peers, Environment env) {
+        env.jersey().register(new RequestSizeFilter());
+        env.jersey().register(new ErrorMappers.Api());
+        env.jersey().register(new ErrorMappers.BadInput());
+        env.jersey().register(new ErrorMappers.TooLarge());
+        MetricRegistry metrics = env.metrics();
+        env.jersey().register(new RecordsResource(engines.store(), reads, writes, new PageTokens(config.pageTokenSecret),
+                new Admission("reads", config.reads.maxInFlight, metrics)));
+        // every /v1 endpoint authenticates its caller (HTTP Basic against auth.principals); resources check roles
+        env.jersey().register(new AuthDynamicFeature(new BasicCredentialAuthFilter.Builder<Caller>()
+                .setAuthenticator(Principals.authenticator(config.auth)).setRealm("meridian").buildAuthFilter()));
+        env.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
+        env.jersey().register(new NamespacesResource(engines.store(), peers.otherRegions(), env.getObjectMapper()));
+    }
+}

@@ -1,0 +1,208 @@
+package io.meridian.server.data;
+
+import com.codahale.metrics.annotation.ExceptionMetered;
+import com.codahale.metrics.annotation.Timed;
+import io.dropwizard.auth.Auth;
+import io.meridian.core.Bytes;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Limits;
+import io.meridian.core.Operation;
+import io.meridian.core.wire.ItemJson;
+import io.meridian.core.wire.MutateRequest;
+import io.meridian.core.wire.PutItemsRequest;
+import io.meridian.core.wire.RecordResponse;
+import io.meridian.core.wire.WriteResponse;
+import io.meridian.server.ApiException;
+import io.meridian.server.auth.Authorization;
+import io.meridian.server.auth.Caller;
+import io.meridian.server.cache.internal.CachedReads;
+import io.meridian.server.data.internal.Admission;
+import io.meridian.server.data.internal.PageTokens;
+import io.meridian.server.data.internal.WritePath;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.NamespaceConfig;
+import io.meridian.store.StoredItem;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records of a namespace: {@code /v1/namespaces/{ns}/records/{id}}. Every call is authenticated; reads need
+ * read access to the namespace, writes write access; internal namespaces ({@code meridian_*}) are refused.
+ * Writes go through the {@link WritePath}; reads through the record cache ({@link CachedReads}), which reads
+ * the region's Cassandra at LOCAL_QUORUM on a miss.
+ */
+@Path("/v1/namespaces/{ns}/records/{id}")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public final class RecordsResource {
+
+    /** Header carrying the client's idempotency token ({@code <µs>-<16 hex>}). */
+    public static final String TOKEN_HEADER = "Idempotency-Token";
+    static final long DEFAULT_PAGE_BYTES = 1024 * 1024;
+
+    private final CassandraStore store;
+    private final CachedReads reads;
+    private final WritePath writes;
+    private final PageTokens pageTokens;
+    private final io.meridian.server.data.internal.Admission readAdmission;
+
+    public RecordsResource(CassandraStore store, CachedReads reads, WritePath writes, PageTokens pageTokens,
+            io.meridian.server.data.internal.Admission readAdmission) {
+        this.store = store;
+        this.reads = reads;
+        this.writes = writes;
+        this.pageTokens = pageTokens;
+        this.readAdmission = readAdmission;
+    }
+
+    /** The namespace, once the caller may {@code access} it (403 before any lookup, so no existence leaks). */
+    private NamespaceConfig namespace(Caller caller, Caller.Access access, String ns) {
+        String name = WireConversions.namespace(ns);
+        Authorization.require(caller, access, name);
+        return store.namespace(name).orElseThrow(() -> ApiException.notFound("namespace '" + name + "' does not exist"));
+    }
+
+    private static String id(String id) {
+        return Limits.checkId(id);
+    }
+
+    private static IdempotencyToken token(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return IdempotencyToken.parse(header.trim());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    /** Sets items (others of the record are kept). */
+    @PUT
+    @Timed(name = "put-items")
+    @ExceptionMetered(name = "put-items-errors")
+    public WriteResponse put(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+            PutItemsRequest body) {
+        if (body == null || body.items() == null || body.items().isEmpty()) {
+            throw ApiException.badRequest("body must be {\"items\": [{\"key\": <base64>, \"value\": <base64>}, ...]} with at least one item");
+        }
+        String checkedId = id(id);
+        Limits.checkOperations(body.items().size());
+        List<Operation> ops = WireConversions.puts(body.items(), new long[] {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length});
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
+    }
+
+    /** Puts and deletes of one record, atomically. */
+    @POST
+    @Path("/mutate")
+    @Timed(name = "mutate")
+    @ExceptionMetered(name = "mutate-errors")
+    public WriteResponse mutate(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+            MutateRequest body) {
+        if (body == null) {
+            throw ApiException.badRequest("body must be {\"puts\": [...], \"deletes\": [<base64 key>...], \"deleteRecord\": false}");
+        }
+        String checkedId = id(id);
+        long[] total = {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length};
+        Limits.checkOperations((Boolean.TRUE.equals(body.deleteRecord()) ? 1 : 0) + (body.puts() == null ? 0 : body.puts().size())
+                + (body.deletes() == null ? 0 : body.deletes().size()));
+        List<Operation> ops = new ArrayList<>();
+        if (Boolean.TRUE.equals(body.deleteRecord())) {
+            ops.add(new Operation.DeleteRecord());
+        }
+        ops.addAll(WireConversions.puts(body.puts(), total));
+        if (body.deletes() != null) {
+            for (int i = 0; i < body.deletes().size(); i++) {
+                Bytes key = WireConversions.key("deletes[" + i + "]", body.deletes().get(i));
+                total[0] += key.size();
+                WireConversions.checkTotal(total[0]);
+                ops.add(new Operation.DeleteItem(key));
+            }
+        }
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
+    }
+
+    /** Deletes the given items ({@code ?key=<base64>} repeated) or, with no key, the whole record. */
+    @DELETE
+    @Timed(name = "delete")
+    @ExceptionMetered(name = "delete-errors")
+    public WriteResponse delete(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
+            @QueryParam("key") List<String> keys) {
+        String checkedId = id(id);
+        List<Operation> ops = new ArrayList<>();
+        if (keys == null || keys.isEmpty()) {
+            ops.add(new Operation.DeleteRecord());
+        } else {
+            Limits.checkOperations(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                ops.add(new Operation.DeleteItem(WireConversions.key("key[" + i + "]", keys.get(i))));
+            }
+        }
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
+    }
+
+    /**
+     * Reads a record: all items; the items named by {@code ?key=} (repeated); or a key range
+     * {@code ?from=&to=} (from inclusive, to exclusive, either optional) in pages of about
+     * {@code pageBytes} (default 1 MiB) continued with {@code pageToken}. 404 when the record has no item
+     * (for a range: when the first page is empty and no range was given).
+     */
+    @GET
+    @Timed(name = "get")
+    @ExceptionMetered(name = "get-errors")
+    public RecordResponse get(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @QueryParam("key") List<String> keys,
+            @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("pageBytes") Long pageBytes,
+            @QueryParam("pageToken") String pageToken) {
+        try (io.meridian.server.data.internal.Admission.Permit ignored = readAdmission.enter()) {
+            return read(caller, ns, id, keys, from, to, pageBytes, pageToken);
+        }
+    }
+
+    private RecordResponse read(Caller caller, String ns, String id, List<String> keys, String from, String to, Long pageBytes,
+            String pageToken) {
+        NamespaceConfig config = namespace(caller, Caller.Access.READ, ns);
+        String checkedId = id(id);
+        boolean ranged = from != null || to != null || pageBytes != null || pageToken != null;
+        if (keys != null && !keys.isEmpty()) {
+            if (ranged) {
+                throw ApiException.badRequest("use either ?key= or a range (from/to/pageBytes/pageToken), not both");
+            }
+            List<Bytes> wanted = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                wanted.add(WireConversions.key("key[" + i + "]", keys.get(i)));
+            }
+            List<StoredItem> items = reads.readKeys(config, checkedId, wanted);
+            return new RecordResponse(config.name(), checkedId, items.stream().map(WireConversions::toJson).toList(), null);
+        }
+        if (!ranged) {
+            List<StoredItem> items = reads.readAll(config, checkedId);
+            if (items.isEmpty()) {
+                throw ApiException.notFound("record '" + checkedId + "' of namespace '" + config.name() + "' has no items");
+            }
+            return new RecordResponse(config.name(), checkedId, items.stream().map(WireConversions::toJson).toList(), null);
+        }
+        long budget = pageBytes == null ? DEFAULT_PAGE_BYTES : pageBytes;
+        if (budget < 1 || budget > 16L * 1024 * 1024) {
+            throw ApiException.badRequest("pageBytes must be within 1..16777216");
+        }
+        Bytes after = pageToken == null ? null : pageTokens.verify(config.name(), checkedId, pageToken);
+        Bytes fromKey = from == null ? null : WireConversions.base64("from", from);
+        Bytes toKey = to == null ? null : WireConversions.base64("to", to);
+        CassandraStore.RangePage page = reads.readRange(config, checkedId, fromKey, toKey, after, budget);
+        List<StoredItem> items = page.items();
+        String next = page.more() ? pageTokens.issue(config.name(), checkedId, items.get(items.size() - 1).key()) : null;
+        List<ItemJson> json = items.stream().map(WireConversions::toJson).toList();
+        return new RecordResponse(config.name(), checkedId, json, next);
+    }
+}

@@ -1,0 +1,36 @@
+package io.meridian.server.data.internal;
+
+import io.meridian.core.Mutation;
+import io.meridian.replicator.LogPosition;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.NamespaceConfig;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** The two steps of the write path, as seen by {@link WritePath}; real: the replicator's {@code MutationLog}, the region store's {@code CassandraStore}. */
+public final class MutationSink {
+
+    private MutationSink() { }
+
+    /** Appends a mutation to the region's log; completes with its position when it is durable there. */
+    @FunctionalInterface
+    public interface Log {
+        CompletableFuture<LogPosition> append(Mutation m);
+    }
+
+    /** Told after a write's local apply succeeded (not awaited by the write's answer), or failed after the append. */
+    @FunctionalInterface
+    public interface Applied {
+        void applied(Mutation m, LogPosition position);
+
+        /** The write is in the log at {@code position} but its local apply failed or did not finish (default: nothing). */
+        default void notApplied(Mutation m, LogPosition position) {
+        }
+    }
+
+    /** Applies a mutation to the region's store with its own timestamp. */
+    @FunctionalInterface
+    public interface Store {
+        CompletionStage<?> apply(Mutation m, NamespaceConfig ns);
+    }
+}

@@ -1,0 +1,257 @@
+package io.meridian.server.data.internal;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.meridian.core.Bytes;
+import io.meridian.core.HybridLogicalClock;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Limits;
+import io.meridian.core.Mutation;
+import io.meridian.core.Operation;
+import io.meridian.core.RegionId;
+import io.meridian.core.wire.WriteResponse;
+import io.meridian.replicator.LogPosition;
+import io.meridian.server.ApiException;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.NamespaceConfig;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log-first write path of one region (design brief, section 3):
+ * <ol>
+ *   <li>timestamp: the client's idempotency token (refused when too far ahead of this server's clock)
+ *       or, without one, the hybrid logical clock;</li>
+ *   <li>append the mutation to the region's Kafka topic (acks=all, idempotent producer): if this fails,
+ *       nothing was applied and the answer is 503;</li>
+ *   <li>apply it to the local Cassandra at LOCAL_QUORUM with the mutation's timestamp;</li>
+ *   <li>acknowledge with the timestamp.</li>
+ * </ol>
+ * If step 3 fails the write is still durable in the log (the region's own applier lands it): the
+ * answer is 503 with {@code durable: true}, and a retry with the same token is harmless.
+ * In-flight appends are bounded; past the bound the answer is 503 with Retry-After, memory does not
+ * grow. Thread-safe.
+ */
+public final class WritePath {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WritePath.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /**
+     * Limits of the write path.
+     *
+     * @param maxInFlightAppends appends in flight at once; past it a write is answered 503 with Retry-After
+     * @param maxTokenAhead how far ahead of this server's clock a client's token may be
+     * @param maxTokenAge how old a client's token may be (below gc_grace: a late retry must not write under a
+     *     timestamp that deletes may already have passed)
+     * @param maxClockSkew how far this server's clock may be from the median of the regions' before it refuses
+     *     writes with 503 (its own clock is the problem then, so another region should take them)
+     * @param appendTimeout how long an append may take
+     * @param applyTimeout how long the local apply may take
+     */
+    public record Settings(int maxInFlightAppends, Duration maxTokenAhead, Duration maxTokenAge, Duration maxClockSkew,
+            Duration appendTimeout, Duration applyTimeout) {
+    }
+
+    private final RegionId region;
+    private final HybridLogicalClock clock;
+    private final MutationSink.Log log;
+    private final MutationSink.Store store;
+    private final MutationSink.Applied afterApply;
+    private volatile Failpoints failpoints = new Failpoints(false);
+    private final Admission appends;
+    private final long maxTokenAheadMicros;
+    private final long maxTokenAgeMicros;
+    private final long maxSkewMillis;
+    private final java.util.function.LongSupplier skewMillis;
+    private final Duration appendTimeout;
+    private final Duration applyTimeout;
+    private final Timer appendTimer;
+    private final Timer applyTimer;
+    private final Counter appendFailures;
+    private final Counter applyFailures;
+
+    /**
+     * @param skewMillis this server's clock minus the median of the regions' clocks (0 when unknown)
+     */
+    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store, Settings settings,
+            java.util.function.LongSupplier skewMillis, MetricRegistry metrics) {
+        this(region, clock, log, store, (m, p) -> { }, settings, skewMillis, metrics);
+    }
+
+    /**
+     * @param afterApply told after each successful local apply, with the mutation's log position (cache
+     *     invalidation; telling the own applier it may skip the record)
+     * @param skewMillis this server's clock minus the median of the regions' clocks (0 when unknown)
+     */
+    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store,
+            MutationSink.Applied afterApply, Settings settings, java.util.function.LongSupplier skewMillis, MetricRegistry metrics) {
+        this.afterApply = afterApply;
+        this.region = region;
+        this.clock = clock;
+        this.log = log;
+        this.store = store;
+        this.appends = new Admission("writes", settings.maxInFlightAppends(), metrics);
+        this.maxTokenAheadMicros = settings.maxTokenAhead().toNanos() / 1000;
+        this.maxTokenAgeMicros = settings.maxTokenAge().toNanos() / 1000;
+        this.maxSkewMillis = settings.maxClockSkew().toMillis();
+        this.skewMillis = skewMillis;
+        this.appendTimeout = settings.appendTimeout();
+        this.applyTimeout = settings.applyTimeout();
+        this.appendTimer = metrics.timer("meridian.writes.append");
+        this.applyTimer = metrics.timer("meridian.writes.apply");
+        this.appendFailures = metrics.counter("meridian.writes.append-failures");
+        this.applyFailures = metrics.counter("meridian.writes.apply-failures");
+        metrics.gauge("meridian.clock.skew-millis", () -> skewMillis::getAsLong);
+    }
+
+    /** Crash points for failure tests (disabled unless configured). */
+    public void failpoints(Failpoints f) {
+        this.failpoints = f;
+    }
+
+    /**
+     * Writes {@code operations} to record {@code id} of {@code ns}.
+     *
+     * @param token the client's idempotency token, or null to have one made here
+     * @throws ApiException 400 (bad input), 503 (log unavailable, overloaded, or durable but not applied)
+     */
+    public WriteResponse write(NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken token) {
+        checkNoConflicts(operations);
+        long skew = skewMillis.getAsLong();
+        if (skew > maxSkewMillis) {
+            throw new ApiException(503, "this server's clock is " + skew + " ms ahead of the regions' median (at most " + maxSkewMillis
+                    + " ms): its timestamps would win every conflict, so it takes no writes; another region can", false, 1, null);
+        }
+        long ts;
+        IdempotencyToken effective;
+        if (token != null) {
+            long ahead = token.generationMicros() - clock.wallMicros();
+            if (ahead > maxTokenAheadMicros) {
+                if (skew < -maxSkewMillis) {
+                    throw new ApiException(503, "this server's clock is " + -skew + " ms behind the regions' median: it cannot judge"
+                            + " the token's time; another region can take the write (same token)", false, 1, null);
+                }
+                throw ApiException.badRequest("idempotency token is " + ahead / 1000 + " ms ahead of this server's clock"
+                        + " (at most " + maxTokenAheadMicros / 1000 + " ms allowed): a fast client clock must not win every conflict");
+            }
+            long age = clock.wallMicros() - token.generationMicros();
+            if (age > maxTokenAgeMicros) {
+                throw ApiException.badRequest("idempotency token is " + age / 1_000_000 + " s old (at most " + maxTokenAgeMicros / 1_000_000
+                        + " s allowed): a retry this late could resurrect data deleted since. If the first attempt surely"
+                        + " failed, write again with a new token");
+            }
+            ts = HybridLogicalClock.timestampOf(token);
+            clock.observe(ts);
+            effective = token;
+        } else {
+            ts = clock.now();
+            effective = new IdempotencyToken(ts, RANDOM.nextLong() & ~(HybridLogicalClock.SLOTS - 1L) | HybridLogicalClock.slotOf(ts));
+        }
+        List<Operation> resolved = operations.stream().map(op -> withDefaultTtl(op, ns)).toList();
+        checkExpirations(resolved, ts, ns);
+        Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
+
+        LogPosition position;
+        try (Admission.Permit admitted = appends.enter(); Timer.Context ignored = appendTimer.time()) {
+            position = log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            failpoints.pass(Failpoints.AFTER_APPEND);
+        } catch (ExecutionException | TimeoutException e) {
+            appendFailures.inc();
+            throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write ("
+                    + rootMessage(e) + "); nothing was applied, retry with the same token", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted while appending", e);
+        }
+        boolean told = false;
+        try (Timer.Context ignored = applyTimer.time()) {
+            store.apply(m, ns).toCompletableFuture().get(applyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            failpoints.pass(Failpoints.AFTER_APPLY);
+            try {
+                told = true;
+                afterApply.applied(m, position);
+            } catch (RuntimeException e) {
+                LOG.warn("after the apply of {}/{}: {}", ns.name(), id, e.toString());
+                afterApply.notApplied(m, position); // the own applier applies it again
+            }
+        } catch (ExecutionException e) {
+            applyFailures.inc();
+            if (CassandraStore.isPermanent(e)) {
+                LOG.warn("write {}/{} at {} cannot be applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
+                throw new ApiException(400, "the write cannot be applied (" + rootMessage(e) + "); it is not acknowledged:"
+                        + " every region will dead-letter it instead of applying it", false, 0, e);
+            }
+            LOG.warn("write {}/{} at {} is in the log but not applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
+            throw new ApiException(503, "the write is durable in region " + region + "'s mutation log but not yet applied"
+                    + " to its Cassandra (" + rootMessage(e) + "); it will be applied; retrying with the same token is safe",
+                    true, 1, e);
+        } catch (TimeoutException e) {
+            applyFailures.inc();
+            LOG.warn("write {}/{} at {} is in the log but not applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
+            throw new ApiException(503, "the write is durable in region " + region + "'s mutation log but not yet applied"
+                    + " to its Cassandra (" + rootMessage(e) + "); it will be applied; retrying with the same token is safe",
+                    true, 1, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted after the append; the write is durable", true, 1, e);
+        } finally {
+            if (!told) {
+                afterApply.notApplied(m, position); // failed, timed out, interrupted, or an unexpected error: the applier applies it
+            }
+        }
+        return new WriteResponse(ts, effective.toString(), region.name());
+    }
+
+    private static Operation withDefaultTtl(Operation op, NamespaceConfig ns) {
+        if (op instanceof Operation.Put p && p.ttlSeconds() == 0 && ns.defaultTtlSeconds() > 0) {
+            return new Operation.Put(p.key(), p.value(), ns.defaultTtlSeconds());
+        }
+        return op;
+    }
+
+    /** Every put must expire by the latest date Cassandra stores: otherwise no region could apply the write. */
+    private static void checkExpirations(List<Operation> ops, long ts, NamespaceConfig ns) {
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i) instanceof Operation.Put p && p.ttlSeconds() > 0) {
+                try {
+                    Limits.checkExpiration("the TTL of item " + i + (p.ttlSeconds() == ns.defaultTtlSeconds()
+                            ? " (or namespace " + ns.name() + "'s defaultTtlSeconds)" : ""), ts, p.ttlSeconds());
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest(e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Two operations on one key in one mutation have no defined order: refuse them. */
+    private static void checkNoConflicts(List<Operation> operations) {
+        if (operations.isEmpty()) {
+            throw ApiException.badRequest("a write needs at least one item or delete");
+        }
+        Set<Bytes> keys = new HashSet<>();
+        for (Operation op : operations) {
+            Bytes key = op instanceof Operation.Put p ? p.key() : op instanceof Operation.DeleteItem d ? d.key() : null;
+            if (key != null && !keys.add(key)) {
+                throw ApiException.badRequest("item key " + key.toBase64() + " appears more than once in one write");
+            }
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+}

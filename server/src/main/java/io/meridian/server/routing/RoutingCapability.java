@@ -1,0 +1,93 @@
+package io.meridian.server.routing;
+
+import io.dropwizard.core.setup.Environment;
+import io.meridian.core.RegionId;
+import io.meridian.router.PlanAcceptor;
+import io.meridian.router.PlanAgreement;
+import io.meridian.router.RegionRouter;
+import io.meridian.server.MeridianConfiguration;
+import io.meridian.server.Peers;
+import io.meridian.server.Startup;
+import io.meridian.server.data.internal.WritePath;
+import io.meridian.server.health.RegionHealth;
+import io.meridian.server.replication.ReplicationResource;
+import io.meridian.server.routing.internal.HealthObservers;
+import io.meridian.server.routing.internal.HttpAcceptor;
+import io.meridian.server.routing.internal.RegionCatchUp;
+import io.meridian.server.routing.internal.RouterTicks;
+import io.meridian.server.routing.internal.StoredRouting;
+import io.meridian.store.CassandraAcceptor;
+import io.meridian.store.CassandraStore;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The routing capability of a server: its observer (probes every region each second and shares what it sees), this
+ * region's plan acceptor (in its Cassandra) and the other regions' (over HTTP), the agreement on plan versions, the
+ * evacuation/restore state machine with its restore gate, the audit log in Meridian's own storage, and the
+ * {@code /v1/router} API.
+ */
+public final class RoutingCapability {
+
+    private RoutingCapability() { }
+
+    /** What the router needs from the rest of the server. */
+    public record Inputs(CassandraStore store, WritePath writes, Supplier<ReplicationResource.Status> replicationStatus,
+            RegionHealth health, AtomicLong clockSkewMillis) {
+    }
+
+    /** Builds the router and registers its ticks and API. {@code in.replicationStatus} null: replication is off here. */
+    public static void register(MeridianConfiguration config, Peers peers, Inputs in, Environment env) throws Exception {
+        RegionId region = RegionId.of(config.region);
+        Startup.retry("Cassandra schema (router namespace)", () -> StoredRouting.ensureNamespace(in.store(),
+                System.currentTimeMillis() * 1000));
+        List<RegionId> regions = regions(config, peers);
+        Duration failAfter = config.router.failAfter.toJavaDuration();
+        HealthObservers observers = observers(region, regions, peers, in.health());
+        StoredRouting stored = new StoredRouting(in.store(), in.writes());
+        CassandraAcceptor acceptor = Startup.retry("Cassandra schema (plan acceptor)", () -> new CassandraAcceptor(in.store()));
+        HttpClient peerHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Map<RegionId, PlanAcceptor> remoteAcceptors = new LinkedHashMap<>();
+        for (RegionId r : regions) {
+            if (!r.equals(region)) {
+                remoteAcceptors.put(r, new HttpAcceptor(peers.of(r.name()), peers.authorization(), peerHttp));
+            }
+        }
+        PlanAgreement agreement = new PlanAgreement(region, acceptor, remoteAcceptors, config.regionSlot, Duration.ofSeconds(8),
+                Clock.systemUTC());
+        RegionCatchUp catchUp = new RegionCatchUp(region, peers, peerHttp, in.replicationStatus(),
+                config.router.maxCatchUpLag.toMilliseconds());
+        var r = config.router;
+        RegionRouter router = new RegionRouter(region, regions, Clock.systemUTC(), new RegionRouter.Settings(failAfter,
+                r.healthyFor.toJavaDuration(), r.steps, r.bake.toJavaDuration(), r.automaticFailover), agreement, stored, catchUp,
+                () -> observers.verdicts(failAfter));
+        env.lifecycle().manage(new RouterTicks(observers, router, acceptor, remoteAcceptors, in.clockSkewMillis()));
+        env.jersey().register(new RouterResource(region.name(), router, acceptor, observers, stored, in.health(), failAfter));
+    }
+
+    /** Every region this server knows of (peers, replication sources, its own), in name order. */
+    private static List<RegionId> regions(MeridianConfiguration config, Peers peers) {
+        TreeSet<String> names = new TreeSet<>(peers.otherRegions().keySet());
+        names.addAll(config.replication.sources.keySet());
+        names.add(config.region);
+        return names.stream().map(RegionId::of).toList();
+    }
+
+    private static HealthObservers observers(RegionId region, List<RegionId> regions, Peers peers, RegionHealth health) {
+        // only what stops this region from serving counts toward failing it; alerts (DEGRADED) never evacuate it
+        Supplier<String> ownProblems = () -> {
+            var report = health.report();
+            return report.level() == RegionHealth.Level.DOWN ? String.join("; ", report.down()) : null;
+        };
+        Map<String, List<String>> observed = new LinkedHashMap<>(peers.otherRegions());
+        observed.put(region.name(), peers.siblings());
+        return new HealthObservers(region, regions, observed, ownProblems, peers.authorization(), Clock.systemUTC());
+    }
+}

@@ -1,0 +1,250 @@
+package io.meridian.server.routing.internal;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.core.RegionId;
+import io.meridian.router.HealthModel;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * This region's observer and its view of the others'. Every second: probe every region's health
+ * ({@code GET /v1/router/health} of one server per region; this region's own checks directly) and
+ * keep, per region, healthy/unhealthy with the time it has been so; and fetch every other region's
+ * observations ({@code GET /v1/router/observations}). Reports older than {@link #STALE} are dropped:
+ * an observer that cannot be reached does not count. An observer reports on a region only once it
+ * has seen it healthy: a region still starting is not failed (and evacuated) before it ever served.
+ * Thread-safe.
+ */
+public final class HealthObservers {
+
+    static final Duration STALE = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofMillis(1500);
+
+    private final RegionId self;
+    private final List<RegionId> regions;
+    private final Map<String, List<String>> urls; // region -> its server instances' base URLs (own region: the siblings)
+    private final Supplier<String> ownProblems; // null when healthy, else what fails
+    private final String authorization; // this server's peer credentials
+    private final Clock clock;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, HealthModel.Observation> mine = new ConcurrentHashMap<>();
+    private final Map<String, Received> others = new ConcurrentHashMap<>();
+    private final Map<String, Long> planVersions = new ConcurrentHashMap<>();
+    /** Per region: recent {its clock minus ours, round trip, when} samples (ms), newest last. */
+    private final Map<String, java.util.Deque<long[]>> clockSamples = new ConcurrentHashMap<>();
+
+    private record Received(long atMillis, Map<String, HealthModel.Observation> observations) {
+    }
+
+    /**
+     * @param urls every region's server instances; the own region's entry lists this server's siblings (it is one
+     *     region: down only when none of them serves)
+     */
+    public HealthObservers(RegionId self, List<RegionId> regions, Map<String, List<String>> urls, Supplier<String> ownProblems,
+            String authorization, Clock clock) {
+        this.authorization = authorization;
+        this.self = self;
+        this.regions = List.copyOf(regions);
+        this.urls = Map.copyOf(urls);
+        this.ownProblems = ownProblems;
+        this.clock = clock;
+    }
+
+    /**
+     * One round: probe every instance of every region and fetch the other observers' views (in parallel, bounded by
+     * timeouts). A region is healthy when any of its instances is: one instance down is no reason to evacuate a
+     * region that still serves.
+     */
+    public void round() {
+        long now = clock.millis();
+        long sentAt = clock.millis();
+        Map<String, List<CompletableFuture<HttpResponse<String>>>> probes = new HashMap<>();
+        urls.forEach((region, list) -> {
+            for (String url : list) {
+                probes.computeIfAbsent(region, k -> new java.util.ArrayList<>()).add(get(url + "/v1/router/health"));
+            }
+        });
+        String own = ownProblems.get();
+        if (own != null && anyHealthy(probes.getOrDefault(self.name(), List.of()), self.name())) {
+            own = null; // this instance cannot serve, a sibling can: the region serves
+        }
+        record(self.name(), own, now);
+        probes.forEach((region, list) -> {
+            if (region.equals(self.name())) {
+                return;
+            }
+            List<String> problems = new java.util.ArrayList<>();
+            boolean healthy = false;
+            for (CompletableFuture<HttpResponse<String>> f : list) {
+                try {
+                    HttpResponse<String> r = f.join();
+                    com.fasterxml.jackson.databind.JsonNode answer = parse(r.body()); // once: plan version, clock, view
+                    notePlanVersion(region, answer);
+                    noteClock(region, answer, sentAt, clock.millis());
+                    noteObservations(region, answer);
+                    if (r.statusCode() == 200) {
+                        healthy = true;
+                    } else {
+                        problems.add("health " + r.statusCode() + ": " + abbreviate(r.body()));
+                    }
+                } catch (RuntimeException e) {
+                    problems.add("unreachable: " + (e.getCause() != null ? e.getCause() : e));
+                }
+            }
+            record(region, healthy ? null : String.join("; ", problems), now);
+        });
+    }
+
+    /** The observer's view carried by a health answer (one request per probe, not two). */
+    private void noteObservations(String region, com.fasterxml.jackson.databind.JsonNode answer) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode view = answer.path("observations");
+            if (view.isObject()) {
+                others.put(region, new Received(clock.millis(), json.convertValue(view,
+                        new TypeReference<Map<String, HealthModel.Observation>>() { })));
+            }
+        } catch (Exception e) {
+            // that instance's view does not count this round
+        }
+    }
+
+    private boolean anyHealthy(List<CompletableFuture<HttpResponse<String>>> list, String region) {
+        boolean healthy = false;
+        for (CompletableFuture<HttpResponse<String>> f : list) {
+            try {
+                HttpResponse<String> r = f.join();
+                notePlanVersion(region, parse(r.body())); // a sibling may know a newer plan than this instance
+                healthy |= r.statusCode() == 200;
+            } catch (RuntimeException e) {
+                // a sibling that does not answer
+            }
+        }
+        return healthy;
+    }
+
+    /** A health answer as JSON; a missing node when it is not JSON (a proxy's error page): nothing is noted. */
+    private com.fasterxml.jackson.databind.JsonNode parse(String body) {
+        try {
+            return json.readTree(body);
+        } catch (Exception e) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+    }
+
+    private void notePlanVersion(String region, com.fasterxml.jackson.databind.JsonNode answer) {
+        long v = answer.path("planVersion").asLong(-1);
+        if (v >= 0) {
+            planVersions.put(region, v);
+        }
+    }
+
+    void noteClock(String region, String body, long sentAt, long receivedAt) {
+        noteClock(region, parse(body), sentAt, receivedAt);
+    }
+
+    private void noteClock(String region, com.fasterxml.jackson.databind.JsonNode answer, long sentAt, long receivedAt) {
+        long theirs = answer.path("clockMillis").asLong(-1);
+        if (theirs > 0) {
+            java.util.Deque<long[]> samples = clockSamples.computeIfAbsent(region, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+            samples.addLast(new long[] {theirs - (sentAt + receivedAt) / 2, receivedAt - sentAt, receivedAt});
+            while (samples.size() > CLOCK_SAMPLES) {
+                samples.pollFirst();
+            }
+        }
+    }
+
+    static final int CLOCK_SAMPLES = 20;
+
+    /**
+     * This server's clock minus the median of every region's clock (its own included, so two regions cannot outvote
+     * a third by averaging); 0 when no other region answered lately. Positive: ahead. NTP's way against a loaded
+     * machine: per region the sample with the shortest round trip of the last {@value #CLOCK_SAMPLES} probes, whose
+     * error is at most half that round trip; the estimate is shrunk toward zero by that error, so slow answers never
+     * make a good clock look skewed.
+     */
+    public long clockSkewMillis() {
+        long now = clock.millis();
+        List<long[]> best = new java.util.ArrayList<>();
+        best.add(new long[] {0, 0});
+        clockSamples.forEach((r, samples) -> samples.stream().filter(x -> now - x[2] <= 4 * STALE.toMillis())
+                .min(java.util.Comparator.comparingLong(x -> x[1])).ifPresent(x -> best.add(new long[] {x[0], x[1] / 2})));
+        if (best.size() == 1) {
+            return 0;
+        }
+        best.sort(java.util.Comparator.comparingLong(x -> x[0]));
+        long[] median = best.get(best.size() / 2);
+        if (best.size() % 2 == 0 && Math.abs(best.get(best.size() / 2 - 1)[0]) < Math.abs(median[0])) {
+            median = best.get(best.size() / 2 - 1); // two in the middle: the one nearer this clock (never blame it by a tie)
+        }
+        long skew = -median[0];
+        long error = median[1];
+        return Long.signum(skew) * Math.max(0, Math.abs(skew) - error);
+    }
+
+    /** The region whose last health answer reported the highest plan version, with that version. */
+    public java.util.Optional<Map.Entry<String, Long>> newestPlan() {
+        return planVersions.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> Map.entry(e.getKey(), e.getValue()));
+    }
+
+    private CompletableFuture<HttpResponse<String>> get(String url) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).header("Authorization", authorization).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) : s;
+    }
+
+    private void record(String region, String problem, long now) {
+        boolean healthy = problem == null;
+        if (!healthy && !mine.containsKey(region)) {
+            // never seen healthy yet (the cluster is starting, or this observer just started): no report, so a
+            // region that is still coming up is not failed and evacuated before it ever served
+            return;
+        }
+        mine.compute(region, (k, old) -> old != null && old.healthy() == healthy
+                ? new HealthModel.Observation(healthy, old.sinceMillis(), healthy ? "" : problem)
+                : new HealthModel.Observation(healthy, now, healthy ? "" : problem));
+    }
+
+    /** What this region's observer sees, by region. */
+    public Map<String, HealthModel.Observation> observations() {
+        return Map.copyOf(mine);
+    }
+
+    /** Every observer's view that is fresh: observer → target → observation. */
+    public Map<String, Map<String, HealthModel.Observation>> all() {
+        Map<String, Map<String, HealthModel.Observation>> out = new HashMap<>();
+        out.put(self.name(), observations());
+        long now = clock.millis();
+        others.forEach((observer, r) -> {
+            if (now - r.atMillis() <= STALE.toMillis()) {
+                out.put(observer, r.observations());
+            }
+        });
+        return out;
+    }
+
+    /** The verdict on every region. */
+    public Map<RegionId, HealthModel.Verdict> verdicts(Duration failAfter) {
+        Map<String, Map<String, HealthModel.Observation>> all = all();
+        Map<RegionId, HealthModel.Verdict> out = new HashMap<>();
+        long now = clock.millis();
+        for (RegionId r : regions) {
+            out.put(r, HealthModel.verdict(r, regions, all, now, failAfter.toMillis()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,182 @@
+package io.meridian.server.data.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.codahale.metrics.MetricRegistry;
+import io.meridian.core.Bytes;
+import io.meridian.core.HybridLogicalClock;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Mutation;
+import io.meridian.core.Operation;
+import io.meridian.core.RegionId;
+import io.meridian.core.wire.WriteResponse;
+import io.meridian.replicator.LogPosition;
+import io.meridian.server.ApiException;
+import io.meridian.store.NamespaceConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The write path with fakes of its two steps (our own interfaces, not Kafka or Cassandra). */
+class WritePathTest {
+
+    private static final NamespaceConfig NS = new NamespaceConfig("users", 0, true, 300);
+    private static final List<Operation> PUT = List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v")));
+
+    private final List<Mutation> appended = new CopyOnWriteArrayList<>();
+    private final List<Mutation> applied = new CopyOnWriteArrayList<>();
+    private final HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), 2);
+
+    private WritePath path(MutationSink.Log log, MutationSink.Store store, int maxInFlight) {
+        return new WritePath(RegionId.of("region-c"), clock, log, store, new WritePath.Settings(maxInFlight, Duration.ofSeconds(1),
+                Duration.ofHours(1), Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofSeconds(1)), () -> skew, new MetricRegistry());
+    }
+
+    private long skew;
+
+    @Test
+    void aTokenOlderThanTheBoundIsRefusedAndNothingIsWritten() {
+        IdempotencyToken old = new IdempotencyToken(clock.wallMicros() - 2 * 3_600_000_000L, 1);
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, old))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("s old");
+        IdempotencyToken ancient = new IdempotencyToken(1, 1);
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, ancient)).isInstanceOf(ApiException.class);
+        assertThat(appended).isEmpty();
+    }
+
+    @Test
+    void aServerWhoseOwnClockIsSkewedAnswers503SoAnotherRegionTakesTheWrite() {
+        skew = 2_000; // ahead of the others: its timestamps would win every conflict
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503)).hasMessageContaining("ahead");
+        skew = -2_000; // behind: a client token ahead of it is its own clock's fault, not the client's
+        IdempotencyToken ahead = new IdempotencyToken(clock.wallMicros() + 1_800_000, 1);
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, ahead))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503)).hasMessageContaining("behind");
+        skew = 0; // the same token against a server with a good clock: the client's clock is the problem
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, ahead))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        assertThat(appended).isEmpty();
+    }
+
+    private MutationSink.Log okLog() {
+        return m -> {
+            appended.add(m);
+            return CompletableFuture.completedFuture(new LogPosition(0, appended.size() - 1));
+        };
+    }
+
+    private MutationSink.Store okStore() {
+        return (m, ns) -> {
+            applied.add(m);
+            return CompletableFuture.completedFuture(null);
+        };
+    }
+
+    @Test
+    void appendsThenAppliesTheSameMutationAndAnswersItsTimestamp() {
+        WriteResponse r = path(okLog(), okStore(), 10).write(NS, "u1", PUT, null);
+        assertThat(appended).hasSize(1);
+        assertThat(applied).containsExactlyElementsOf(appended);
+        Mutation m = appended.get(0);
+        assertThat(r.timestamp()).isEqualTo(m.timestampMicros());
+        assertThat(HybridLogicalClock.slotOf(m.timestampMicros())).isEqualTo(2);
+        assertThat(m.origin()).isEqualTo(RegionId.of("region-c"));
+        assertThat(IdempotencyToken.parse(r.token()).nonce()).isEqualTo(m.nonce());
+    }
+
+    @Test
+    void theSameTokenGivesTheSameTimestampAndMutation() {
+        IdempotencyToken token = IdempotencyToken.generate(Clock.systemUTC());
+        WritePath p = path(okLog(), okStore(), 10);
+        WriteResponse first = p.write(NS, "u1", PUT, token);
+        WriteResponse retry = p.write(NS, "u1", PUT, token);
+        assertThat(retry.timestamp()).isEqualTo(first.timestamp()).isEqualTo(HybridLogicalClock.timestampOf(token));
+        assertThat(appended.get(1)).isEqualTo(appended.get(0));
+        // and later writes without a token are ordered after it
+        assertThat(p.write(NS, "u1", PUT, null).timestamp()).isGreaterThan(first.timestamp());
+    }
+
+    @Test
+    void aTokenFromTheFutureIsRefusedAndNothingIsWritten() {
+        IdempotencyToken future = new IdempotencyToken(clock.wallMicros() + 5_000_000, 1);
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, future))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("ahead of this server's clock");
+        assertThat(appended).isEmpty();
+        assertThat(applied).isEmpty();
+    }
+
+    @Test
+    void aFailedAppendIs503AndNothingIsApplied() {
+        MutationSink.Log failing = m -> CompletableFuture.failedFuture(new IllegalStateException("broker down"));
+        assertThatThrownBy(() -> path(failing, okStore(), 10).write(NS, "u1", PUT, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.durable()).isFalse();
+                    assertThat(e.retryAfterSeconds()).isPositive();
+                }).hasMessageContaining("nothing was applied");
+        assertThat(applied).isEmpty();
+    }
+
+    @Test
+    void aFailedApplyAfterTheAppendIs503Durable() {
+        MutationSink.Store failing = (m, ns) -> CompletableFuture.failedFuture(new IllegalStateException("cassandra down"));
+        assertThatThrownBy(() -> path(okLog(), failing, 10).write(NS, "u1", PUT, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.durable()).isTrue();
+                }).hasMessageContaining("durable");
+        assertThat(appended).hasSize(1);
+    }
+
+    @Test
+    void pastTheInFlightBoundWritesAre503WithRetryAfterInsteadOfQueueing() throws Exception {
+        CompletableFuture<LogPosition> never = new CompletableFuture<>();
+        MutationSink.Log stuck = m -> never;
+        WritePath p = path(stuck, okStore(), 2);
+        Thread[] blocked = new Thread[2];
+        for (int i = 0; i < blocked.length; i++) {
+            blocked[i] = new Thread(() -> {
+                try {
+                    p.write(NS, "u", PUT, null);
+                } catch (ApiException expected) {
+                    // times out after the append deadline
+                }
+            });
+            blocked[i].start();
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThatThrownBy(() -> p.write(NS, "u", PUT, null)).isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.retryAfterSeconds()).isEqualTo(1);
+                }).hasMessageContaining("overloaded"));
+        for (Thread t : blocked) {
+            t.join();
+        }
+        assertThat(applied).isEmpty();
+    }
+
+    @Test
+    void twoOperationsOnOneKeyAreRefused() {
+        List<Operation> conflicting = List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v")),
+                new Operation.DeleteItem(Bytes.utf8("k")));
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", conflicting, null))
+                .hasMessageContaining("appears more than once");
+        assertThat(appended).isEmpty();
+    }
+
+    @Test
+    void theNamespaceDefaultTtlIsResolvedIntoTheMutation() {
+        NamespaceConfig ttl = new NamespaceConfig("sessions", 3600, false, 0);
+        path(okLog(), okStore(), 10).write(ttl, "s1", List.of(new Operation.Put(Bytes.utf8("a"), Bytes.utf8("1")),
+                new Operation.Put(Bytes.utf8("b"), Bytes.utf8("2"), 60)), null);
+        assertThat(appended.get(0).operations()).containsExactly(new Operation.Put(Bytes.utf8("a"), Bytes.utf8("1"), 3600),
+                new Operation.Put(Bytes.utf8("b"), Bytes.utf8("2"), 60));
+    }
+}
