@@ -8,7 +8,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code meridian} operator command. Exit codes (brief, section 7): 0 ok, 1 check failed,
+ * The {@code meridian} operator command. Exit codes (docs/operations.md): 0 ok, 1 check failed,
  * 2 usage or bad input, 3 unavailable (an engine or cluster that is not there or did not start).
  * Errors are one line on stderr, {@code meridian: <reason>}, followed only by an engine's log tail
  * when an engine failed. Data commands: a missing record or namespace is 1, a request the server

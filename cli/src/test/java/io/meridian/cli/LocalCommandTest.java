@@ -49,6 +49,21 @@ class LocalCommandTest {
     }
 
     @Test
+    void aKeyspaceThatIsNoKeyspaceNameIsBadInputBeforeAnyClusterIsTouched() {
+        for (String command : new String[] {"verify", "repair", "rebuild"}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command, "--keyspace", "Bad-KS", "--dir",
+                    dir().toString()));
+            if (command.equals("rebuild")) {
+                args.add(1, "region-b");
+            }
+            CliRun run = CliRun.of(args.toArray(String[]::new));
+            assertThat(run.exitCode()).as(command).isEqualTo(2);
+            assertThat(run.reason()).as(command).contains("invalid keyspace name 'Bad-KS'");
+        }
+        assertNothingStarted();
+    }
+
+    @Test
     void nonNumericRegionsIsAUsageError() {
         CliRun run = CliRun.of("local", "up", "--regions", "three");
         assertThat(run.exitCode()).isEqualTo(2);

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
- * The data model's limits (design brief, section 2) and their checks. A violated limit throws
+ * The data model's limits (docs/api.md) and their checks. A violated limit throws
  * {@link LimitExceededException} naming the limit, or {@link IllegalArgumentException} for a
  * malformed name. Stateless, thread-safe.
  */

@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The log-first write path of one region (design brief, section 3):
+ * The log-first write path of one region (docs/architecture.md, "The write path"):
  * <ol>
  *   <li>timestamp: the client's idempotency token (refused when too far ahead of this server's clock)
  *       or, without one, the hybrid logical clock;</li>
