@@ -51,11 +51,19 @@ class ReportRenderIT {
         for (int i = 0; i < 60; i++) {
             h.add(new History.Op(t0 + i * 500, t0 + i * 500 + 7, "region-a", i % 7 == 0 ? null : (i < 30 ? "region-a" : "region-b"),
                     History.Kind.PUT, "rec-" + i, "k0", "v" + i, i, i % 7 != 0, i % 7 == 0 ? "503" : null));
+            // region-a->region-b's lag is unknown from 12 s to 20 s (no sample): a gap, not a line
+            Map<String, Long> lag = i >= 24 && i < 40 ? Map.of("region-b->region-a", 5L)
+                    : Map.of("region-a->region-b", (long) (i * 3), "region-b->region-a", 5L);
             t.sample(new Timeline.Sample(t0 + i * 500, Map.of("region-a", i < 30 ? 33.3 : 0.0, "region-b", i < 30 ? 33.3 : 50.0),
-                    Map.of("region-a->region-b", (long) (i * 3))));
+                    lag));
         }
         t.event(t0 + 10_000, "fault", "kill -9 <region-a> & co");
         t.event(t0 + 15_000, "evacuated", "automatically");
+        // events close together: their labels must be stacked, never printed over each other
+        t.event(t0 + 22_000, "caught-up", "region-a caught up");
+        t.event(t0 + 22_050, "restore", "region-a in steps 50,100");
+        t.event(t0 + 22_100, "restored", "region-a serving again");
+        t.event(t0 + 22_150, "workload-stopped", "60 operations");
         Drill.Settings s = new Drill.Settings(Drill.Scenario.REGION_OUTAGE, RegionId.of("region-a"), Duration.ofSeconds(30), 10, 1,
                 dir, Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(10));
         Report.Files files = Report.write(dir, s, h, t, List.of(new Drill.Check("a check", true, "figure")), true, t0);
@@ -66,7 +74,12 @@ class ReportRenderIT {
         String dom = new String(p.getInputStream().readAllBytes());
         String err = new String(p.getErrorStream().readAllBytes());
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(dom).contains("data-charts=\"4\"");
+        assertThat(dom).contains("data-charts=\"4\"").contains("data-charts-drawn=\"4\"");
+        assertThat(dom).as("event labels printed over each other").contains("data-label-overlaps=\"0\"");
+        String html = Files.readString(files.html());
+        assertThat(html).as("self-contained").doesNotContain("src=\"http").contains("uPlot");
+        // the silent stretch of region-a->region-b reaches the chart as a gap marker
+        assertThat(html).containsPattern("\"name\":\"region-a->region-b\",\"points\":\\[(\\[[0-9.]+,[0-9.]+\\],)+\\[[0-9.]+,null\\]");
         assertThat(err).doesNotContain("Uncaught");
         // and the escaping held: the event text is shown, not interpreted
         assertThat(dom).contains("kill -9 &lt;region-a&gt; &amp; co");
