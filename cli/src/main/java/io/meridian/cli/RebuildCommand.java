@@ -65,12 +65,7 @@ final class RebuildCommand implements Callable<Integer> {
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
         RegionId target = LocalCommand.region(region);
         RegionEndpoints t = cluster.region(target);
-        RegionEndpoints h = from == null ? cluster.regions().stream().filter(r -> !r.region().equals(target)).findFirst()
-                .orElseThrow(() -> LocalClusterException.badInput("rebuild needs another region to copy from"))
-                : cluster.region(LocalCommand.region(from));
-        if (h.region().equals(target)) {
-            throw LocalClusterException.badInput("--from must name another region than " + target);
-        }
+        RegionEndpoints h = healthy(cluster, target);
         if (timeoutSeconds < 1) {
             throw LocalClusterException.badInput("--timeout must be at least 1 s");
         }
@@ -82,28 +77,14 @@ final class RebuildCommand implements Callable<Integer> {
             throw LocalClusterException.badInput(h.region() + " needs repair itself (" + fromStatus.path("needsRepair").asText()
                     + "): rebuild from a region that does not");
         }
-        Map<RegionId, Map<Integer, Long>> positions = new LinkedHashMap<>();
-        for (RegionEndpoints source : cluster.regions()) {
-            Map<Integer, Long> p = ConsumerPositions.positions(source.kafkaBootstrap(), LogNames.applierGroup(h.region()), LogNames.MUTATIONS);
-            ConsumerPositions.requireWithinLog(source.kafkaBootstrap(), LogNames.MUTATIONS, p).ifPresent(gap -> {
-                throw LocalClusterException.badInput(h.region() + " cannot be copied: its position in " + source.region()
-                        + "'s log is " + gap + " (mutations it never applied are gone): repair it first");
-            });
-            positions.put(source.region(), p);
-        }
+        Map<RegionId, Map<Integer, Long>> positions = positions(cluster, h);
         say(out, "positions of " + h.region() + "'s appliers recorded: " + positions);
         say(out, "stopping the appliers of " + target);
         for (ServerEndpoints s : t.servers()) {
             post(s.url() + "/v1/replication/appliers/stop", "{}", auth);
         }
         // the target's mark once its appliers stand still and before the copy: the rebuild clears only what it covered
-        java.util.Optional<RepairMarks.Seen> mark;
-        try {
-            mark = RepairMarks.read(t.serverUrl(), auth);
-        } catch (Exception e) {
-            say(out, target + "'s repair mark could not be read, so it stays (" + e.getMessage() + ")");
-            mark = java.util.Optional.empty();
-        }
+        java.util.Optional<RepairMarks.Seen> mark = markBefore(t, auth, out);
         RegionCopy.Copy copy;
         try (RegionCopy rebuilder = new RegionCopy(h.store(), t.store(), ks)) {
             copy = rebuilder.copy(line -> say(out, "  " + line));
@@ -132,6 +113,42 @@ final class RebuildCommand implements Callable<Integer> {
                     .ifPresent(why -> say(out, target + "'s repair mark not cleared: " + why));
         }
         return repaired.converged() ? Meridian.OK : Meridian.CHECK_FAILED;
+    }
+
+    /** The region to copy from: {@code --from}, else the first other region. */
+    private RegionEndpoints healthy(LocalCluster cluster, RegionId target) {
+        RegionEndpoints h = from == null ? cluster.regions().stream().filter(r -> !r.region().equals(target)).findFirst()
+                .orElseThrow(() -> LocalClusterException.badInput("rebuild needs another region to copy from"))
+                : cluster.region(LocalCommand.region(from));
+        if (h.region().equals(target)) {
+            throw LocalClusterException.badInput("--from must name another region than " + target);
+        }
+        return h;
+    }
+
+    /** The healthy region's appliers' committed positions on every source's log; refused if one lies before its log. */
+    private static Map<RegionId, Map<Integer, Long>> positions(LocalCluster cluster, RegionEndpoints h) throws Exception {
+        Map<RegionId, Map<Integer, Long>> positions = new LinkedHashMap<>();
+        for (RegionEndpoints source : cluster.regions()) {
+            Map<Integer, Long> p = ConsumerPositions.positions(source.kafkaBootstrap(), LogNames.applierGroup(h.region()),
+                    LogNames.MUTATIONS);
+            ConsumerPositions.requireWithinLog(source.kafkaBootstrap(), LogNames.MUTATIONS, p).ifPresent(gap -> {
+                throw LocalClusterException.badInput(h.region() + " cannot be copied: its position in " + source.region()
+                        + "'s log is " + gap + " (mutations it never applied are gone): repair it first");
+            });
+            positions.put(source.region(), p);
+        }
+        return positions;
+    }
+
+    /** The target's repair mark as it is now (empty, and it stays, when it cannot be read). */
+    private static java.util.Optional<RepairMarks.Seen> markBefore(RegionEndpoints t, String auth, PrintWriter out) {
+        try {
+            return RepairMarks.read(t.serverUrl(), auth);
+        } catch (Exception e) {
+            say(out, t.region() + "'s repair mark could not be read, so it stays (" + e.getMessage() + ")");
+            return java.util.Optional.empty();
+        }
     }
 
     private static void say(PrintWriter out, String line) {

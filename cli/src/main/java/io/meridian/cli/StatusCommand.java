@@ -51,11 +51,31 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
+    /** What was collected: the JSON the command prints (or renders as tables) and the exit code it implies. */
+    private record Collected(ObjectNode root, int exit) {
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-        String auth = LocalCommand.operatorAuthorization(cluster);
+        Collected collected = collect(cluster, LocalCommand.operatorAuthorization(cluster));
+        ObjectNode root = collected.root();
+        if (json) {
+            out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
+        } else {
+            JsonNode regions = root.path("regions");
+            printHealth(out, regions);
+            printReplication(out, regions);
+            printRouter(out, root.path("router"));
+            printCaches(out, regions);
+        }
+        out.flush();
+        return collected.exit();
+    }
+
+    /** Every region's health, replication and caches, and the routing plan as the first reachable router sees it. */
+    private static Collected collect(LocalCluster cluster, String auth) throws Exception {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode regions = root.putArray("regions");
         int exit = Meridian.OK;
@@ -111,11 +131,10 @@ final class StatusCommand implements Callable<Integer> {
                 break;
             }
         }
-        if (json) {
-            out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
-            out.flush();
-            return exit;
-        }
+        return new Collected(root, exit);
+    }
+
+    private static void printHealth(PrintWriter out, JsonNode regions) {
         out.printf(Locale.ROOT, "%-10s %-10s %-9s %s%n", "REGION", "HEALTH", "LEVEL", "CHECKS");
         for (JsonNode n : regions) {
             StringBuilder checks = new StringBuilder();
@@ -128,6 +147,9 @@ final class StatusCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "ALERT %s: %s%n", n.path("region").asText(), alert.asText());
             }
         }
+    }
+
+    private static void printReplication(PrintWriter out, JsonNode regions) {
         out.println();
         String row = "%-10s %-10s %-12s %-10s %-10s %-8s %-6s %s%n";
         out.printf(Locale.ROOT, row, "TO", "FROM", "LAG(MUT)", "LAG(MS)", "APPLIED", "DEAD", "HELD", "STATE");
@@ -141,7 +163,9 @@ final class StatusCommand implements Callable<Integer> {
                         s.path("applied").asText(), s.path("deadLetters").asText(), s.path("held").size(), state);
             }
         }
-        JsonNode router = root.path("router");
+    }
+
+    private static void printRouter(PrintWriter out, JsonNode router) {
         if (router.isObject()) {
             out.println();
             JsonNode op = router.path("operation");
@@ -158,6 +182,9 @@ final class StatusCommand implements Callable<Integer> {
                         + r.path("observers").asInt() + " see it down; " + r.path("health").asText());
             }
         }
+    }
+
+    private static void printCaches(PrintWriter out, JsonNode regions) {
         out.println();
         String cacheRow = "%-10s %-10s %-8s %-10s %-10s %-10s %-10s %-12s %-12s %s%n";
         out.printf(Locale.ROOT, cacheRow, "REGION", "INSTANCE", "HIT%", "READS", "MISSES", "EVICTED", "ENTRIES", "BYTES",
@@ -177,7 +204,5 @@ final class StatusCommand implements Callable<Integer> {
                         t.path("staleFillsRejected").asText());
             }
         }
-        out.flush();
-        return exit;
     }
 }

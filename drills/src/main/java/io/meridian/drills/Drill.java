@@ -187,94 +187,109 @@ public final class Drill {
     private void scenario(Duration length, Map<String, Long> marks) throws Exception {
         RegionId target = s.target();
         switch (s.scenario()) {
-            case PLANNED_EVACUATION -> {
-                phase.set("evacuating");
-                long bake = Math.max(2, length.toSeconds() / 6);
-                long start = System.currentTimeMillis();
-                marks.put("evacuate-start", start);
-                event("evacuate", target + " in steps 25,50,100 with " + bake + " s bake");
-                Map.Entry<Integer, String> r = api.operator("evacuate", Map.of("region", target.name(), "steps", List.of(25, 50, 100),
-                        "bakeSeconds", bake, "reason", "drill " + s.scenario().label()), target);
-                if (r.getKey() != 200) {
-                    event("refused", r.getValue());
-                    return;
-                }
-                if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
-                    marks.put("evacuated", System.currentTimeMillis());
-                    event("evacuated", target + " after " + (System.currentTimeMillis() - start) / 1000.0 + " s");
-                }
-                phase.set("evacuated");
-                Thread.sleep(length.toMillis() / 2); // traffic stays away for a while
-                restore(marks, bake);
-            }
-            case REGION_OUTAGE -> {
-                phase.set("outage");
-                long fault = System.currentTimeMillis();
-                marks.put("fault", fault);
-                event("fault", "kill -9 every process of " + target);
-                for (Component c : List.of(Component.SERVER, Component.KAFKA, Component.CASSANDRA)) {
-                    cluster.kill(target, c);
-                }
-                if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
-                    marks.put("evacuated", System.currentTimeMillis());
-                    event("evacuated", "automatically, " + (System.currentTimeMillis() - fault) / 1000.0 + " s after the fault");
-                }
-                Thread.sleep(length.toMillis() / 2);
-                phase.set("restarting");
-                event("restart", target + " started again with its data");
-                cluster.start(target);
-                restore(marks, Math.max(2, length.toSeconds() / 6));
-            }
-            case REPLICATION_PARTITION -> {
-                phase.set("partitioned");
-                marks.put("fault", System.currentTimeMillis());
-                for (RegionEndpoints r : cluster.regions()) {
-                    if (!r.region().equals(target)) {
-                        cluster.cut(target, r.region(), LinkFault.Cut.BLACKHOLE);
-                    }
-                }
-                event("fault", "cut " + target + "'s links to every region (blackhole); every side keeps writing");
-                Thread.sleep(length.toMillis());
-                for (RegionEndpoints r : cluster.regions()) {
-                    if (!r.region().equals(target)) {
-                        cluster.heal(target, r.region());
-                    }
-                }
-                marks.put("heal", System.currentTimeMillis());
-                event("heal", "links restored");
-                if (await(Duration.ofSeconds(120), api::allCaughtUp)) {
-                    event("caught-up", "every region caught up");
-                }
-            }
-            case KAFKA_OUTAGE, CASSANDRA_RESTART -> {
-                Component c = s.scenario() == Scenario.KAFKA_OUTAGE ? Component.KAFKA : Component.CASSANDRA;
-                phase.set(c.label() + " down");
-                marks.put("fault", System.currentTimeMillis());
-                event("fault", "kill -9 " + target + "'s " + c.label());
-                cluster.kill(target, c);
-                Thread.sleep(length.toMillis() / 2);
-                event("restart", target + "'s " + c.label() + " started again");
-                cluster.start(target);
-                if (!"SERVING".equals(api.state(target))) {
-                    restore(marks, 2);
-                }
-            }
+            case PLANNED_EVACUATION -> plannedEvacuation(target, length, marks);
+            case REGION_OUTAGE -> regionOutage(target, length, marks);
+            case REPLICATION_PARTITION -> replicationPartition(target, length, marks);
+            case KAFKA_OUTAGE -> engineOutage(target, Component.KAFKA, length, marks);
+            case CASSANDRA_RESTART -> engineOutage(target, Component.CASSANDRA, length, marks);
             case HOSTILE_CLIENT -> hostile(length, marks);
-            case SERVER_CRASH -> {
-                phase.set("crashing");
-                marks.put("fault", System.currentTimeMillis());
-                for (int i = 1; i <= 3; i++) {
-                    event("fault", "kill -9 " + target + "'s servers (" + i + "/3)");
-                    cluster.kill(target, Component.SERVER);
-                    Thread.sleep(length.toMillis() / 6);
-                    cluster.start(target);
-                    event("restart", target + "'s servers up again");
-                }
-                marks.put("fault-end", System.currentTimeMillis());
-                if (!"SERVING".equals(api.state(target))) {
-                    restore(marks, 2);
-                }
+            case SERVER_CRASH -> serverCrash(target, length, marks);
+        }
+    }
+
+    /** An operator evacuates the target in steps, keeps traffic away for a while, then restores it. */
+    private void plannedEvacuation(RegionId target, Duration length, Map<String, Long> marks) throws Exception {
+        phase.set("evacuating");
+        long bake = Math.max(2, length.toSeconds() / 6);
+        long start = System.currentTimeMillis();
+        marks.put("evacuate-start", start);
+        event("evacuate", target + " in steps 25,50,100 with " + bake + " s bake");
+        Map.Entry<Integer, String> r = api.operator("evacuate", Map.of("region", target.name(), "steps", List.of(25, 50, 100),
+                "bakeSeconds", bake, "reason", "drill " + s.scenario().label()), target);
+        if (r.getKey() != 200) {
+            event("refused", r.getValue());
+            return;
+        }
+        if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
+            marks.put("evacuated", System.currentTimeMillis());
+            event("evacuated", target + " after " + (System.currentTimeMillis() - start) / 1000.0 + " s");
+        }
+        phase.set("evacuated");
+        Thread.sleep(length.toMillis() / 2); // traffic stays away for a while
+        restore(marks, bake);
+    }
+
+    /** Every process of the target is killed; the routers must evacuate it; it comes back and is restored. */
+    private void regionOutage(RegionId target, Duration length, Map<String, Long> marks) throws Exception {
+        phase.set("outage");
+        long fault = System.currentTimeMillis();
+        marks.put("fault", fault);
+        event("fault", "kill -9 every process of " + target);
+        for (Component c : List.of(Component.SERVER, Component.KAFKA, Component.CASSANDRA)) {
+            cluster.kill(target, c);
+        }
+        if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
+            marks.put("evacuated", System.currentTimeMillis());
+            event("evacuated", "automatically, " + (System.currentTimeMillis() - fault) / 1000.0 + " s after the fault");
+        }
+        Thread.sleep(length.toMillis() / 2);
+        phase.set("restarting");
+        event("restart", target + " started again with its data");
+        cluster.start(target);
+        restore(marks, Math.max(2, length.toSeconds() / 6));
+    }
+
+    /** The target's links to every region are cut while every side keeps writing, then healed. */
+    private void replicationPartition(RegionId target, Duration length, Map<String, Long> marks) throws Exception {
+        phase.set("partitioned");
+        marks.put("fault", System.currentTimeMillis());
+        for (RegionEndpoints r : cluster.regions()) {
+            if (!r.region().equals(target)) {
+                cluster.cut(target, r.region(), LinkFault.Cut.BLACKHOLE);
             }
+        }
+        event("fault", "cut " + target + "'s links to every region (blackhole); every side keeps writing");
+        Thread.sleep(length.toMillis());
+        for (RegionEndpoints r : cluster.regions()) {
+            if (!r.region().equals(target)) {
+                cluster.heal(target, r.region());
+            }
+        }
+        marks.put("heal", System.currentTimeMillis());
+        event("heal", "links restored");
+        if (await(Duration.ofSeconds(120), api::allCaughtUp)) {
+            event("caught-up", "every region caught up");
+        }
+    }
+
+    /** One engine of the target is killed and started again. */
+    private void engineOutage(RegionId target, Component c, Duration length, Map<String, Long> marks) throws Exception {
+        phase.set(c.label() + " down");
+        marks.put("fault", System.currentTimeMillis());
+        event("fault", "kill -9 " + target + "'s " + c.label());
+        cluster.kill(target, c);
+        Thread.sleep(length.toMillis() / 2);
+        event("restart", target + "'s " + c.label() + " started again");
+        cluster.start(target);
+        if (!"SERVING".equals(api.state(target))) {
+            restore(marks, 2);
+        }
+    }
+
+    /** The target's servers are killed three times in a row. */
+    private void serverCrash(RegionId target, Duration length, Map<String, Long> marks) throws Exception {
+        phase.set("crashing");
+        marks.put("fault", System.currentTimeMillis());
+        for (int i = 1; i <= 3; i++) {
+            event("fault", "kill -9 " + target + "'s servers (" + i + "/3)");
+            cluster.kill(target, Component.SERVER);
+            Thread.sleep(length.toMillis() / 6);
+            cluster.start(target);
+            event("restart", target + "'s servers up again");
+        }
+        marks.put("fault-end", System.currentTimeMillis());
+        if (!"SERVING".equals(api.state(target))) {
+            restore(marks, 2);
         }
     }
 

@@ -111,16 +111,32 @@ public final class RegionRouter {
     private String lastAutomaticRefusal = "";
     private String lastTickProblem = "";
 
-    public RegionRouter(RegionId self, List<RegionId> regions, Clock clock, Settings settings, PlanStore store,
-            AuditLog audit, CatchUp catchUp, Supplier<Map<RegionId, HealthModel.Verdict>> health) {
+    /**
+     * What the router works with besides time and settings.
+     *
+     * @param store where plans are agreed and kept
+     * @param audit where every change is recorded
+     * @param catchUp the restore gate: whether a region has caught up from every source
+     * @param health the observers' verdict per region
+     */
+    public record Inputs(PlanStore store, AuditLog audit, CatchUp catchUp, Supplier<Map<RegionId, HealthModel.Verdict>> health) {
+        public Inputs {
+            Objects.requireNonNull(store, "store");
+            Objects.requireNonNull(audit, "audit");
+            Objects.requireNonNull(catchUp, "catchUp");
+            Objects.requireNonNull(health, "health");
+        }
+    }
+
+    public RegionRouter(RegionId self, List<RegionId> regions, Clock clock, Settings settings, Inputs inputs) {
         this.self = Objects.requireNonNull(self, "self");
         this.regions = regions.stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.store = Objects.requireNonNull(store, "store");
-        this.audit = Objects.requireNonNull(audit, "audit");
-        this.catchUp = Objects.requireNonNull(catchUp, "catchUp");
-        this.health = Objects.requireNonNull(health, "health");
+        this.store = inputs.store();
+        this.audit = inputs.audit();
+        this.catchUp = inputs.catchUp();
+        this.health = inputs.health();
         this.current = RoutingPlan.initial(this.regions);
     }
 

@@ -71,14 +71,14 @@ class RegionRouterTest {
                 stored.set(plan);
             }
         };
-        return new RegionRouter(self, ALL, clock, RegionRouter.Settings.defaults(), store, audit::add,
+        return new RegionRouter(self, ALL, clock, RegionRouter.Settings.defaults(), new RegionRouter.Inputs(store, audit::add,
                 (r, ignoring) -> Optional.ofNullable(lagging.get(r)), () -> {
                     Map<RegionId, HealthModel.Verdict> v = new HashMap<>();
                     for (RegionId r : ALL) {
                         v.put(r, verdicts.getOrDefault(r, new HealthModel.Verdict(r, false, 0, 2, 60_000, "healthy")));
                     }
                     return v;
-                });
+                }));
     }
 
     void fail(RegionId r) {

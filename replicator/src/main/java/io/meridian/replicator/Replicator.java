@@ -80,9 +80,10 @@ public final class Replicator implements AutoCloseable {
 
     private List<SourceApplier> newAppliers() {
         List<SourceApplier> out = new ArrayList<>();
+        SourceApplier.Shared shared = new SourceApplier.Shared(config.region, config.topic, config.target, config.listener,
+                config.maxInFlight, config.gaps, config.caughtUp);
         for (Map.Entry<RegionId, String> source : config.sources.entrySet()) {
-            out.add(new SourceApplier(config.region, source.getKey(), source.getValue(), config.topic, config.target, deadLetters,
-                    config.listener, config.maxInFlight, config.gaps, config.caughtUp,
+            out.add(new SourceApplier(shared, source.getKey(), source.getValue(), deadLetters,
                     source.getKey().equals(config.region) ? config.localApplies : null));
         }
         return out;

@@ -106,11 +106,32 @@ public final class SourceApplier implements Runnable {
     private record Paused(long offset, String reason, long retryAtMillis) {
     }
 
-    public SourceApplier(RegionId self, RegionId source, String bootstrap, String topic, ApplyTarget target,
-            DeadLetters deadLetters, Replicator.Listener listener, int maxInFlight, Replicator.GapListener gaps,
-            Replicator.CaughtUpStore caughtUpStore, io.meridian.replicator.LocalApplies localApplies) {
+    /**
+     * What every applier of a region shares.
+     *
+     * @param self the applying region
+     * @param topic the mutation-log topic (the same name in every region)
+     * @param target where mutations are applied
+     * @param listener told after each apply
+     * @param maxInFlight applies in flight at once per applier
+     * @param gaps told when a source's log lost mutations before they were applied here
+     * @param caughtUpStore where "last seen fully applied" times are kept
+     */
+    public record Shared(RegionId self, String topic, ApplyTarget target, Replicator.Listener listener, int maxInFlight,
+            Replicator.GapListener gaps, Replicator.CaughtUpStore caughtUpStore) {
+    }
+
+    /**
+     * @param source the region whose log this applier reads, at {@code bootstrap}
+     * @param localApplies the write path's outcomes when {@code source} is the applying region itself (its own log:
+     *        what the write path applied is skipped), else null
+     */
+    public SourceApplier(Shared shared, RegionId source, String bootstrap, DeadLetters deadLetters,
+            io.meridian.replicator.LocalApplies localApplies) {
+        RegionId self = shared.self();
+        Replicator.CaughtUpStore caughtUpStore = shared.caughtUpStore();
         this.localApplies = localApplies;
-        this.gaps = gaps;
+        this.gaps = shared.gaps();
         this.caughtUpStore = caughtUpStore;
         long recorded;
         try {
@@ -122,11 +143,11 @@ public final class SourceApplier implements Runnable {
         this.self = self;
         this.source = source;
         this.bootstrap = bootstrap;
-        this.topic = topic;
-        this.target = target;
+        this.topic = shared.topic();
+        this.target = shared.target();
         this.deadLetters = deadLetters;
-        this.listener = listener;
-        this.maxInFlight = maxInFlight;
+        this.listener = shared.listener();
+        this.maxInFlight = shared.maxInFlight();
         this.thread = new Thread(this, "meridian-applier-" + source + "-to-" + self);
         this.thread.setDaemon(true);
     }

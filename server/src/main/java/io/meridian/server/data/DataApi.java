@@ -39,11 +39,12 @@ public final class DataApi {
     public static WritePath writePath(MeridianConfiguration config, HybridLogicalClock clock, RegionEngines engines,
             Invalidation invalidation, LongSupplier clockSkewMillis, Environment env) {
         var w = config.writes;
-        WritePath writes = new WritePath(RegionId.of(config.region), clock, engines.log()::append, engines.store()::apply,
-                new LocalApplyOutcome(invalidation, engines.localApplies()), new WritePath.Settings(w.maxInFlightAppends,
-                w.maxTokenAhead.toJavaDuration(), w.maxTokenAge.toJavaDuration(), w.maxClockSkew.toJavaDuration(),
-                config.kafka.appendTimeout.toJavaDuration(), config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1)),
-                clockSkewMillis, env.metrics());
+        WritePath writes = WritePath.builder().region(RegionId.of(config.region)).clock(clock).log(engines.log()::append)
+                .store(engines.store()::apply).afterApply(new LocalApplyOutcome(invalidation, engines.localApplies()))
+                .settings(new WritePath.Settings(w.maxInFlightAppends, w.maxTokenAhead.toJavaDuration(), w.maxTokenAge.toJavaDuration(),
+                        w.maxClockSkew.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
+                        config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1)))
+                .skewMillis(clockSkewMillis).metrics(env.metrics()).build();
         Failpoints failpoints = new Failpoints(config.faults.enabled);
         writes.failpoints(failpoints);
         if (failpoints.enabled()) { // without faults.enabled the task does not exist at all

@@ -66,8 +66,8 @@ public final class RoutingCapability {
                 config.router.maxCatchUpLag.toMilliseconds());
         var r = config.router;
         RegionRouter router = new RegionRouter(region, regions, Clock.systemUTC(), new RegionRouter.Settings(failAfter,
-                r.healthyFor.toJavaDuration(), r.steps, r.bake.toJavaDuration(), r.automaticFailover), agreement, stored, catchUp,
-                () -> observers.verdicts(failAfter));
+                r.healthyFor.toJavaDuration(), r.steps, r.bake.toJavaDuration(), r.automaticFailover),
+                new RegionRouter.Inputs(agreement, stored, catchUp, () -> observers.verdicts(failAfter)));
         env.lifecycle().manage(new RouterTicks(observers, router, acceptor, remoteAcceptors, in.clockSkewMillis()));
         env.jersey().register(new RouterResource(region.name(), router, acceptor, observers, stored, in.health(), failAfter));
     }

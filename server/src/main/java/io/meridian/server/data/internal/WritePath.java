@@ -80,26 +80,92 @@ public final class WritePath {
     private final Counter appendFailures;
     private final Counter applyFailures;
 
-    /**
-     * @param skewMillis this server's clock minus the median of the regions' clocks (0 when unknown)
-     */
-    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store, Settings settings,
-            java.util.function.LongSupplier skewMillis, MetricRegistry metrics) {
-        this(region, clock, log, store, (m, p) -> { }, settings, skewMillis, metrics);
+    /** Builds a write path; region, clock, log, store, settings and metrics are required. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /**
-     * @param afterApply told after each successful local apply, with the mutation's log position (cache
-     *     invalidation; telling the own applier it may skip the record)
-     * @param skewMillis this server's clock minus the median of the regions' clocks (0 when unknown)
-     */
-    public WritePath(RegionId region, HybridLogicalClock clock, MutationSink.Log log, MutationSink.Store store,
-            MutationSink.Applied afterApply, Settings settings, java.util.function.LongSupplier skewMillis, MetricRegistry metrics) {
-        this.afterApply = afterApply;
-        this.region = region;
-        this.clock = clock;
-        this.log = log;
-        this.store = store;
+    /** The parts of a write path. */
+    public static final class Builder {
+        private RegionId region;
+        private HybridLogicalClock clock;
+        private MutationSink.Log log;
+        private MutationSink.Store store;
+        private MutationSink.Applied afterApply = (m, p) -> { };
+        private Settings settings;
+        private java.util.function.LongSupplier skewMillis = () -> 0;
+        private MetricRegistry metrics;
+
+        private Builder() { }
+
+        public Builder region(RegionId region) {
+            this.region = region;
+            return this;
+        }
+
+        /** Timestamps writes that bring no token of their own. */
+        public Builder clock(HybridLogicalClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Step 1: where a mutation becomes durable (the region's mutation log). */
+        public Builder log(MutationSink.Log log) {
+            this.log = log;
+            return this;
+        }
+
+        /** Step 2: the region's store. */
+        public Builder store(MutationSink.Store store) {
+            this.store = store;
+            return this;
+        }
+
+        /**
+         * Told after each local apply, with the mutation's log position (cache invalidation; telling the own
+         * applier it may skip the record); nothing by default.
+         */
+        public Builder afterApply(MutationSink.Applied afterApply) {
+            this.afterApply = afterApply;
+            return this;
+        }
+
+        public Builder settings(Settings settings) {
+            this.settings = settings;
+            return this;
+        }
+
+        /** This server's clock minus the median of the regions' clocks (0 when unknown, the default). */
+        public Builder skewMillis(java.util.function.LongSupplier skewMillis) {
+            this.skewMillis = skewMillis;
+            return this;
+        }
+
+        public Builder metrics(MetricRegistry metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        public WritePath build() {
+            java.util.Objects.requireNonNull(region, "region");
+            java.util.Objects.requireNonNull(clock, "clock");
+            java.util.Objects.requireNonNull(log, "log");
+            java.util.Objects.requireNonNull(store, "store");
+            java.util.Objects.requireNonNull(settings, "settings");
+            java.util.Objects.requireNonNull(metrics, "metrics");
+            return new WritePath(this);
+        }
+    }
+
+    private WritePath(Builder b) {
+        Settings settings = b.settings;
+        MetricRegistry metrics = b.metrics;
+        java.util.function.LongSupplier skewMillis = b.skewMillis;
+        this.afterApply = b.afterApply;
+        this.region = b.region;
+        this.clock = b.clock;
+        this.log = b.log;
+        this.store = b.store;
         this.appends = new Admission("writes", settings.maxInFlightAppends(), metrics);
         this.maxTokenAheadMicros = settings.maxTokenAhead().toNanos() / 1000;
         this.maxTokenAgeMicros = settings.maxTokenAge().toNanos() / 1000;

@@ -32,8 +32,9 @@ class WritePathTest {
     private final HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), 2);
 
     private WritePath path(MutationSink.Log log, MutationSink.Store store, int maxInFlight) {
-        return new WritePath(RegionId.of("region-c"), clock, log, store, new WritePath.Settings(maxInFlight, Duration.ofSeconds(1),
-                Duration.ofHours(1), Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofSeconds(1)), () -> skew, new MetricRegistry());
+        return WritePath.builder().region(RegionId.of("region-c")).clock(clock).log(log).store(store)
+                .settings(new WritePath.Settings(maxInFlight, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMillis(500),
+                        Duration.ofMillis(500), Duration.ofSeconds(1))).skewMillis(() -> skew).metrics(new MetricRegistry()).build();
     }
 
     private long skew;
