@@ -314,16 +314,9 @@ public final class CassandraStore implements AutoCloseable {
     }
 
     private static StoredItem item(Row row) {
-        return new StoredItem(Bytes.wrap(bytesOf(row.getByteBuffer("key"))), Bytes.wrap(bytesOf(row.getByteBuffer("value"))),
+        return new StoredItem(Bytes.wrap(StoreSchema.blob(row.getByteBuffer("key"))),
+                Bytes.wrap(StoreSchema.blob(row.getByteBuffer("value"))),
                 row.getLong("wt"), row.isNull("ttl") ? 0 : row.getInt("ttl"));
     }
 
-    private static byte[] bytesOf(ByteBuffer b) {
-        if (b == null) {
-            return new byte[0];
-        }
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
-    }
 }

@@ -5,7 +5,6 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.meridian.core.Bytes;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,19 +24,12 @@ public final class Cells {
             for (Row row : session.execute(SimpleStatement.newInstance("SELECT id, key, value, writetime(value) AS wt FROM "
                     + StoreSchema.qualified(StoreSchema.checkKeyspace(keyspace), StoreSchema.namespaceTable(namespace)))
                     .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setPageSize(1000))) {
-                out.add(new Cell(row.getString("id"), bytes(row.getByteBuffer("key")), bytes(row.getByteBuffer("value")),
+                out.add(new Cell(row.getString("id"), Bytes.wrap(StoreSchema.blob(row.getByteBuffer("key"))),
+                        Bytes.wrap(StoreSchema.blob(row.getByteBuffer("value"))),
                         row.getLong("wt")));
             }
         }
         return out;
     }
 
-    private static Bytes bytes(ByteBuffer b) {
-        if (b == null) {
-            return Bytes.wrap(new byte[0]);
-        }
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return Bytes.wrap(out);
-    }
 }

@@ -79,4 +79,14 @@ public final class StoreSchema {
         return session.execute(SimpleStatement.newInstance("SELECT table_name FROM system_schema.tables"
                 + " WHERE keyspace_name = ? AND table_name = ?", keyspace, namespaceTable(namespace))).one() != null;
     }
+
+    /** The bytes of a blob column (empty for null), copied: the driver's buffer may be reused. */
+    static byte[] blob(java.nio.ByteBuffer b) {
+        if (b == null) {
+            return new byte[0];
+        }
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
 }

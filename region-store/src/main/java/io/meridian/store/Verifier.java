@@ -141,8 +141,8 @@ public final class Verifier implements AutoCloseable {
         long rows = 0;
         for (Row row : session.execute(select.bind(from, to).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setPageSize(1000))) {
             update(sha, row.getString("id").getBytes(StandardCharsets.UTF_8));
-            update(sha, bytes(row.getByteBuffer("key")));
-            update(sha, bytes(row.getByteBuffer("value")));
+            update(sha, StoreSchema.blob(row.getByteBuffer("key")));
+            update(sha, StoreSchema.blob(row.getByteBuffer("value")));
             sha.update(ByteBuffer.allocate(8).putLong(row.getLong("wt")).array());
             rows++;
         }
@@ -154,14 +154,6 @@ public final class Verifier implements AutoCloseable {
         sha.update(field);
     }
 
-    private static byte[] bytes(ByteBuffer b) {
-        if (b == null) {
-            return new byte[0];
-        }
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
-    }
 
     private static MessageDigest sha256() {
         try {
