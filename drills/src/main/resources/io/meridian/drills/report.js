@@ -6,6 +6,14 @@
   var hot = -1;
   var charts = [];
   var overlaps = {}; // per chart, as of its last draw
+  var markers = {}; // per chart: event lines drawn
+  var hidden = {}; // per chart: labels that did not fit the plot's height (their line is still drawn)
+  // one time axis for every chart, events included, so markers line up and none falls outside a chart
+  var maxX = 1;
+  data.events.forEach(function (e) { maxX = Math.max(maxX, e.seconds); });
+  data.charts.forEach(function (c) {
+    c.series.forEach(function (s) { s.points.forEach(function (p) { maxX = Math.max(maxX, p[0]); }); });
+  });
 
   // every series' points on one x axis: a point a series lacks is undefined (joined over), a gap marker is null
   function align(series) {
@@ -40,8 +48,11 @@
           var top = u.bbox.top;
           var bottom = u.bbox.top + u.bbox.height;
           var rowHeight = 13 * px;
-          var rowsRight = [];
+          var rows = []; // per row, the [left, right] of the labels placed in it
           var boxes = [];
+          var maxRows = Math.max(1, Math.floor((u.bbox.height - 2 * px) / rowHeight));
+          var notShown = 0;
+          var lines = 0;
           ctx.save();
           ctx.font = (10 * px) + 'px system-ui, sans-serif';
           ctx.textBaseline = 'top';
@@ -51,6 +62,7 @@
             if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) {
               return;
             }
+            lines++;
             ctx.strokeStyle = i === hot ? '#000' : '#999';
             ctx.lineWidth = (i === hot ? 2 : 1) * px;
             ctx.setLineDash(i === hot ? [] : [4 * px, 3 * px]);
@@ -60,17 +72,23 @@
             ctx.stroke();
             var label = (i + 1) + ' ' + e.kind;
             var w = ctx.measureText(label).width + 6 * px;
-            var row = 0; // the first row where this label starts after the previous one ended
-            while (rowsRight[row] !== undefined && rowsRight[row] > x + 2 * px) {
+            // right of its line, or left of it where the plot ends
+            var left = x + 2 * px + w <= u.bbox.left + u.bbox.width ? x + 2 * px : x - 2 * px - w;
+            var row = 0; // the first row where this label meets no other
+            while (rows[row] && rows[row].some(function (r) { return left < r[1] + 2 * px && r[0] < left + w + 2 * px; })) {
               row++;
             }
-            rowsRight[row] = x + 2 * px + w;
+            if (row >= maxRows) {
+              notShown++; // no room left in the plot: the event table still lists it
+              return;
+            }
+            (rows[row] = rows[row] || []).push([left, left + w]);
             var y = top + 2 * px + row * rowHeight;
-            boxes.push([x + 2 * px, y, x + 2 * px + w, y + rowHeight - px]);
+            boxes.push([left, y, left + w, y + rowHeight - px]);
             ctx.fillStyle = 'rgba(255,255,255,0.85)';
-            ctx.fillRect(x + 2 * px, y, w, rowHeight - px);
+            ctx.fillRect(left, y, w, rowHeight - px);
             ctx.fillStyle = i === hot ? '#000' : '#555';
-            ctx.fillText(label, x + 5 * px, y + px);
+            ctx.fillText(label, left + 3 * px, y + px);
           });
           ctx.restore();
           var found = 0;
@@ -83,8 +101,20 @@
             }
           }
           overlaps[chartIndex] = found;
+          hidden[chartIndex] = notShown;
+          markers[chartIndex] = lines;
+          if (!u.data[0] || u.data[0].length === 0) {
+            ctx.save();
+            ctx.font = (13 * px) + 'px system-ui, sans-serif';
+            ctx.fillStyle = '#888';
+            ctx.textAlign = 'center';
+            ctx.fillText('no data', u.bbox.left + u.bbox.width / 2, top + u.bbox.height / 2);
+            ctx.restore();
+          }
           var drawn = Object.keys(overlaps);
           document.body.setAttribute('data-charts-drawn', String(drawn.length));
+          document.body.setAttribute('data-event-markers', String(drawn.reduce(function (t, k) { return t + markers[k]; }, 0)));
+          document.body.setAttribute('data-labels-hidden', String(drawn.reduce(function (t, k) { return t + hidden[k]; }, 0)));
           document.body.setAttribute('data-label-overlaps', String(drawn.reduce(function (t, k) { return t + overlaps[k]; }, 0)));
         }
       }
@@ -104,7 +134,7 @@
       width: 1040,
       height: 250,
       series: series,
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: function () { return [0, maxX]; } } },
       axes: [{ label: 'seconds since start' }, { label: c.unit }],
       legend: { live: false },
       plugins: [eventsPlugin(chartIndex)]

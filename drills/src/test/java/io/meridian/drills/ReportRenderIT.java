@@ -64,6 +64,8 @@ class ReportRenderIT {
         t.event(t0 + 22_050, "restore", "region-a in steps 50,100");
         t.event(t0 + 22_100, "restored", "region-a serving again");
         t.event(t0 + 22_150, "workload-stopped", "60 operations");
+        // after the last sample: every chart still shows it (one time axis for all charts, events included)
+        t.event(t0 + 40_000, "quiesced", "every region caught up");
         Drill.Settings s = new Drill.Settings(Drill.Scenario.REGION_OUTAGE, RegionId.of("region-a"), Duration.ofSeconds(30), 10, 1,
                 dir, Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(10));
         Report.Files files = Report.write(dir, s, h, t, List.of(new Drill.Check("a check", true, "figure")), true, t0);
@@ -76,6 +78,8 @@ class ReportRenderIT {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(dom).contains("data-charts=\"4\"").contains("data-charts-drawn=\"4\"");
         assertThat(dom).as("event labels printed over each other").contains("data-label-overlaps=\"0\"");
+        assertThat(dom).as("event labels with no room").contains("data-labels-hidden=\"0\"");
+        assertThat(dom).as("7 events on each of 4 charts").contains("data-event-markers=\"28\"");
         String html = Files.readString(files.html());
         assertThat(html).as("self-contained").doesNotContain("src=\"http").contains("uPlot");
         // the silent stretch of region-a->region-b reaches the chart as a gap marker

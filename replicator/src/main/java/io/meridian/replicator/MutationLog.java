@@ -45,6 +45,9 @@ public final class MutationLog implements AutoCloseable {
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(5_000, delivery - 1_000));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, delivery);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        // exactly the largest log record: a dead letter carries the record plus headers and must still fit the
+        // dead-letter producer's limit (the durable default, 64 KiB more), or the letter could never be written
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.meridian.core.Limits.MAX_LOG_RECORD_BYTES);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 

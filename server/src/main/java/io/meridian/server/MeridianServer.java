@@ -96,9 +96,9 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
 
     /** Refuses a configuration that would break a guarantee, be open or leak credentials, before touching any engine. */
     private static void checkBeforeStart(MeridianConfiguration config) {
-        long margin = (long) (config.replication.gcGraceSeconds * config.replication.maxLagFractionOfGcGrace);
+        double margin = config.replication.gcGraceSeconds * config.replication.maxLagFractionOfGcGrace;
         if (config.writes.maxTokenAge.toSeconds() >= margin) {
-            throw new IllegalArgumentException("writes.maxTokenAge must stay below the gc_grace margin (" + margin + " s)");
+            throw new IllegalArgumentException("writes.maxTokenAge must stay below the gc_grace margin (" + (long) margin + " s)");
         }
         Principals.authenticator(config.auth);
         Principals.checkTransport(config.getServerFactory(), config.auth.allowPlaintextOffLoopback);

@@ -80,7 +80,7 @@ public final class CacheCapability {
         if (topic != null) {
             Map.of("received", "meridian.cache.invalidations-received", "sent", "meridian.cache.invalidations-sent",
                     "sendFailures", "meridian.cache.invalidation-send-failures")
-                    .forEach((k, name) -> env.metrics().register(name, (Gauge<Long>) () -> topic.counters().get(k)));
+                    .forEach((k, name) -> env.metrics().register(name, new TopicCounter(topic, k)));
             env.lifecycle().manage(new InvalidationListener(topic, tier));
         }
         env.jersey().register(new CacheResource(config.region, tier, topic));
@@ -97,6 +97,22 @@ public final class CacheCapability {
         metrics.register("meridian.cache.stale-fills-rejected", gauge.apply(RecordCache.Stats::staleFillsRejected));
         metrics.register("meridian.cache.load-p99-micros", gauge.apply(RecordCache.Stats::loadP99Micros));
         metrics.register("meridian.cache.hit-ratio", (Gauge<Double>) () -> t.total().hitRatio());
+    }
+
+    /** One of the invalidation topic's counters, exported as a Dropwizard counter (read-only: the topic counts). */
+    private static final class TopicCounter extends com.codahale.metrics.Counter {
+        private final InvalidationTopic topic;
+        private final String key;
+
+        TopicCounter(InvalidationTopic topic, String key) {
+            this.topic = topic;
+            this.key = key;
+        }
+
+        @Override
+        public long getCount() {
+            return topic.counters().get(key);
+        }
     }
 
     /** Reads the region's invalidation topic while the server runs and drops what the other instances changed. */
