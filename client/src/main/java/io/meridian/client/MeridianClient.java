@@ -10,6 +10,7 @@ import io.meridian.core.wire.ErrorResponse;
 import io.meridian.core.wire.ItemJson;
 import io.meridian.core.wire.MutateRequest;
 import io.meridian.core.wire.NamespaceJson;
+import io.meridian.core.wire.NamespaceList;
 import io.meridian.core.wire.PutItemsRequest;
 import io.meridian.core.wire.RecordResponse;
 import io.meridian.core.wire.WriteResponse;
@@ -74,7 +75,7 @@ public final class MeridianClient implements AutoCloseable {
     private final String operatorAuthorization; // HTTP Basic of the operator credentials, or null
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    private volatile io.meridian.router.RoutingPlan plan;
+    private volatile io.meridian.core.wire.RoutingPlan plan;
     private final java.util.concurrent.ScheduledFuture<?> planPoller;
 
     /** One daemon thread polls the routing plan for every client of this JVM. */
@@ -123,8 +124,8 @@ public final class MeridianClient implements AutoCloseable {
                 HttpResponse<byte[]> resp = http.send(req.build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (resp.statusCode() == 200) {
-                    io.meridian.router.RoutingPlan p = json.readValue(resp.body(), io.meridian.router.RoutingPlan.class);
-                    io.meridian.router.RoutingPlan current = plan;
+                    io.meridian.core.wire.RoutingPlan p = json.readValue(resp.body(), io.meridian.core.wire.RoutingPlan.class);
+                    io.meridian.core.wire.RoutingPlan current = plan;
                     if (current == null || p.version() >= current.version()) {
                         plan = p;
                     }
@@ -140,13 +141,13 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     /** The routing plan this client follows now (empty before the first answer or when not following). */
-    public java.util.Optional<io.meridian.router.RoutingPlan> routingPlan() {
+    public java.util.Optional<io.meridian.core.wire.RoutingPlan> routingPlan() {
         return java.util.Optional.ofNullable(plan);
     }
 
     /** The regions to try for a request, best first: by the plan for record requests, else home first. */
     private List<RegionId> orderFor(String path) {
-        io.meridian.router.RoutingPlan p = plan;
+        io.meridian.core.wire.RoutingPlan p = plan;
         java.util.regex.Matcher m = RECORD_PATH.matcher(path);
         if (p == null || !m.find()) {
             return order;
@@ -303,10 +304,6 @@ public final class MeridianClient implements AutoCloseable {
     public NamespaceSettings describeNamespace(String name) {
         return join(call("GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null, null,
                 b -> toSettings(read(b, NamespaceJson.class))));
-    }
-
-    /** Body of the namespace list. */
-    record NamespaceList(List<NamespaceJson> namespaces) {
     }
 
     public List<NamespaceSettings> listNamespaces() {
@@ -583,7 +580,7 @@ public final class MeridianClient implements AutoCloseable {
             if (user == null || user.isEmpty() || user.contains(":") || secret == null || secret.isEmpty()) {
                 throw new IllegalArgumentException(what + ": user (without ':') and secret must not be empty");
             }
-            return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
+            return new io.meridian.core.BasicCredentials(user, secret).header();
         }
 
         /** Clock for idempotency tokens (tests inject one). */

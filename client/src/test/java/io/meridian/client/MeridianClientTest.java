@@ -219,7 +219,7 @@ class MeridianClientTest {
 
     /** The plan's version (keeps the test free of the router module's types beyond the accessor). */
     static final class RoutingPlanVersion {
-        static long of(io.meridian.router.RoutingPlan p) {
+        static long of(io.meridian.core.wire.RoutingPlan p) {
             return p.version();
         }
     }

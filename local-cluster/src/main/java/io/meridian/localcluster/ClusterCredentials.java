@@ -76,7 +76,7 @@ public record ClusterCredentials(String operator, String app, String reader, Str
 
     /** The HTTP Basic {@code Authorization} header value of principal {@code name}. */
     public String basic(String name) {
-        return "Basic " + Base64.getEncoder().encodeToString((name + ":" + secretOf(name)).getBytes(StandardCharsets.UTF_8));
+        return new io.meridian.core.BasicCredentials(name, secretOf(name)).header();
     }
 
     private static String random() {

@@ -18,4 +18,26 @@ public final class OperatorSecret {
     public static String of(Path dir) {
         return ClusterCredentials.of(dir).operator();
     }
+
+    /**
+     * The operator's credentials for {@code cluster}, the one place they are read: {@code MERIDIAN_OPERATOR_USER} /
+     * {@code MERIDIAN_OPERATOR_PASSWORD}, else the embedded cluster's secret; for a deployment we do not run the
+     * environment must say it (bad input otherwise).
+     */
+    public static io.meridian.core.BasicCredentials credentials(LocalCluster cluster) {
+        String user = System.getenv().getOrDefault("MERIDIAN_OPERATOR_USER", USER);
+        String password = System.getenv("MERIDIAN_OPERATOR_PASSWORD");
+        if (password == null) {
+            if (!cluster.managed()) {
+                throw LocalClusterException.badInput("set MERIDIAN_OPERATOR_PASSWORD (and MERIDIAN_OPERATOR_USER) to the"
+                        + " deployment's operator credentials");
+            }
+            password = of(cluster.directory());
+        }
+        try {
+            return new io.meridian.core.BasicCredentials(user, password);
+        } catch (IllegalArgumentException e) {
+            throw LocalClusterException.badInput("MERIDIAN_OPERATOR_USER: " + e.getMessage());
+        }
+    }
 }

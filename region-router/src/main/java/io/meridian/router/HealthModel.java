@@ -1,6 +1,7 @@
 package io.meridian.router;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.HealthObservation;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,15 +19,6 @@ public final class HealthModel {
 
     private HealthModel() { }
 
-    /**
-     * What one observer sees of one region.
-     *
-     * @param healthy     healthy now
-     * @param sinceMillis epoch ms since when it has been continuously so
-     * @param detail      the failing checks, or empty
-     */
-    public record Observation(boolean healthy, long sinceMillis, String detail) {
-    }
 
     /**
      * The verdict on one region.
@@ -45,7 +37,7 @@ public final class HealthModel {
     /**
      * @param byObserver observer region name → target region name → observation (missing: no report)
      */
-    public static Verdict verdict(RegionId target, List<RegionId> regions, Map<String, Map<String, Observation>> byObserver,
+    public static Verdict verdict(RegionId target, List<RegionId> regions, Map<String, Map<String, HealthObservation>> byObserver,
             long nowMillis, long failAfterMillis) {
         List<RegionId> observers = regions.stream().filter(r -> !r.equals(target)).toList();
         if (observers.isEmpty()) {
@@ -56,7 +48,7 @@ public final class HealthModel {
         List<Long> healthyFor = new ArrayList<>();
         StringBuilder detail = new StringBuilder();
         for (RegionId o : observers) {
-            Observation obs = byObserver.getOrDefault(o.name(), Map.of()).get(target.name());
+            HealthObservation obs = byObserver.getOrDefault(o.name(), Map.of()).get(target.name());
             if (obs == null) {
                 detail.append(o).append(": no report; ");
                 continue;

@@ -1,5 +1,7 @@
 package io.meridian.router;
 
+import io.meridian.core.wire.RoutingPlan;
+
 /**
  * One region's acceptor in the agreement on routing plans: single-decree Paxos per plan version, with the
  * acceptor's state kept durably in that region (the server keeps it in the region's Cassandra, with lightweight

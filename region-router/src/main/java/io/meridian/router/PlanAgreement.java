@@ -1,6 +1,7 @@
 package io.meridian.router;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.RoutingPlan;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;

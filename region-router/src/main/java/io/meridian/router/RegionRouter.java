@@ -1,6 +1,9 @@
 package io.meridian.router;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
+import io.meridian.core.wire.AuditEntry;
+import io.meridian.core.wire.RoutingPlan;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,10 +57,6 @@ public final class RegionRouter {
         void append(AuditEntry entry);
     }
 
-    /** One audited routing change. */
-    public record AuditEntry(long at, String actor, String action, String region, String reason, long planVersion,
-            String detail) {
-    }
 
     /**
      * Whether a region has caught up from every source except {@code ignoring} (failed regions, whose
@@ -226,7 +225,7 @@ public final class RegionRouter {
             throw RouterException.refused("no healthy serving region would take " + region + "'s traffic: never evacuate the"
                     + " last healthy region");
         }
-        return startOperation(RoutingPlan.Operation.Kind.EVACUATE, region, s, b, v, actor, reason);
+        return startOperation(RoutingPlan.Shift.Kind.EVACUATE, region, s, b, v, actor, reason);
     }
 
     /** Starts a stepped restore of an evacuated region, if it is healthy and caught up. */
@@ -253,19 +252,19 @@ public final class RegionRouter {
         if (lagging.isPresent()) {
             throw RouterException.refused(region + " has not caught up: " + lagging.get());
         }
-        return startOperation(RoutingPlan.Operation.Kind.RESTORE, region, s, b, v, actor, reason);
+        return startOperation(RoutingPlan.Shift.Kind.RESTORE, region, s, b, v, actor, reason);
     }
 
     /**
      * Takes the first step of an evacuation or restore (checked by the caller) and records the operation,
      * driven by this router; a single 100 % step finishes it at once.
      */
-    private RoutingPlan startOperation(RoutingPlan.Operation.Kind kind, RegionId region, List<Integer> steps, Duration bake,
+    private RoutingPlan startOperation(RoutingPlan.Shift.Kind kind, RegionId region, List<Integer> steps, Duration bake,
             Map<RegionId, HealthModel.Verdict> v, String actor, String reason) {
-        boolean evacuate = kind == RoutingPlan.Operation.Kind.EVACUATE;
+        boolean evacuate = kind == RoutingPlan.Shift.Kind.EVACUATE;
         int first = steps.get(0);
         Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
-        RoutingPlan.Operation op = new RoutingPlan.Operation(kind, region.name(), steps, 0, bake.toMillis(),
+        RoutingPlan.Shift op = new RoutingPlan.Shift(kind, region.name(), steps, 0, bake.toMillis(),
                 clock.millis() + bake.toMillis(), false, self.name(), actor, reason);
         if (first == 100) {
             states.put(region.name(), evacuate ? new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0)
@@ -282,13 +281,13 @@ public final class RegionRouter {
     /** Stops the operation in progress: an evacuation returns all traffic, a restore evacuates again. */
     public synchronized RoutingPlan abort(String reason, String actor) {
         refresh();
-        RoutingPlan.Operation op = current.operation();
+        RoutingPlan.Shift op = current.operation();
         if (op == null) {
             throw RouterException.refused("no evacuation or restore is in progress");
         }
         RegionId region = RegionId.of(op.region());
         Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
-        Transition t = op.kind() == RoutingPlan.Operation.Kind.EVACUATE ? Transition.ABORT_EVACUATION : Transition.ABORT_RESTORE;
+        Transition t = op.kind() == RoutingPlan.Shift.Kind.EVACUATE ? Transition.ABORT_EVACUATION : Transition.ABORT_RESTORE;
         if (!t.allowedFrom(current.state(region))) {
             throw RouterException.refused(region + " is " + current.state(region) + "; nothing to abort");
         }
@@ -303,14 +302,14 @@ public final class RegionRouter {
     /** Pauses (true) or resumes (false) the steps of the operation in progress. */
     public synchronized RoutingPlan hold(boolean hold, String reason, String actor) {
         refresh();
-        RoutingPlan.Operation op = current.operation();
+        RoutingPlan.Shift op = current.operation();
         if (op == null) {
             throw RouterException.refused("no evacuation or restore is in progress");
         }
         if (op.held() == hold) {
             throw RouterException.refused("the operation is already " + (hold ? "held" : "running"));
         }
-        RoutingPlan.Operation next = op.held(hold, clock.millis() + op.bakeMillis());
+        RoutingPlan.Shift next = op.held(hold, clock.millis() + op.bakeMillis());
         return commit(new LinkedHashMap<>(current.regions()), next, verdicts(), actor, hold ? "hold" : "resume",
                 RegionId.of(op.region()), reason, describe(next));
     }
@@ -322,7 +321,7 @@ public final class RegionRouter {
         return bake;
     }
 
-    private static String describe(RoutingPlan.Operation op) {
+    private static String describe(RoutingPlan.Shift op) {
         return op.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + op.region() + " step " + (op.stepIndex() + 1) + "/"
                 + op.steps().size() + (op.held() ? " (held)" : "");
     }
@@ -359,7 +358,7 @@ public final class RegionRouter {
                 }
             }
         }
-        RoutingPlan.Operation op = current.operation();
+        RoutingPlan.Shift op = current.operation();
         if (op != null && !op.held() && now >= op.nextStepAt()) {
             boolean driverFailed = failed(v, RegionId.of(op.driver()));
             if (op.driver().equals(self.name()) || (driverFailed && coordinating)) {
@@ -387,7 +386,7 @@ public final class RegionRouter {
         }
         Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
         states.put(r.name(), new RoutingPlan.RegionPlan(Transition.AUTOMATIC_EVACUATION.to(), 0));
-        RoutingPlan.Operation op = current.operation();
+        RoutingPlan.Shift op = current.operation();
         if (op != null && op.region().equals(r.name())) {
             op = null; // its own operation ends here
         }
@@ -395,11 +394,11 @@ public final class RegionRouter {
                 + v.get(r).observers() + " observers", v.get(r).detail());
     }
 
-    private void step(RoutingPlan.Operation op, Map<RegionId, HealthModel.Verdict> v, long now) {
+    private void step(RoutingPlan.Shift op, Map<RegionId, HealthModel.Verdict> v, long now) {
         RegionId region = RegionId.of(op.region());
         int next = op.stepIndex() + 1;
         Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
-        boolean evacuate = op.kind() == RoutingPlan.Operation.Kind.EVACUATE;
+        boolean evacuate = op.kind() == RoutingPlan.Shift.Kind.EVACUATE;
         int pct = op.steps().get(Math.min(next, op.steps().size() - 1));
         boolean last = next >= op.steps().size() - 1;
         Transition t = evacuate ? (last ? Transition.FINISH_EVACUATION : Transition.EVACUATION_STEP)
@@ -415,7 +414,7 @@ public final class RegionRouter {
             return;
         }
         states.put(region.name(), new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - pct : pct));
-        RoutingPlan.Operation after = last ? null : op.at(next, now + op.bakeMillis());
+        RoutingPlan.Shift after = last ? null : op.at(next, now + op.bakeMillis());
         commit(states, after, v, "router@" + self, evacuate ? "evacuation-step" : "restore-step", region, op.reason(),
                 "step " + (next + 1) + "/" + op.steps().size() + ": " + pct + " %" + (last ? " (done)" : ""));
     }
@@ -451,7 +450,7 @@ public final class RegionRouter {
         return out;
     }
 
-    private RoutingPlan commit(Map<String, RoutingPlan.RegionPlan> states, RoutingPlan.Operation op,
+    private RoutingPlan commit(Map<String, RoutingPlan.RegionPlan> states, RoutingPlan.Shift op,
             Map<RegionId, HealthModel.Verdict> v, String actor, String action, RegionId region, String reason, String detail) {
         RoutingPlan next = new RoutingPlan(current.version() + 1, Math.max(clock.millis(), current.updatedAt() + 1), states,
                 weights(states, v), op);

@@ -1,6 +1,7 @@
 package io.meridian.router;
 
 import io.meridian.core.MeridianException;
+import io.meridian.core.wire.RoutingPlan;
 
 /** A routing change the router refuses (a guardrail, a wrong state, a region not caught up), with why. */
 public final class RouterException extends MeridianException {

@@ -1,6 +1,7 @@
 package io.meridian.router;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.RoutingPlan;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.meridian.router;
 
+import io.meridian.core.TrafficState;
 import java.util.EnumSet;
 import java.util.Set;
 

@@ -3,6 +3,8 @@ package io.meridian.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
+import io.meridian.core.wire.RoutingPlan;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

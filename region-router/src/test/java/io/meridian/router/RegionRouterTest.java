@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
+import io.meridian.core.wire.AuditEntry;
+import io.meridian.core.wire.RoutingPlan;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +52,7 @@ class RegionRouterTest {
 
     final FakeClock clock = new FakeClock();
     final AtomicReference<RoutingPlan> stored = new AtomicReference<>();
-    final List<RegionRouter.AuditEntry> audit = new ArrayList<>();
+    final List<AuditEntry> audit = new ArrayList<>();
     final Map<RegionId, HealthModel.Verdict> verdicts = new HashMap<>();
     final Map<RegionId, String> lagging = new HashMap<>();
     /** When set, what load() returns: the copy of a region that missed the latest plans. */
@@ -109,7 +112,7 @@ class RegionRouterTest {
         assertThat(done.weightsFor(A)).doesNotContainKey("region-a").containsEntry("region-b", 50).containsEntry("region-c", 50);
         assertThat(done.operation()).isNull();
         assertThat(done.trafficShare(A)).isZero();
-        assertThat(audit).extracting(RegionRouter.AuditEntry::action)
+        assertThat(audit).extracting(AuditEntry::action)
                 .containsExactly("evacuate", "evacuation-step", "evacuation-step");
         assertThat(audit.get(0).actor()).isEqualTo("alice");
         assertThat(audit.get(0).reason()).isEqualTo("drill");
@@ -154,7 +157,7 @@ class RegionRouterTest {
         assertThat(b.plan().weightsFor(A)).isEqualTo(Map.of("region-b", 50, "region-c", 50));
         c.tick();
         assertThat(c.plan().version()).isEqualTo(b.plan().version()); // adopted from the store
-        assertThat(audit).extracting(RegionRouter.AuditEntry::action).containsExactly("automatic-evacuation");
+        assertThat(audit).extracting(AuditEntry::action).containsExactly("automatic-evacuation");
     }
 
     @Test

@@ -3,6 +3,9 @@ package io.meridian.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
+import io.meridian.core.wire.HealthObservation;
+import io.meridian.core.wire.RoutingPlan;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +59,8 @@ class RoutingTest {
     @Test
     void healthNeedsAMajorityOfTheOtherRegionsObservers() {
         List<RegionId> all = List.of(A, RegionId.of("region-b"), RegionId.of("region-c"));
-        HealthModel.Observation down = new HealthModel.Observation(false, 0, "connection refused");
-        HealthModel.Observation up = new HealthModel.Observation(true, 0, "");
+        HealthObservation down = new HealthObservation(false, 0, "connection refused");
+        HealthObservation up = new HealthObservation(true, 0, "");
         // only region-b is cut off from region-a: not failed
         HealthModel.Verdict one = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
                 "region-c", Map.of("region-a", up)), 10_000, 5_000);
@@ -65,7 +68,7 @@ class RoutingTest {
         assertThat(one.agreeing()).isEqualTo(1);
         // both see it down, but not for long enough yet
         HealthModel.Verdict young = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
-                "region-c", Map.of("region-a", new HealthModel.Observation(false, 8_000, "x"))), 10_000, 5_000);
+                "region-c", Map.of("region-a", new HealthObservation(false, 8_000, "x"))), 10_000, 5_000);
         assertThat(young.failed()).isFalse();
         HealthModel.Verdict both = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
                 "region-c", Map.of("region-a", down)), 10_000, 5_000);

@@ -8,7 +8,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.router.PlanAcceptor;
-import io.meridian.router.RoutingPlan;
+import io.meridian.core.wire.RoutingPlan;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 

@@ -28,7 +28,7 @@ public final class ReplicationHealth {
             summary.append(st.source()).append(": lag ").append(st.lagOffsets() < 0 ? "?" : Long.toString(st.lagOffsets()))
                     .append(" mutations / ").append(st.lagMillis()).append(" ms, ").append(st.deadLetters())
                     .append(" dead letters; ");
-            st.paused().forEach(p -> critical.add("from " + st.source() + " holding " + p));
+            st.held().forEach(p -> critical.add("from " + st.source() + " holding " + p));
             if (st.lagMillis() > maxLag.toMillis()) {
                 critical.add("from " + st.source() + " lag " + String.format(java.util.Locale.ROOT, "%.3f", st.lagMillis() / 1000.0)
                         + " s exceeds the safety margin " + maxLag.toSeconds() + " s (a fraction of gc_grace_seconds):"
@@ -48,7 +48,7 @@ public final class ReplicationHealth {
     public static List<String> alerts(List<SourceStatus> sources, Duration maxLag, long openDeadLetters) {
         List<String> out = new ArrayList<>();
         for (SourceStatus st : sources) {
-            st.paused().forEach(p -> out.add("replication from " + st.source() + " holds " + p));
+            st.held().forEach(p -> out.add("replication from " + st.source() + " holds " + p));
             if (!st.lastError().isEmpty()) {
                 out.add("applier of " + st.source() + " is failing: " + st.lastError());
             }

@@ -15,22 +15,22 @@ import java.util.List;
  * @param lastAppliedTimestampMicros timestamp of the newest mutation applied from this source, 0 before any
  * @param applied mutations applied since start
  * @param deadLetters messages sent to the dead-letter topic since start
- * @param paused partitions held back, each with its reason (unknown namespace, newer schema version)
+ * @param held partitions held back, each with its reason (unknown namespace, newer schema version)
  * @param lastError the last failure (source unreachable, store down), or empty
  * @param topicPartitions partitions of the source topic (0 before known): what every instance together must hold
  * @param skipped records of the own log passed without applying them again since start, because this process's write
  *     path applied them (0 for other sources)
  */
 public record SourceStatus(RegionId source, int assignedPartitions, long lagOffsets, long lagMillis,
-        long lastAppliedTimestampMicros, long applied, long deadLetters, List<String> paused, String lastError, int topicPartitions,
+        long lastAppliedTimestampMicros, long applied, long deadLetters, List<String> held, String lastError, int topicPartitions,
         long skipped) {
 
     public SourceStatus {
-        paused = List.copyOf(paused);
+        held = List.copyOf(held);
     }
 
     /** Nothing pending and nothing held back. */
     public boolean caughtUp() {
-        return lagOffsets == 0 && paused.isEmpty();
+        return lagOffsets == 0 && held.isEmpty();
     }
 }

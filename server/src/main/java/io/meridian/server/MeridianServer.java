@@ -6,6 +6,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.ReplicationStatus;
 import io.meridian.server.auth.Principals;
 import io.meridian.server.cache.CacheCapability;
 import io.meridian.server.data.DataApi;
@@ -13,7 +14,6 @@ import io.meridian.server.data.internal.WritePath;
 import io.meridian.server.engines.RegionEngines;
 import io.meridian.server.health.RegionHealth;
 import io.meridian.server.replication.ReplicationCapability;
-import io.meridian.server.replication.ReplicationResource;
 import io.meridian.server.routing.RoutingCapability;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -74,7 +74,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         WritePath writes = DataApi.writePath(config, clock, engines, cache.invalidation(), clockSkewMillis::get, env);
 
         List<Supplier<List<String>>> alerts = new ArrayList<>();
-        Supplier<ReplicationResource.Status> replicationStatus = null;
+        Supplier<ReplicationStatus> replicationStatus = null;
         if (config.replication.enabled) {
             ReplicationCapability replication = ReplicationCapability.create(config, engines, cache.invalidation(), clock,
                     env.metrics());

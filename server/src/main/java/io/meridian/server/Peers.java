@@ -1,7 +1,5 @@
 package io.meridian.server;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +34,6 @@ public record Peers(Map<String, List<String>> otherRegions, List<String> sibling
         if (credentials == null) {
             throw new IllegalArgumentException("auth.peer is missing: the router calls the other regions' servers as a peer");
         }
-        return "Basic " + Base64.getEncoder().encodeToString((credentials.user + ":" + credentials.secret)
-                .getBytes(StandardCharsets.UTF_8));
+        return new io.meridian.core.BasicCredentials(credentials.user, credentials.secret).header();
     }
 }

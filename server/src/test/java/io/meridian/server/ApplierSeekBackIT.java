@@ -78,7 +78,7 @@ class ApplierSeekBackIT {
             Awaitility.await("the first mutation is applied on a retry").atMost(Duration.ofSeconds(60))
                     .until(() -> applied.contains("first"));
             assertThat(applied).doesNotContain("second");
-            assertThat(replicator.status().get(0).paused()).as("still held on the second").hasSize(1);
+            assertThat(replicator.status().get(0).held()).as("still held on the second").hasSize(1);
             laterNamespaceExists.set(true);
             Awaitility.await("the held one after its namespace exists").atMost(Duration.ofSeconds(60))
                     .until(() -> applied.contains("second"));

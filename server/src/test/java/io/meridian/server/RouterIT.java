@@ -13,7 +13,7 @@ import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
-import io.meridian.router.TrafficState;
+import io.meridian.core.TrafficState;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

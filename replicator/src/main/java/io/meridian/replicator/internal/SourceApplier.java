@@ -86,7 +86,7 @@ public final class SourceApplier implements Runnable {
     private volatile boolean closed;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
-    private final Map<TopicPartition, Paused> paused = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Hold> holds = new ConcurrentHashMap<>();
     private final AtomicLong applied = new AtomicLong();
     private final org.HdrHistogram.Recorder delays = new org.HdrHistogram.Recorder(3);
     private final AtomicLong deadLettered = new AtomicLong();
@@ -103,7 +103,7 @@ public final class SourceApplier implements Runnable {
     /** The newest create time (µs) of an own-log record skipped because the write path applied it. */
     private volatile long skippedTs;
 
-    private record Paused(long offset, String reason, long retryAtMillis) {
+    private record Hold(long offset, String reason, long retryAtMillis) {
     }
 
     /**
@@ -158,7 +158,7 @@ public final class SourceApplier implements Runnable {
 
     public SourceStatus status() {
         List<String> held = new ArrayList<>();
-        paused.forEach((tp, p) -> held.add(tp + "@" + p.offset() + ": " + p.reason()));
+        holds.forEach((tp, p) -> held.add(tp + "@" + p.offset() + ": " + p.reason()));
         long lag = lagOffsets;
         long now = System.currentTimeMillis();
         long lagMillis;
@@ -222,7 +222,7 @@ public final class SourceApplier implements Runnable {
                 c.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                     @Override
                     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                        partitions.forEach(paused::remove);
+                        partitions.forEach(holds::remove);
                         commitPending(c, true); // whoever gets these partitions starts after what was applied here
                     }
 
@@ -526,23 +526,23 @@ public final class SourceApplier implements Runnable {
     private void seekBack(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> first) {
         first.forEach((tp, offset) -> {
             c.seek(tp, offset);
-            paused.computeIfPresent(tp, (k, p) -> new Paused(Math.min(p.offset(), offset), p.reason(), p.retryAtMillis()));
+            holds.computeIfPresent(tp, (k, p) -> new Hold(Math.min(p.offset(), offset), p.reason(), p.retryAtMillis()));
         });
     }
 
     private void pause(KafkaConsumer<String, byte[]> c, TopicPartition tp, long offset, String reason) {
-        if (!paused.containsKey(tp)) {
+        if (!holds.containsKey(tp)) {
             LOG.warn("applier {} -> {}: holding {} at offset {}: {}", source, self, tp, offset, reason);
         }
         c.pause(List.of(tp));
         c.seek(tp, offset);
-        paused.put(tp, new Paused(offset, reason, System.currentTimeMillis() + PAUSE_RECHECK_MS));
+        holds.put(tp, new Hold(offset, reason, System.currentTimeMillis() + PAUSE_RECHECK_MS));
     }
 
     private void resumeDue(KafkaConsumer<String, byte[]> c) {
         long now = System.currentTimeMillis();
         List<TopicPartition> due = new ArrayList<>();
-        paused.forEach((tp, p) -> {
+        holds.forEach((tp, p) -> {
             if (p.retryAtMillis() <= now) {
                 due.add(tp);
             }
@@ -550,7 +550,7 @@ public final class SourceApplier implements Runnable {
         if (!due.isEmpty()) {
             due.retainAll(c.assignment());
             c.resume(due);
-            due.forEach(paused::remove);
+            due.forEach(holds::remove);
         }
     }
 

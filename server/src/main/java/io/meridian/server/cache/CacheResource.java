@@ -2,6 +2,7 @@ package io.meridian.server.cache;
 
 import io.meridian.cache.CacheTier;
 import io.meridian.cache.RecordCache;
+import io.meridian.core.wire.CacheStatus;
 import io.meridian.replicator.InvalidationTopic;
 import io.meridian.store.StoredItem;
 import jakarta.ws.rs.GET;
@@ -17,24 +18,6 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public final class CacheResource {
 
-    /** One cache's counters as JSON. */
-    public record Counters(long reads, double hitRatio, long hits, long negativeHits, long misses, long coalesced,
-            long loadFailures, long staleFillsRejected, long oversized, long invalidations, long evictions,
-            long cacheFailures, long entries, long weightedBytes, long maxWeightBytes, long loadP50Micros,
-            long loadP99Micros) {
-
-        static Counters of(RecordCache.Stats s) {
-            return new Counters(s.reads(), s.hitRatio(), s.hits(), s.negativeHits(), s.misses(), s.coalesced(),
-                    s.loadFailures(), s.staleFillsRejected(), s.oversized(), s.invalidations(), s.evictions(),
-                    s.cacheFailures(), s.entries(), s.weightedBytes(), s.maxWeightBytes(), s.loadP50Micros(), s.loadP99Micros());
-        }
-    }
-
-    /** The body; {@code enabled} false (and the rest empty) when this server does not cache. */
-    public record Status(String region, boolean enabled, Counters total, Map<String, Counters> namespaces,
-            Map<String, Long> invalidationMessages) {
-    }
-
     private final String region;
     private final CacheTier<List<StoredItem>> tier;
     private final InvalidationTopic invalidations;
@@ -46,15 +29,15 @@ public final class CacheResource {
     }
 
     @GET
-    public Status status(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+    public CacheStatus status(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
         io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR,
                 io.meridian.server.auth.Caller.Role.PEER);
         if (tier == null) {
-            return new Status(region, false, Counters.of(RecordCache.Stats.ZERO), Map.of(), Map.of());
+            return new CacheStatus(region, false, counters(RecordCache.Stats.ZERO), Map.of(), Map.of());
         }
-        Map<String, Counters> byNs = new LinkedHashMap<>();
-        tier.stats().forEach((ns, s) -> byNs.put(ns, Counters.of(s)));
-        return new Status(region, true, Counters.of(tier.total()), byNs, invalidations == null
+        Map<String, CacheStatus.Counters> byNs = new LinkedHashMap<>();
+        tier.stats().forEach((ns, s) -> byNs.put(ns, counters(s)));
+        return new CacheStatus(region, true, counters(tier.total()), byNs, invalidations == null
                 ? Map.of("received", 0L, "sent", 0L, "sendFailures", 0L) : invalidations.counters());
     }
 
@@ -64,11 +47,17 @@ public final class CacheResource {
      */
     @jakarta.ws.rs.POST
     @Path("/clear")
-    public Status clear(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+    public CacheStatus clear(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
         io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR);
         if (tier != null) {
             tier.invalidateAll();
         }
         return status(caller);
+    }
+
+    private static CacheStatus.Counters counters(RecordCache.Stats s) {
+        return new CacheStatus.Counters(s.reads(), s.hitRatio(), s.hits(), s.negativeHits(), s.misses(), s.coalesced(),
+                s.loadFailures(), s.staleFillsRejected(), s.oversized(), s.invalidations(), s.evictions(),
+                s.cacheFailures(), s.entries(), s.weightedBytes(), s.maxWeightBytes(), s.loadP50Micros(), s.loadP99Micros());
     }
 }

@@ -3,6 +3,7 @@ package io.meridian.server.data;
 import com.codahale.metrics.annotation.Timed;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.core.wire.NamespaceJson;
+import io.meridian.core.wire.NamespaceList;
 import io.meridian.server.ApiException;
 import io.meridian.server.auth.Authorization;
 import io.meridian.server.auth.Caller;
@@ -49,10 +50,6 @@ public final class NamespacesResource {
         this.store = store;
         this.peers = peers;
         this.json = json;
-    }
-
-    /** Body of {@code GET /v1/namespaces}. */
-    public record NamespaceList(List<NamespaceJson> namespaces) {
     }
 
     static NamespaceJson toJson(NamespaceConfig c) {

@@ -10,6 +10,7 @@ import io.meridian.cache.Invalidation;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.Mutation;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.ReplicationStatus;
 import io.meridian.replicator.ApplyTarget;
 import io.meridian.replicator.DeadLetterQueue;
 import io.meridian.replicator.ReplicationHealth;
@@ -94,7 +95,7 @@ public final class ReplicationCapability implements Managed {
     }
 
     /** The status as this server sees it, typed (for the restore gate in this process). */
-    public Supplier<ReplicationResource.Status> status() {
+    public Supplier<ReplicationStatus> status() {
         return resource::status;
     }
 
@@ -129,7 +130,7 @@ public final class ReplicationCapability implements Managed {
         metrics.register(prefix + "applied", gauge.apply(SourceStatus::applied));
         metrics.register(prefix + "skipped-own-writes", gauge.apply(SourceStatus::skipped));
         metrics.register(prefix + "dead-letters", gauge.apply(SourceStatus::deadLetters));
-        metrics.register(prefix + "paused-partitions", gauge.apply(st -> st.paused().size()));
+        metrics.register(prefix + "held-partitions", gauge.apply(st -> st.held().size()));
     }
 
     @Override

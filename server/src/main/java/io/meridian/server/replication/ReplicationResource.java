@@ -1,6 +1,8 @@
 package io.meridian.server.replication;
 
 import com.codahale.metrics.annotation.Timed;
+import io.meridian.core.wire.ReplicationDelays;
+import io.meridian.core.wire.ReplicationStatus;
 import io.meridian.replicator.Replicator;
 import io.meridian.replicator.SourceStatus;
 import io.meridian.server.ApiException;
@@ -14,26 +16,6 @@ import java.util.List;
 @Path("/v1/replication")
 @Produces(MediaType.APPLICATION_JSON)
 public final class ReplicationResource {
-
-    /** One source region, as JSON. */
-    public record Source(String source, int assignedPartitions, long lagOffsets, long lagMillis,
-            long lastAppliedTimestamp, long applied, long deadLetters, List<String> held, String lastError, boolean caughtUp,
-            int topicPartitions, long skippedOwnWrites) {
-    }
-
-    /**
-     * The body.
-     *
-     * @param openDeadLetters dead letters of this region not yet replayed or discarded (-1: unknown)
-     * @param needsRepair why this region may miss mutations (a log gap, a discarded dead letter) until a repair or
-     *        rebuild, or an operator's clear, or null
-     * @param appliersRunning false while an operator has the appliers stopped (a rebuild)
-     * @param repairMarkNeedsOperator whether the mark names a discarded dead letter: that may be a write no region
-     *        applied, which no repair brings back, so only an operator clears it (repair and rebuild leave it)
-     */
-    public record Status(String region, List<Source> sources, long openDeadLetters, String needsRepair, boolean appliersRunning,
-            boolean repairMarkNeedsOperator) {
-    }
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicationResource.class);
     private final String region;
@@ -53,16 +35,16 @@ public final class ReplicationResource {
 
     @GET
     @Timed(name = "replication-status")
-    public Status get(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+    public ReplicationStatus get(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
         io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.PEER,
                 io.meridian.server.auth.Caller.Role.OPERATOR);
         return status();
     }
 
     /** The status as this server sees it (for the restore gate in this process). */
-    public Status status() {
+    public ReplicationStatus status() {
         var mark = state.mark();
-        return new Status(region, replicator.status().stream().map(ReplicationResource::toJson).toList(), deadLetters.openCount(),
+        return new ReplicationStatus(region, replicator.status().stream().map(ReplicationResource::toJson).toList(), deadLetters.openCount(),
                 mark.map(io.meridian.store.RegionState.Mark::text).orElse(null), replicator.running(),
                 mark.map(io.meridian.store.RegionState.Mark::operatorOnly).orElse(false));
     }
@@ -189,7 +171,7 @@ public final class ReplicationResource {
     @jakarta.ws.rs.POST
     @Path("/needs-repair/clear")
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
-    public Status clearNeedsRepair(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
+    public ReplicationStatus clearNeedsRepair(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator,
             io.meridian.core.wire.RepairMarkClear clear) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
         if (clear == null || clear.reason() == null || clear.reason().isBlank()) {
@@ -217,7 +199,7 @@ public final class ReplicationResource {
      */
     @jakarta.ws.rs.POST
     @Path("/appliers/stop")
-    public Status stopAppliers(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator) {
+    public ReplicationStatus stopAppliers(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
         LOG.warn("operator {} stops the appliers of this server in {}", operator.getName(), region);
         replicator.pause();
@@ -227,7 +209,7 @@ public final class ReplicationResource {
     /** {@code POST /v1/replication/appliers/start}: starts them again from the groups' positions. Operators. */
     @jakarta.ws.rs.POST
     @Path("/appliers/start")
-    public Status startAppliers(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator) {
+    public ReplicationStatus startAppliers(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
         LOG.warn("operator {} starts the appliers of this server in {}", operator.getName(), region);
         replicator.resume();
@@ -253,19 +235,15 @@ public final class ReplicationResource {
      */
     @jakarta.ws.rs.POST
     @Path("/delays")
-    public List<Delays> takeDelays(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
+    public List<ReplicationDelays> takeDelays(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
         io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR);
-        return replicator.takeDelays().stream().map(d -> new Delays(d.source().name(), d.count(), d.p50(), d.p99(), d.p999(),
+        return replicator.takeDelays().stream().map(d -> new ReplicationDelays(d.source().name(), d.count(), d.p50(), d.p99(), d.p999(),
                 d.max())).toList();
     }
 
-    /** Delay percentiles of one source in µs, as JSON. */
-    public record Delays(String source, long count, long p50, long p99, long p999, long max) {
-    }
-
-    public static Source toJson(SourceStatus s) {
-        return new Source(s.source().name(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
-                s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.paused(), s.lastError(), s.caughtUp(),
+    public static ReplicationStatus.Source toJson(SourceStatus s) {
+        return new ReplicationStatus.Source(s.source().name(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
+                s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.held(), s.lastError(), s.caughtUp(),
                 s.topicPartitions(), s.skipped());
     }
 }

@@ -2,10 +2,17 @@ package io.meridian.server.routing;
 
 import io.dropwizard.auth.Auth;
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
+import io.meridian.core.wire.AuditEntry;
+import io.meridian.core.wire.HealthObservation;
+import io.meridian.core.wire.OperatorReason;
+import io.meridian.core.wire.RegionHealthReport;
+import io.meridian.core.wire.RouterStatus;
+import io.meridian.core.wire.RoutingPlan;
+import io.meridian.core.wire.TrafficChange;
 import io.meridian.router.HealthModel;
 import io.meridian.router.RegionRouter;
 import io.meridian.router.RouterException;
-import io.meridian.router.RoutingPlan;
 import io.meridian.server.ApiException;
 import io.meridian.server.auth.Authorization;
 import io.meridian.server.auth.Caller;
@@ -38,24 +45,6 @@ import java.util.function.Supplier;
 @Path("/v1/router")
 @Produces(MediaType.APPLICATION_JSON)
 public final class RouterResource {
-
-    /** Body of evacuate and restore; steps and bakeSeconds null: the configured defaults. */
-    public record Change(String region, List<Integer> steps, Integer bakeSeconds, String reason, Boolean force) {
-    }
-
-    /** Body of abort, hold and resume. */
-    public record Reason(String reason) {
-    }
-
-    /** One region in the status. */
-    public record RegionStatus(String region, String state, int keptPercent, double trafficSharePercent, boolean failed,
-            int observersAgreeing, int observers, long healthyForMillis, String health) {
-    }
-
-    /** The status body. */
-    public record Status(String observer, long planVersion, RoutingPlan.Operation operation, List<RegionStatus> regions,
-            Map<String, Map<String, Integer>> weights) {
-    }
 
     private final RegionRouter router;
     private final io.meridian.router.PlanAcceptor acceptor;
@@ -92,42 +81,35 @@ public final class RouterResource {
     public Response health(@Auth Caller caller) {
         Authorization.require(caller, Caller.Role.PEER, Caller.Role.OPERATOR);
         var r = health.report();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("healthy", r.level() != io.meridian.server.health.RegionHealth.Level.DOWN);
-        body.put("level", r.level().name());
-        body.put("down", r.down());
-        body.put("alerts", r.alerts());
-        if (r.problems() != null) {
-            body.put("problems", r.problems());
-        }
-        body.put("clockMillis", System.currentTimeMillis());
-        body.put("planVersion", router.plan().version());
-        body.put("observations", observers.observations()); // what this region's observer sees: one request per probe
-        return Response.status(r.level() == io.meridian.server.health.RegionHealth.Level.DOWN ? 503 : 200).entity(body).build();
+        boolean down = r.level() == io.meridian.server.health.RegionHealth.Level.DOWN;
+        // observations: what this region's observer sees, so one request per probe carries both
+        RegionHealthReport body = new RegionHealthReport(!down, r.level().name(), r.down(), r.alerts(), r.problems(),
+                System.currentTimeMillis(), router.plan().version(), observers.observations());
+        return Response.status(down ? 503 : 200).entity(body).build();
     }
 
     @GET
     @Path("/observations")
-    public Map<String, HealthModel.Observation> observations(@Auth Caller caller) {
+    public Map<String, HealthObservation> observations(@Auth Caller caller) {
         Authorization.require(caller, Caller.Role.PEER, Caller.Role.OPERATOR);
         return observers.observations();
     }
 
     @GET
     @Path("/status")
-    public Status status(@Auth Caller caller) {
+    public RouterStatus status(@Auth Caller caller) {
         Authorization.require(caller, Caller.Role.OPERATOR, Caller.Role.PEER);
         RoutingPlan plan = router.plan();
         Map<RegionId, HealthModel.Verdict> verdicts = observers.verdicts(failAfter);
-        List<RegionStatus> regions = new ArrayList<>();
+        List<RouterStatus.RegionStatus> regions = new ArrayList<>();
         for (RegionId r : router.regions()) {
             RoutingPlan.RegionPlan rp = plan.regions().get(r.name());
             HealthModel.Verdict v = verdicts.get(r);
-            regions.add(new RegionStatus(r.name(), rp == null ? "SERVING" : rp.state().name(), rp == null ? 100 : rp.keptPercent(),
+            regions.add(new RouterStatus.RegionStatus(r.name(), rp == null ? TrafficState.SERVING : rp.state(), rp == null ? 100 : rp.keptPercent(),
                     Math.round(plan.trafficShare(r) * 10) / 10.0, v.failed(), v.agreeing(), v.observers(),
                     v.healthyForMillis(), v.detail()));
         }
-        return new Status(self, plan.version(), plan.operation(), regions, new LinkedHashMap<>(plan.weights()));
+        return new RouterStatus(self, plan.version(), plan.operation(), regions, new LinkedHashMap<>(plan.weights()));
     }
 
     private static RegionId region(String name) {
@@ -219,7 +201,7 @@ public final class RouterResource {
 
     @POST
     @Path("/evacuate")
-    public RoutingPlan evacuate(@Auth Caller op, Change c) {
+    public RoutingPlan evacuate(@Auth Caller op, TrafficChange c) {
         Authorization.require(op, Caller.Role.OPERATOR);
         if (c == null || c.region() == null) {
             throw ApiException.badRequest("body {\"region\": ..., \"reason\": ...} required");
@@ -230,7 +212,7 @@ public final class RouterResource {
 
     @POST
     @Path("/restore")
-    public RoutingPlan restore(@Auth Caller op, Change c) {
+    public RoutingPlan restore(@Auth Caller op, TrafficChange c) {
         Authorization.require(op, Caller.Role.OPERATOR);
         if (c == null || c.region() == null) {
             throw ApiException.badRequest("body {\"region\": ..., \"reason\": ...} required");
@@ -238,7 +220,7 @@ public final class RouterResource {
         return guarded(() -> router.restore(region(c.region()), c.steps(), bake(c), reasonOf(c.reason()), op.getName()));
     }
 
-    private static Duration bake(Change c) {
+    private static Duration bake(TrafficChange c) {
         if (c.bakeSeconds() == null) {
             return null;
         }
@@ -250,28 +232,28 @@ public final class RouterResource {
 
     @POST
     @Path("/abort")
-    public RoutingPlan abort(@Auth Caller op, Reason r) {
+    public RoutingPlan abort(@Auth Caller op, OperatorReason r) {
         Authorization.require(op, Caller.Role.OPERATOR);
         return guarded(() -> router.abort(reasonOf(r == null ? null : r.reason()), op.getName()));
     }
 
     @POST
     @Path("/hold")
-    public RoutingPlan hold(@Auth Caller op, Reason r) {
+    public RoutingPlan hold(@Auth Caller op, OperatorReason r) {
         Authorization.require(op, Caller.Role.OPERATOR);
         return guarded(() -> router.hold(true, reasonOf(r == null ? null : r.reason()), op.getName()));
     }
 
     @POST
     @Path("/resume")
-    public RoutingPlan resume(@Auth Caller op, Reason r) {
+    public RoutingPlan resume(@Auth Caller op, OperatorReason r) {
         Authorization.require(op, Caller.Role.OPERATOR);
         return guarded(() -> router.hold(false, reasonOf(r == null ? null : r.reason()), op.getName()));
     }
 
     @GET
     @Path("/audit")
-    public List<RegionRouter.AuditEntry> audit(@Auth Caller op, @QueryParam("limit") Integer limit) {
+    public List<AuditEntry> audit(@Auth Caller op, @QueryParam("limit") Integer limit) {
         Authorization.require(op, Caller.Role.OPERATOR);
         int n = limit == null ? 100 : limit;
         if (n < 1 || n > 10_000) {

@@ -2,6 +2,7 @@ package io.meridian.server.routing;
 
 import io.dropwizard.core.setup.Environment;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.ReplicationStatus;
 import io.meridian.router.PlanAcceptor;
 import io.meridian.router.PlanAgreement;
 import io.meridian.router.RegionRouter;
@@ -10,7 +11,6 @@ import io.meridian.server.Peers;
 import io.meridian.server.Startup;
 import io.meridian.server.data.internal.WritePath;
 import io.meridian.server.health.RegionHealth;
-import io.meridian.server.replication.ReplicationResource;
 import io.meridian.server.routing.internal.HealthObservers;
 import io.meridian.server.routing.internal.HttpAcceptor;
 import io.meridian.server.routing.internal.RegionCatchUp;
@@ -39,7 +39,7 @@ public final class RoutingCapability {
     private RoutingCapability() { }
 
     /** What the router needs from the rest of the server. */
-    public record Inputs(CassandraStore store, WritePath writes, Supplier<ReplicationResource.Status> replicationStatus,
+    public record Inputs(CassandraStore store, WritePath writes, Supplier<ReplicationStatus> replicationStatus,
             RegionHealth health, AtomicLong clockSkewMillis) {
     }
 

@@ -1,7 +1,7 @@
 package io.meridian.server.routing.internal;
 
 import io.meridian.core.RegionId;
-import io.meridian.server.replication.ReplicationResource;
+import io.meridian.core.wire.ReplicationStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +20,8 @@ import java.util.Set;
 public final class CatchUpGate {
 
     /** One instance's status, or why it could not be read. */
-    public record Instance(String name, ReplicationResource.Status status, String error) {
-        public static Instance of(String name, ReplicationResource.Status status) {
+    public record Instance(String name, ReplicationStatus status, String error) {
+        public static Instance of(String name, ReplicationStatus status) {
             return new Instance(name, status, null);
         }
 
@@ -47,7 +47,7 @@ public final class CatchUpGate {
                 problems.add("instance " + i.name() + " did not answer (" + i.error() + "): its share cannot be judged");
                 continue;
             }
-            ReplicationResource.Status st = i.status();
+            ReplicationStatus st = i.status();
             if (st.needsRepair() != null) {
                 needsRepair = st.needsRepair();
             }
@@ -55,7 +55,7 @@ public final class CatchUpGate {
                 problems.add("the appliers of instance " + i.name() + " are stopped (a rebuild in progress?)");
             }
             openDeadLetters = st.openDeadLetters() < 0 ? -1 : Math.max(openDeadLetters, st.openDeadLetters());
-            for (ReplicationResource.Source s : st.sources()) {
+            for (ReplicationStatus.Source s : st.sources()) {
                 if (ignoring.contains(RegionId.of(s.source()))) {
                     continue; // a failed region's log cannot be read: that lag is expected
                 }

@@ -1,8 +1,9 @@
 package io.meridian.server.routing.internal;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.HealthObservation;
+import io.meridian.core.wire.RegionHealthReport;
 import io.meridian.router.HealthModel;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,14 +39,15 @@ public final class HealthObservers {
     private final String authorization; // this server's peer credentials
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-    private final ObjectMapper json = new ObjectMapper();
-    private final Map<String, HealthModel.Observation> mine = new ConcurrentHashMap<>();
+    private final ObjectMapper json = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final Map<String, HealthObservation> mine = new ConcurrentHashMap<>();
     private final Map<String, Received> others = new ConcurrentHashMap<>();
     private final Map<String, Long> planVersions = new ConcurrentHashMap<>();
     /** Per region: recent {its clock minus ours, round trip, when} samples (ms), newest last. */
     private final Map<String, java.util.Deque<long[]>> clockSamples = new ConcurrentHashMap<>();
 
-    private record Received(long atMillis, Map<String, HealthModel.Observation> observations) {
+    private record Received(long atMillis, Map<String, HealthObservation> observations) {
     }
 
     /**
@@ -90,10 +92,13 @@ public final class HealthObservers {
             for (CompletableFuture<HttpResponse<String>> f : list) {
                 try {
                     HttpResponse<String> r = f.join();
-                    com.fasterxml.jackson.databind.JsonNode answer = parse(r.body()); // once: plan version, clock, view
-                    notePlanVersion(region, answer);
-                    noteClock(region, answer, sentAt, clock.millis());
-                    noteObservations(region, answer);
+                    java.util.Optional<RegionHealthReport> answer = parse(r.body()); // once: plan version, clock, view
+                    long receivedAt = clock.millis();
+                    answer.ifPresent(a -> {
+                        notePlanVersion(region, a);
+                        noteClock(region, a, sentAt, receivedAt);
+                        others.put(region, new Received(receivedAt, a.observations()));
+                    });
                     if (r.statusCode() == 200) {
                         healthy = true;
                     } else {
@@ -107,25 +112,12 @@ public final class HealthObservers {
         });
     }
 
-    /** The observer's view carried by a health answer (one request per probe, not two). */
-    private void noteObservations(String region, com.fasterxml.jackson.databind.JsonNode answer) {
-        try {
-            com.fasterxml.jackson.databind.JsonNode view = answer.path("observations");
-            if (view.isObject()) {
-                others.put(region, new Received(clock.millis(), json.convertValue(view,
-                        new TypeReference<Map<String, HealthModel.Observation>>() { })));
-            }
-        } catch (Exception e) {
-            // that instance's view does not count this round
-        }
-    }
-
     private boolean anyHealthy(List<CompletableFuture<HttpResponse<String>>> list, String region) {
         boolean healthy = false;
         for (CompletableFuture<HttpResponse<String>> f : list) {
             try {
                 HttpResponse<String> r = f.join();
-                notePlanVersion(region, parse(r.body())); // a sibling may know a newer plan than this instance
+                parse(r.body()).ifPresent(a -> notePlanVersion(region, a)); // a sibling may know a newer plan than this instance
                 healthy |= r.statusCode() == 200;
             } catch (RuntimeException e) {
                 // a sibling that does not answer
@@ -134,28 +126,29 @@ public final class HealthObservers {
         return healthy;
     }
 
-    /** A health answer as JSON; a missing node when it is not JSON (a proxy's error page): nothing is noted. */
-    private com.fasterxml.jackson.databind.JsonNode parse(String body) {
+    /**
+     * A health answer, typed; empty when it is not one (a proxy's error page, an error body without a level): its
+     * view (observations, plan version, clock) does not count this round.
+     */
+    private java.util.Optional<RegionHealthReport> parse(String body) {
         try {
-            return json.readTree(body);
+            RegionHealthReport r = json.readValue(body, RegionHealthReport.class);
+            return r.level() == null ? java.util.Optional.empty() : java.util.Optional.of(r);
         } catch (Exception e) {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            return java.util.Optional.empty();
         }
     }
 
-    private void notePlanVersion(String region, com.fasterxml.jackson.databind.JsonNode answer) {
-        long v = answer.path("planVersion").asLong(-1);
-        if (v >= 0) {
-            planVersions.put(region, v);
-        }
+    private void notePlanVersion(String region, RegionHealthReport answer) {
+        planVersions.put(region, answer.planVersion());
     }
 
     void noteClock(String region, String body, long sentAt, long receivedAt) {
-        noteClock(region, parse(body), sentAt, receivedAt);
+        parse(body).ifPresent(a -> noteClock(region, a, sentAt, receivedAt));
     }
 
-    private void noteClock(String region, com.fasterxml.jackson.databind.JsonNode answer, long sentAt, long receivedAt) {
-        long theirs = answer.path("clockMillis").asLong(-1);
+    private void noteClock(String region, RegionHealthReport answer, long sentAt, long receivedAt) {
+        long theirs = answer.clockMillis();
         if (theirs > 0) {
             java.util.Deque<long[]> samples = clockSamples.computeIfAbsent(region, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
             samples.addLast(new long[] {theirs - (sentAt + receivedAt) / 2, receivedAt - sentAt, receivedAt});
@@ -215,18 +208,18 @@ public final class HealthObservers {
             return;
         }
         mine.compute(region, (k, old) -> old != null && old.healthy() == healthy
-                ? new HealthModel.Observation(healthy, old.sinceMillis(), healthy ? "" : problem)
-                : new HealthModel.Observation(healthy, now, healthy ? "" : problem));
+                ? new HealthObservation(healthy, old.sinceMillis(), healthy ? "" : problem)
+                : new HealthObservation(healthy, now, healthy ? "" : problem));
     }
 
     /** What this region's observer sees, by region. */
-    public Map<String, HealthModel.Observation> observations() {
+    public Map<String, HealthObservation> observations() {
         return Map.copyOf(mine);
     }
 
     /** Every observer's view that is fresh: observer → target → observation. */
-    public Map<String, Map<String, HealthModel.Observation>> all() {
-        Map<String, Map<String, HealthModel.Observation>> out = new HashMap<>();
+    public Map<String, Map<String, HealthObservation>> all() {
+        Map<String, Map<String, HealthObservation>> out = new HashMap<>();
         out.put(self.name(), observations());
         long now = clock.millis();
         others.forEach((observer, r) -> {
@@ -239,7 +232,7 @@ public final class HealthObservers {
 
     /** The verdict on every region. */
     public Map<RegionId, HealthModel.Verdict> verdicts(Duration failAfter) {
-        Map<String, Map<String, HealthModel.Observation>> all = all();
+        Map<String, Map<String, HealthObservation>> all = all();
         Map<RegionId, HealthModel.Verdict> out = new HashMap<>();
         long now = clock.millis();
         for (RegionId r : regions) {

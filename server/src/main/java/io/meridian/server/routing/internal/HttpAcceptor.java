@@ -2,7 +2,7 @@ package io.meridian.server.routing.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.router.PlanAcceptor;
-import io.meridian.router.RoutingPlan;
+import io.meridian.core.wire.RoutingPlan;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

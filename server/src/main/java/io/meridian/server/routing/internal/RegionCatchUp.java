@@ -3,9 +3,9 @@ package io.meridian.server.routing.internal;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.ReplicationStatus;
 import io.meridian.router.RegionRouter;
 import io.meridian.server.Peers;
-import io.meridian.server.replication.ReplicationResource;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,13 +27,13 @@ public final class RegionCatchUp implements RegionRouter.CatchUp {
     private final RegionId self;
     private final Peers peers;
     private final HttpClient http;
-    private final Supplier<ReplicationResource.Status> ownStatus;
+    private final Supplier<ReplicationStatus> ownStatus;
     private final long maxLagMillis;
     /** A newer peer may answer with more fields: they are ignored, not a failure of the gate. */
     private final ObjectMapper json = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** {@code ownStatus}: null when replication is disabled here (this region can then never be judged caught up). */
-    public RegionCatchUp(RegionId self, Peers peers, HttpClient http, Supplier<ReplicationResource.Status> ownStatus, long maxLagMillis) {
+    public RegionCatchUp(RegionId self, Peers peers, HttpClient http, Supplier<ReplicationStatus> ownStatus, long maxLagMillis) {
         this.self = self;
         this.peers = peers;
         this.http = http;
@@ -61,7 +61,7 @@ public final class RegionCatchUp implements RegionRouter.CatchUp {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/replication"))
                     .header("Authorization", peers.authorization()).timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? CatchUpGate.Instance.of(url, json.readValue(r.body(), ReplicationResource.Status.class))
+            return r.statusCode() == 200 ? CatchUpGate.Instance.of(url, json.readValue(r.body(), ReplicationStatus.class))
                     : CatchUpGate.Instance.failed(url, "HTTP " + r.statusCode());
         } catch (Exception e) {
             return CatchUpGate.Instance.failed(url, e.toString());

@@ -4,7 +4,7 @@ import io.dropwizard.lifecycle.Managed;
 import io.meridian.core.RegionId;
 import io.meridian.router.PlanAcceptor;
 import io.meridian.router.RegionRouter;
-import io.meridian.router.RoutingPlan;
+import io.meridian.core.wire.RoutingPlan;
 import io.meridian.store.CassandraAcceptor;
 import java.util.Map;
 import java.util.concurrent.Executors;

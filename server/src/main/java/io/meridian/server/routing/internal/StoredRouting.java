@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.core.Bytes;
 import io.meridian.core.Operation;
+import io.meridian.core.wire.AuditEntry;
 import io.meridian.router.RegionRouter;
 import io.meridian.server.data.internal.WritePath;
 import io.meridian.store.CassandraStore;
@@ -48,18 +49,18 @@ public final class StoredRouting implements RegionRouter.AuditLog {
     }
 
     @Override
-    public void append(RegionRouter.AuditEntry entry) {
+    public void append(AuditEntry entry) {
         String key = String.format("%016x-%08x", entry.at(), ThreadLocalRandom.current().nextInt());
         writes.write(ns(), "audit", List.of(new Operation.Put(Bytes.utf8(key), Bytes.wrap(bytes(entry)), 0)), null);
     }
 
     /** The last {@code limit} audit entries, oldest first. */
-    public List<RegionRouter.AuditEntry> audit(int limit) {
+    public List<AuditEntry> audit(int limit) {
         List<StoredItem> items = store.readAll(ns(), "audit");
-        List<RegionRouter.AuditEntry> out = new ArrayList<>();
+        List<AuditEntry> out = new ArrayList<>();
         for (StoredItem i : items.subList(Math.max(0, items.size() - limit), items.size())) {
             try {
-                out.add(json.readValue(i.value().unsafeArray(), RegionRouter.AuditEntry.class));
+                out.add(json.readValue(i.value().unsafeArray(), AuditEntry.class));
             } catch (IOException e) {
                 // skip an entry this version cannot read
             }

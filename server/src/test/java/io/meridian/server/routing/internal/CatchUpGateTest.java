@@ -3,7 +3,7 @@ package io.meridian.server.routing.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.RegionId;
-import io.meridian.server.replication.ReplicationResource;
+import io.meridian.core.wire.ReplicationStatus;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 /** Catch-up of a region is its slowest instance's, and an instance that does not answer refuses. */
 class CatchUpGateTest {
 
-    static ReplicationResource.Source source(String name, int assigned, long lagOffsets, long lagMillis, List<String> held) {
-        return new ReplicationResource.Source(name, assigned, lagOffsets, lagMillis, 1, 1, 0, held, "", lagOffsets == 0 && held.isEmpty(), 4, 0);
+    static ReplicationStatus.Source source(String name, int assigned, long lagOffsets, long lagMillis, List<String> held) {
+        return new ReplicationStatus.Source(name, assigned, lagOffsets, lagMillis, 1, 1, 0, held, "", lagOffsets == 0 && held.isEmpty(), 4, 0);
     }
 
-    static ReplicationResource.Status status(ReplicationResource.Source... sources) {
-        return new ReplicationResource.Status("region-a", List.of(sources), 0, null, true, false);
+    static ReplicationStatus status(ReplicationStatus.Source... sources) {
+        return new ReplicationStatus("region-a", List.of(sources), 0, null, true, false);
     }
 
     @Test
@@ -45,7 +45,7 @@ class CatchUpGateTest {
         var ignored = CatchUpGate.notCaughtUp(List.of(CatchUpGate.Instance.of("i0", status(source("region-b", 4, -1, 90_000, List.of())))),
                 Set.of(RegionId.of("region-b")), 1_000);
         assertThat(ignored).isEmpty();
-        var flagged = CatchUpGate.notCaughtUp(List.of(CatchUpGate.Instance.of("i0", new ReplicationResource.Status("region-a",
+        var flagged = CatchUpGate.notCaughtUp(List.of(CatchUpGate.Instance.of("i0", new ReplicationStatus("region-a",
                 List.of(source("region-b", 4, 0, 0, List.of())), 2, "log gap from region-b", true, false))), Set.of(), 1_000);
         assertThat(flagged).hasValueSatisfying(m -> assertThat(m).contains("needs repair (log gap from region-b)")
                 .contains("2 open dead letter(s)"));

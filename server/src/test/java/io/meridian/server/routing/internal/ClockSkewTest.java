@@ -21,7 +21,7 @@ class ClockSkewTest {
     }
 
     static String body(long clock) {
-        return "{\"clockMillis\":" + clock + "}";
+        return "{\"healthy\":true,\"level\":\"HEALTHY\",\"clockMillis\":" + clock + ",\"planVersion\":3}";
     }
 
     @Test

@@ -1,6 +1,7 @@
-package io.meridian.router;
+package io.meridian.core.wire;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,10 +19,10 @@ import java.util.TreeMap;
  * @param updatedAt epoch milliseconds of the change
  * @param regions   per region (by name): state and kept share
  * @param weights   home region name → target region name → weight (0..100, sum 100)
- * @param operation the stepped evacuation or restore in progress, or null
+ * @param operation the traffic shift in progress (a stepped evacuation or restore), or null
  */
 public record RoutingPlan(long version, long updatedAt, Map<String, RegionPlan> regions,
-        Map<String, Map<String, Integer>> weights, Operation operation) {
+        Map<String, Map<String, Integer>> weights, Shift operation) {
 
     /** One region's entry: its state and the percentage of its own clients' traffic it keeps. */
     public record RegionPlan(TrafficState state, int keptPercent) {
@@ -34,7 +35,8 @@ public record RoutingPlan(long version, long updatedAt, Map<String, RegionPlan> 
     }
 
     /**
-     * A stepped evacuation or restore.
+     * A traffic shift: a stepped evacuation or restore (named apart from {@link io.meridian.core.Operation}, an
+     * operation on a record's items).
      *
      * @param kind         evacuate or restore
      * @param region       the region it moves traffic away from or back to
@@ -42,31 +44,34 @@ public record RoutingPlan(long version, long updatedAt, Map<String, RegionPlan> 
      * @param stepIndex    the step in force now
      * @param bakeMillis   time between steps
      * @param nextStepAt   epoch ms when the next step is due
-     * @param held         whether the steps are paused by the operator
+     * @param held         whether an operator holds the steps ({@code /hold}, {@code /resume})
      * @param driver       the region whose router advances the steps
      * @param actor        who started it
      * @param reason       why
      */
-    public record Operation(Kind kind, String region, List<Integer> steps, int stepIndex, long bakeMillis, long nextStepAt,
+    public record Shift(Kind kind, String region, List<Integer> steps, int stepIndex, long bakeMillis, long nextStepAt,
             boolean held, String driver, String actor, String reason) {
 
-        /** What an operation does. */
+        /** What a shift does. */
         public enum Kind { EVACUATE, RESTORE }
 
-        public Operation {
+        public Shift {
             steps = List.copyOf(steps);
         }
 
-        Operation at(int index, long next) {
-            return new Operation(kind, region, steps, index, bakeMillis, next, held, driver, actor, reason);
+        /** The same shift at step {@code index}, the next step due at {@code next}. */
+        public Shift at(int index, long next) {
+            return new Shift(kind, region, steps, index, bakeMillis, next, held, driver, actor, reason);
         }
 
-        Operation held(boolean h, long next) {
-            return new Operation(kind, region, steps, stepIndex, bakeMillis, next, h, driver, actor, reason);
+        /** The same shift held (or resumed), the next step due at {@code next}. */
+        public Shift held(boolean h, long next) {
+            return new Shift(kind, region, steps, stepIndex, bakeMillis, next, h, driver, actor, reason);
         }
 
-        Operation drivenBy(String newDriver) {
-            return new Operation(kind, region, steps, stepIndex, bakeMillis, nextStepAt, held, newDriver, actor, reason);
+        /** The same shift advanced by another region's router. */
+        public Shift drivenBy(String newDriver) {
+            return new Shift(kind, region, steps, stepIndex, bakeMillis, nextStepAt, held, newDriver, actor, reason);
         }
     }
 

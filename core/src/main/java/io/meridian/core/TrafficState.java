@@ -1,8 +1,8 @@
-package io.meridian.router;
+package io.meridian.core;
 
 /**
  * Where a region stands in the routing plan. The allowed moves between states are the
- * {@link Transition}s; nothing else changes a region's state.
+ * transitions of the region router; nothing else changes a region's state.
  */
 public enum TrafficState {
     /** Serves its own clients (and takes over others' traffic when asked). */

@@ -1,0 +1,30 @@
+package io.meridian.core.wire;
+
+import java.util.Map;
+
+/**
+ * {@code GET /v1/cache}: one server instance's cache counters, in total and per namespace; {@code enabled} false
+ * (and the rest empty) when the instance does not cache.
+ *
+ * @param invalidationMessages counters of the invalidation topic: received, sent, sendFailures
+ */
+public record CacheStatus(String region, boolean enabled, Counters total, Map<String, Counters> namespaces,
+        Map<String, Long> invalidationMessages) {
+
+    public CacheStatus {
+        namespaces = namespaces == null ? Map.of() : Map.copyOf(namespaces);
+        invalidationMessages = invalidationMessages == null ? Map.of() : Map.copyOf(invalidationMessages);
+    }
+
+    /** One cache's counters since the instance started. */
+    public record Counters(long reads, double hitRatio, long hits, long negativeHits, long misses, long coalesced,
+            long loadFailures, long staleFillsRejected, long oversized, long invalidations, long evictions,
+            long cacheFailures, long entries, long weightedBytes, long maxWeightBytes, long loadP50Micros,
+            long loadP99Micros) {
+    }
+
+    /** Invalidation messages received from the topic (0 when unknown). */
+    public long invalidationsReceived() {
+        return invalidationMessages.getOrDefault("received", 0L);
+    }
+}
