@@ -8,8 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.NamespaceSettings;
+import io.meridian.client.OperatorClient;
+import io.meridian.core.BasicCredentials;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.CacheStatus;
 import io.meridian.store.StoreEndpoint;
 import io.meridian.store.StoreSchema;
 import java.io.PrintStream;
@@ -56,7 +59,7 @@ public final class CacheBenchmark {
 
     /** Where. */
     public record Target(RegionId region, String serverUrl, String serverAdminUrl, String cassandraContactPoint,
-            String dataCenter, Map<String, Long> pids, Operator operator) {
+            String dataCenter, Map<String, Long> pids, BasicCredentials operator) {
         StoreEndpoint store() {
             return new StoreEndpoint(region, cassandraContactPoint, dataCenter);
         }
@@ -89,9 +92,9 @@ public final class CacheBenchmark {
         root.put("seed", s.seed());
         progress.printf("cache benchmark in %s: %d records, %d ops/s, seed %d%n", t.region(), s.records(), s.rate(), s.seed());
         MeridianClient client = MeridianClient.builder().homeRegion(t.region()).endpoint(t.region(), URI.create(t.serverUrl()))
-                .maxAttempts(1).requestTimeout(Duration.ofSeconds(10)).operator(t.operator().user(), t.operator().password()).build();
+                .maxAttempts(1).requestTimeout(Duration.ofSeconds(10)).operator(t.operator().user(), t.operator().secret()).build();
         client.createNamespace(new NamespaceSettings(ON, 0, true, 3600));
-        client.createNamespace(new NamespaceSettings(OFF, 0, false, 300));
+        client.createNamespace(new NamespaceSettings(OFF, 0, false, io.meridian.core.wire.NamespaceJson.DEFAULT_CACHE_TTL_SECONDS));
         try (CqlSession session = t.store().connect()) {
             load(session, ON, s, progress);
             load(session, OFF, s, progress);
@@ -139,23 +142,23 @@ public final class CacheBenchmark {
             }
             window.acquire(16);
             window.release(16);
-            JsonNode before = cacheCounters(t);
+            CacheStatus.Counters before = cacheCounters(t);
             ObjectNode on = measure("cache on", meridian.apply(ON), s, t, progress);
-            JsonNode after = cacheCounters(t);
+            CacheStatus.Counters after = cacheCounters(t);
             long reads = on.path("reads").path("count").asLong();
-            long hits = after.path("hits").asLong() + after.path("negativeHits").asLong()
-                    - before.path("hits").asLong() - before.path("negativeHits").asLong();
-            long misses = after.path("misses").asLong() - before.path("misses").asLong();
-            long cacheReads = after.path("reads").asLong() - before.path("reads").asLong();
+            long hits = after.hits() + after.negativeHits()
+                    - before.hits() - before.negativeHits();
+            long misses = after.misses() - before.misses();
+            long cacheReads = after.reads() - before.reads();
             on.put("hitRatio", round4(cacheReads == 0 ? 0 : (double) hits / cacheReads));
             on.put("cassandraReadsPerClientRead", round4(reads == 0 ? 0 : (double) misses / reads));
-            on.put("cacheEntries", after.path("entries").asLong());
-            on.put("cacheWeightedBytes", after.path("weightedBytes").asLong());
-            on.put("cacheMaxWeightBytes", after.path("maxWeightBytes").asLong());
+            on.put("cacheEntries", after.entries());
+            on.put("cacheWeightedBytes", after.weightedBytes());
+            on.put("cacheMaxWeightBytes", after.maxWeightBytes());
             long dataWeight = (long) s.records() * (96 + 1 + s.valueBytes() + 48);
             on.put("dataWeightBytes", dataWeight);
-            on.put("cacheToDataRatio", round4((double) after.path("maxWeightBytes").asLong() / dataWeight));
-            on.put("evictions", after.path("evictions").asLong() - before.path("evictions").asLong());
+            on.put("cacheToDataRatio", round4((double) after.maxWeightBytes() / dataWeight));
+            on.put("evictions", after.evictions() - before.evictions());
             on.set("serverCachedRead", serverHitTimer(t));
             root.set("cacheOn", on);
             root.set("cacheOff", measure("cache off", meridian.apply(OFF), s, t, progress));
@@ -253,11 +256,9 @@ public final class CacheBenchmark {
         return Math.floorMod(h, records);
     }
 
-    private static JsonNode cacheCounters(Target t) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(t.serverUrl() + "/v1/cache"))
-                .header("Authorization", t.operator().basic()).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(r.body()).path("namespaces").path(ON);
+    private static CacheStatus.Counters cacheCounters(Target t) {
+        return OperatorClient.create(t.operator(), Duration.ofSeconds(10)).at(t.serverUrl()).cache().namespaces()
+                .getOrDefault(ON, CacheStatus.Counters.ZERO);
     }
 
     /** The server's own latency of reads answered from the cache (Dropwizard timer, recent-biased reservoir). */

@@ -2,6 +2,7 @@ package io.meridian.bench;
 
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
+import io.meridian.core.BasicCredentials;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import java.net.URI;
@@ -27,14 +28,14 @@ public final class MeridianSubject implements VisibilityBenchmark.Subject {
     private final Map<String, Long> processes;
 
     /** {@code serverUrls}: one server per region; the first is written into. */
-    public MeridianSubject(Map<RegionId, String> serverUrls, Operator operator, Map<String, Long> processes) {
+    public MeridianSubject(Map<RegionId, String> serverUrls, BasicCredentials operator, Map<String, Long> processes) {
         this.processes = Map.copyOf(processes);
         this.writeRegion = serverUrls.keySet().iterator().next();
         serverUrls.forEach((r, url) -> clients.put(r, MeridianClient.builder().homeRegion(r).endpoint(r, URI.create(url))
-                .credentials(operator.user(), operator.password()).maxAttempts(1).build()));
+                .credentials(operator.user(), operator.secret()).maxAttempts(1).build()));
         try (MeridianClient admin = MeridianClient.builder().homeRegion(writeRegion)
                 .endpoint(writeRegion, URI.create(serverUrls.get(writeRegion))).followRoutingPlan(Duration.ZERO)
-                .operator(operator.user(), operator.password()).build()) {
+                .operator(operator.user(), operator.secret()).build()) {
             admin.createNamespace(NAMESPACE);
         }
     }

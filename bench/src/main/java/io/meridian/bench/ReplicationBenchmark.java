@@ -1,17 +1,17 @@
 package io.meridian.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.client.MeridianClient;
+import io.meridian.client.OperatorClient;
+import io.meridian.core.BasicCredentials;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.ReplicationDelays;
+import io.meridian.core.wire.ReplicationStatus;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,15 +33,14 @@ public final class ReplicationBenchmark {
     public record Region(RegionId name, String serverUrl) {
     }
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static volatile String auth = "";
+    private static volatile OperatorClient ops;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ReplicationBenchmark() { }
 
     public static ObjectNode run(List<Region> regions, List<Integer> rates, Duration duration, boolean alsoAllRegions, long seed,
-            Map<String, Long> pids, Operator operator, PrintStream progress) throws Exception {
-        auth = operator.basic();
+            Map<String, Long> pids, BasicCredentials operator, PrintStream progress) throws Exception {
+        ops = OperatorClient.create(operator, Duration.ofSeconds(30));
         ObjectNode root = JSON.createObjectNode();
         root.put("benchmark", "replication");
         root.put("durationSeconds", duration.toSeconds());
@@ -51,12 +50,12 @@ public final class ReplicationBenchmark {
         Map<RegionId, MeridianClient> clients = new LinkedHashMap<>();
         for (Region r : regions) {
             clients.put(r.name(), MeridianClient.builder().homeRegion(r.name()).endpoint(r.name(), URI.create(r.serverUrl()))
-                    .operator(operator.user(), operator.password())
+                    .operator(operator.user(), operator.secret())
                     .maxAttempts(1).build());
         }
         try (MeridianClient admin = MeridianClient.builder().homeRegion(regions.get(0).name())
                 .endpoint(regions.get(0).name(), URI.create(regions.get(0).serverUrl())).followRoutingPlan(Duration.ZERO)
-                .operator(operator.user(), operator.password()).build()) {
+                .operator(operator.user(), operator.secret()).build()) {
             admin.createNamespace("bench_replication");
         }
         WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, duration, Duration.ZERO, false, 0, 100, 4096, seed);
@@ -83,7 +82,7 @@ public final class ReplicationBenchmark {
     private static ObjectNode scenario(List<Region> writers, List<Region> all, Map<RegionId, MeridianClient> clients, int rate,
             WriteBenchmark.Settings s, Random random, Map<String, Long> pids, PrintStream progress) throws Exception {
         for (Region r : all) {
-            post(r.serverUrl() + "/v1/replication/delays"); // start a new interval
+            ops.at(r.serverUrl()).takeDelays(); // start a new interval
         }
         CpuMeter cpu = new CpuMeter(pids);
         cpu.start();
@@ -111,9 +110,8 @@ public final class ReplicationBenchmark {
         out.put("writeErrors", errors.get());
         ArrayNode pairs = out.putArray("pairs");
         for (Region target : all) {
-            JsonNode delays = JSON.readTree(post(target.serverUrl() + "/v1/replication/delays"));
-            for (JsonNode d : delays) {
-                String source = d.path("source").asText();
+            for (ReplicationDelays d : ops.at(target.serverUrl()).takeDelays()) {
+                String source = d.source();
                 boolean wrote = writers.stream().anyMatch(w -> w.name().name().equals(source));
                 if (source.equals(target.name().name()) || !wrote) {
                     continue;
@@ -121,14 +119,14 @@ public final class ReplicationBenchmark {
                 ObjectNode p = pairs.addObject();
                 p.put("from", source);
                 p.put("to", target.name().name());
-                p.put("applied", d.path("count").asLong());
-                p.put("p50Ms", d.path("p50").asLong() / 1000.0);
-                p.put("p99Ms", d.path("p99").asLong() / 1000.0);
-                p.put("p999Ms", d.path("p999").asLong() / 1000.0);
-                p.put("maxMs", d.path("max").asLong() / 1000.0);
+                p.put("applied", d.count());
+                p.put("p50Ms", d.p50() / 1000.0);
+                p.put("p99Ms", d.p99() / 1000.0);
+                p.put("p999Ms", d.p999() / 1000.0);
+                p.put("maxMs", d.max() / 1000.0);
                 progress.printf("  %d/s into %d region(s): %s -> %s  applied %d  p50 %.1f ms  p99 %.1f ms  p99.9 %.1f ms  max %.1f ms%n",
-                        rate, writers.size(), source, target.name(), d.path("count").asLong(), d.path("p50").asLong() / 1000.0,
-                        d.path("p99").asLong() / 1000.0, d.path("p999").asLong() / 1000.0, d.path("max").asLong() / 1000.0);
+                        rate, writers.size(), source, target.name(), d.count(), d.p50() / 1000.0, d.p99() / 1000.0,
+                        d.p999() / 1000.0, d.max() / 1000.0);
             }
         }
         ObjectNode c = out.putObject("cpu");
@@ -142,10 +140,8 @@ public final class ReplicationBenchmark {
         while (System.nanoTime() < deadline) {
             boolean all = true;
             for (Region r : regions) {
-                JsonNode st = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + "/v1/replication")).header("Authorization", auth).GET().build(),
-                        HttpResponse.BodyHandlers.ofString()).body());
-                for (JsonNode s : st.path("sources")) {
-                    all &= s.path("caughtUp").asBoolean(false);
+                for (ReplicationStatus.Source s : ops.at(r.serverUrl()).replication().sources()) {
+                    all &= s.caughtUp();
                 }
             }
             if (all) {
@@ -154,10 +150,5 @@ public final class ReplicationBenchmark {
             Thread.sleep(200); // polling a remote status, not a test
         }
         throw new IllegalStateException("replication did not catch up within 120 s");
-    }
-
-    private static String post(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.client.MeridianClient;
+import io.meridian.core.BasicCredentials;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import io.meridian.store.StoreEndpoint;
@@ -38,7 +39,7 @@ public final class WriteBenchmark {
 
     /** Where: a region's server and Cassandra, and the pids whose CPU to report. */
     public record Target(RegionId region, String serverUrl, String cassandraContactPoint, String dataCenter,
-            Map<String, Long> pids, Operator operator) {
+            Map<String, Long> pids, BasicCredentials operator) {
         StoreEndpoint store() {
             return new StoreEndpoint(region, cassandraContactPoint, dataCenter);
         }
@@ -64,7 +65,7 @@ public final class WriteBenchmark {
 
         MeridianClient client = MeridianClient.builder().homeRegion(target.region())
                 .endpoint(target.region(), URI.create(target.serverUrl())).maxAttempts(1)
-                .requestTimeout(Duration.ofSeconds(10)).operator(target.operator().user(), target.operator().password()).build();
+                .requestTimeout(Duration.ofSeconds(10)).operator(target.operator().user(), target.operator().secret()).build();
         client.createNamespace("bench");
         try (CqlSession session = target.store().connect()) {
             session.execute("CREATE KEYSPACE IF NOT EXISTS meridian_bench WITH replication = {'class': "

@@ -19,9 +19,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meridian bench write|micro}: benchmarks as commands, JSON results. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON results on stdout).",
@@ -49,9 +49,8 @@ final class BenchCommand implements Runnable {
         return pids;
     }
 
-    static io.meridian.bench.Operator operator(LocalCluster cluster) {
-        String[] o = LocalCommand.operator(cluster);
-        return new io.meridian.bench.Operator(o[0], o[1]);
+    static io.meridian.core.BasicCredentials operator(LocalCluster cluster) {
+        return LocalCommand.operator(cluster);
     }
 
     /** Prints the JSON result (and writes it to {@code out} when given). */

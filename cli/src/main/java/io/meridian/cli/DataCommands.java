@@ -27,10 +27,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meridian namespace|put|get|delete}: the data API through the client library, against the local cluster. */
 final class DataCommands {
@@ -103,8 +103,8 @@ final class DataCommands {
                     .map(RegionEndpoints::region).findFirst()
                     .orElseThrow(() -> new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
                             "no Meridian server is up in " + dir.path() + " (`meridian local status`)", null, null));
-            String[] operator = LocalCommand.operator(cluster);
-            return client(regions, up, true, b -> b.operator(operator[0], operator[1]));
+            io.meridian.core.BasicCredentials operator = LocalCommand.operator(cluster);
+            return client(regions, up, true, b -> b.operator(operator.user(), operator.secret()));
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true,
@@ -120,7 +120,7 @@ final class DataCommands {
             int ttl;
             @Option(names = "--no-cache", description = "Do not cache this namespace's records.")
             boolean noCache;
-            @Option(names = "--cache-ttl", paramLabel = "SECONDS", defaultValue = "300", description = "Cache TTL. Default: ${DEFAULT-VALUE}")
+            @Option(names = "--cache-ttl", paramLabel = "SECONDS", defaultValue = "" + io.meridian.core.wire.NamespaceJson.DEFAULT_CACHE_TTL_SECONDS, description = "Cache TTL. Default: ${DEFAULT-VALUE}")
             int cacheTtl;
 
             @Override
@@ -183,9 +183,9 @@ final class DataCommands {
         /** A client homed in REGION, acting as the operator (who has read/write access in an embedded cluster). */
         MeridianClient client() {
             LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-            String[] operator = LocalCommand.operator(cluster);
+            io.meridian.core.BasicCredentials operator = LocalCommand.operator(cluster);
             return DataCommands.client(regions(cluster), LocalCommand.region(region), false,
-                    b -> b.credentials(operator[0], operator[1]));
+                    b -> b.credentials(operator.user(), operator.secret()));
         }
     }
 

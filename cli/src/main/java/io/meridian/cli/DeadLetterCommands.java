@@ -1,27 +1,29 @@
 package io.meridian.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.meridian.client.OperatorClient;
+import io.meridian.client.OperatorException;
+import io.meridian.core.wire.DeadLetterAction;
+import io.meridian.core.wire.DeadLetterJson;
+import io.meridian.core.wire.DeadLetterResult;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code meridian dead-letters list|replay|discard}: the mutations a region could not apply, and what an operator
@@ -33,7 +35,6 @@ import picocli.CommandLine.Model.CommandSpec;
 final class DeadLetterCommands implements Runnable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Spec
     CommandSpec spec;
@@ -43,29 +44,18 @@ final class DeadLetterCommands implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static JsonNode request(LocalCluster cluster, RegionEndpoints r, String method, String path, Object body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(r.serverUrl() + "/v1/replication/dead-letters" + path))
-                .timeout(Duration.ofSeconds(120)).header("Authorization", LocalCommand.operatorAuthorization(cluster));
-        if (body == null) {
-            b.GET();
-        } else {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-        }
-        HttpResponse<String> resp;
+    /** A call to region {@code r}'s dead letters: refused credentials or input exit 2, no answer exit 3. */
+    static <T> T request(LocalCluster cluster, RegionEndpoints r, Function<OperatorClient.Server, T> call) {
         try {
-            resp = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, r.region() + "'s server does not answer: "
-                    + e.getMessage(), r.region(), e);
+            return call.apply(LocalCommand.operatorClient(cluster, Duration.ofSeconds(120)).at(r.serverUrl()));
+        } catch (OperatorException e) {
+            if (e.kind() == OperatorException.Kind.UNAUTHORIZED || e.kind() == OperatorException.Kind.BAD_REQUEST) {
+                throw LocalClusterException.badInput(r.region() + " refused: " + e.getMessage());
+            }
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, e.status() == 0
+                    ? r.region() + "'s server does not answer: " + e.getMessage()
+                    : r.region() + " answered " + e.status() + ": " + e.getMessage(), r.region(), e);
         }
-        if (resp.statusCode() == 401 || resp.statusCode() == 403 || resp.statusCode() == 400) {
-            throw LocalClusterException.badInput(r.region() + " refused: " + JSON.readTree(resp.body()).path("message").asText(resp.body()));
-        }
-        if (resp.statusCode() / 100 != 2) {
-            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, r.region() + " answered " + resp.statusCode()
-                    + ": " + resp.body(), r.region(), null);
-        }
-        return JSON.readTree(resp.body());
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The open dead letters of every region (or one).")
@@ -85,21 +75,20 @@ final class DeadLetterCommands implements Runnable {
             LocalCluster cluster = LocalCommand.backend().attach(dir.path());
             List<RegionEndpoints> regions = region == null ? DataCommands.regions(cluster)
                     : List.of(cluster.region(LocalCommand.region(region)));
-            var root = JSON.createObjectNode();
+            Map<String, List<DeadLetterJson>> all = new LinkedHashMap<>();
             for (RegionEndpoints r : regions) {
-                JsonNode letters = request(cluster, r, "GET", "", null);
-                root.set(r.region().name(), letters);
+                List<DeadLetterJson> letters = request(cluster, r, OperatorClient.Server::deadLetters);
+                all.put(r.region().name(), letters);
                 if (!json) {
                     out.printf(Locale.ROOT, "%s: %d open dead letter(s)%n", r.region(), letters.size());
-                    for (JsonNode l : letters) {
-                        out.printf(Locale.ROOT, "  offset %d  from %s %s-%d@%d  %s  %s%n", l.path("offset").asLong(),
-                                l.path("sourceRegion").asText(), l.path("sourceTopic").asText(), l.path("sourcePartition").asInt(),
-                                l.path("sourceOffset").asLong(), l.path("key").asText(), l.path("error").asText());
+                    for (DeadLetterJson l : letters) {
+                        out.printf(Locale.ROOT, "  offset %d  from %s %s-%d@%d  %s  %s%n", l.offset(), l.sourceRegion(),
+                                l.sourceTopic(), l.sourcePartition(), l.sourceOffset(), l.key(), l.error());
                     }
                 }
             }
             if (json) {
-                out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
+                out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
             }
             out.flush();
             return Meridian.OK;
@@ -125,14 +114,13 @@ final class DeadLetterCommands implements Runnable {
                 throw LocalClusterException.badInput("--through must not be negative");
             }
             LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-            JsonNode r = request(cluster, cluster.region(LocalCommand.region(region)), "POST", "/replay",
-                    through == null ? Map.of() : Map.of("through", through));
+            DeadLetterResult r = request(cluster, cluster.region(LocalCommand.region(region)),
+                    server -> server.replay(new DeadLetterAction(through, null)));
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "%s: %d replayed, %d open%s%n", region, r.path("resolved").asLong(), r.path("open").asLong(),
-                    r.path("failedOffset").isNull() ? "" : "; stopped at offset " + r.path("failedOffset").asLong() + ": "
-                            + r.path("error").asText());
+            out.printf(Locale.ROOT, "%s: %d replayed, %d open%s%n", region, r.resolved(), r.open(),
+                    r.failedOffset() == null ? "" : "; stopped at offset " + r.failedOffset() + ": " + r.error());
             out.flush();
-            return r.path("failedOffset").isNull() ? Meridian.OK : Meridian.CHECK_FAILED;
+            return r.failedOffset() == null ? Meridian.OK : Meridian.CHECK_FAILED;
         }
     }
 
@@ -156,21 +144,16 @@ final class DeadLetterCommands implements Runnable {
                 throw LocalClusterException.badInput("--reason must not be blank and --through not negative");
             }
             LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
-            body.put("reason", reason);
-            if (through != null) {
-                body.put("through", through);
+            DeadLetterResult r = request(cluster, cluster.region(LocalCommand.region(region)),
+                    server -> server.discard(new DeadLetterAction(through, reason)));
+            spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d discarded, %d open%n", region, r.resolved(), r.open());
+            if (r.error() != null && !r.error().isEmpty()) {
+                spec.commandLine().getOut().println(region + ": " + r.error());
             }
-            JsonNode r = request(cluster, cluster.region(LocalCommand.region(region)), "POST", "/discard", body);
-            spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d discarded, %d open%n", region, r.path("resolved").asLong(),
-                    r.path("open").asLong());
-            if (!r.path("error").asText("").isEmpty()) {
-                spec.commandLine().getOut().println(region + ": " + r.path("error").asText());
-            }
-            if (r.hasNonNull("mark")) {
+            if (r.mark() != null) {
                 spec.commandLine().getOut().printf(Locale.ROOT, "%s is marked as needing repair: a discarded letter may be a write"
                         + " some region acknowledged. Run `meridian repair` (it clears the mark once the regions agree), or clear it"
-                        + " through the API after checking that none was (docs/operations.md): %s%n", region, r.path("mark").asText());
+                        + " through the API after checking that none was (docs/operations.md): %s%n", region, r.mark());
             }
             spec.commandLine().getOut().flush();
             return Meridian.OK;

@@ -28,10 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meridian local ...}: the embedded multi-region cluster on this machine. */
 @Command(name = "local", mixinStandardHelpOptions = true,
@@ -79,29 +79,14 @@ final class LocalCommand implements Runnable {
         return cluster;
     }
 
-    /**
-     * The operator's user and password: {@code MERIDIAN_OPERATOR_USER} / {@code MERIDIAN_OPERATOR_PASSWORD},
-     * else the embedded cluster's {@code DIR/credentials}; for a deployment we do not run the
-     * environment must say it.
-     */
-    static String[] operator(LocalCluster cluster) {
-        String user = System.getenv().getOrDefault("MERIDIAN_OPERATOR_USER", io.meridian.localcluster.OperatorSecret.USER);
-        String password = System.getenv("MERIDIAN_OPERATOR_PASSWORD");
-        if (password == null) {
-            if (!cluster.managed()) {
-                throw LocalClusterException.badInput("set MERIDIAN_OPERATOR_PASSWORD (and MERIDIAN_OPERATOR_USER) to the"
-                        + " deployment's operator credentials");
-            }
-            password = io.meridian.localcluster.OperatorSecret.of(cluster.directory());
-        }
-        return new String[] {user, password};
+    /** The operator's credentials for {@code cluster} (environment, else the embedded cluster's secret). */
+    static io.meridian.core.BasicCredentials operator(LocalCluster cluster) {
+        return io.meridian.localcluster.OperatorSecret.credentials(cluster);
     }
 
-    /** The operator's HTTP Basic {@code Authorization} header value (see {@link #operator}). */
-    static String operatorAuthorization(LocalCluster cluster) {
-        String[] o = operator(cluster);
-        return "Basic " + java.util.Base64.getEncoder().encodeToString((o[0] + ":" + o[1])
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    /** The typed client of the cluster's operator endpoints, as the operator, {@code timeout} per call. */
+    static io.meridian.client.OperatorClient operatorClient(LocalCluster cluster, java.time.Duration timeout) {
+        return io.meridian.client.OperatorClient.create(operator(cluster), timeout);
     }
 
     static LocalCluster attachManaged(Path dir) {

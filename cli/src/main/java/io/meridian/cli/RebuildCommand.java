@@ -1,8 +1,10 @@
 package io.meridian.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.client.OperatorClient;
+import io.meridian.client.OperatorException;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.ReplicationStatus;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
@@ -12,10 +14,6 @@ import io.meridian.replicator.LogNames;
 import io.meridian.store.RegionCopy;
 import io.meridian.store.Repairer;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +41,6 @@ import picocli.CommandLine.Spec;
 final class RebuildCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Spec
     CommandSpec spec;
@@ -69,22 +66,22 @@ final class RebuildCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) {
             throw LocalClusterException.badInput("--timeout must be at least 1 s");
         }
-        String auth = LocalCommand.operatorAuthorization(cluster);
+        OperatorClient operator = LocalCommand.operatorClient(cluster, Duration.ofSeconds(60));
         long t0 = System.nanoTime();
         // a copy of a region that misses mutations itself would hide the gap in the rebuilt one: refuse it
-        JsonNode fromStatus = get(h.serverUrl() + "/v1/replication", auth);
-        if (fromStatus.hasNonNull("needsRepair")) {
-            throw LocalClusterException.badInput(h.region() + " needs repair itself (" + fromStatus.path("needsRepair").asText()
+        ReplicationStatus fromStatus = engine(() -> operator.at(h.serverUrl()).replication());
+        if (fromStatus.needsRepair() != null) {
+            throw LocalClusterException.badInput(h.region() + " needs repair itself (" + fromStatus.needsRepair()
                     + "): rebuild from a region that does not");
         }
         Map<RegionId, Map<Integer, Long>> positions = positions(cluster, h);
         say(out, "positions of " + h.region() + "'s appliers recorded: " + positions);
         say(out, "stopping the appliers of " + target);
         for (ServerEndpoints s : t.servers()) {
-            post(s.url() + "/v1/replication/appliers/stop", "{}", auth);
+            engine(() -> operator.at(s.url()).stopAppliers());
         }
         // the target's mark once its appliers stand still and before the copy: the rebuild clears only what it covered
-        java.util.Optional<RepairMarks.Seen> mark = markBefore(t, auth, out);
+        java.util.Optional<RepairMarks.Seen> mark = markBefore(operator.at(t.serverUrl()), t, out);
         RegionCopy.Copy copy;
         try (RegionCopy rebuilder = new RegionCopy(h.store(), t.store(), ks)) {
             copy = rebuilder.copy(line -> say(out, "  " + line));
@@ -96,10 +93,10 @@ final class RebuildCommand implements Callable<Integer> {
         say(out, "copied " + copy.cells() + " cell(s) of " + copy.namespaces() + " namespace(s); " + target
                 + "'s appliers resume from " + h.region() + "'s positions");
         for (ServerEndpoints s : t.servers()) {
-            post(s.url() + "/v1/replication/appliers/start", "{}", auth);
-            post(s.url() + "/v1/cache/clear", "{}", auth);
+            engine(() -> operator.at(s.url()).startAppliers());
+            engine(() -> operator.at(s.url()).clearCache());
         }
-        awaitCaughtUp(t, auth, Duration.ofSeconds(timeoutSeconds), out);
+        awaitCaughtUp(t, operator, Duration.ofSeconds(timeoutSeconds), out);
         say(out, "repairing " + target + " against " + h.region() + " (deletes a copy cannot carry)");
         Repairer.Result repaired;
         try (Repairer repairer = new Repairer(List.of(h.store(), t.store()), ks)) {
@@ -109,7 +106,7 @@ final class RebuildCommand implements Callable<Integer> {
                 target, (System.nanoTime() - t0) / 1e9, copy.cells(), repaired.converged() ? "converged" : "NOT converged",
                 repaired.cellsInstalled(), repaired.deletesPropagated()));
         if (repaired.converged()) {
-            mark.flatMap(seen -> RepairMarks.clear(t.serverUrl(), auth, seen, "rebuilt from " + h.region()))
+            mark.flatMap(seen -> RepairMarks.clear(operator.at(t.serverUrl()), seen, "rebuilt from " + h.region()))
                     .ifPresent(why -> say(out, target + "'s repair mark not cleared: " + why));
         }
         return repaired.converged() ? Meridian.OK : Meridian.CHECK_FAILED;
@@ -142,10 +139,11 @@ final class RebuildCommand implements Callable<Integer> {
     }
 
     /** The target's repair mark as it is now (empty, and it stays, when it cannot be read). */
-    private static java.util.Optional<RepairMarks.Seen> markBefore(RegionEndpoints t, String auth, PrintWriter out) {
+    private static java.util.Optional<RepairMarks.Seen> markBefore(OperatorClient.Server server, RegionEndpoints t,
+            PrintWriter out) {
         try {
-            return RepairMarks.read(t.serverUrl(), auth);
-        } catch (Exception e) {
+            return RepairMarks.read(server);
+        } catch (OperatorException e) {
             say(out, t.region() + "'s repair mark could not be read, so it stays (" + e.getMessage() + ")");
             return java.util.Optional.empty();
         }
@@ -156,25 +154,14 @@ final class RebuildCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static JsonNode get(String url, String auth) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", auth).GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, url + " answered " + r.statusCode() + ": "
-                    + r.body(), null, null);
+    /** An operator call the rebuild cannot go on without: a failure ends it (engine failed, exit 3). */
+    private static <T> T engine(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (OperatorException e) {
+            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, e.server() + " answered "
+                    + (e.status() == 0 ? "nothing" : e.status()) + ": " + e.getMessage(), null, e);
         }
-        return JSON.readTree(r.body());
-    }
-
-    private static JsonNode post(String url, String body, String auth) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", auth).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 != 2) {
-            throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, url + " answered " + r.statusCode() + ": "
-                    + r.body(), null, null);
-        }
-        return JSON.readTree(r.body());
     }
 
     /**
@@ -187,21 +174,26 @@ final class RebuildCommand implements Callable<Integer> {
      * Until every source of every instance of the region is read up (the appliers restarted and read what the copy
      * did not have): no lag, or a known lag of at most {@link #CAUGHT_UP_MILLIS}, and no held partition.
      */
-    private static void awaitCaughtUp(RegionEndpoints t, String auth, Duration timeout, PrintWriter out) throws Exception {
+    private static void awaitCaughtUp(RegionEndpoints t, OperatorClient operator, Duration timeout, PrintWriter out)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
             boolean all = true;
             for (ServerEndpoints s : t.servers()) {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/replication"))
-                        .timeout(Duration.ofSeconds(5)).header("Authorization", auth).GET().build(), HttpResponse.BodyHandlers.ofString());
-                JsonNode st = JSON.readTree(r.body());
-                for (JsonNode src : st.path("sources")) {
-                    boolean readUp = src.path("caughtUp").asBoolean(false) || (src.path("lagOffsets").asLong(-1) >= 0
-                            && src.path("lagMillis").asLong(Long.MAX_VALUE) <= CAUGHT_UP_MILLIS);
-                    if (!readUp || !src.path("held").isEmpty()) {
+                ReplicationStatus st;
+                try {
+                    st = operator.at(s.url()).replication();
+                } catch (OperatorException e) {
+                    all = false;
+                    last = s.label() + ": " + e.getMessage();
+                    continue;
+                }
+                for (ReplicationStatus.Source src : st.sources()) {
+                    boolean readUp = src.caughtUp() || (src.lagOffsets() >= 0 && src.lagMillis() <= CAUGHT_UP_MILLIS);
+                    if (!readUp || !src.held().isEmpty()) {
                         all = false;
-                        last = src.path("source").asText() + ": " + src.path("lagOffsets").asLong() + " behind";
+                        last = src.source() + ": " + src.lagOffsets() + " behind";
                     }
                 }
             }

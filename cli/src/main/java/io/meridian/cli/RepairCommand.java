@@ -49,11 +49,11 @@ final class RepairCommand implements Callable<Integer> {
         String ks = keyspace.value();
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
         // the marks as they are before the copy starts: a repair clears only what it covered
-        String auth = LocalCommand.operatorAuthorization(cluster);
+        io.meridian.client.OperatorClient operator = LocalCommand.operatorClient(cluster, java.time.Duration.ofSeconds(30));
         java.util.Map<io.meridian.localcluster.RegionEndpoints, java.util.Optional<RepairMarks.Seen>> marks = new java.util.LinkedHashMap<>();
         for (io.meridian.localcluster.RegionEndpoints r : DataCommands.regions(cluster)) {
             try {
-                marks.put(r, RepairMarks.read(r.serverUrl(), auth));
+                marks.put(r, RepairMarks.read(operator.at(r.serverUrl())));
             } catch (Exception e) {
                 if (!json) {
                     out.println(r.region() + ": repair mark not read, it will not be cleared (" + e.getMessage() + ")");
@@ -71,7 +71,7 @@ final class RepairCommand implements Callable<Integer> {
         }
         java.util.Map<String, String> left = new java.util.TreeMap<>();
         if (result.converged() && namespaces.isEmpty()) {
-            marks.forEach((r, mark) -> mark.flatMap(seen -> RepairMarks.clear(r.serverUrl(), auth, seen, "meridian repair converged"))
+            marks.forEach((r, mark) -> mark.flatMap(seen -> RepairMarks.clear(operator.at(r.serverUrl()), seen, "meridian repair converged"))
                     .ifPresent(why -> left.put(r.region().name(), why)));
         }
         if (json) {

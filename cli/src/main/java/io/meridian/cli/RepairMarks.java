@@ -1,13 +1,9 @@
 package io.meridian.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.client.OperatorClient;
+import io.meridian.client.OperatorException;
 import io.meridian.core.wire.RepairMarkClear;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import io.meridian.core.wire.ReplicationStatus;
 import java.util.Optional;
 
 /**
@@ -17,9 +13,6 @@ import java.util.Optional;
  * cleared by one that did not cover it.
  */
 final class RepairMarks {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private RepairMarks() {
     }
@@ -38,38 +31,26 @@ final class RepairMarks {
     static final String LEFT_FOR_OPERATOR = "it names discarded dead letters, and one may be a write no region applied (no copy"
             + " brings that back): an operator clears it after checking (docs/operations.md, dead letters)";
 
-    /** The region's mark, empty when it has none; throws when its server does not answer. */
-    static Optional<Seen> read(String serverUrl, String authorization) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(serverUrl + "/v1/replication"))
-                .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(serverUrl + " answered " + r.statusCode() + ": " + r.body());
-        }
-        JsonNode status = JSON.readTree(r.body());
-        JsonNode n = status.path("needsRepair");
-        return n.isTextual() ? Optional.of(new Seen(n.asText(), status.path("repairMarkNeedsOperator").asBoolean())) : Optional.empty();
+    /** The region's mark, empty when it has none; throws {@link OperatorException} when its server does not answer. */
+    static Optional<Seen> read(OperatorClient.Server server) {
+        ReplicationStatus status = server.replication();
+        return Optional.ofNullable(status.needsRepair()).map(text -> new Seen(text, status.repairMarkNeedsOperator()));
     }
 
     /**
      * Clears the mark if it is still {@code seen} and a repair may clear it: empty when cleared, else why it stays
      * (one line).
      */
-    static Optional<String> clear(String serverUrl, String authorization, Seen seen, String reason) {
+    static Optional<String> clear(OperatorClient.Server server, Seen seen, String reason) {
         if (seen.needsOperator()) {
             return Optional.of(LEFT_FOR_OPERATOR);
         }
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(serverUrl + "/v1/replication/needs-repair/clear"))
-                    .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(new RepairMarkClear(reason, seen.text())))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 200) {
-                return Optional.empty();
-            }
-            String message = JSON.readTree(r.body()).path("message").asText(r.body());
-            return Optional.of(r.statusCode() == 409 ? message + ": run meridian repair again" : "answered " + r.statusCode() + ": " + message);
-        } catch (Exception e) {
-            return Optional.of("not answered (" + e.getMessage() + ")");
+            server.clearRepairMark(new RepairMarkClear(reason, seen.text()));
+            return Optional.empty();
+        } catch (OperatorException e) {
+            return Optional.of(e.kind() == OperatorException.Kind.REFUSED ? e.getMessage() + ": run meridian repair again"
+                    : e.status() == 0 ? "not answered (" + e.getMessage() + ")" : "answered " + e.status() + ": " + e.getMessage());
         }
     }
 }

@@ -1,32 +1,30 @@
 package io.meridian.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.client.OperatorClient;
+import io.meridian.client.OperatorException;
+import io.meridian.core.wire.AuditEntry;
+import io.meridian.core.wire.RoutingPlan;
+import io.meridian.core.wire.TrafficChange;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code meridian evacuate|restore|abort|hold|resume|audit}: the region router's operator commands,
@@ -36,8 +34,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 final class RouterCommands {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern BAKE = Pattern.compile("(\\d{1,5})(s|m)?");
 
     private RouterCommands() { }
@@ -67,88 +64,82 @@ final class RouterCommands {
         return steps;
     }
 
-    /** Sends to the routers in order (avoiding {@code avoid} when another answers); returns the answer. */
-    static HttpResponse<String> send(LocalCommand.DirOption dir, String method, String path, Object body, String avoid)
-            throws Exception {
-        LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-        List<RegionEndpoints> order = new ArrayList<>(DataCommands.regions(cluster));
-        order.sort((a, b) -> Boolean.compare(a.region().name().equals(avoid), b.region().name().equals(avoid)));
-        String[] operator = LocalCommand.operator(cluster);
-        String auth = "Basic " + Base64.getEncoder().encodeToString((operator[0] + ":" + operator[1])
-                .getBytes(StandardCharsets.UTF_8));
-        Exception last = null;
-        for (RegionEndpoints r : order) {
-            for (var s : r.servers()) {
-                try {
-                    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(s.url() + path)).timeout(Duration.ofSeconds(15))
-                            .header("Authorization", auth).header("Accept", "application/json");
-                    if (body != null) {
-                        b.header("Content-Type", "application/json")
-                                .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-                    } else {
-                        b.method(method, HttpRequest.BodyPublishers.noBody());
-                    }
-                    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-                } catch (java.io.IOException e) {
-                    last = e;
-                }
-            }
-        }
-        throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "no router answered: " + last, null, last);
-    }
-
-    /** Prints the answer; exit 0 on 2xx, 1 on a refusal (409), 2 on bad input or credentials. */
-    static int answer(CommandSpec spec, HttpResponse<String> r, boolean json) throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        if (r.statusCode() / 100 == 2) {
-            if (json) {
-                out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(JSON.readTree(r.body())));
-            } else {
-                printPlan(out, JSON.readTree(r.body()));
-            }
-            out.flush();
-            return Meridian.OK;
-        }
-        String message;
+    /**
+     * Runs {@code call} at the routers in order (avoiding {@code avoid} when another answers), the next server on an
+     * unreachable or unavailable one; prints the plan it returns. Exit 0 done, 1 refused (409, the router's reason on
+     * stderr), 2 bad input or credentials (nothing changed), 3 when no router answered.
+     */
+    static int run(CommandSpec spec, LocalCommand.DirOption dir, String avoid, boolean json,
+            Function<OperatorClient.Server, RoutingPlan> call) throws Exception {
+        RoutingPlan plan;
         try {
-            message = JSON.readTree(r.body()).path("message").asText(r.body());
-        } catch (Exception e) {
-            message = r.body();
-        }
-        if (r.statusCode() == 401) {
-            throw LocalClusterException.badInput("the router refused the operator credentials (set MERIDIAN_OPERATOR_USER"
-                    + " and MERIDIAN_OPERATOR_PASSWORD)");
-        }
-        if (r.statusCode() == 409) {
-            spec.commandLine().getErr().println("meridian: refused: " + message);
+            plan = send(dir, avoid, call);
+        } catch (Refused e) {
+            spec.commandLine().getErr().println("meridian: refused: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return Meridian.CHECK_FAILED;
         }
-        throw LocalClusterException.badInput(message);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(JSON.writeValueAsString(plan));
+        } else {
+            printPlan(out, plan);
+        }
+        out.flush();
+        return Meridian.OK;
+    }
+
+    /** A router's refusal (409): its reason. */
+    static final class Refused extends RuntimeException {
+        Refused(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** The answer of the first router that answers; {@link Refused} when it refuses. */
+    static <T> T send(LocalCommand.DirOption dir, String avoid, Function<OperatorClient.Server, T> call) {
+        LocalCluster cluster = LocalCommand.backend().attach(dir.path());
+        List<RegionEndpoints> order = new ArrayList<>(DataCommands.regions(cluster));
+        order.sort((a, b) -> Boolean.compare(a.region().name().equals(avoid), b.region().name().equals(avoid)));
+        OperatorClient operator = LocalCommand.operatorClient(cluster, Duration.ofSeconds(15));
+        OperatorException last = null;
+        for (RegionEndpoints r : order) {
+            for (var s : r.servers()) {
+                try {
+                    return call.apply(operator.at(s.url()));
+                } catch (OperatorException e) {
+                    switch (e.kind()) {
+                        case UNAUTHORIZED -> throw LocalClusterException.badInput("the router refused the operator credentials"
+                                + " (set MERIDIAN_OPERATOR_USER and MERIDIAN_OPERATOR_PASSWORD)");
+                        case BAD_REQUEST -> throw LocalClusterException.badInput(e.getMessage());
+                        case REFUSED -> throw new Refused(e.getMessage());
+                        default -> last = e;
+                    }
+                }
+            }
+        }
+        throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, "no router answered: "
+                + (last == null ? "no server" : last.server() + ": " + last.getMessage()), null, last);
     }
 
     /** The body of evacuate and restore, every argument checked (bad input: exit 2, nothing sent). */
-    static ObjectNode change(String region, List<Integer> steps, String bake, String reason) {
+    static TrafficChange change(String region, List<Integer> steps, String bake, String reason, Boolean force) {
         LocalCommand.region(region);
-        ObjectNode body = JSON.createObjectNode().put("region", region).put("reason", reason);
-        if (steps(steps) != null) {
-            steps.forEach(body.putArray("steps")::add);
-        }
-        if (bake != null) {
-            body.put("bakeSeconds", bakeSeconds(bake));
-        }
-        return body;
+        return new TrafficChange(region, steps(steps), bake == null ? null : bakeSeconds(bake), reason, force);
     }
 
-    static void printPlan(PrintWriter out, JsonNode plan) {
-        out.printf(Locale.ROOT, "plan version %d%s%n", plan.path("version").asLong(), plan.path("operation").isObject()
-                ? "  operation: " + plan.path("operation").path("kind").asText().toLowerCase(Locale.ROOT) + " "
-                + plan.path("operation").path("region").asText() + " step " + (plan.path("operation").path("stepIndex").asInt() + 1)
-                + "/" + plan.path("operation").path("steps").size() + (plan.path("operation").path("held").asBoolean() ? " (held)" : "")
-                : "");
-        plan.path("regions").fields().forEachRemaining(e -> out.printf(Locale.ROOT, "  %-10s %-11s keeps %3d %%   weights of its clients: %s%n",
-                e.getKey(), e.getValue().path("state").asText(), e.getValue().path("keptPercent").asInt(),
-                plan.path("weights").path(e.getKey())));
+    /** A shift in one line: "evacuate region-c step 2/3 (held)". */
+    static String describe(RoutingPlan.Shift op) {
+        return op.kind().name().toLowerCase(Locale.ROOT) + " " + op.region() + " step " + (op.stepIndex() + 1) + "/"
+                + op.steps().size() + (op.held() ? " (held)" : "");
+    }
+
+    static void printPlan(PrintWriter out, RoutingPlan plan) {
+        out.printf(Locale.ROOT, "plan version %d%s%n", plan.version(),
+                plan.operation() == null ? "" : "  operation: " + describe(plan.operation()));
+        new java.util.TreeMap<>(plan.regions()).forEach((region, p) -> out.printf(Locale.ROOT,
+                "  %-10s %-11s keeps %3d %%   weights of its clients: %s%n", region, p.state(), p.keptPercent(),
+                plan.weights().getOrDefault(region, java.util.Map.of())));
     }
 
     @Command(name = "evacuate", mixinStandardHelpOptions = true,
@@ -173,8 +164,8 @@ final class RouterCommands {
 
         @Override
         public Integer call() throws Exception {
-            ObjectNode body = change(region, steps, bake, reason).put("force", force);
-            return answer(spec, send(dir, "POST", "/v1/router/evacuate", body, region), json);
+            TrafficChange change = change(region, steps, bake, reason, force);
+            return run(spec, dir, region, json, server -> server.evacuate(change));
         }
     }
 
@@ -198,7 +189,8 @@ final class RouterCommands {
 
         @Override
         public Integer call() throws Exception {
-            return answer(spec, send(dir, "POST", "/v1/router/restore", change(region, steps, bake, reason), region), json);
+            TrafficChange change = change(region, steps, bake, reason, null);
+            return run(spec, dir, region, json, server -> server.restore(change));
         }
     }
 
@@ -213,11 +205,11 @@ final class RouterCommands {
         @Option(names = "--json", description = "Print the plan as JSON.")
         boolean json;
 
-        abstract String path();
+        abstract RoutingPlan send(OperatorClient.Server router, String why);
 
         @Override
         public Integer call() throws Exception {
-            return answer(spec, send(dir, "POST", path(), JSON.createObjectNode().put("reason", reason), null), json);
+            return run(spec, dir, null, json, server -> send(server, reason));
         }
     }
 
@@ -225,24 +217,24 @@ final class RouterCommands {
             description = "Stop the evacuation (traffic returns at once) or restore (evacuated again) in progress.")
     static final class Abort extends Simple {
         @Override
-        String path() {
-            return "/v1/router/abort";
+        RoutingPlan send(OperatorClient.Server router, String why) {
+            return router.abort(why);
         }
     }
 
     @Command(name = "hold", mixinStandardHelpOptions = true, description = "Pause the steps of the operation in progress.")
     static final class Hold extends Simple {
         @Override
-        String path() {
-            return "/v1/router/hold";
+        RoutingPlan send(OperatorClient.Server router, String why) {
+            return router.hold(why);
         }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume the steps of a held operation.")
     static final class Resume extends Simple {
         @Override
-        String path() {
-            return "/v1/router/resume";
+        RoutingPlan send(OperatorClient.Server router, String why) {
+            return router.resume(why);
         }
     }
 
@@ -262,20 +254,14 @@ final class RouterCommands {
             if (limit < 1 || limit > 10_000) {
                 throw LocalClusterException.badInput("--limit must be within 1..10000");
             }
-            HttpResponse<String> r = send(dir, "GET", "/v1/router/audit?limit=" + limit, null, null);
-            if (r.statusCode() != 200) {
-                return answer(spec, r, json);
-            }
+            List<AuditEntry> entries = send(dir, null, server -> server.audit(limit));
             PrintWriter out = spec.commandLine().getOut();
-            JsonNode entries = JSON.readTree(r.body());
             if (json) {
-                out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(entries));
+                out.println(JSON.writeValueAsString(entries));
             } else {
-                for (JsonNode e : entries) {
-                    out.printf(Locale.ROOT, "%s  v%-4d %-22s %-10s %-20s %s  (%s)%n",
-                            java.time.Instant.ofEpochMilli(e.path("at").asLong()), e.path("planVersion").asLong(),
-                            e.path("action").asText(), e.path("region").asText(), e.path("actor").asText(),
-                            e.path("reason").asText(), e.path("detail").asText());
+                for (AuditEntry e : entries) {
+                    out.printf(Locale.ROOT, "%s  v%-4d %-22s %-10s %-20s %s  (%s)%n", java.time.Instant.ofEpochMilli(e.at()),
+                            e.planVersion(), e.action(), e.region(), e.actor(), e.reason(), e.detail());
                 }
             }
             out.flush();

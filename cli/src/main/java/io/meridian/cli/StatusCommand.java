@@ -1,25 +1,30 @@
 package io.meridian.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.client.OperatorClient;
+import io.meridian.client.OperatorException;
+import io.meridian.core.wire.CacheStatus;
+import io.meridian.core.wire.RegionHealthReport;
+import io.meridian.core.wire.ReplicationStatus;
+import io.meridian.core.wire.RouterStatus;
+import io.meridian.core.wire.RoutingPlan;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.RegionEndpoints;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code meridian status}: per region its health, and replication into it from every source region
@@ -37,171 +42,168 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of tables.")
     boolean json;
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL)
+            .enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** GET as the operator (the cluster's credentials); null when it fails. */
-    static JsonNode fetch(String url, String authorization) {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-                    .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            return null;
+    /** What {@code --json} prints: every region as its servers answered, and the plan as the first router sees it. */
+    record View(List<RegionView> regions, RouterStatus router) {
+    }
+
+    /** One region; {@code health} "unreachable" (and the rest null) when its server did not answer. */
+    record RegionView(String region, String health, Map<String, String> checks, String level, List<String> alerts,
+            Long clockMillis, Long openDeadLetters, String needsRepair, List<ReplicationStatus.Source> replication,
+            List<InstanceCache> cache) {
+        static RegionView unreachable(String region) {
+            return new RegionView(region, "unreachable", null, null, null, null, null, null, List.of(), List.of());
         }
     }
 
-    /** What was collected: the JSON the command prints (or renders as tables) and the exit code it implies. */
-    private record Collected(ObjectNode root, int exit) {
+    /** One server instance's cache; {@code state} "unreachable" when it did not answer. */
+    record InstanceCache(String instance, String state, Boolean enabled, CacheStatus.Counters total,
+            Map<String, Long> invalidationMessages) {
     }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         LocalCluster cluster = LocalCommand.backend().attach(dir.path());
-        Collected collected = collect(cluster, LocalCommand.operatorAuthorization(cluster));
-        ObjectNode root = collected.root();
+        View view = collect(cluster, LocalCommand.operatorClient(cluster, Duration.ofSeconds(5)));
         if (json) {
-            out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
+            out.println(JSON.writeValueAsString(view));
         } else {
-            JsonNode regions = root.path("regions");
-            printHealth(out, regions);
-            printReplication(out, regions);
-            printRouter(out, root.path("router"));
-            printCaches(out, regions);
+            printHealth(out, view.regions());
+            printReplication(out, view.regions());
+            printRouter(out, view.router());
+            printCaches(out, view.regions());
         }
         out.flush();
-        return collected.exit();
+        int exit = Meridian.OK;
+        for (RegionView r : view.regions()) {
+            exit = Math.max(exit, r.health().equals("unreachable") ? Meridian.UNAVAILABLE
+                    : r.health().equals("healthy") ? Meridian.OK : Meridian.CHECK_FAILED);
+        }
+        return exit;
     }
 
     /** Every region's health, replication and caches, and the routing plan as the first reachable router sees it. */
-    private static Collected collect(LocalCluster cluster, String auth) throws Exception {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode regions = root.putArray("regions");
-        int exit = Meridian.OK;
+    private static View collect(LocalCluster cluster, OperatorClient operator) {
+        List<RegionView> regions = new ArrayList<>();
         for (RegionEndpoints r : DataCommands.regions(cluster)) {
-            ObjectNode n = regions.addObject();
-            n.put("region", r.region().name());
-            JsonNode health = fetch(r.serverAdminUrl() + "/healthcheck", auth);
-            JsonNode repl = fetch(r.serverUrl() + "/v1/replication", auth);
-            if (health == null || repl == null) {
-                n.put("health", "unreachable");
-                exit = Math.max(exit, Meridian.UNAVAILABLE);
-                continue;
-            }
-            boolean healthy = true;
-            ObjectNode checks = n.putObject("checks");
-            for (String check : new String[] {"cassandra", "kafka", "replication"}) {
-                boolean ok = health.path(check).path("healthy").asBoolean(false);
-                healthy &= ok;
-                checks.put(check, ok ? "healthy" : "UNHEALTHY: " + health.path(check).path("message").asText(""));
-            }
-            n.put("health", healthy ? "healthy" : "unhealthy");
-            JsonNode level = fetch(r.serverUrl() + "/v1/router/health", auth);
-            if (level != null && level.has("level")) {
-                n.put("level", level.path("level").asText());
-                n.set("alerts", level.path("alerts"));
-                n.put("clockMillis", level.path("clockMillis").asLong());
-            }
-            n.put("openDeadLetters", repl.path("openDeadLetters").asLong());
-            if (repl.hasNonNull("needsRepair")) {
-                n.put("needsRepair", repl.path("needsRepair").asText());
-            }
-            n.set("replication", repl.path("sources"));
-            ArrayNode caches = n.putArray("cache");
-            for (io.meridian.localcluster.ServerEndpoints s : r.servers()) {
-                JsonNode cache = fetch(s.url() + "/v1/cache", auth);
-                ObjectNode c = caches.addObject().put("instance", s.label());
-                if (cache == null) {
-                    c.put("state", "unreachable");
-                } else {
-                    c.put("enabled", cache.path("enabled").asBoolean());
-                    c.set("total", cache.path("total"));
-                    c.set("invalidationMessages", cache.path("invalidationMessages"));
-                }
-            }
-            if (!healthy) {
-                exit = Math.max(exit, Meridian.CHECK_FAILED);
-            }
+            regions.add(region(r, operator));
         }
+        RouterStatus router = null;
         for (RegionEndpoints r : DataCommands.regions(cluster)) {
-            JsonNode router = fetch(r.serverUrl() + "/v1/router/status", auth);
-            if (router != null && router.has("planVersion")) {
-                root.set("router", router);
+            try {
+                router = operator.at(r.serverUrl()).routerStatus();
                 break;
+            } catch (OperatorException e) {
+                // the next region's router
             }
         }
-        return new Collected(root, exit);
+        return new View(regions, router);
     }
 
-    private static void printHealth(PrintWriter out, JsonNode regions) {
+    private static RegionView region(RegionEndpoints r, OperatorClient operator) {
+        Map<String, OperatorClient.Check> health;
+        ReplicationStatus repl;
+        try {
+            health = operator.healthChecks(r.serverAdminUrl());
+            repl = operator.at(r.serverUrl()).replication();
+        } catch (OperatorException e) {
+            return RegionView.unreachable(r.region().name());
+        }
+        boolean healthy = true;
+        Map<String, String> checks = new LinkedHashMap<>();
+        for (String check : new String[] {"cassandra", "kafka", "replication"}) {
+            OperatorClient.Check c = health.get(check);
+            boolean ok = c != null && c.healthy();
+            healthy &= ok;
+            checks.put(check, ok ? "healthy" : "UNHEALTHY: " + (c == null || c.message() == null ? "" : c.message()));
+        }
+        RegionHealthReport level = null;
+        try {
+            level = operator.at(r.serverUrl()).health();
+        } catch (OperatorException e) {
+            // the level column shows '?'
+        }
+        List<InstanceCache> caches = new ArrayList<>();
+        for (io.meridian.localcluster.ServerEndpoints s : r.servers()) {
+            try {
+                CacheStatus c = operator.at(s.url()).cache();
+                caches.add(new InstanceCache(s.label(), null, c.enabled(), c.total(), c.invalidationMessages()));
+            } catch (OperatorException e) {
+                caches.add(new InstanceCache(s.label(), "unreachable", null, null, null));
+            }
+        }
+        return new RegionView(r.region().name(), healthy ? "healthy" : "unhealthy", checks,
+                level == null ? null : level.level(), level == null ? null : level.alerts(),
+                level == null ? null : level.clockMillis(), repl.openDeadLetters(), repl.needsRepair(), repl.sources(), caches);
+    }
+
+    private static void printHealth(PrintWriter out, List<RegionView> regions) {
         out.printf(Locale.ROOT, "%-10s %-10s %-9s %s%n", "REGION", "HEALTH", "LEVEL", "CHECKS");
-        for (JsonNode n : regions) {
+        for (RegionView n : regions) {
             StringBuilder checks = new StringBuilder();
-            n.path("checks").fields().forEachRemaining(e -> checks.append(e.getKey()).append('=').append(e.getValue().asText()).append("  "));
-            out.printf(Locale.ROOT, "%-10s %-10s %-9s %s%n", n.path("region").asText(), n.path("health").asText(),
-                    n.path("level").asText("?"), checks.toString().trim());
+            if (n.checks() != null) {
+                n.checks().forEach((k, v) -> checks.append(k).append('=').append(v).append("  "));
+            }
+            out.printf(Locale.ROOT, "%-10s %-10s %-9s %s%n", n.region(), n.health(), n.level() == null ? "?" : n.level(),
+                    checks.toString().trim());
         }
-        for (JsonNode n : regions) {
-            for (JsonNode alert : n.path("alerts")) {
-                out.printf(Locale.ROOT, "ALERT %s: %s%n", n.path("region").asText(), alert.asText());
+        for (RegionView n : regions) {
+            if (n.alerts() != null) {
+                n.alerts().forEach(alert -> out.printf(Locale.ROOT, "ALERT %s: %s%n", n.region(), alert));
             }
         }
     }
 
-    private static void printReplication(PrintWriter out, JsonNode regions) {
+    private static void printReplication(PrintWriter out, List<RegionView> regions) {
         out.println();
         String row = "%-10s %-10s %-12s %-10s %-10s %-8s %-6s %s%n";
         out.printf(Locale.ROOT, row, "TO", "FROM", "LAG(MUT)", "LAG(MS)", "APPLIED", "DEAD", "HELD", "STATE");
-        for (JsonNode n : regions) {
-            for (JsonNode s : n.path("replication")) {
-                String state = s.path("caughtUp").asBoolean() ? "caught up"
-                        : !s.path("held").isEmpty() ? "HELD: " + s.path("held").get(0).asText()
-                        : !s.path("lastError").asText().isEmpty() ? "error: " + s.path("lastError").asText() : "catching up";
-                out.printf(Locale.ROOT, row, n.path("region").asText(), s.path("source").asText(),
-                        s.path("lagOffsets").asLong() < 0 ? "?" : s.path("lagOffsets").asText(), s.path("lagMillis").asText(),
-                        s.path("applied").asText(), s.path("deadLetters").asText(), s.path("held").size(), state);
+        for (RegionView n : regions) {
+            for (ReplicationStatus.Source s : n.replication()) {
+                String state = s.caughtUp() ? "caught up"
+                        : !s.held().isEmpty() ? "HELD: " + s.held().get(0)
+                        : s.lastError() != null && !s.lastError().isEmpty() ? "error: " + s.lastError() : "catching up";
+                out.printf(Locale.ROOT, row, n.region(), s.source(), s.lagOffsets() < 0 ? "?" : String.valueOf(s.lagOffsets()),
+                        s.lagMillis(), s.applied(), s.deadLetters(), s.held().size(), state);
             }
         }
     }
 
-    private static void printRouter(PrintWriter out, JsonNode router) {
-        if (router.isObject()) {
-            out.println();
-            JsonNode op = router.path("operation");
-            out.printf(Locale.ROOT, "routing plan v%d (as %s's router sees it)%s%n", router.path("planVersion").asLong(),
-                    router.path("observer").asText(), op.isObject() ? "; in progress: " + op.path("kind").asText().toLowerCase(Locale.ROOT)
-                    + " " + op.path("region").asText() + " step " + (op.path("stepIndex").asInt() + 1) + "/" + op.path("steps").size()
-                    + (op.path("held").asBoolean() ? " (held)" : "") : "");
-            String routerRow = "%-10s %-11s %-7s %-9s %-12s %s%n";
-            out.printf(Locale.ROOT, routerRow, "REGION", "STATE", "KEEPS", "TRAFFIC", "FAILED", "OBSERVERS");
-            for (JsonNode r : router.path("regions")) {
-                out.printf(Locale.ROOT, routerRow, r.path("region").asText(), r.path("state").asText(),
-                        r.path("keptPercent").asInt() + "%", r.path("trafficSharePercent").asDouble() + "%",
-                        r.path("failed").asBoolean() ? "FAILED" : "no", r.path("observersAgreeing").asInt() + "/"
-                        + r.path("observers").asInt() + " see it down; " + r.path("health").asText());
-            }
+    private static void printRouter(PrintWriter out, RouterStatus router) {
+        if (router == null) {
+            return;
+        }
+        out.println();
+        RoutingPlan.Shift op = router.operation();
+        out.printf(Locale.ROOT, "routing plan v%d (as %s's router sees it)%s%n", router.planVersion(), router.observer(),
+                op == null ? "" : "; in progress: " + RouterCommands.describe(op));
+        String routerRow = "%-10s %-11s %-7s %-9s %-12s %s%n";
+        out.printf(Locale.ROOT, routerRow, "REGION", "STATE", "KEEPS", "TRAFFIC", "FAILED", "OBSERVERS");
+        for (RouterStatus.RegionStatus r : router.regions()) {
+            out.printf(Locale.ROOT, routerRow, r.region(), r.state(), r.keptPercent() + "%", r.trafficSharePercent() + "%",
+                    r.failed() ? "FAILED" : "no", r.observersAgreeing() + "/" + r.observers() + " see it down; " + r.health());
         }
     }
 
-    private static void printCaches(PrintWriter out, JsonNode regions) {
+    private static void printCaches(PrintWriter out, List<RegionView> regions) {
         out.println();
         String cacheRow = "%-10s %-10s %-8s %-10s %-10s %-10s %-10s %-12s %-12s %s%n";
         out.printf(Locale.ROOT, cacheRow, "REGION", "INSTANCE", "HIT%", "READS", "MISSES", "EVICTED", "ENTRIES", "BYTES",
                 "INVALIDATED", "STALE-FILLS");
-        for (JsonNode n : regions) {
-            for (JsonNode c : n.path("cache")) {
-                JsonNode t = c.path("total");
-                if (!c.path("enabled").asBoolean(false)) {
-                    out.printf(Locale.ROOT, "%-10s %-10s %s%n", n.path("region").asText(), c.path("instance").asText(),
-                            c.has("state") ? c.path("state").asText() : "cache off");
+        for (RegionView n : regions) {
+            for (InstanceCache c : n.cache()) {
+                CacheStatus.Counters t = c.total();
+                if (!Boolean.TRUE.equals(c.enabled()) || t == null) {
+                    out.printf(Locale.ROOT, "%-10s %-10s %s%n", n.region(), c.instance(), c.state() != null ? c.state() : "cache off");
                     continue;
                 }
-                out.printf(Locale.ROOT, cacheRow, n.path("region").asText(), c.path("instance").asText(),
-                        String.format(Locale.ROOT, "%.1f", 100 * t.path("hitRatio").asDouble()), t.path("reads").asText(),
-                        t.path("misses").asText(), t.path("evictions").asText(), t.path("entries").asText(),
-                        t.path("weightedBytes").asText(), c.path("invalidationMessages").path("received").asText("0"),
-                        t.path("staleFillsRejected").asText());
+                out.printf(Locale.ROOT, cacheRow, n.region(), c.instance(), String.format(Locale.ROOT, "%.1f", 100 * t.hitRatio()),
+                        t.reads(), t.misses(), t.evictions(), t.entries(), t.weightedBytes(),
+                        c.invalidationMessages() == null ? 0 : c.invalidationMessages().getOrDefault("received", 0L),
+                        t.staleFillsRejected());
             }
         }
     }

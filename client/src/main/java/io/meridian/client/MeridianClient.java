@@ -51,7 +51,7 @@ import java.util.function.Function;
  */
 public final class MeridianClient implements AutoCloseable {
 
-    private static final String TOKEN_HEADER = "Idempotency-Token";
+    private static final String TOKEN_HEADER = IdempotencyToken.HEADER;
 
     static {
         // The JDK client keeps idle connections 1200 s by default, servers (Jetty: 30 s) close them sooner;

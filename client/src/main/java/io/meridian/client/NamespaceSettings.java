@@ -12,8 +12,8 @@ public record NamespaceSettings(String name, int defaultTtlSeconds, boolean cach
         Limits.checkNamespace(name);
     }
 
-    /** Defaults: no TTL, cache on for 300 s. */
+    /** Defaults: no TTL, cache on for {@value io.meridian.core.wire.NamespaceJson#DEFAULT_CACHE_TTL_SECONDS} s. */
     public static NamespaceSettings of(String name) {
-        return new NamespaceSettings(name, 0, true, 300);
+        return new NamespaceSettings(name, 0, true, io.meridian.core.wire.NamespaceJson.DEFAULT_CACHE_TTL_SECONDS);
     }
 }

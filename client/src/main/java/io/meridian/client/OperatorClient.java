@@ -66,6 +66,23 @@ public final class OperatorClient implements AutoCloseable {
         return new Server(URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl));
     }
 
+    /** One Dropwizard health check's result on a server's admin port. */
+    public record Check(boolean healthy, String message) {
+    }
+
+    /**
+     * {@code GET <adminUrl>/healthcheck}, Dropwizard's checks of a server instance (cassandra, kafka, replication,
+     * ...) by name; answered also when one is unhealthy (Dropwizard says 500 then, with the same body).
+     */
+    public Map<String, Check> healthChecks(String adminUrl) {
+        Server admin = at(adminUrl);
+        HttpResponse<String> r = admin.send("GET", "/healthcheck", null);
+        if (r.statusCode() != 200 && r.statusCode() != 500) {
+            throw OperatorException.of(admin.base, r.statusCode(), r.body());
+        }
+        return admin.parse(r, JSON.getTypeFactory().constructMapType(Map.class, String.class, Check.class));
+    }
+
     @Override
     public void close() {
         // the JDK client on Java 17 has no close(); its threads end when it is unreachable
@@ -153,6 +170,11 @@ public final class OperatorClient implements AutoCloseable {
         /** {@code GET /v1/replication/dead-letters}: open dead letters, oldest first. */
         public List<DeadLetterJson> deadLetters() {
             return get("/v1/replication/dead-letters", new TypeReference<List<DeadLetterJson>>() { });
+        }
+
+        /** The oldest {@code limit} open dead letters (1..10000). */
+        public List<DeadLetterJson> deadLetters(int limit) {
+            return get("/v1/replication/dead-letters?limit=" + limit, new TypeReference<List<DeadLetterJson>>() { });
         }
 
         /** {@code POST /v1/replication/dead-letters/replay}. */

@@ -16,6 +16,9 @@ import java.util.HexFormat;
  */
 public record IdempotencyToken(long generationMicros, long nonce) {
 
+    /** The HTTP header a write's token travels in (client and server). */
+    public static final String HEADER = "Idempotency-Token";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public IdempotencyToken {

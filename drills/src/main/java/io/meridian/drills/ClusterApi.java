@@ -1,96 +1,95 @@
 package io.meridian.drills;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.client.OperatorClient;
+import io.meridian.client.OperatorException;
+import io.meridian.core.BasicCredentials;
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
+import io.meridian.core.wire.ReplicationStatus;
+import io.meridian.core.wire.RoutingPlan;
+import io.meridian.core.wire.TrafficChange;
+import io.meridian.localcluster.ClusterCredentials;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
 import io.meridian.localcluster.RegionEndpoints;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
-/** The HTTP calls a drill makes to the cluster's servers: plan, replication status, operator commands. */
+/** The operator calls a drill makes to the cluster's servers (plan, replication status, routing changes), typed. */
 final class ClusterApi {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    /** A routing change's outcome: accepted, or refused/failed with the reason. */
+    record Answer(boolean accepted, String message) {
+    }
+
     private final LocalCluster cluster;
-    private final String auth;
-    final String user;
-    final String password;
+    private final OperatorClient quick;
+    private final OperatorClient changes;
+    /** The operator, for namespace administration. */
+    final BasicCredentials operator;
     /** The principal the recorded workload writes as: a service, not the operator. */
-    final String appUser;
-    final String appSecret;
+    final BasicCredentials app;
 
     ClusterApi(LocalCluster cluster) {
         this.cluster = cluster;
-        String user = System.getenv().getOrDefault("MERIDIAN_OPERATOR_USER", OperatorSecret.USER);
-        String password = System.getenv("MERIDIAN_OPERATOR_PASSWORD");
-        if (password == null) {
-            password = OperatorSecret.of(cluster.directory());
-        }
-        this.user = user;
-        this.password = password;
+        this.operator = OperatorSecret.credentials(cluster);
         String appSecret = System.getenv("MERIDIAN_APP_SECRET");
-        this.appUser = System.getenv().getOrDefault("MERIDIAN_APP_USER", io.meridian.localcluster.ClusterCredentials.APP);
-        this.appSecret = appSecret != null ? appSecret : io.meridian.localcluster.ClusterCredentials.of(cluster.directory()).app();
-        this.auth = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.app = new BasicCredentials(System.getenv().getOrDefault("MERIDIAN_APP_USER", ClusterCredentials.APP),
+                appSecret != null ? appSecret : ClusterCredentials.of(cluster.directory()).app());
+        this.quick = OperatorClient.create(operator, Duration.ofSeconds(2));
+        this.changes = OperatorClient.create(operator, Duration.ofSeconds(10));
     }
 
-    Optional<JsonNode> get(RegionId region, String path) {
+    private Optional<ReplicationStatus> replication(RegionEndpoints r) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(cluster.region(region).serverUrl() + path))
-                    .header("Authorization", auth).timeout(Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-        } catch (Exception e) {
+            return Optional.of(quick.at(r.serverUrl()).replication());
+        } catch (OperatorException e) {
             return Optional.empty();
         }
     }
 
-    /** The plan from the first region that answers, preferring {@code avoid} last. */
-    Optional<JsonNode> plan(RegionId avoid) {
+    /** The plan from the first region that answers, asking {@code avoid} last. */
+    Optional<RoutingPlan> plan(RegionId avoid) {
         for (RegionEndpoints r : cluster.regions()) {
             if (!r.region().equals(avoid)) {
-                Optional<JsonNode> p = get(r.region(), "/v1/router/plan");
-                if (p.isPresent()) {
-                    return p;
+                try {
+                    return Optional.of(quick.at(r.serverUrl()).plan());
+                } catch (OperatorException e) {
+                    // the next region
                 }
             }
         }
-        return get(avoid, "/v1/router/plan");
+        try {
+            return Optional.of(quick.at(cluster.region(avoid).serverUrl()).plan());
+        } catch (OperatorException e) {
+            return Optional.empty();
+        }
     }
 
-    String state(RegionId of) {
-        return plan(of).map(p -> p.path("regions").path(of.name()).path("state").asText("?")).orElse("?");
+    /** The region's traffic state, empty when no router answers. */
+    Optional<TrafficState> state(RegionId of) {
+        return plan(of).map(p -> p.state(of));
+    }
+
+    /** Whether the plan, as a router answers it, has {@code region} in {@code state}. */
+    boolean is(RegionId region, TrafficState state) {
+        return state(region).map(state::equals).orElse(false);
     }
 
     /** Lag per pair "source->region" in ms (-1: unknown or unreachable). */
     Map<String, Long> lags() {
         Map<String, Long> out = new LinkedHashMap<>();
         for (RegionEndpoints r : cluster.regions()) {
-            Optional<JsonNode> status = get(r.region(), "/v1/replication");
+            Optional<ReplicationStatus> status = replication(r);
             for (RegionEndpoints s : cluster.regions()) {
-                if (s.region().equals(r.region())) {
-                    continue;
+                if (!s.region().equals(r.region())) {
+                    long lag = status.flatMap(st -> st.from(s.region().name())).map(ReplicationStatus.Source::effectiveLagMillis)
+                            .orElse(-1L);
+                    out.put(s.region().name() + "->" + r.region().name(), lag);
                 }
-                long lag = -1;
-                if (status.isPresent()) {
-                    for (JsonNode src : status.get().path("sources")) {
-                        if (src.path("source").asText().equals(s.region().name()) && src.path("lagOffsets").asLong() >= 0) {
-                            lag = src.path("caughtUp").asBoolean() ? 0 : src.path("lagMillis").asLong();
-                        }
-                    }
-                }
-                out.put(s.region().name() + "->" + r.region().name(), lag);
             }
         }
         return out;
@@ -99,13 +98,12 @@ final class ClusterApi {
     /** Whether every region has caught up from every other (lag known and under 1 s, nothing held). */
     boolean allCaughtUp() {
         for (RegionEndpoints r : cluster.regions()) {
-            Optional<JsonNode> status = get(r.region(), "/v1/replication");
+            Optional<ReplicationStatus> status = replication(r);
             if (status.isEmpty()) {
                 return false;
             }
-            for (JsonNode src : status.get().path("sources")) {
-                if (src.path("lagOffsets").asLong() < 0 || !src.path("held").isEmpty()
-                        || (!src.path("caughtUp").asBoolean() && src.path("lagMillis").asLong() > 1_000)) {
+            for (ReplicationStatus.Source src : status.get().sources()) {
+                if (src.lagOffsets() < 0 || !src.held().isEmpty() || src.effectiveLagMillis() > 1_000) {
                     return false;
                 }
             }
@@ -113,24 +111,33 @@ final class ClusterApi {
         return true;
     }
 
-    /** An operator command through a region other than {@code avoid}: status code and message. */
-    Map.Entry<Integer, String> operator(String path, Map<String, Object> body, RegionId avoid) {
+    /** Evacuates through a region other than the one evacuated. */
+    Answer evacuate(TrafficChange change) {
+        return change(server -> server.evacuate(change), RegionId.of(change.region()));
+    }
+
+    /** Restores through a region other than the one restored. */
+    Answer restore(TrafficChange change) {
+        return change(server -> server.restore(change), RegionId.of(change.region()));
+    }
+
+    /** A routing change through a region other than {@code avoid}; the next region when one does not answer. */
+    private Answer change(Function<OperatorClient.Server, RoutingPlan> call, RegionId avoid) {
         String last = "no router answered";
         for (RegionEndpoints r : cluster.regions()) {
             if (r.region().equals(avoid)) {
                 continue;
             }
             try {
-                HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + "/v1/router/" + path))
-                        .header("Authorization", auth).header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
-                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                String message = resp.statusCode() == 200 ? "ok" : JSON.readTree(resp.body()).path("message").asText(resp.body());
-                return Map.entry(resp.statusCode(), message);
-            } catch (Exception e) {
-                last = e.toString();
+                call.apply(changes.at(r.serverUrl()));
+                return new Answer(true, "ok");
+            } catch (OperatorException e) {
+                if (!e.retryElsewhere()) {
+                    return new Answer(false, e.getMessage());
+                }
+                last = e.server() + ": " + e.getMessage();
             }
         }
-        return Map.entry(0, last);
+        return new Answer(false, last);
     }
 }

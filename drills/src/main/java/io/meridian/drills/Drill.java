@@ -1,8 +1,10 @@
 package io.meridian.drills;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.client.MeridianClient;
 import io.meridian.core.RegionId;
+import io.meridian.core.TrafficState;
+import io.meridian.core.wire.RoutingPlan;
+import io.meridian.core.wire.TrafficChange;
 import io.meridian.localcluster.Component;
 import io.meridian.localcluster.LinkFault;
 import io.meridian.localcluster.LocalCluster;
@@ -142,12 +144,12 @@ public final class Drill {
         }
         RegionEndpoints via = cluster.regions().get(cluster.regions().size() - 1);
         try (MeridianClient admin = MeridianClient.builder().homeRegion(via.region()).followRoutingPlan(Duration.ZERO)
-                .endpoint(via.region(), URI.create(via.serverUrl())).operator(api.user, api.password).build()) {
+                .endpoint(via.region(), URI.create(via.serverUrl())).operator(api.operator.user(), api.operator.secret()).build()) {
             admin.createNamespace(ns);
         }
         for (RegionEndpoints r : cluster.regions()) {
-            String state = api.state(r.region());
-            if (!"SERVING".equals(state)) {
+            String state = api.state(r.region()).map(Enum::name).orElse("unknown (no router answered)");
+            if (!api.is(r.region(), TrafficState.SERVING)) {
                 throw new IllegalStateException(r.region() + " is " + state + " in the routing plan: a drill starts with every"
                         + " region serving (`meridian restore " + r.region() + "`)");
             }
@@ -160,7 +162,7 @@ public final class Drill {
         sampler.start();
         Duration phaseLength = s.duration();
         Map<String, Long> marks = new LinkedHashMap<>();
-        try (Workload workload = new Workload(urls, ns, history, s.ratePerRegion(), s.seed(), api.appUser, api.appSecret)) {
+        try (Workload workload = new Workload(urls, ns, history, s.ratePerRegion(), s.seed(), api.app.user(), api.app.secret())) {
             workload.start();
             phase.set("steady");
             event("workload", "clients homed in " + urls.keySet());
@@ -204,13 +206,13 @@ public final class Drill {
         long start = System.currentTimeMillis();
         marks.put("evacuate-start", start);
         event("evacuate", target + " in steps 25,50,100 with " + bake + " s bake");
-        Map.Entry<Integer, String> r = api.operator("evacuate", Map.of("region", target.name(), "steps", List.of(25, 50, 100),
-                "bakeSeconds", bake, "reason", "drill " + s.scenario().label()), target);
-        if (r.getKey() != 200) {
-            event("refused", r.getValue());
+        ClusterApi.Answer r = api.evacuate(new TrafficChange(target.name(), List.of(25, 50, 100), (int) bake,
+                "drill " + s.scenario().label(), null));
+        if (!r.accepted()) {
+            event("refused", r.message());
             return;
         }
-        if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
+        if (await(s.evacuateLimit().plusSeconds(30), () -> api.is(target, TrafficState.EVACUATED))) {
             marks.put("evacuated", System.currentTimeMillis());
             event("evacuated", target + " after " + (System.currentTimeMillis() - start) / 1000.0 + " s");
         }
@@ -228,7 +230,7 @@ public final class Drill {
         for (Component c : List.of(Component.SERVER, Component.KAFKA, Component.CASSANDRA)) {
             cluster.kill(target, c);
         }
-        if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(target)))) {
+        if (await(s.evacuateLimit().plusSeconds(30), () -> api.is(target, TrafficState.EVACUATED))) {
             marks.put("evacuated", System.currentTimeMillis());
             event("evacuated", "automatically, " + (System.currentTimeMillis() - fault) / 1000.0 + " s after the fault");
         }
@@ -271,7 +273,7 @@ public final class Drill {
         Thread.sleep(length.toMillis() / 2);
         event("restart", target + "'s " + c.label() + " started again");
         cluster.start(target);
-        if (!"SERVING".equals(api.state(target))) {
+        if (!api.is(target, TrafficState.SERVING)) {
             restore(marks, 2);
         }
     }
@@ -288,7 +290,7 @@ public final class Drill {
             event("restart", target + "'s servers up again");
         }
         marks.put("fault-end", System.currentTimeMillis());
-        if (!"SERVING".equals(api.state(target))) {
+        if (!api.is(target, TrafficState.SERVING)) {
             restore(marks, 2);
         }
     }
@@ -322,12 +324,12 @@ public final class Drill {
         phase.set("evacuating");
         long bake = Math.max(2, length.toSeconds() / 6);
         marks.put("evacuate-start", System.currentTimeMillis());
-        Map.Entry<Integer, String> r = api.operator("evacuate", Map.of("region", s.target().name(), "steps", List.of(50, 100),
-                "bakeSeconds", bake, "reason", "drill hostile-client"), s.target());
-        event(r.getKey() == 200 ? "evacuate" : "refused", r.getKey() == 200 ? s.target() + " in steps 50,100" : r.getValue());
-        if (r.getKey() == 200) {
+        ClusterApi.Answer r = api.evacuate(new TrafficChange(s.target().name(), List.of(50, 100), (int) bake,
+                "drill hostile-client", null));
+        event(r.accepted() ? "evacuate" : "refused", r.accepted() ? s.target() + " in steps 50,100" : r.message());
+        if (r.accepted()) {
             marks.put("evacuate-accepted", System.currentTimeMillis());
-            if (await(s.evacuateLimit().plusSeconds(30), () -> "EVACUATED".equals(api.state(s.target())))) {
+            if (await(s.evacuateLimit().plusSeconds(30), () -> api.is(s.target(), TrafficState.EVACUATED))) {
                 marks.put("evacuated", System.currentTimeMillis());
                 event("evacuated", s.target().toString());
             }
@@ -352,20 +354,20 @@ public final class Drill {
         marks.put("restore-start", System.currentTimeMillis());
         AtomicReference<String> refusal = new AtomicReference<>("");
         boolean accepted = await(s.restoreLimit(), () -> {
-            Map.Entry<Integer, String> r = api.operator("restore", Map.of("region", target.name(), "steps", List.of(50, 100),
-                    "bakeSeconds", bake, "reason", "drill " + s.scenario().label()), target);
-            if (r.getKey() != 200 && !r.getValue().equals(refusal.get())) {
-                refusal.set(r.getValue());
-                event("restore-refused", r.getValue());
+            ClusterApi.Answer r = api.restore(new TrafficChange(target.name(), List.of(50, 100), (int) bake,
+                    "drill " + s.scenario().label(), null));
+            if (!r.accepted() && !r.message().equals(refusal.get())) {
+                refusal.set(r.message());
+                event("restore-refused", r.message());
             }
-            return r.getKey() == 200;
+            return r.accepted();
         });
         if (!accepted) {
             return;
         }
         event("restore", target + " in steps 50,100");
         marks.put("restore-accepted", System.currentTimeMillis());
-        if (await(s.restoreLimit(), () -> "SERVING".equals(api.state(target)))) {
+        if (await(s.restoreLimit(), () -> api.is(target, TrafficState.SERVING))) {
             marks.put("restored", System.currentTimeMillis());
             event("restored", target + " serving again " + (System.currentTimeMillis() - first) / 1000.0 + " s after it was back");
         }
@@ -376,17 +378,10 @@ public final class Drill {
         while (running.get()) {
             long now = System.currentTimeMillis();
             Map<String, Double> share = new LinkedHashMap<>();
-            Optional<JsonNode> plan = api.plan(s.target());
+            Optional<RoutingPlan> plan = api.plan(s.target());
             for (RegionEndpoints r : cluster.regions()) {
-                double total = 0;
-                int homes = 0;
-                if (plan.isPresent()) {
-                    for (JsonNode w : plan.get().path("weights")) {
-                        total += w.path(r.region().name()).asInt(0);
-                        homes++;
-                    }
-                }
-                share.put(r.region().name(), homes == 0 ? -1 : Math.round(10 * total / homes) / 10.0);
+                share.put(r.region().name(), plan.isEmpty() || plan.get().weights().isEmpty() ? -1
+                        : Math.round(10 * plan.get().trafficShare(r.region())) / 10.0);
             }
             Map<String, Long> lags = api.lags();
             timeline.sample(new Timeline.Sample(now, share, lags));

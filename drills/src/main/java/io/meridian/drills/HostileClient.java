@@ -1,13 +1,19 @@
 package io.meridian.drills;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.client.OperatorClient;
+import io.meridian.client.OperatorException;
+import io.meridian.core.BasicCredentials;
 import io.meridian.core.Bytes;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.Mutation;
 import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.DeadLetterAction;
+import io.meridian.core.wire.DeadLetterJson;
+import io.meridian.core.wire.DeadLetterResult;
+import io.meridian.core.wire.RepairMarkClear;
 import io.meridian.localcluster.ClusterCredentials;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.RegionEndpoints;
@@ -48,6 +54,7 @@ final class HostileClient {
     private final RegionEndpoints target;
     private final String ns;
     private final ClusterCredentials credentials;
+    private final OperatorClient operator;
     private final Random random;
     private final List<Case> cases = new ArrayList<>();
     private long poisonTimestamp = -1;
@@ -57,6 +64,8 @@ final class HostileClient {
         this.target = cluster.region(target);
         this.ns = ns;
         this.credentials = ClusterCredentials.of(cluster.directory());
+        this.operator = OperatorClient.create(new BasicCredentials(ClusterCredentials.OPERATOR, credentials.operator()),
+                Duration.ofSeconds(60));
         this.random = new Random(seed);
     }
 
@@ -142,9 +151,9 @@ final class HostileClient {
         expect("forged routing plan, as an application", "PUT", planRecord, forgedItem, app, 403);
         expect("forged routing plan, as the operator", "PUT", planRecord, forgedItem, as(ClusterCredentials.OPERATOR), 403);
         expect("idempotency token with timestamp 1", "PUT", url("hostile-past"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(), null)
-                + "]}", merge(app, Map.of("Idempotency-Token", new IdempotencyToken(1, 7).toString())), 400);
+                + "]}", merge(app, Map.of(IdempotencyToken.HEADER, new IdempotencyToken(1, 7).toString())), 400);
         expect("idempotency token a minute ahead", "PUT", url("hostile-future"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(), null)
-                + "]}", merge(app, Map.of("Idempotency-Token", new IdempotencyToken(System.currentTimeMillis() * 1000 + 60_000_000L, 7)
+                + "]}", merge(app, Map.of(IdempotencyToken.HEADER, new IdempotencyToken(System.currentTimeMillis() * 1000 + 60_000_000L, 7)
                 .toString())), 400);
         expect("write without credentials", "PUT", url("hostile-anon"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(), null) + "]}",
                 Map.of(), 401);
@@ -173,33 +182,13 @@ final class HostileClient {
         }
     }
 
-    /** {@code GET path} as the operator, parsed. */
-    private JsonNode operatorGet(RegionEndpoints r, String path) throws Exception {
-        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + path))
-                .header("Authorization", credentials.basic(ClusterCredentials.OPERATOR)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 200) {
-            throw new IllegalStateException(path + " answered " + resp.statusCode() + ": " + resp.body());
-        }
-        return JSON.readTree(resp.body());
-    }
-
-    /** {@code POST path} as the operator: the status and the parsed body. */
-    private Map.Entry<Integer, JsonNode> operatorPost(RegionEndpoints r, String path, Map<String, Object> body) throws Exception {
-        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(r.serverUrl() + path))
-                .header("Authorization", credentials.basic(ClusterCredentials.OPERATOR)).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return Map.entry(resp.statusCode(), JSON.readTree(resp.body()));
-    }
-
     /** Open dead letters per region (operator view); -1 when a region does not answer. */
     Map<String, Long> openDeadLetters() {
         Map<String, Long> out = new java.util.LinkedHashMap<>();
         for (RegionEndpoints r : cluster.regions()) {
             try {
-                out.put(r.region().name(), operatorGet(r, "/v1/replication").path("openDeadLetters").asLong(-1));
-            } catch (Exception e) {
+                out.put(r.region().name(), operator.at(r.serverUrl()).replication().openDeadLetters());
+            } catch (OperatorException e) {
                 out.put(r.region().name(), -1L);
             }
         }
@@ -216,24 +205,23 @@ final class HostileClient {
         boolean ok = true;
         for (RegionEndpoints r : cluster.regions()) {
             try {
-                JsonNode first = operatorGet(r, "/v1/replication/dead-letters?limit=1").path(0);
+                OperatorClient.Server server = operator.at(r.serverUrl());
+                List<DeadLetterJson> open = server.deadLetters(1);
                 String poison = ns + "/hostile-poison@" + poisonTimestamp + " from " + target.region();
-                if (!"hostile-poison".equals(first.path("id").asText()) || first.path("timestampMicros").asLong() != poisonTimestamp
-                        || !ns.equals(first.path("namespace").asText())) {
+                DeadLetterJson first = open.isEmpty() ? null : open.get(0);
+                if (first == null || !"hostile-poison".equals(first.id()) || !Long.valueOf(poisonTimestamp).equals(first.timestampMicros())
+                        || !ns.equals(first.namespace())) {
                     ok = false; // the oldest open letter is not the drill's own: an operator must look at it
                     continue;
                 }
-                var discard = operatorPost(r, "/v1/replication/dead-letters/discard", Map.of("through", first.path("offset").asLong(),
-                        "reason", reason));
-                String mark = discard.getValue().path("mark").asText("");
-                boolean discarded = discard.getKey() == 200 && discard.getValue().path("resolved").asLong() == 1
-                        && mark.contains("(" + poison + ")");
+                DeadLetterResult discard = server.discard(new DeadLetterAction(first.offset(), reason));
+                String mark = discard.mark() == null ? "" : discard.mark();
+                boolean discarded = discard.resolved() == 1 && mark.contains("(" + poison + ")");
                 ok &= discarded;
-                if (discarded && mark.equals(discard.getValue().path("needsRepair").asText())) {
-                    ok &= operatorPost(r, "/v1/replication/needs-repair/clear", Map.of("reason", reason
-                            + ": the injected mutation was never acknowledged", "expected", mark)).getKey() == 200;
+                if (discarded && mark.equals(discard.needsRepair())) {
+                    server.clearRepairMark(new RepairMarkClear(reason + ": the injected mutation was never acknowledged", mark));
                 }
-            } catch (Exception e) {
+            } catch (OperatorException e) {
                 ok = false;
             }
         }

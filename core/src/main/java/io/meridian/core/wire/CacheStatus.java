@@ -21,6 +21,9 @@ public record CacheStatus(String region, boolean enabled, Counters total, Map<St
             long loadFailures, long staleFillsRejected, long oversized, long invalidations, long evictions,
             long cacheFailures, long entries, long weightedBytes, long maxWeightBytes, long loadP50Micros,
             long loadP99Micros) {
+
+        /** Nothing counted (a namespace not cached yet). */
+        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** Invalidation messages received from the topic (0 when unknown). */

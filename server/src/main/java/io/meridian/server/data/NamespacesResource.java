@@ -98,7 +98,7 @@ public final class NamespacesResource {
         try {
             wanted = new NamespaceConfig(name, body == null || body.defaultTtlSeconds() == null ? 0 : body.defaultTtlSeconds(),
                     body == null || body.cacheEnabled() == null || body.cacheEnabled(),
-                    body == null || body.cacheTtlSeconds() == null ? 300 : body.cacheTtlSeconds());
+                    body == null || body.cacheTtlSeconds() == null ? NamespaceJson.DEFAULT_CACHE_TTL_SECONDS : body.cacheTtlSeconds());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }

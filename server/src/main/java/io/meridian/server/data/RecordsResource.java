@@ -48,7 +48,7 @@ import java.util.List;
 public final class RecordsResource {
 
     /** Header carrying the client's idempotency token ({@code <µs>-<16 hex>}). */
-    public static final String TOKEN_HEADER = "Idempotency-Token";
+    public static final String TOKEN_HEADER = io.meridian.core.IdempotencyToken.HEADER;
     static final long DEFAULT_PAGE_BYTES = 1024 * 1024;
 
     private final CassandraStore store;
