@@ -13,6 +13,7 @@ import io.meridian.core.BasicCredentials;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import io.meridian.core.wire.CacheStatus;
+import io.meridian.core.wire.NamespaceJson;
 import io.meridian.store.StoreEndpoint;
 import io.meridian.store.StoreSchema;
 import java.io.PrintStream;
@@ -30,7 +31,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -91,82 +91,97 @@ public final class CacheBenchmark {
         root.put("durationSeconds", s.duration().toSeconds());
         root.put("seed", s.seed());
         progress.printf("cache benchmark in %s: %d records, %d ops/s, seed %d%n", t.region(), s.records(), s.rate(), s.seed());
-        MeridianClient client = MeridianClient.builder().homeRegion(t.region()).endpoint(t.region(), URI.create(t.serverUrl()))
+        try (MeridianClient client = MeridianClient.builder().homeRegion(t.region()).endpoint(t.region(), URI.create(t.serverUrl()))
                 .maxAttempts(1).requestTimeout(Duration.ofSeconds(10)).operator(t.operator().user(), t.operator().secret()).build();
-        client.createNamespace(new NamespaceSettings(ON, 0, true, 3600));
-        client.createNamespace(new NamespaceSettings(OFF, 0, false, io.meridian.core.wire.NamespaceJson.DEFAULT_CACHE_TTL_SECONDS));
-        try (CqlSession session = t.store().connect()) {
+                CqlSession session = t.store().connect()) {
+            client.createNamespace(new NamespaceSettings(ON, 0, true, 3600));
+            client.createNamespace(new NamespaceSettings(OFF, 0, false, NamespaceJson.DEFAULT_CACHE_TTL_SECONDS));
             load(session, ON, s, progress);
             load(session, OFF, s, progress);
-            PreparedStatement select = session.prepare("SELECT key, value, writetime(value) AS wt, ttl(value) AS ttl FROM"
-                    + " " + StoreSchema.defaultNamespaceTable(OFF) + " WHERE id = ?");
-            PreparedStatement insert = session.prepare("INSERT INTO " + StoreSchema.defaultNamespaceTable(OFF) + " (id, key, value) VALUES (?, ?, ?)"
-                    + " USING TIMESTAMP ?");
-            ByteBuffer v = ByteBuffer.wrap("v".getBytes(StandardCharsets.UTF_8));
-            Function<String, Mode> meridian = ns -> new Mode() {
-                @Override
-                public CompletionStage<?> read(String id) {
-                    return client.getAsync(ns, id);
-                }
-
-                @Override
-                public CompletionStage<?> write(String id, byte[] value) {
-                    return client.putAsync(ns, id, Map.of(Bytes.utf8("v"), Bytes.wrap(value)));
-                }
-            };
-            Mode raw = new Mode() {
-                @Override
-                public CompletionStage<?> read(String id) {
-                    return session.executeAsync(select.bind(id).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
-                }
-
-                @Override
-                public CompletionStage<?> write(String id, byte[] value) {
-                    return session.executeAsync(insert.bind(id, v, ByteBuffer.wrap(value), System.currentTimeMillis() * 1000)
-                            .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
-                }
-            };
+            Mode raw = rawDriver(session);
             progress.printf("warming up every path for %d s (not recorded)%n", 3 * s.warmup().toSeconds());
-            phase(meridian.apply(ON), s, s.warmup(), null, null, null, null);
-            phase(meridian.apply(OFF), s, s.warmup(), null, null, null, null);
+            phase(through(client, ON), s, s.warmup(), null, null, null, null);
+            phase(through(client, OFF), s, s.warmup(), null, null, null, null);
             phase(raw, s, s.warmup(), null, null, null, null);
-
-            // steady state: fill the cache with the workload's own key distribution (a closed loop of reads, not
-            // measured), as a service that has been serving this traffic for a while
-            progress.printf("filling the cache with %d Zipfian reads (not recorded)%n", s.warmupReads());
-            ZipfDistribution fill = new ZipfDistribution(new Well19937c(s.seed() + 1), s.records(), s.zipfExponent());
-            Semaphore window = new Semaphore(16);
-            for (int i = 0; i < s.warmupReads(); i++) {
-                window.acquire();
-                meridian.apply(ON).read("r" + scramble(fill.sample() - 1, s.records())).whenComplete((r, e) -> window.release());
-            }
-            window.acquire(16);
-            window.release(16);
+            fill(through(client, ON), s, progress);
             CacheStatus.Counters before = cacheCounters(t);
-            ObjectNode on = measure("cache on", meridian.apply(ON), s, t, progress);
-            CacheStatus.Counters after = cacheCounters(t);
-            long reads = on.path("reads").path("count").asLong();
-            long hits = after.hits() + after.negativeHits()
-                    - before.hits() - before.negativeHits();
-            long misses = after.misses() - before.misses();
-            long cacheReads = after.reads() - before.reads();
-            on.put("hitRatio", round4(cacheReads == 0 ? 0 : (double) hits / cacheReads));
-            on.put("cassandraReadsPerClientRead", round4(reads == 0 ? 0 : (double) misses / reads));
-            on.put("cacheEntries", after.entries());
-            on.put("cacheWeightedBytes", after.weightedBytes());
-            on.put("cacheMaxWeightBytes", after.maxWeightBytes());
-            long dataWeight = (long) s.records() * (96 + 1 + s.valueBytes() + 48);
-            on.put("dataWeightBytes", dataWeight);
-            on.put("cacheToDataRatio", round4((double) after.maxWeightBytes() / dataWeight));
-            on.put("evictions", after.evictions() - before.evictions());
+            ObjectNode on = measure("cache on", through(client, ON), s, t, progress);
+            addCacheFigures(on, before, cacheCounters(t), s);
             on.set("serverCachedRead", serverHitTimer(t));
             root.set("cacheOn", on);
-            root.set("cacheOff", measure("cache off", meridian.apply(OFF), s, t, progress));
+            root.set("cacheOff", measure("cache off", through(client, OFF), s, t, progress));
             root.set("rawDriver", measure("raw driver", raw, s, t, progress));
-        } finally {
-            client.close();
         }
         return root;
+    }
+
+    /** Reads and writes of namespace {@code ns} through the client. */
+    private static Mode through(MeridianClient client, String ns) {
+        return new Mode() {
+            @Override
+            public CompletionStage<?> read(String id) {
+                return client.getAsync(ns, id);
+            }
+
+            @Override
+            public CompletionStage<?> write(String id, byte[] value) {
+                return client.putAsync(ns, id, Map.of(Bytes.utf8("v"), Bytes.wrap(value)));
+            }
+        };
+    }
+
+    /** The same reads and writes as the raw driver does them, at LOCAL_QUORUM, on the cache-off namespace's table. */
+    private static Mode rawDriver(CqlSession session) {
+        PreparedStatement select = session.prepare("SELECT key, value, writetime(value) AS wt, ttl(value) AS ttl FROM"
+                + " " + StoreSchema.defaultNamespaceTable(OFF) + " WHERE id = ?");
+        PreparedStatement insert = session.prepare("INSERT INTO " + StoreSchema.defaultNamespaceTable(OFF) + " (id, key, value) VALUES (?, ?, ?)"
+                + " USING TIMESTAMP ?");
+        ByteBuffer v = ByteBuffer.wrap("v".getBytes(StandardCharsets.UTF_8));
+        return new Mode() {
+            @Override
+            public CompletionStage<?> read(String id) {
+                return session.executeAsync(select.bind(id).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+            }
+
+            @Override
+            public CompletionStage<?> write(String id, byte[] value) {
+                return session.executeAsync(insert.bind(id, v, ByteBuffer.wrap(value), System.currentTimeMillis() * 1000)
+                        .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+            }
+        };
+    }
+
+    /**
+     * Steady state: fills the cache with the workload's own key distribution (a closed loop of reads, not measured),
+     * as a service that has been serving this traffic for a while.
+     */
+    private static void fill(Mode cached, Settings s, PrintStream progress) throws InterruptedException {
+        progress.printf("filling the cache with %d Zipfian reads (not recorded)%n", s.warmupReads());
+        ZipfDistribution fill = new ZipfDistribution(new Well19937c(s.seed() + 1), s.records(), s.zipfExponent());
+        Semaphore window = new Semaphore(16);
+        for (int i = 0; i < s.warmupReads(); i++) {
+            window.acquire();
+            cached.read("r" + scramble(fill.sample() - 1, s.records())).whenComplete((r, e) -> window.release());
+        }
+        window.acquire(16);
+        window.release(16);
+    }
+
+    /** The cache's side of the cache-on phase: hit ratio, Cassandra reads per client read, size against the data. */
+    private static void addCacheFigures(ObjectNode on, CacheStatus.Counters before, CacheStatus.Counters after, Settings s) {
+        long reads = on.path("reads").path("count").asLong();
+        long hits = after.hits() + after.negativeHits() - before.hits() - before.negativeHits();
+        long misses = after.misses() - before.misses();
+        long cacheReads = after.reads() - before.reads();
+        on.put("hitRatio", round4(cacheReads == 0 ? 0 : (double) hits / cacheReads));
+        on.put("cassandraReadsPerClientRead", round4(reads == 0 ? 0 : (double) misses / reads));
+        on.put("cacheEntries", after.entries());
+        on.put("cacheWeightedBytes", after.weightedBytes());
+        on.put("cacheMaxWeightBytes", after.maxWeightBytes());
+        long dataWeight = (long) s.records() * (96 + 1 + s.valueBytes() + 48);
+        on.put("dataWeightBytes", dataWeight);
+        on.put("cacheToDataRatio", round4((double) after.maxWeightBytes() / dataWeight));
+        on.put("evictions", after.evictions() - before.evictions());
     }
 
     private static double round4(double d) {

@@ -410,9 +410,11 @@ public final class VisibilityBenchmark {
             t.join();
         }
         CpuMeter.Usage usage = cpu.usage();
-        if (!recorded) {
-            return null;
-        }
+        return recorded ? new Step(report(phase, rate, sent, sendSeconds, usage), usage) : null;
+    }
+
+    /** A recorded phase as JSON (and a progress line): writes, ack→visible per region and everywhere, polls. */
+    private ObjectNode report(Phase phase, int rate, long sent, double sendSeconds, CpuMeter.Usage usage) {
         ObjectNode step = JSON.createObjectNode();
         step.put("rate", rate);
         ObjectNode w = step.putObject("writes");
@@ -440,7 +442,7 @@ public final class VisibilityBenchmark {
                         + " polls %.0f/s; machine %.1f %% busy%n", subject.name(), rate, w.path("p50Ms").asDouble(),
                 w.path("p99Ms").asDouble(), phase.writeErrors.get(), v.path("everywhere").path("p50Ms").asDouble(),
                 v.path("everywhere").path("p99Ms").asDouble(), p.path("perSecond").asDouble(), usage.machineBusyPercent());
-        return new Step(step, usage);
+        return step;
     }
 
     // ------------------------------------------------------------------ closed loop

@@ -13,7 +13,6 @@ import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
 import io.meridian.localcluster.StartListener;
-import io.meridian.localcluster.internal.EmbeddedBackend;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -60,13 +59,13 @@ final class LocalCommand implements Runnable {
         }
     }
 
-    static EmbeddedBackend backend() {
+    static EngineBackend backend() {
         EngineBackend b = EngineBackend.fromConfiguration();
-        if (!(b instanceof EmbeddedBackend eb)) {
+        if (!b.embedded()) {
             throw LocalClusterException.badInput("`meridian local` runs the embedded backend only; "
                     + EngineBackend.PROPERTY + "=" + b.name() + " is for tests (docker compose for containers)");
         }
-        return eb;
+        return b;
     }
 
     /** The cluster in {@code dir}, refused (bad input) when it is a deployment `meridian local` does not run. */
@@ -269,7 +268,7 @@ final class LocalCommand implements Runnable {
                 b.java(java);
             }
             ClusterSpec clusterSpec = b.build();
-            EmbeddedBackend backend = backend();
+            EngineBackend backend = backend();
             if (Files.isRegularFile(clusterSpec.directory().resolve("cluster.json"))) {
                 LocalCluster existing = attachManaged(clusterSpec.directory());
                 boolean anyAlive = existing.regions().stream().anyMatch(r -> componentsOf(r).stream()

@@ -162,7 +162,7 @@ public final class Drill {
         sampler.start();
         Duration phaseLength = s.duration();
         Map<String, Long> marks = new LinkedHashMap<>();
-        try (Workload workload = new Workload(urls, ns, history, s.ratePerRegion(), s.seed(), api.app.user(), api.app.secret())) {
+        try (Workload workload = new Workload(urls, ns, history, new Workload.Load(s.ratePerRegion(), s.seed()), api.app)) {
             workload.start();
             phase.set("steady");
             event("workload", "clients homed in " + urls.keySet());

@@ -3,6 +3,7 @@ package io.meridian.drills;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
 import io.meridian.client.WriteResult;
+import io.meridian.core.BasicCredentials;
 import io.meridian.core.Bytes;
 import io.meridian.core.RegionId;
 import java.net.URI;
@@ -35,19 +36,23 @@ public final class Workload implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
 
+    /** How much load, and the seed of its choices. */
+    public record Load(int ratePerRegion, long seed) {
+    }
+
     /**
      * @param regions region → server URL
+     * @param credentials the service principal the clients write as
      */
-    public Workload(Map<RegionId, String> regions, String namespace, History history, int ratePerRegion, long seed,
-            String user, String secret) {
+    public Workload(Map<RegionId, String> regions, String namespace, History history, Load load, BasicCredentials credentials) {
         this.namespace = namespace;
         this.history = history;
-        this.ratePerRegion = ratePerRegion;
-        this.seed = seed;
+        this.ratePerRegion = load.ratePerRegion();
+        this.seed = load.seed();
         for (RegionId home : regions.keySet()) {
             MeridianClient.Builder b = MeridianClient.builder().homeRegion(home).requestTimeout(Duration.ofSeconds(3))
                     .connectTimeout(Duration.ofSeconds(1)).maxAttempts(6).followRoutingPlan(Duration.ofMillis(500))
-                    .credentials(user, secret);
+                    .credentials(credentials.user(), credentials.secret());
             regions.forEach((r, url) -> b.endpoint(r, URI.create(url)));
             clients.add(b.build());
         }

@@ -41,6 +41,16 @@ public interface EngineBackend {
      */
     LocalCluster attach(Path directory);
 
+    /** As {@link #attach(Path)}, telling {@code listener} what it starts or reaps (the embedded backend does). */
+    default LocalCluster attach(Path directory, StartListener listener) {
+        return attach(directory);
+    }
+
+    /** Whether it runs the engines as child processes of its own, so {@code meridian local} can manage them. */
+    default boolean embedded() {
+        return false;
+    }
+
     /** The backend named by the {@value #PROPERTY} system property, {@code embedded} by default. */
     static EngineBackend fromConfiguration() {
         return named(System.getProperty(PROPERTY, "embedded"));

@@ -66,15 +66,13 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
     private long lastBallot;
 
     /**
-     * @param acceptors one per region, this region's ({@code local}) included
+     * @param acceptors one per region, this region's own (the local one) included
      * @param regionSlot this region's slot (0..31), part of every ballot
      */
-    public PlanAgreement(RegionId self, PlanAcceptor local, Map<RegionId, PlanAcceptor> acceptors, int regionSlot,
-            Duration timeout, Clock clock) {
+    public PlanAgreement(RegionId self, Map<RegionId, PlanAcceptor> acceptors, int regionSlot, Duration timeout, Clock clock) {
         this.self = self;
-        this.local = local;
+        this.local = java.util.Objects.requireNonNull(acceptors.get(self), "no acceptor of " + self);
         this.acceptors = new LinkedHashMap<>(acceptors);
-        this.acceptors.put(self, local);
         this.timeout = timeout;
         this.clock = clock;
         this.ballotLowBits = ((long) (regionSlot & 31) << 17) | (RANDOM.nextInt() & 0x1FFFF);
@@ -137,12 +135,7 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
         long version = next.version();
         long ballot = nextBallot();
         Map<RegionId, PlanAcceptor.Promise> promises = ask(a -> a.prepare(version, ballot));
-        RoutingPlan newest = null;
-        for (PlanAcceptor.Promise p : promises.values()) {
-            if (p.latestChosen() != null && (newest == null || p.latestChosen().version() > newest.version())) {
-                newest = p.latestChosen();
-            }
-        }
+        RoutingPlan newest = newestChosen(promises.values());
         if (newest != null && newest.version() >= version) {
             local.learn(newest);
             return new Outcome.Conflict(newest, "version " + version + " is taken: the plan is at version " + newest.version());
@@ -156,15 +149,7 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
             return contended ? lost(version, "another plan change is being agreed (" + why + ")")
                     : new Outcome.NoMajority("this router reaches no majority of regions (" + why + silence() + "): it changes no plan");
         }
-        RoutingPlan value = next;
-        long highest = 0;
-        for (PlanAcceptor.Promise p : granted) {
-            if (p.acceptedValue() != null && p.acceptedBallot() > highest) {
-                highest = p.acceptedBallot();
-                value = p.acceptedValue();
-            }
-        }
-        RoutingPlan proposed = value;
+        RoutingPlan proposed = valueToPropose(granted, next);
         Map<RegionId, Boolean> accepts = ask(a -> a.accept(version, ballot, proposed));
         long accepted = accepts.values().stream().filter(Boolean::booleanValue).count();
         if (accepted < majority()) {
@@ -182,20 +167,49 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
             }
             return new Outcome.NoMajority("this router reaches no majority of regions (" + why + silence() + "): it changes no plan");
         }
-        local.learn(proposed);
+        teach(proposed);
+        return proposed.equals(next) ? new Outcome.Chosen(next)
+                : new Outcome.Conflict(proposed, "an earlier change to version " + version + " was completed instead");
+    }
+
+    /** The newest chosen plan any promise carries, or null. */
+    private static RoutingPlan newestChosen(java.util.Collection<PlanAcceptor.Promise> promises) {
+        RoutingPlan newest = null;
+        for (PlanAcceptor.Promise p : promises) {
+            if (p.latestChosen() != null && (newest == null || p.latestChosen().version() > newest.version())) {
+                newest = p.latestChosen();
+            }
+        }
+        return newest;
+    }
+
+    /** Paxos: the value accepted under the highest ballot among the promises, else our own. */
+    private static RoutingPlan valueToPropose(List<PlanAcceptor.Promise> granted, RoutingPlan next) {
+        RoutingPlan value = next;
+        long highest = 0;
+        for (PlanAcceptor.Promise p : granted) {
+            if (p.acceptedValue() != null && p.acceptedBallot() > highest) {
+                highest = p.acceptedBallot();
+                value = p.acceptedValue();
+            }
+        }
+        return value;
+    }
+
+    /** Learns the chosen plan here and tells the other regions in the background. */
+    private void teach(RoutingPlan chosen) {
+        local.learn(chosen);
         for (Map.Entry<RegionId, PlanAcceptor> a : acceptors.entrySet()) {
             if (!a.getKey().equals(self)) {
                 calls.execute(() -> {
                     try {
-                        a.getValue().learn(proposed);
+                        a.getValue().learn(chosen);
                     } catch (RuntimeException e) {
                         // it learns later: from a promise, or from the plans routers exchange
                     }
                 });
             }
         }
-        return proposed.equals(next) ? new Outcome.Chosen(next)
-                : new Outcome.Conflict(proposed, "an earlier change to version " + version + " was completed instead");
     }
 
     /**

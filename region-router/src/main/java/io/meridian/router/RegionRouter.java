@@ -473,6 +473,11 @@ public final class RegionRouter {
         return new LinkedHashMap<>(verdicts());
     }
 
+    /** The region this router runs in. */
+    public RegionId self() {
+        return self;
+    }
+
     /** The regions, by name. */
     public List<RegionId> regions() {
         return new ArrayList<>(regions);

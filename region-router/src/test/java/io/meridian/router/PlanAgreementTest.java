@@ -102,13 +102,7 @@ class PlanAgreementTest {
     }
 
     PlanAgreement agreement(RegionId self, Clock clock) {
-        Map<RegionId, PlanAcceptor> others = new LinkedHashMap<>();
-        acceptors.forEach((r, a) -> {
-            if (!r.equals(self)) {
-                others.put(r, a);
-            }
-        });
-        return new PlanAgreement(self, acceptors.get(self), others, ALL.indexOf(self), Duration.ofSeconds(2), clock);
+        return new PlanAgreement(self, new LinkedHashMap<>(acceptors), ALL.indexOf(self), Duration.ofSeconds(2), clock);
     }
 
     static RoutingPlan plan(long version, String evacuated) {

@@ -67,6 +67,32 @@ final class CassandraEngine {
 
     /** Writes a ring node's configuration and returns its command line (markers not included). */
     static List<String> prepare(Path home, Node node, Path java, int heapMb, String classpath) throws IOException {
+        Path conf = writeConfiguration(home, node);
+        Ports ports = node.ports();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.toString());
+        cmd.add("-Xms256m");
+        cmd.add("-Xmx" + heapMb + "m");
+        cmd.add("-XX:+UseG1GC");
+        cmd.add("-XX:+ExitOnOutOfMemoryError");
+        cmd.add("-Djava.net.preferIPv4Stack=true");
+        cmd.addAll(JAVA17_FLAGS);
+        cmd.add("-Dcassandra.config=" + conf.resolve("cassandra.yaml").toUri());
+        cmd.add("-Dcassandra-rackdc.properties=" + conf.resolve("cassandra-rackdc.properties").toUri());
+        cmd.add("-Dlogback.configurationFile=" + conf.resolve("logback.xml"));
+        cmd.add("-Dcassandra.storagedir=" + home);
+        cmd.add("-Dcassandra-foreground=yes");
+        cmd.add("-Dcassandra.jmx.local.port=" + ports.jmx());
+        cmd.add("-Dcassandra.ring_delay_ms=100");
+        cmd.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add("org.apache.cassandra.service.CassandraDaemon");
+        return cmd;
+    }
+
+    /** Writes the node's cassandra.yaml, rack/DC file and logging configuration under {@code home}; returns the conf dir. */
+    private static Path writeConfiguration(Path home, Node node) throws IOException {
         Ports ports = node.ports();
         RegionId region = node.dataCenter();
         Path conf = Files.createDirectories(home.resolve("conf"));
@@ -111,26 +137,7 @@ final class CassandraEngine {
                   <root level="INFO"><appender-ref ref="STDOUT"/></root>
                 </configuration>
                 """);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java.toString());
-        cmd.add("-Xms256m");
-        cmd.add("-Xmx" + heapMb + "m");
-        cmd.add("-XX:+UseG1GC");
-        cmd.add("-XX:+ExitOnOutOfMemoryError");
-        cmd.add("-Djava.net.preferIPv4Stack=true");
-        cmd.addAll(JAVA17_FLAGS);
-        cmd.add("-Dcassandra.config=" + conf.resolve("cassandra.yaml").toUri());
-        cmd.add("-Dcassandra-rackdc.properties=" + conf.resolve("cassandra-rackdc.properties").toUri());
-        cmd.add("-Dlogback.configurationFile=" + conf.resolve("logback.xml"));
-        cmd.add("-Dcassandra.storagedir=" + home);
-        cmd.add("-Dcassandra-foreground=yes");
-        cmd.add("-Dcassandra.jmx.local.port=" + ports.jmx());
-        cmd.add("-Dcassandra.ring_delay_ms=100");
-        cmd.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
-        cmd.add("-cp");
-        cmd.add(classpath);
-        cmd.add("org.apache.cassandra.service.CassandraDaemon");
-        return cmd;
+        return conf;
     }
 
     /**

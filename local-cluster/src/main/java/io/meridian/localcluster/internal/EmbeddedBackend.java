@@ -56,25 +56,8 @@ public final class EmbeddedBackend implements EngineBackend {
             distribution.libDir(Component.SERVER);
         }
         checkWritable(dir);
-
-        if (ClusterState.exists(dir)) {
-            EmbeddedCluster existing = new EmbeddedCluster(ClusterState.load(dir), distribution, spec.startTimeout(),
-                    spec.stopTimeout(), listener);
-            for (RegionEndpoints r : existing.regions()) {
-                for (Component c : Component.values()) {
-                    if (existing.status(r.region(), c) != io.meridian.localcluster.EngineStatus.DOWN) {
-                        throw LocalClusterException.badInput("a cluster is already running in " + dir + " ("
-                                + r.region() + " " + c.label() + " is alive): stop it with `meridian local down`");
-                    }
-                }
-            }
-        }
-        // engines of this directory left by a run that crashed before it could stop them
-        for (ProcessHandle orphan : OwnedProcesses.findMarked(dir)) {
-            String what = OwnedProcesses.engineOf(orphan).orElse("engine");
-            OwnedProcesses.stop(orphan, Duration.ZERO);
-            listener.reaped(orphan.pid(), what);
-        }
+        refuseRunningCluster(dir, distribution, spec, listener);
+        reapOrphans(dir, listener);
         List<RegionEndpoints> regions = new ArrayList<>();
         List<EmbeddedCluster.Target> targets = new ArrayList<>();
         for (int i = 0; i < spec.regions(); i++) {
@@ -109,12 +92,44 @@ public final class EmbeddedBackend implements EngineBackend {
         return cluster;
     }
 
+    /** Bad input when a cluster of this directory still has a process alive. */
+    private static void refuseRunningCluster(Path dir, EngineDistribution distribution, ClusterSpec spec,
+            StartListener listener) {
+        if (ClusterState.exists(dir)) {
+            EmbeddedCluster existing = new EmbeddedCluster(ClusterState.load(dir), distribution, spec.startTimeout(),
+                    spec.stopTimeout(), listener);
+            for (RegionEndpoints r : existing.regions()) {
+                for (Component c : Component.values()) {
+                    if (existing.status(r.region(), c) != io.meridian.localcluster.EngineStatus.DOWN) {
+                        throw LocalClusterException.badInput("a cluster is already running in " + dir + " ("
+                                + r.region() + " " + c.label() + " is alive): stop it with `meridian local down`");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Stops engines of this directory left by a run that crashed before it could stop them. */
+    private static void reapOrphans(Path dir, StartListener listener) {
+        for (ProcessHandle orphan : OwnedProcesses.findMarked(dir)) {
+            String what = OwnedProcesses.engineOf(orphan).orElse("engine");
+            OwnedProcesses.stop(orphan, Duration.ZERO);
+            listener.reaped(orphan.pid(), what);
+        }
+    }
+
     @Override
     public LocalCluster attach(Path directory) {
         return attach(directory, StartListener.NONE);
     }
 
+    @Override
+    public boolean embedded() {
+        return true;
+    }
+
     /** Attaches with a listener for progress of later {@code start(region)} calls. */
+    @Override
     public LocalCluster attach(Path directory, StartListener listener) {
         ClusterState state = ClusterState.load(directory.toAbsolutePath().normalize());
         return new EmbeddedCluster(state, EngineDistribution.locate(), Duration.ofSeconds(180), Duration.ofSeconds(30),

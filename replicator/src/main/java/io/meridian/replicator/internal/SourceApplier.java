@@ -313,6 +313,16 @@ public final class SourceApplier implements Runnable {
         }
     }
 
+    /** What the batch does after starting one record's apply. */
+    private enum Step {
+        /** Started, skipped or dead-lettered: commit past it, go on with the partition. */
+        NEXT,
+        /** The partition is held at this record: nothing after it in this batch. */
+        HOLD_PARTITION,
+        /** The whole batch is read again (nothing of it committed). */
+        RETRY_BATCH
+    }
+
     /** Returns false when the batch must be retried (nothing of it committed). */
     private boolean applyBatch(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
         Map<TopicPartition, Long> commit = new HashMap<>();
@@ -322,68 +332,102 @@ public final class SourceApplier implements Runnable {
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<String, byte[]> rec : records.records(tp)) {
                 first.putIfAbsent(tp, rec.offset());
-                MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
-                // a record of the own log this process's write path appended: its apply is usually still running
-                // (the fetch is as fast as the write's answer); wait for its outcome instead of applying it again
-                CompletableFuture<Boolean> byWritePath = result instanceof MutationCodec.Decoded own ? ownWrite(rec, own.mutation())
-                        : CompletableFuture.completedFuture(false);
-                Boolean known = byWritePath.getNow(null);
-                if (Boolean.TRUE.equals(known)) {
-                    skip(rec);
-                    commit.put(tp, rec.offset() + 1);
-                    continue;
-                }
-                if (result instanceof MutationCodec.Decoded d && known == null) {
-                    inFlight.acquireUninterruptibly();
-                    // applied here only when the write path did not (failed, timed out): then as any record, on the
-                    // applier's own thread (never on the thread that completed the outcome: a request, Kafka's, a timer)
-                    CompletableFuture<Throwable> outcome = byWritePath.thenComposeAsync(done -> done
-                            ? CompletableFuture.<Object>completedFuture(null) : applyNow(d.mutation()), deferred)
-                            .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
-                    started.add(new Started(rec, d.mutation(), outcome, byWritePath));
-                } else if (result instanceof MutationCodec.Decoded d) {
-                    Optional<CompletionStage<?>> stage;
-                    try {
-                        stage = target.apply(d.mutation());
-                    } catch (RuntimeException e) {
-                        stage = Optional.of(CompletableFuture.failedFuture(e));
-                    }
-                    if (stage.isEmpty()) {
-                        pause(c, tp, rec.offset(), "namespace '" + d.mutation().namespace() + "' does not exist in " + self);
-                        break;
-                    }
-                    inFlight.acquireUninterruptibly();
-                    // completes with null (applied) or the error, never exceptionally
-                    CompletableFuture<Throwable> outcome = stage.get().toCompletableFuture()
-                            .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
-                    started.add(new Started(rec, d.mutation(), outcome, null));
-                } else if (result instanceof MutationCodec.UnsupportedVersion u) {
-                    pause(c, tp, rec.offset(), "schema version " + u.schemaVersion() + " is newer than this server reads ("
-                            + Mutation.CURRENT_SCHEMA_VERSION + ")");
-                    break;
-                } else if (!deadLetter(c, rec, ((MutationCodec.Malformed) result).reason(), first, records)) {
+                Step step = start(c, rec, inFlight, started, first, records);
+                if (step == Step.RETRY_BATCH) {
                     return false;
+                }
+                if (step == Step.HOLD_PARTITION) {
+                    break;
                 }
                 commit.put(tp, rec.offset() + 1);
             }
         }
+        List<Mutation> done = settle(c, started, first, records);
+        if (done == null) {
+            return false;
+        }
+        commit.forEach((tp, o) -> pendingCommit.put(tp, new OffsetAndMetadata(o)));
+        commitPending(c, false);
+        recordApplied(done);
+        if (!lastError.startsWith(UNREACHABLE)) {
+            lastError = "";
+        }
+        return true;
+    }
+
+    /** Starts the apply of one record (or skips, holds or dead-letters it). */
+    private Step start(KafkaConsumer<String, byte[]> c, ConsumerRecord<String, byte[]> rec, Semaphore inFlight,
+            List<Started> started, Map<TopicPartition, Long> first, ConsumerRecords<String, byte[]> records) {
+        TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+        MutationCodec.DecodeResult result = MutationCodec.decode(rec.value());
+        // a record of the own log this process's write path appended: its apply is usually still running
+        // (the fetch is as fast as the write's answer); wait for its outcome instead of applying it again
+        CompletableFuture<Boolean> byWritePath = result instanceof MutationCodec.Decoded own ? ownWrite(rec, own.mutation())
+                : CompletableFuture.completedFuture(false);
+        Boolean known = byWritePath.getNow(null);
+        if (Boolean.TRUE.equals(known)) {
+            skip(rec);
+            return Step.NEXT;
+        }
+        if (result instanceof MutationCodec.Decoded d && known == null) {
+            inFlight.acquireUninterruptibly();
+            // applied here only when the write path did not (failed, timed out): then as any record, on the
+            // applier's own thread (never on the thread that completed the outcome: a request, Kafka's, a timer)
+            CompletableFuture<Throwable> outcome = byWritePath.thenComposeAsync(done -> done
+                    ? CompletableFuture.<Object>completedFuture(null) : applyNow(d.mutation()), deferred)
+                    .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
+            started.add(new Started(rec, d.mutation(), outcome, byWritePath));
+            return Step.NEXT;
+        }
+        if (result instanceof MutationCodec.Decoded d) {
+            Optional<CompletionStage<?>> stage;
+            try {
+                stage = target.apply(d.mutation());
+            } catch (RuntimeException e) {
+                stage = Optional.of(CompletableFuture.failedFuture(e));
+            }
+            if (stage.isEmpty()) {
+                pause(c, tp, rec.offset(), "namespace '" + d.mutation().namespace() + "' does not exist in " + self);
+                return Step.HOLD_PARTITION;
+            }
+            inFlight.acquireUninterruptibly();
+            // completes with null (applied) or the error, never exceptionally
+            CompletableFuture<Throwable> outcome = stage.get().toCompletableFuture()
+                    .handle((x, e) -> e).whenComplete((x, e) -> inFlight.release());
+            started.add(new Started(rec, d.mutation(), outcome, null));
+            return Step.NEXT;
+        }
+        if (result instanceof MutationCodec.UnsupportedVersion u) {
+            pause(c, tp, rec.offset(), "schema version " + u.schemaVersion() + " is newer than this server reads ("
+                    + Mutation.CURRENT_SCHEMA_VERSION + ")");
+            return Step.HOLD_PARTITION;
+        }
+        return deadLetter(c, rec, ((MutationCodec.Malformed) result).reason(), first, records) ? Step.NEXT : Step.RETRY_BATCH;
+    }
+
+    /**
+     * Waits for every started apply; the mutations applied, or null when the batch must be retried (an apply did not
+     * finish in time, failed transiently, or a permanent failure could not be dead-lettered). A transient failure
+     * retries the whole batch; a permanent one (no retry can fix it) is dead-lettered, so one bad mutation never
+     * stops its partition (and everything behind it).
+     */
+    private List<Mutation> settle(KafkaConsumer<String, byte[]> c, List<Started> started, Map<TopicPartition, Long> first,
+            ConsumerRecords<String, byte[]> records) {
         try {
             CompletableFuture.allOf(started.stream().map(Started::outcome).toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             lastError = "apply did not finish within 60 s: " + rootMessage(e);
             LOG.warn("applier {} -> {}: {}; the batch will be retried", source, self, lastError);
             seekBack(c, first);
-            return false;
+            return null;
         }
-        // a transient failure retries the whole batch; a permanent one (no retry can fix it) is dead-lettered,
-        // so one bad mutation never stops its partition (and everything behind it)
         for (Started s : started) {
             Throwable error = s.outcome().join();
             if (error != null && !isPermanent(error)) {
                 lastError = "apply failed: " + rootMessage(error);
                 LOG.warn("applier {} -> {}: {}; the batch will be retried", source, self, lastError);
                 seekBack(c, first);
-                return false;
+                return null;
             }
         }
         List<Mutation> done = new ArrayList<>();
@@ -394,11 +438,14 @@ public final class SourceApplier implements Runnable {
             } else if (error == null) {
                 done.add(s.mutation());
             } else if (!deadLetter(c, s.record(), "cannot be applied: " + rootMessage(error), first, records)) {
-                return false;
+                return null;
             }
         }
-        commit.forEach((tp, o) -> pendingCommit.put(tp, new OffsetAndMetadata(o)));
-        commitPending(c, false);
+        return done;
+    }
+
+    /** Counts what a committed batch applied: applied, last timestamp, timestamp→applied delays, the listener. */
+    private void recordApplied(List<Mutation> done) {
         long nowMicros = System.currentTimeMillis() * 1000;
         for (Mutation m : done) {
             applied.incrementAndGet();
@@ -407,10 +454,6 @@ public final class SourceApplier implements Runnable {
             delays.recordValue(delay);
             listener.applied(source, m, delay);
         }
-        if (!lastError.startsWith(UNREACHABLE)) {
-            lastError = "";
-        }
-        return true;
     }
 
     /**

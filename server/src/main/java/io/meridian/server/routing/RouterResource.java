@@ -51,18 +51,15 @@ public final class RouterResource {
     private final HealthObservers observers;
     private final StoredRouting stored;
     private final io.meridian.server.health.RegionHealth health;
-    private final Duration failAfter;
-    private final String self;
 
-    public RouterResource(String self, RegionRouter router, io.meridian.router.PlanAcceptor acceptor, HealthObservers observers,
-            StoredRouting stored, io.meridian.server.health.RegionHealth health, Duration failAfter) {
+    /** The router's verdicts, its own region and the observers' views come from {@code router} and {@code observers}. */
+    public RouterResource(RegionRouter router, io.meridian.router.PlanAcceptor acceptor, HealthObservers observers,
+            StoredRouting stored, io.meridian.server.health.RegionHealth health) {
         this.acceptor = acceptor;
-        this.self = self;
         this.router = router;
         this.observers = observers;
         this.stored = stored;
         this.health = health;
-        this.failAfter = failAfter;
     }
 
     @GET
@@ -100,7 +97,7 @@ public final class RouterResource {
     public RouterStatus status(@Auth Caller caller) {
         Authorization.require(caller, Caller.Role.OPERATOR, Caller.Role.PEER);
         RoutingPlan plan = router.plan();
-        Map<RegionId, HealthModel.Verdict> verdicts = observers.verdicts(failAfter);
+        Map<RegionId, HealthModel.Verdict> verdicts = router.health();
         List<RouterStatus.RegionStatus> regions = new ArrayList<>();
         for (RegionId r : router.regions()) {
             RoutingPlan.RegionPlan rp = plan.regions().get(r.name());
@@ -109,7 +106,7 @@ public final class RouterResource {
                     Math.round(plan.trafficShare(r) * 10) / 10.0, v.failed(), v.agreeing(), v.observers(),
                     v.healthyForMillis(), v.detail()));
         }
-        return new RouterStatus(self, plan.version(), plan.operation(), regions, new LinkedHashMap<>(plan.weights()));
+        return new RouterStatus(router.self().name(), plan.version(), plan.operation(), regions, new LinkedHashMap<>(plan.weights()));
     }
 
     private static RegionId region(String name) {

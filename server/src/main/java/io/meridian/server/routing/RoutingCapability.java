@@ -54,14 +54,13 @@ public final class RoutingCapability {
         StoredRouting stored = new StoredRouting(in.store(), in.writes());
         CassandraAcceptor acceptor = Startup.retry("Cassandra schema (plan acceptor)", () -> new CassandraAcceptor(in.store()));
         HttpClient peerHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        Map<RegionId, PlanAcceptor> remoteAcceptors = new LinkedHashMap<>();
+        Map<RegionId, PlanAcceptor> acceptors = new LinkedHashMap<>();
         for (RegionId r : regions) {
-            if (!r.equals(region)) {
-                remoteAcceptors.put(r, new HttpAcceptor(peers.of(r.name()), peers.authorization(), peerHttp));
-            }
+            acceptors.put(r, r.equals(region) ? acceptor : new HttpAcceptor(peers.of(r.name()), peers.authorization(), peerHttp));
         }
-        PlanAgreement agreement = new PlanAgreement(region, acceptor, remoteAcceptors, config.regionSlot, Duration.ofSeconds(8),
-                Clock.systemUTC());
+        PlanAgreement agreement = new PlanAgreement(region, acceptors, config.regionSlot, Duration.ofSeconds(8), Clock.systemUTC());
+        Map<RegionId, PlanAcceptor> remoteAcceptors = new LinkedHashMap<>(acceptors);
+        remoteAcceptors.remove(region);
         RegionCatchUp catchUp = new RegionCatchUp(region, peers, peerHttp, in.replicationStatus(),
                 config.router.maxCatchUpLag.toMilliseconds());
         var r = config.router;
@@ -69,7 +68,7 @@ public final class RoutingCapability {
                 r.healthyFor.toJavaDuration(), r.steps, r.bake.toJavaDuration(), r.automaticFailover),
                 new RegionRouter.Inputs(agreement, stored, catchUp, () -> observers.verdicts(failAfter)));
         env.lifecycle().manage(new RouterTicks(observers, router, acceptor, remoteAcceptors, in.clockSkewMillis()));
-        env.jersey().register(new RouterResource(region.name(), router, acceptor, observers, stored, in.health(), failAfter));
+        env.jersey().register(new RouterResource(router, acceptor, observers, stored, in.health()));
     }
 
     /** Every region this server knows of (peers, replication sources, its own), in name order. */

@@ -198,39 +198,49 @@ public final class WritePath {
             throw new ApiException(503, "this server's clock is " + skew + " ms ahead of the regions' median (at most " + maxSkewMillis
                     + " ms): its timestamps would win every conflict, so it takes no writes; another region can", false, 1, null);
         }
-        long ts;
-        IdempotencyToken effective;
-        if (token != null) {
-            long ahead = token.generationMicros() - clock.wallMicros();
-            if (ahead > maxTokenAheadMicros) {
-                if (skew < -maxSkewMillis) {
-                    throw new ApiException(503, "this server's clock is " + -skew + " ms behind the regions' median: it cannot judge"
-                            + " the token's time; another region can take the write (same token)", false, 1, null);
-                }
-                throw ApiException.badRequest("idempotency token is " + ahead / 1000 + " ms ahead of this server's clock"
-                        + " (at most " + maxTokenAheadMicros / 1000 + " ms allowed): a fast client clock must not win every conflict");
-            }
-            long age = clock.wallMicros() - token.generationMicros();
-            if (age > maxTokenAgeMicros) {
-                throw ApiException.badRequest("idempotency token is " + age / 1_000_000 + " s old (at most " + maxTokenAgeMicros / 1_000_000
-                        + " s allowed): a retry this late could resurrect data deleted since. If the first attempt surely"
-                        + " failed, write again with a new token");
-            }
-            ts = HybridLogicalClock.timestampOf(token);
-            clock.observe(ts);
-            effective = token;
-        } else {
-            ts = clock.now();
-            effective = new IdempotencyToken(ts, RANDOM.nextLong() & ~(HybridLogicalClock.SLOTS - 1L) | HybridLogicalClock.slotOf(ts));
-        }
+        IdempotencyToken effective = token != null ? checkToken(token, skew) : newToken();
+        long ts = HybridLogicalClock.timestampOf(effective);
         List<Operation> resolved = operations.stream().map(op -> withDefaultTtl(op, ns)).toList();
         checkExpirations(resolved, ts, ns);
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
+        LogPosition position = append(m);
+        applyLocally(m, ns, position);
+        return new WriteResponse(ts, effective.toString(), region.name());
+    }
 
-        LogPosition position;
+    /** A client's token, checked against this server's clock (not too far ahead, not too old); the clock observes it. */
+    private IdempotencyToken checkToken(IdempotencyToken token, long skew) {
+        long ahead = token.generationMicros() - clock.wallMicros();
+        if (ahead > maxTokenAheadMicros) {
+            if (skew < -maxSkewMillis) {
+                throw new ApiException(503, "this server's clock is " + -skew + " ms behind the regions' median: it cannot judge"
+                        + " the token's time; another region can take the write (same token)", false, 1, null);
+            }
+            throw ApiException.badRequest("idempotency token is " + ahead / 1000 + " ms ahead of this server's clock"
+                    + " (at most " + maxTokenAheadMicros / 1000 + " ms allowed): a fast client clock must not win every conflict");
+        }
+        long age = clock.wallMicros() - token.generationMicros();
+        if (age > maxTokenAgeMicros) {
+            throw ApiException.badRequest("idempotency token is " + age / 1_000_000 + " s old (at most " + maxTokenAgeMicros / 1_000_000
+                    + " s allowed): a retry this late could resurrect data deleted since. If the first attempt surely"
+                    + " failed, write again with a new token");
+        }
+        clock.observe(HybridLogicalClock.timestampOf(token));
+        return token;
+    }
+
+    /** A token made here: the clock's next timestamp, its slot in the nonce. */
+    private IdempotencyToken newToken() {
+        long ts = clock.now();
+        return new IdempotencyToken(ts, RANDOM.nextLong() & ~(HybridLogicalClock.SLOTS - 1L) | HybridLogicalClock.slotOf(ts));
+    }
+
+    /** Appends to the region's mutation log (bounded by the admission of appends); 503 when the log does not take it. */
+    private LogPosition append(Mutation m) {
         try (Admission.Permit admitted = appends.enter(); Timer.Context ignored = appendTimer.time()) {
-            position = log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            LogPosition position = log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             failpoints.pass(Failpoints.AFTER_APPEND);
+            return position;
         } catch (ExecutionException | TimeoutException e) {
             appendFailures.inc();
             throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write ("
@@ -239,6 +249,14 @@ public final class WritePath {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted while appending", e);
         }
+    }
+
+    /**
+     * Applies the appended mutation to this region's Cassandra and tells the own applier either way (applied: it
+     * skips the record; not applied, for whatever reason: it applies it). 400 when no region can apply it; 503
+     * durable when it is in the log but not applied yet.
+     */
+    private void applyLocally(Mutation m, NamespaceConfig ns, LogPosition position) {
         boolean told = false;
         try (Timer.Context ignored = applyTimer.time()) {
             store.apply(m, ns).toCompletableFuture().get(applyTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -247,26 +265,21 @@ public final class WritePath {
                 told = true;
                 afterApply.applied(m, position);
             } catch (RuntimeException e) {
-                LOG.warn("after the apply of {}/{}: {}", ns.name(), id, e.toString());
+                LOG.warn("after the apply of {}/{}: {}", ns.name(), m.id(), e.toString());
                 afterApply.notApplied(m, position); // the own applier applies it again
             }
         } catch (ExecutionException e) {
             applyFailures.inc();
             if (CassandraStore.isPermanent(e)) {
-                LOG.warn("write {}/{} at {} cannot be applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
+                LOG.warn("write {}/{} at {} cannot be applied in {}: {}", ns.name(), m.id(), m.timestampMicros(), region,
+                        rootMessage(e));
                 throw new ApiException(400, "the write cannot be applied (" + rootMessage(e) + "); it is not acknowledged:"
                         + " every region will dead-letter it instead of applying it", false, 0, e);
             }
-            LOG.warn("write {}/{} at {} is in the log but not applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
-            throw new ApiException(503, "the write is durable in region " + region + "'s mutation log but not yet applied"
-                    + " to its Cassandra (" + rootMessage(e) + "); it will be applied; retrying with the same token is safe",
-                    true, 1, e);
+            throw durableNotApplied(m, e);
         } catch (TimeoutException e) {
             applyFailures.inc();
-            LOG.warn("write {}/{} at {} is in the log but not applied in {}: {}", ns.name(), id, ts, region, rootMessage(e));
-            throw new ApiException(503, "the write is durable in region " + region + "'s mutation log but not yet applied"
-                    + " to its Cassandra (" + rootMessage(e) + "); it will be applied; retrying with the same token is safe",
-                    true, 1, e);
+            throw durableNotApplied(m, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "interrupted after the append; the write is durable", true, 1, e);
@@ -275,7 +288,14 @@ public final class WritePath {
                 afterApply.notApplied(m, position); // failed, timed out, interrupted, or an unexpected error: the applier applies it
             }
         }
-        return new WriteResponse(ts, effective.toString(), region.name());
+    }
+
+    private ApiException durableNotApplied(Mutation m, Exception e) {
+        LOG.warn("write {}/{} at {} is in the log but not applied in {}: {}", m.namespace(), m.id(), m.timestampMicros(), region,
+                rootMessage(e));
+        return new ApiException(503, "the write is durable in region " + region + "'s mutation log but not yet applied"
+                + " to its Cassandra (" + rootMessage(e) + "); it will be applied; retrying with the same token is safe",
+                true, 1, e);
     }
 
     private static Operation withDefaultTtl(Operation op, NamespaceConfig ns) {
