@@ -103,6 +103,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         Principals.authenticator(config.auth);
         Principals.checkTransport(config.getServerFactory(), config.auth.allowPlaintextOffLoopback);
         RegionId.of(config.region);
+        if (!(config.getServerFactory() instanceof BoundedServerFactory)) {
+            LOG.warn("server.type is not 'meridian': Jetty's job queue is"
+                    + " unbounded, so a flood of connections grows memory instead of being refused (docs/scaling.md)");
+        }
     }
 
     /** An alert while this server's clock is further from the regions' median than {@code writes.maxClockSkew}. */

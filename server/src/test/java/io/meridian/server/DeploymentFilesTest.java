@@ -159,6 +159,8 @@ class DeploymentFilesTest {
                 assertThat(c.auth.allowPlaintextOffLoopback).isFalse();
                 hostPort(services, c.cassandra.contactPoints.get(0), "cassandra-", 9042, where);
                 hostPort(services, c.kafka.bootstrapServers, "kafka-", 9092, where);
+                assertThat(c.getServerFactory()).as(where + ": Jetty's job queue bounded")
+                        .isInstanceOfSatisfying(BoundedServerFactory.class, f -> assertThat(f.getMaxQueuedRequests()).isEqualTo(1024));
                 DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();
                 int appPort = ((HttpConnectorFactory) server.getApplicationConnectors().get(0)).getPort();
                 int adminPort = ((HttpConnectorFactory) server.getAdminConnectors().get(0)).getPort();

@@ -48,6 +48,8 @@ final class ServerEngine {
                 + "replication:\n"
                 + "  sources:\n" + sourceYaml
                 + "server:\n"
+                + "  type: meridian\n"
+                + "  maxQueuedRequests: 1024\n"
                 + "  applicationConnectors:\n"
                 + "    - type: http\n"
                 + "      bindHost: " + Ports.HOST + "\n"
