@@ -69,6 +69,8 @@ public final class MeridianClient implements AutoCloseable {
     private final int maxAttempts;
     private final RetryBudget retryBudget;
     private final Duration backoff;
+    private final Duration maxBackoff;
+    private volatile boolean closed;
     private final Clock clock;
     private final IdempotencyToken.Generator tokens;
     private final String authorization; // HTTP Basic of the data credentials, or null
@@ -99,6 +101,7 @@ public final class MeridianClient implements AutoCloseable {
         this.maxAttempts = b.maxAttempts;
         this.retryBudget = b.retryBudget;
         this.backoff = b.backoff;
+        this.maxBackoff = b.maxBackoff;
         this.clock = b.clock;
         this.tokens = new IdempotencyToken.Generator(b.clock);
         this.authorization = b.authorization;
@@ -115,7 +118,7 @@ public final class MeridianClient implements AutoCloseable {
     private void pollPlan() {
         for (RegionId r : order) {
             try {
-                HttpRequest.Builder req = HttpRequest.newBuilder(endpoints.get(r).resolve("/v1/router/plan"))
+                HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(r), "/v1/router/plan"))
                         .timeout(Duration.ofMillis(Math.min(2_000, requestTimeout.toMillis()))).GET();
                 String auth = authorization != null ? authorization : operatorAuthorization;
                 if (auth != null) {
@@ -179,13 +182,15 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Sets items of a record (other items are kept). */
     public CompletionStage<WriteResult> putAsync(String namespace, String id, Map<Bytes, Bytes> items) {
-        Objects.requireNonNull(items, "items");
-        if (items.isEmpty()) {
-            throw new IllegalArgumentException("put needs at least one item");
-        }
-        List<ItemJson> list = new ArrayList<>();
-        items.forEach((k, v) -> list.add(ItemJson.of(Limits.checkKey(k).toBase64(), Limits.checkValue(v).toBase64())));
-        return write("PUT", recordPath(namespace, id), new PutItemsRequest(list));
+        return guarded(() -> {
+            Objects.requireNonNull(items, "items");
+            if (items.isEmpty()) {
+                throw new IllegalArgumentException("put needs at least one item");
+            }
+            List<ItemJson> list = new ArrayList<>();
+            items.forEach((k, v) -> list.add(ItemJson.of(Limits.checkKey(k).toBase64(), Limits.checkValue(v).toBase64())));
+            return write("PUT", recordPath(namespace, id), new PutItemsRequest(list));
+        });
     }
 
     public WriteResult put(String namespace, String id, Map<Bytes, Bytes> items) {
@@ -199,10 +204,12 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Applies puts and deletes of one record atomically. */
     public CompletionStage<WriteResult> mutateAsync(String namespace, String id, RecordChange change) {
-        List<ItemJson> puts = new ArrayList<>();
-        change.puts.forEach((k, v) -> puts.add(ItemJson.of(k.toBase64(), v.toBase64())));
-        List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
-        return write("POST", recordPath(namespace, id) + "/mutate", new MutateRequest(puts, deletes, change.deleteRecord));
+        return guarded(() -> {
+            List<ItemJson> puts = new ArrayList<>();
+            change.puts.forEach((k, v) -> puts.add(ItemJson.of(k.toBase64(), v.toBase64())));
+            List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
+            return write("POST", recordPath(namespace, id) + "/mutate", new MutateRequest(puts, deletes, change.deleteRecord));
+        });
     }
 
     public WriteResult mutate(String namespace, String id, RecordChange change) {
@@ -211,14 +218,16 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Deletes items of a record. */
     public CompletionStage<WriteResult> deleteItemsAsync(String namespace, String id, Collection<Bytes> keys) {
-        if (keys.isEmpty()) {
-            throw new IllegalArgumentException("deleteItems needs at least one key (deleteRecord deletes all)");
-        }
-        StringBuilder q = new StringBuilder();
-        for (Bytes k : keys) {
-            q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
-        }
-        return write("DELETE", recordPath(namespace, id) + q, null);
+        return guarded(() -> {
+            if (keys.isEmpty()) {
+                throw new IllegalArgumentException("deleteItems needs at least one key (deleteRecord deletes all)");
+            }
+            StringBuilder q = new StringBuilder();
+            for (Bytes k : keys) {
+                q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
+            }
+            return write("DELETE", recordPath(namespace, id) + q, null);
+        });
     }
 
     public WriteResult deleteItems(String namespace, String id, Collection<Bytes> keys) {
@@ -227,7 +236,9 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Deletes every item of a record. */
     public CompletionStage<WriteResult> deleteRecordAsync(String namespace, String id) {
-        return write("DELETE", recordPath(namespace, id), null);
+        return guarded(() -> {
+            return write("DELETE", recordPath(namespace, id), null);
+        });
     }
 
     public WriteResult deleteRecord(String namespace, String id) {
@@ -238,7 +249,9 @@ public final class MeridianClient implements AutoCloseable {
 
     /** All items of a record; {@link MeridianClientException.NotFound} when it has none. */
     public CompletionStage<Record> getAsync(String namespace, String id) {
-        return call("GET", recordPath(namespace, id), null, null, body -> toRecord(read(body, RecordResponse.class)));
+        return guarded(() -> {
+            return call("GET", recordPath(namespace, id), null, null, body -> toRecord(read(body, RecordResponse.class)));
+        });
     }
 
     public Record get(String namespace, String id) {
@@ -247,11 +260,13 @@ public final class MeridianClient implements AutoCloseable {
 
     /** The chosen items of a record (those that exist). */
     public CompletionStage<Record> getAsync(String namespace, String id, Collection<Bytes> keys) {
-        StringBuilder q = new StringBuilder();
-        for (Bytes k : keys) {
-            q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
-        }
-        return call("GET", recordPath(namespace, id) + q, null, null, body -> toRecord(read(body, RecordResponse.class)));
+        return guarded(() -> {
+            StringBuilder q = new StringBuilder();
+            for (Bytes k : keys) {
+                q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
+            }
+            return call("GET", recordPath(namespace, id) + q, null, null, body -> toRecord(read(body, RecordResponse.class)));
+        });
     }
 
     public Record get(String namespace, String id, Collection<Bytes> keys) {
@@ -264,19 +279,21 @@ public final class MeridianClient implements AutoCloseable {
      */
     public CompletionStage<Page> getRangeAsync(String namespace, String id, Bytes from, Bytes to, long pageBytes,
             String pageToken) {
-        StringBuilder q = new StringBuilder("?pageBytes=").append(pageBytes);
-        if (from != null) {
-            q.append("&from=").append(enc(from.toBase64()));
-        }
-        if (to != null) {
-            q.append("&to=").append(enc(to.toBase64()));
-        }
-        if (pageToken != null) {
-            q.append("&pageToken=").append(enc(pageToken));
-        }
-        return call("GET", recordPath(namespace, id) + q, null, null, body -> {
-            RecordResponse r = read(body, RecordResponse.class);
-            return new Page(toRecord(r).items(), Optional.ofNullable(r.nextPageToken()));
+        return guarded(() -> {
+            StringBuilder q = new StringBuilder("?pageBytes=").append(pageBytes);
+            if (from != null) {
+                q.append("&from=").append(enc(from.toBase64()));
+            }
+            if (to != null) {
+                q.append("&to=").append(enc(to.toBase64()));
+            }
+            if (pageToken != null) {
+                q.append("&pageToken=").append(enc(pageToken));
+            }
+            return call("GET", recordPath(namespace, id) + q, null, null, body -> {
+                RecordResponse r = read(body, RecordResponse.class);
+                return new Page(toRecord(r).items(), Optional.ofNullable(r.nextPageToken()));
+            });
         });
     }
 
@@ -288,9 +305,11 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Creates a namespace in every region (idempotent for the same settings). */
     public CompletionStage<NamespaceSettings> createNamespaceAsync(NamespaceSettings settings) {
-        NamespaceJson body = new NamespaceJson(settings.name(), settings.defaultTtlSeconds(), settings.cacheEnabled(),
-                settings.cacheTtlSeconds());
-        return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, null, true, b -> toSettings(read(b, NamespaceJson.class)));
+        return guarded(() -> {
+            NamespaceJson body = new NamespaceJson(settings.name(), settings.defaultTtlSeconds(), settings.cacheEnabled(),
+                    settings.cacheTtlSeconds());
+            return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, null, true, b -> toSettings(read(b, NamespaceJson.class)));
+        });
     }
 
     public NamespaceSettings createNamespace(NamespaceSettings settings) {
@@ -301,14 +320,24 @@ public final class MeridianClient implements AutoCloseable {
         return createNamespace(NamespaceSettings.of(name));
     }
 
-    public NamespaceSettings describeNamespace(String name) {
-        return join(call("GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null, null,
+    /** A namespace's settings; {@link MeridianClientException.NotFound} when it does not exist. */
+    public CompletionStage<NamespaceSettings> describeNamespaceAsync(String name) {
+        return guarded(() -> call("GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null, null,
                 b -> toSettings(read(b, NamespaceJson.class))));
     }
 
-    public List<NamespaceSettings> listNamespaces() {
-        return join(call("GET", "/v1/namespaces", null, null,
+    public NamespaceSettings describeNamespace(String name) {
+        return join(describeNamespaceAsync(name));
+    }
+
+    /** The namespaces the credentials may read. */
+    public CompletionStage<List<NamespaceSettings>> listNamespacesAsync() {
+        return guarded(() -> call("GET", "/v1/namespaces", null, null,
                 b -> read(b, NamespaceList.class).namespaces().stream().map(MeridianClient::toSettings).toList()));
+    }
+
+    public List<NamespaceSettings> listNamespaces() {
+        return join(listNamespacesAsync());
     }
 
     // ---------------------------------------------------------------- transport
@@ -329,11 +358,14 @@ public final class MeridianClient implements AutoCloseable {
     /** {@code asOperator}: sends the operator credentials (namespace administration); else the data credentials. */
     private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token, boolean asOperator,
             Function<byte[], T> parse) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("this MeridianClient is closed"));
+        }
         byte[] payload;
         try {
             payload = body == null ? null : json.writeValueAsBytes(body);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot encode request: " + e.getMessage(), e);
+            return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode request: " + e.getMessage(), e));
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         String auth = asOperator && operatorAuthorization != null ? operatorAuthorization
@@ -346,7 +378,7 @@ public final class MeridianClient implements AutoCloseable {
     private <T> void attempt(List<RegionId> order, String method, String path, byte[] payload, IdempotencyToken token,
             String authorization, Function<byte[], T> parse, int attempt, int regionIndex, Failure last, CompletableFuture<T> result) {
         RegionId region = order.get(regionIndex % order.size());
-        HttpRequest.Builder req = HttpRequest.newBuilder(endpoints.get(region).resolve(path)).timeout(requestTimeout)
+        HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(region), path)).timeout(requestTimeout)
                 .header("Accept", "application/json");
         if (token != null) {
             req.header(TOKEN_HEADER, token.toString());
@@ -374,12 +406,16 @@ public final class MeridianClient implements AutoCloseable {
                 ErrorResponse err = errorOf(resp);
                 int status = resp.statusCode();
                 String message = region + " answered " + status + ": " + err.message();
-                if (status == 404) {
-                    result.completeExceptionally(new MeridianClientException.NotFound(message, region));
-                    return;
-                }
-                if (status / 100 == 4) {
-                    result.completeExceptionally(new MeridianClientException.InvalidRequest(message, region, status));
+                if (status / 100 == 4 && status != 408 && status != 429) {
+                    if (token != null && last != null && !neverSent(last.cause)) {
+                        // an earlier attempt of this write failed without a verdict: it may have been applied
+                        result.completeExceptionally(new MeridianClientException.Unavailable(method + " " + path + ": " + message
+                                + "; an earlier attempt (" + last.message + ") may have been applied: its outcome is unknown",
+                                region, status, attempt, last.durable, last.cause));
+                        return;
+                    }
+                    result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt)
+                            : new MeridianClientException.InvalidRequest(message, region, status, attempt));
                     return;
                 }
                 int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
@@ -395,7 +431,7 @@ public final class MeridianClient implements AutoCloseable {
             }
             // a write durable in one region's log stays with that region: its applier will land it there first
             int next = failure.durable ? regionIndex : regionIndex + 1;
-            long delayMs = Math.min(1_000, backoff.toMillis() << Math.min(attempt - 1, 10));
+            long delayMs = Math.min(maxBackoff.toMillis(), backoff.toMillis() << Math.min(attempt - 1, 10));
             delayMs = Math.max(delayMs, Math.min(2_000, failure.retryAfterSeconds * 1_000L));
             delayMs += ThreadLocalRandom.current().nextLong(Math.max(1, delayMs / 4 + 1));
             Failure carried = new Failure(failure.region, failure.status, failure.message, durable, 0, failure.cause);
@@ -404,8 +440,24 @@ public final class MeridianClient implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code path} (absolute, with its query) under {@code base}, keeping the base's own path: behind a gateway at
+     * {@code https://gw/meridian} a record is {@code https://gw/meridian/v1/...}, where {@code resolve} would drop
+     * {@code /meridian}.
+     */
+    static URI at(URI base, String path) {
+        String b = base.toString();
+        return URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + path);
+    }
+
     private record Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds,
             Throwable cause) {
+    }
+
+    /** Whether a failed attempt surely never reached a server (no connection): its write was not applied. */
+    private static boolean neverSent(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c instanceof java.net.ConnectException || c instanceof java.net.http.HttpConnectTimeoutException;
     }
 
     private static String describe(Throwable t) {
@@ -463,6 +515,15 @@ public final class MeridianClient implements AutoCloseable {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /** Bad arguments and a closed client as a failed stage, never thrown by an {@code …Async} method. */
+    private static <T> CompletionStage<T> guarded(java.util.function.Supplier<CompletionStage<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     private static <T> T join(CompletionStage<T> stage) {
         try {
             return stage.toCompletableFuture().join();
@@ -477,10 +538,18 @@ public final class MeridianClient implements AutoCloseable {
     /** Releases the connection pool. */
     @Override
     public void close() {
+        closed = true;
         if (planPoller != null) {
             planPoller.cancel(false);
         }
         // java.net.http.HttpClient gained close() only in Java 21; on 17 its threads end with the last reference
+        if (http instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing releases connections; nothing to report
+            }
+        }
     }
 
     /** Builder of {@link MeridianClient}; each setter checks its argument. Not thread-safe. */
@@ -492,6 +561,7 @@ public final class MeridianClient implements AutoCloseable {
         private int maxAttempts = 4;
         private RetryBudget retryBudget = RetryBudget.defaults();
         private Duration backoff = Duration.ofMillis(50);
+        private Duration maxBackoff = Duration.ofSeconds(1);
         private Duration planInterval = Duration.ofSeconds(1);
         private Clock clock = Clock.systemUTC();
         private String authorization;
@@ -552,9 +622,15 @@ public final class MeridianClient implements AutoCloseable {
             return this;
         }
 
-        /** First retry delay (doubles per attempt, at most 1 s). Default 50 ms. */
+        /** First retry delay (doubles per attempt up to {@link #maxBackoff}). Default 50 ms. */
         public Builder backoff(Duration backoff) {
             this.backoff = positive(backoff, "backoff");
+            return this;
+        }
+
+        /** The longest delay between retries (a server's {@code Retry-After} may ask for up to 2 s more). Default 1 s. */
+        public Builder maxBackoff(Duration maxBackoff) {
+            this.maxBackoff = positive(maxBackoff, "maxBackoff");
             return this;
         }
 
@@ -615,6 +691,10 @@ public final class MeridianClient implements AutoCloseable {
             }
             if (!endpoints.containsKey(home)) {
                 throw new IllegalStateException("no endpoint for the home region " + home);
+            }
+            if (backoff.compareTo(maxBackoff) > 0) {
+                throw new IllegalStateException("backoff " + backoff + " is longer than maxBackoff " + maxBackoff
+                        + ": raise maxBackoff too");
             }
             return new MeridianClient(this);
         }

@@ -34,16 +34,29 @@ public class MeridianClientException extends MeridianException {
         private static final long serialVersionUID = 1L;
 
         public NotFound(String message, RegionId region) {
-            super(message, false, region, 404, 1, null);
+            this(message, region, 1);
+        }
+
+        /** After {@code attempts} attempts (the earlier ones failed without an answer). */
+        public NotFound(String message, RegionId region, int attempts) {
+            super(message, false, region, 404, attempts, null);
         }
     }
 
-    /** The request breaks a rule (400, 409, 413): repeating it cannot succeed. */
+    /**
+     * The request breaks a rule (400, 409, 413): repeating it cannot succeed. Never thrown for a write one of whose
+     * earlier attempts failed without an answer (that attempt may have been applied): that is {@link Unavailable}.
+     */
     public static final class InvalidRequest extends MeridianClientException {
         private static final long serialVersionUID = 1L;
 
         public InvalidRequest(String message, RegionId region, int status) {
-            super(message, false, region, status, 1, null);
+            this(message, region, status, 1);
+        }
+
+        /** After {@code attempts} attempts (the earlier ones failed without an answer). */
+        public InvalidRequest(String message, RegionId region, int status, int attempts) {
+            super(message, false, region, status, attempts, null);
         }
     }
 

@@ -244,4 +244,83 @@ class MeridianClientTest {
         assertThat(sent).isBetween(calls, calls + 3);
         assertThatThrownBy(() -> c.put("users", "u", "k", "v")).hasMessageContaining("retry budget spent");
     }
+
+    @Test
+    void anEndpointsPathPrefixIsKept() throws IOException {
+        Stub a = stub().answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url() + "/meridian/")
+                .followRoutingPlan(Duration.ZERO).build();
+        c.put("users", "u1", "k", "v");
+        assertThat(a.paths).containsExactly("PUT /meridian/v1/namespaces/users/records/u1");
+    }
+
+    @Test
+    void requestTimeoutAndTooManyRequestsAreRetried() throws IOException {
+        Stub a = stub().answer(408, "{\"code\":408,\"message\":\"request timeout\"}")
+                .answer(429, "{\"code\":429,\"message\":\"slow down\"}").answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).backoff(Duration.ofMillis(1)).build();
+        assertThat(c.put("users", "u1", "k", "v").region().name()).isEqualTo("region-a");
+        assertThat(a.tokens).hasSize(3).containsOnly(a.tokens.get(0));
+    }
+
+    @Test
+    void aRefusalAfterAnAttemptWithoutVerdictSaysTheOutcomeIsUnknown() throws IOException {
+        Stub a = stub().answer(503, UNAVAILABLE);
+        Stub b = stub().answer(400, "{\"code\":400,\"message\":\"idempotency token is 400 s old\"}");
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).followRoutingPlan(Duration.ZERO).backoff(Duration.ofMillis(1)).build();
+        assertThatThrownBy(() -> c.put("users", "u1", "k", "v"))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                    assertThat(e.attempts()).isEqualTo(2);
+                    assertThat(e.status()).isEqualTo(400);
+                }).hasMessageContaining("its outcome is unknown");
+    }
+
+    @Test
+    void aRefusalAfterAnAttemptThatNeverConnectedIsTheRefusalWithItsAttempts() throws IOException {
+        Stub dead = stub();
+        URI deadUrl = dead.url();
+        dead.close();
+        Stub b = stub().answer(400, "{\"code\":400,\"message\":\"bad ttl\"}");
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", deadUrl.toString())
+                .endpoint("region-b", b.url().toString()).followRoutingPlan(Duration.ZERO).backoff(Duration.ofMillis(1)).build();
+        assertThatThrownBy(() -> c.put("users", "u1", "k", "v"))
+                .isInstanceOfSatisfying(MeridianClientException.InvalidRequest.class, e -> assertThat(e.attempts()).isEqualTo(2))
+                .hasMessageContaining("bad ttl");
+    }
+
+    @Test
+    void asyncCallsFailTheirStageInsteadOfThrowing() throws IOException {
+        Stub a = stub();
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).build();
+        java.util.concurrent.CompletionStage<WriteResult> empty = c.putAsync("users", "u1", java.util.Map.of());
+        assertThat(empty.toCompletableFuture()).isCompletedExceptionally();
+        assertThat(c.getAsync("Bad Namespace!", "u1").toCompletableFuture()).isCompletedExceptionally();
+        assertThatThrownBy(() -> c.put("users", "u1", java.util.Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one item");
+        assertThat(a.paths).isEmpty();
+    }
+
+    @Test
+    void aClosedClientRefusesLaterCalls() throws IOException {
+        Stub a = stub().answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).build();
+        c.close();
+        assertThatThrownBy(() -> c.put("users", "u1", "k", "v")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThat(c.listNamespacesAsync().toCompletableFuture()).isCompletedExceptionally();
+        assertThat(a.paths).isEmpty();
+    }
+
+    @Test
+    void aBackoffLongerThanItsCapIsRefusedNotSilentlyCut() {
+        assertThatThrownBy(() -> MeridianClient.builder().homeRegion("region-a").endpoint("region-a", "http://127.0.0.1:1")
+                .backoff(Duration.ofSeconds(5)).build()).hasMessageContaining("maxBackoff");
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", "http://127.0.0.1:1")
+                .followRoutingPlan(Duration.ZERO).backoff(Duration.ofSeconds(5)).maxBackoff(Duration.ofSeconds(10)).build();
+        c.close();
+    }
 }
