@@ -95,7 +95,8 @@ public final class MeridianClient implements AutoCloseable {
         this.endpoints = Map.copyOf(b.endpoints);
         List<RegionId> o = new ArrayList<>();
         o.add(b.home);
-        b.endpoints.keySet().stream().filter(r -> !r.equals(b.home)).sorted().forEach(o::add);
+        b.preferred.stream().filter(r -> !o.contains(r) && b.endpoints.containsKey(r)).forEach(o::add);
+        b.endpoints.keySet().stream().filter(r -> !o.contains(r)).sorted().forEach(o::add);
         this.order = List.copyOf(o);
         this.requestTimeout = b.requestTimeout;
         this.maxAttempts = b.maxAttempts;
@@ -206,7 +207,7 @@ public final class MeridianClient implements AutoCloseable {
     public CompletionStage<WriteResult> mutateAsync(String namespace, String id, RecordChange change) {
         return guarded(() -> {
             List<ItemJson> puts = new ArrayList<>();
-            change.puts.forEach((k, v) -> puts.add(ItemJson.of(k.toBase64(), v.toBase64())));
+            change.puts.forEach((k, v) -> puts.add(new ItemJson(k.toBase64(), v.toBase64(), null, change.ttls.get(k))));
             List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
             return write("POST", recordPath(namespace, id) + "/mutate", new MutateRequest(puts, deletes, change.deleteRecord));
         });
@@ -261,6 +262,9 @@ public final class MeridianClient implements AutoCloseable {
     /** The chosen items of a record (those that exist). */
     public CompletionStage<Record> getAsync(String namespace, String id, Collection<Bytes> keys) {
         return guarded(() -> {
+            if (keys.isEmpty()) { // no item chosen: none read (without keys the server would answer the whole record)
+                return CompletableFuture.completedFuture(new Record(Limits.checkNamespace(namespace), Limits.checkId(id), List.of()));
+            }
             StringBuilder q = new StringBuilder();
             for (Bytes k : keys) {
                 q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
@@ -497,7 +501,8 @@ public final class MeridianClient implements AutoCloseable {
     private static Record toRecord(RecordResponse r) {
         List<Item> items = new ArrayList<>(r.items().size());
         for (ItemJson i : r.items()) {
-            items.add(new Item(Bytes.fromBase64(i.key()), Bytes.fromBase64(i.value()), i.timestamp() == null ? 0 : i.timestamp()));
+            items.add(new Item(Bytes.fromBase64(i.key()), Bytes.fromBase64(i.value()), i.timestamp() == null ? 0 : i.timestamp(),
+                    i.ttlSeconds() == null ? 0 : i.ttlSeconds()));
         }
         return new Record(r.namespace(), r.id(), items);
     }
@@ -562,6 +567,7 @@ public final class MeridianClient implements AutoCloseable {
         private RetryBudget retryBudget = RetryBudget.defaults();
         private Duration backoff = Duration.ofMillis(50);
         private Duration maxBackoff = Duration.ofSeconds(1);
+        private final List<RegionId> preferred = new ArrayList<>();
         private Duration planInterval = Duration.ofSeconds(1);
         private Clock clock = Clock.systemUTC();
         private String authorization;
@@ -619,6 +625,18 @@ public final class MeridianClient implements AutoCloseable {
          */
         public Builder retryBudget(RetryBudget budget) {
             this.retryBudget = Objects.requireNonNull(budget, "budget");
+            return this;
+        }
+
+        /**
+         * The order of the fall-back regions after the home region (default: by name); regions not named follow
+         * by name. When the routing plan is followed, record requests go where the plan says first, then this order.
+         */
+        public Builder preferredRegions(RegionId... regions) {
+            preferred.clear();
+            for (RegionId r : regions) {
+                preferred.add(Objects.requireNonNull(r, "region"));
+            }
             return this;
         }
 

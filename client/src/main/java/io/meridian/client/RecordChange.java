@@ -17,11 +17,14 @@ import java.util.Map;
 public final class RecordChange {
 
     final Map<Bytes, Bytes> puts;
+    /** Per put key its TTL in seconds; absent: the namespace's default. */
+    final Map<Bytes, Integer> ttls;
     final List<Bytes> deletes;
     final boolean deleteRecord;
 
     private RecordChange(Builder b) {
         this.puts = Collections.unmodifiableMap(new LinkedHashMap<>(b.puts));
+        this.ttls = Map.copyOf(b.ttls);
         this.deletes = List.copyOf(b.deletes);
         this.deleteRecord = b.deleteRecord;
     }
@@ -33,6 +36,7 @@ public final class RecordChange {
     /** Builder of {@link RecordChange}; not thread-safe. */
     public static final class Builder {
         private final Map<Bytes, Bytes> puts = new LinkedHashMap<>();
+        private final Map<Bytes, Integer> ttls = new LinkedHashMap<>();
         private final List<Bytes> deletes = new ArrayList<>();
         private boolean deleteRecord;
 
@@ -40,6 +44,21 @@ public final class RecordChange {
             Limits.checkKey(key);
             Limits.checkValue(value);
             puts.put(key, value);
+            ttls.remove(key);
+            return this;
+        }
+
+        /**
+         * A put whose item expires {@code ttl} after the write (whole seconds, at least 1 s, at most
+         * {@value Limits#MAX_TTL_SECONDS} s): in every region, as Cassandra's TTL of the cell.
+         */
+        public Builder put(Bytes key, Bytes value, java.time.Duration ttl) {
+            if (java.util.Objects.requireNonNull(ttl, "ttl").getNano() != 0 || ttl.getSeconds() < 1) {
+                throw new IllegalArgumentException("ttl must be a whole number of seconds, at least 1 s: " + ttl);
+            }
+            int seconds = Limits.checkTtl("ttl", ttl.getSeconds());
+            put(key, value);
+            ttls.put(key, seconds);
             return this;
         }
 

@@ -32,6 +32,7 @@ class MeridianClientTest {
         final Deque<String> bodies = new ConcurrentLinkedDeque<>();
         final List<String> tokens = new CopyOnWriteArrayList<>();
         final List<String> paths = new CopyOnWriteArrayList<>();
+        final List<String> received = new CopyOnWriteArrayList<>();
         volatile String plan; // the routing plan it serves (not part of the script); null: 404
 
         Stub() throws IOException {
@@ -62,7 +63,7 @@ class MeridianClientTest {
             }
             tokens.add(ex.getRequestHeaders().getFirst("Idempotency-Token"));
             paths.add(ex.getRequestMethod() + " " + ex.getRequestURI());
-            ex.getRequestBody().readAllBytes();
+            received.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             int[] status = statuses.poll();
             String body = bodies.poll();
             if (status == null) {
@@ -322,5 +323,43 @@ class MeridianClientTest {
         MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", "http://127.0.0.1:1")
                 .followRoutingPlan(Duration.ZERO).backoff(Duration.ofSeconds(5)).maxBackoff(Duration.ofSeconds(10)).build();
         c.close();
+    }
+
+    @Test
+    void perItemTtlIsSentAndReadBack() throws IOException {
+        Stub a = stub().answer(200, ok("region-a")).answer(200, "{\"namespace\":\"users\",\"id\":\"u1\",\"items\":"
+                + "[{\"key\":\"bmFtZQ==\",\"value\":\"QWRh\",\"timestamp\":5,\"ttlSeconds\":3599},"
+                + "{\"key\":\"eA==\",\"value\":\"eQ==\",\"timestamp\":6,\"ttlSeconds\":null}]}");
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).build();
+        c.mutate("users", "u1", RecordChange.builder().put(io.meridian.core.Bytes.utf8("name"), io.meridian.core.Bytes.utf8("Ada"),
+                Duration.ofHours(1)).put("x", "y").build());
+        assertThat(a.received.get(0)).contains("\"ttlSeconds\":3600").contains("\"ttlSeconds\":null");
+        Record r = c.get("users", "u1");
+        assertThat(r.items()).extracting(Item::ttlSeconds).containsExactly(3599, 0);
+        assertThatThrownBy(() -> RecordChange.builder().put(io.meridian.core.Bytes.utf8("k"), io.meridian.core.Bytes.utf8("v"),
+                Duration.ofMillis(1500))).hasMessageContaining("whole number of seconds");
+    }
+
+    @Test
+    void fallBackRegionsFollowThePreferredOrder() throws IOException {
+        Stub a = stub().answer(503, UNAVAILABLE);
+        Stub b = stub();
+        Stub c = stub().answer(200, ok("region-c"));
+        MeridianClient client = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).endpoint("region-c", c.url().toString())
+                .preferredRegions(io.meridian.core.RegionId.of("region-c")).followRoutingPlan(Duration.ZERO)
+                .backoff(Duration.ofMillis(1)).build();
+        assertThat(client.put("users", "u1", "k", "v").region().name()).isEqualTo("region-c");
+        assertThat(b.paths).isEmpty();
+    }
+
+    @Test
+    void readingNoChosenKeysReadsNothing() throws IOException {
+        Stub a = stub();
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).build();
+        assertThat(c.get("users", "u1", List.of()).items()).isEmpty();
+        assertThat(a.paths).as("no request: without keys the server answers the whole record").isEmpty();
     }
 }

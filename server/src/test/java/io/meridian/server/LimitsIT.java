@@ -107,7 +107,9 @@ class LimitsIT {
         Http.Answer max = Http.send("PUT", url(a, "ttl-max"), "{\"items\":[" + item("k".getBytes(), "v".getBytes(),
                 (int) latest - 60) + "]}");
         assertThat(max.status()).as(max.body()).isEqualTo(200);
-        awaitRecord(b, "ttl-max", 1);
+        Http.Answer replica = awaitRecord(b, "ttl-max", 1);
+        assertThat(replica.json().path("items").path(0).path("ttlSeconds").asLong()).as("the TTL left reads back in the other region")
+                .isBetween(latest - 60 - 3_600, latest - 60);
     }
 
     @Test

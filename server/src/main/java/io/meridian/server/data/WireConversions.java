@@ -70,6 +70,7 @@ final class WireConversions {
     }
 
     static ItemJson toJson(io.meridian.store.StoredItem item) {
-        return new ItemJson(item.key().toBase64(), item.value().toBase64(), item.writeTimeMicros(), null);
+        return new ItemJson(item.key().toBase64(), item.value().toBase64(), item.writeTimeMicros(),
+                item.ttlSeconds() > 0 ? item.ttlSeconds() : null);
     }
 }
