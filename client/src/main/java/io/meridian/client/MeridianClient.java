@@ -108,40 +108,79 @@ public final class MeridianClient implements AutoCloseable {
         this.authorization = b.authorization;
         this.operatorAuthorization = b.operatorAuthorization;
         this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
-        this.planPoller = b.planInterval.isZero() ? null : PLANS.scheduleWithFixedDelay(this::pollPlan, 0,
-                b.planInterval.toMillis(), TimeUnit.MILLISECONDS);
+        this.planPoller = b.planInterval.isZero() ? null : PlanPoll.schedule(this, b.planInterval);
     }
 
     /**
-     * Fetches the routing plan from the first region that answers (home first); keeps the last plan when
-     * none does. Synchronous on the poller thread, each request bounded by the request timeout.
+     * The scheduled poll of one client's plan. It holds the client weakly, so a client its application dropped
+     * without closing is collected (and its poll cancelled) instead of being kept alive by the shared thread.
+     */
+    private static final class PlanPoll implements Runnable {
+        private final java.lang.ref.WeakReference<MeridianClient> client;
+        private volatile java.util.concurrent.ScheduledFuture<?> future;
+
+        private PlanPoll(MeridianClient client) {
+            this.client = new java.lang.ref.WeakReference<>(client);
+        }
+
+        static java.util.concurrent.ScheduledFuture<?> schedule(MeridianClient client, Duration interval) {
+            PlanPoll poll = new PlanPoll(client);
+            poll.future = PLANS.scheduleWithFixedDelay(poll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+            return poll.future;
+        }
+
+        @Override
+        public void run() {
+            MeridianClient c = client.get();
+            if (c == null || c.closed) {
+                java.util.concurrent.ScheduledFuture<?> f = future;
+                if (f != null) {
+                    f.cancel(false);
+                }
+                return;
+            }
+            c.pollPlan();
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean polling = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Fetches the routing plan from the first region that answers (home first), asynchronously: the shared poll
+     * thread never waits for a slow or dead endpoint, so one client's dead regions do not delay another client's
+     * refresh. One fetch at a time per client; the last plan is kept when no region answers.
      */
     private void pollPlan() {
-        for (RegionId r : order) {
-            try {
-                HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(r), "/v1/router/plan"))
-                        .timeout(Duration.ofMillis(Math.min(2_000, requestTimeout.toMillis()))).GET();
-                String auth = authorization != null ? authorization : operatorAuthorization;
-                if (auth != null) {
-                    req.header("Authorization", auth);
-                }
-                HttpResponse<byte[]> resp = http.send(req.build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
-                if (resp.statusCode() == 200) {
+        if (polling.compareAndSet(false, true)) {
+            pollPlan(0).whenComplete((x, e) -> polling.set(false));
+        }
+    }
+
+    private CompletableFuture<Void> pollPlan(int index) {
+        if (index >= order.size() || closed) {
+            return CompletableFuture.completedFuture(null);
+        }
+        HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(order.get(index)), "/v1/router/plan"))
+                .timeout(Duration.ofMillis(Math.min(2_000, requestTimeout.toMillis()))).GET();
+        String auth = authorization != null ? authorization : operatorAuthorization;
+        if (auth != null) {
+            req.header("Authorization", auth);
+        }
+        return http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
+            if (error == null && resp.statusCode() == 200) {
+                try {
                     io.meridian.core.wire.RoutingPlan p = json.readValue(resp.body(), io.meridian.core.wire.RoutingPlan.class);
                     io.meridian.core.wire.RoutingPlan current = plan;
                     if (current == null || p.version() >= current.version()) {
                         plan = p;
                     }
-                    return;
+                    return true;
+                } catch (IOException | RuntimeException e) {
+                    return false; // not a plan: the next region
                 }
-            } catch (IOException | RuntimeException e) {
-                // try the next region; keep the last plan when none answers
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
-        }
+            return false;
+        }).thenCompose(done -> done ? CompletableFuture.<Void>completedFuture(null) : pollPlan(index + 1));
     }
 
     /** The routing plan this client follows now (empty before the first answer or when not following). */

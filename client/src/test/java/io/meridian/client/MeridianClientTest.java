@@ -362,4 +362,16 @@ class MeridianClientTest {
         assertThat(c.get("users", "u1", List.of()).items()).isEmpty();
         assertThat(a.paths).as("no request: without keys the server answers the whole record").isEmpty();
     }
+
+    @Test
+    void aClientDroppedWithoutCloseIsCollectedNotKeptAliveByThePlanPoller() throws IOException {
+        Stub a = stub(); // answers the plan with 404: the poller keeps trying
+        java.lang.ref.WeakReference<MeridianClient> ref = new java.lang.ref.WeakReference<>(MeridianClient.builder()
+                .homeRegion("region-a").endpoint("region-a", a.url().toString()).followRoutingPlan(Duration.ofMillis(20)).build());
+        org.awaitility.Awaitility.await("the dropped client collected").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).until(() -> {
+                    System.gc();
+                    return ref.get() == null;
+                });
+    }
 }
