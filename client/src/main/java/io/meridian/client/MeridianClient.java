@@ -449,7 +449,10 @@ public final class MeridianClient implements AutoCloseable {
                 ErrorResponse err = errorOf(resp);
                 int status = resp.statusCode();
                 String message = region + " answered " + status + ": " + err.message();
-                if (status / 100 == 4 && status != 408 && status != 429) {
+                boolean namespaceMissing = status == 404 && ErrorResponse.NAMESPACE_NOT_FOUND.equals(err.reason());
+                // a namespace missing in a fall-back region (created elsewhere, not there yet) is that region's failure
+                boolean fallBack = regionIndex % order.size() != 0;
+                if (status / 100 == 4 && status != 408 && status != 429 && !(namespaceMissing && fallBack)) {
                     if (token != null && last != null && !neverSent(last.cause)) {
                         // an earlier attempt of this write failed without a verdict: it may have been applied
                         result.completeExceptionally(new MeridianClientException.Unavailable(method + " " + path + ": " + message
@@ -457,7 +460,8 @@ public final class MeridianClient implements AutoCloseable {
                                 region, status, attempt, last.durable, last.cause));
                         return;
                     }
-                    result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt)
+                    result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt,
+                            namespaceMissing)
                             : new MeridianClientException.InvalidRequest(message, region, status, attempt));
                     return;
                 }

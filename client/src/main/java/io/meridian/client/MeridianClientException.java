@@ -29,17 +29,24 @@ public class MeridianClientException extends MeridianException {
         return attempts;
     }
 
-    /** The namespace or record does not exist (404). */
+    /** The namespace or record does not exist (404); {@link #namespaceMissing()} tells which. */
     public static final class NotFound extends MeridianClientException {
         private static final long serialVersionUID = 1L;
+        private final boolean namespaceMissing;
 
         public NotFound(String message, RegionId region) {
-            this(message, region, 1);
+            this(message, region, 1, false);
         }
 
         /** After {@code attempts} attempts (the earlier ones failed without an answer). */
-        public NotFound(String message, RegionId region, int attempts) {
+        public NotFound(String message, RegionId region, int attempts, boolean namespaceMissing) {
             super(message, false, region, 404, attempts, null);
+            this.namespaceMissing = namespaceMissing;
+        }
+
+        /** True: the namespace does not exist (in the region asked); false: the record has no items. */
+        public boolean namespaceMissing() {
+            return namespaceMissing;
         }
     }
 

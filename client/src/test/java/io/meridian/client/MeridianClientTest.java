@@ -374,4 +374,23 @@ class MeridianClientTest {
                     return ref.get() == null;
                 });
     }
+
+    static final String NO_NAMESPACE = "{\"code\":404,\"message\":\"namespace 'users' does not exist\",\"reason\":\"namespace-not-found\"}";
+
+    @Test
+    void aMissingNamespaceIsToldApartAndInAFallBackRegionItIsThatRegionsFailure() throws IOException {
+        Stub a = stub().answer(503, UNAVAILABLE).answer(404, NO_NAMESPACE)
+                .answer(404, "{\"code\":404,\"message\":\"record 'u2' has no items\",\"reason\":\"record-not-found\"}");
+        Stub b = stub().answer(404, NO_NAMESPACE);
+        Stub c = stub().answer(200, ok("region-c"));
+        MeridianClient client = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).endpoint("region-c", c.url().toString())
+                .followRoutingPlan(Duration.ZERO).backoff(Duration.ofMillis(1)).build();
+        assertThat(client.put("users", "u1", "k", "v").region().name()).as("b lacks the namespace: c takes it").isEqualTo("region-c");
+        assertThatThrownBy(() -> client.get("users", "u1")).isInstanceOfSatisfying(MeridianClientException.NotFound.class,
+                e -> assertThat(e.namespaceMissing()).isTrue());
+        assertThatThrownBy(() -> client.get("users", "u2")).isInstanceOfSatisfying(MeridianClientException.NotFound.class,
+                e -> assertThat(e.namespaceMissing()).isFalse());
+        assertThat(b.paths).hasSize(1);
+    }
 }

@@ -1,7 +1,5 @@
 package io.meridian.server;
 
-
-
 /**
  * An error the API answers with its status and message (4xx, or 503 with Retry-After). Unchecked;
  * {@code durable} marks a 503 whose write is already in the mutation log.
@@ -13,20 +11,27 @@ public class ApiException extends RuntimeException {
     private final int status;
     private final boolean durable;
     private final int retryAfterSeconds;
+    private final String reason;
 
     public ApiException(int status, String message, boolean durable, int retryAfterSeconds, Throwable cause) {
+        this(status, message, durable, retryAfterSeconds, cause, null);
+    }
+
+    private ApiException(int status, String message, boolean durable, int retryAfterSeconds, Throwable cause, String reason) {
         super(message, cause);
         this.status = status;
         this.durable = durable;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.reason = reason;
     }
 
     public static ApiException badRequest(String message) {
         return new ApiException(400, message, false, 0, null);
     }
 
-    public static ApiException notFound(String message) {
-        return new ApiException(404, message, false, 0, null);
+    /** 404 with its machine-readable reason ({@code ErrorResponse.NAMESPACE_NOT_FOUND} or {@code RECORD_NOT_FOUND}). */
+    public static ApiException notFound(String reason, String message) {
+        return new ApiException(404, message, false, 0, null, reason);
     }
 
     public static ApiException unavailable(String message, Throwable cause) {
@@ -43,5 +48,10 @@ public class ApiException extends RuntimeException {
 
     public int retryAfterSeconds() {
         return retryAfterSeconds;
+    }
+
+    /** What a program can tell this answer apart by, or null. */
+    public String reason() {
+        return reason;
     }
 }

@@ -44,7 +44,9 @@ class BadInputIT {
     private void assertNothingWritten(String id) throws Exception {
         assertThat(Http.logEnd(a.kafkaBootstrap())).as("mutation log end offsets").isEqualTo(logBefore);
         if (id != null) {
-            assertThat(Http.send("GET", recordUrl(id), null).status()).as("record " + id).isEqualTo(404);
+            Http.Answer read = Http.send("GET", recordUrl(id), null);
+            assertThat(read.status()).as("record " + id).isEqualTo(404);
+            assertThat(read.json().path("reason").asText()).as("record " + id).isEqualTo("record-not-found");
         }
     }
 
@@ -77,6 +79,7 @@ class BadInputIT {
         Http.Answer put = Http.send("PUT", a.serverUrl() + "/v1/namespaces/no_such_ns/records/r", ONE_ITEM);
         assertThat(put.status()).isEqualTo(404);
         assertThat(put.json().path("message").asText()).isEqualTo("namespace 'no_such_ns' does not exist");
+        assertThat(put.json().path("reason").asText()).isEqualTo("namespace-not-found");
         assertNothingWritten(null);
     }
 

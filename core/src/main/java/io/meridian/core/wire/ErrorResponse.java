@@ -3,7 +3,19 @@ package io.meridian.core.wire;
 /**
  * Body of every error answer. {@code errorId} is logged by the server with the cause (5xx).
  * {@code durable} is true on a 503 whose write is already in the mutation log (it will be applied;
- * retrying with the same idempotency token is safe and creates no second version).
+ * retrying with the same idempotency token is safe and creates no second version). {@code reason} tells
+ * answers of one status apart for programs: {@value #NAMESPACE_NOT_FOUND} or {@value #RECORD_NOT_FOUND} on a 404,
+ * else null.
  */
-public record ErrorResponse(int code, String message, String errorId, Boolean durable) {
+public record ErrorResponse(int code, String message, String errorId, Boolean durable, String reason) {
+
+    /** 404: the namespace does not exist in the answering region. */
+    public static final String NAMESPACE_NOT_FOUND = "namespace-not-found";
+    /** 404: the record has no items (in the answering region). */
+    public static final String RECORD_NOT_FOUND = "record-not-found";
+
+    /** An answer without a reason. */
+    public ErrorResponse(int code, String message, String errorId, Boolean durable) {
+        this(code, message, errorId, durable, null);
+    }
 }

@@ -18,13 +18,17 @@ public final class ErrorMappers {
     private ErrorMappers() { }
 
     static Response respond(int status, String message, boolean durable, int retryAfter, Throwable cause) {
+        return respond(status, message, durable, retryAfter, cause, null);
+    }
+
+    static Response respond(int status, String message, boolean durable, int retryAfter, Throwable cause, String reason) {
         String errorId = null;
         if (status >= 500) {
             errorId = Long.toHexString(ThreadLocalRandom.current().nextLong());
             LOG.warn("error {} ({}): {}", errorId, status, message, cause);
         }
         Response.ResponseBuilder b = Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorResponse(status, message, errorId, durable ? Boolean.TRUE : null));
+                .entity(new ErrorResponse(status, message, errorId, durable ? Boolean.TRUE : null, reason));
         if (retryAfter > 0) {
             b.header("Retry-After", retryAfter);
         }
@@ -35,7 +39,7 @@ public final class ErrorMappers {
     public static final class Api implements ExceptionMapper<ApiException> {
         @Override
         public Response toResponse(ApiException e) {
-            return respond(e.status(), e.getMessage(), e.durable(), e.retryAfterSeconds(), e.getCause());
+            return respond(e.status(), e.getMessage(), e.durable(), e.retryAfterSeconds(), e.getCause(), e.reason());
         }
     }
 

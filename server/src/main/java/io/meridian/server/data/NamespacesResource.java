@@ -2,6 +2,7 @@ package io.meridian.server.data;
 
 import com.codahale.metrics.annotation.Timed;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.core.wire.ErrorResponse;
 import io.meridian.core.wire.NamespaceJson;
 import io.meridian.core.wire.NamespaceList;
 import io.meridian.server.ApiException;
@@ -77,7 +78,7 @@ public final class NamespacesResource {
             Authorization.require(caller, Caller.Access.READ, name); // refuses: internal
         }
         return store.namespace(name).map(NamespacesResource::toJson)
-                .orElseThrow(() -> ApiException.notFound("namespace '" + name + "' does not exist"));
+                .orElseThrow(() -> ApiException.notFound(ErrorResponse.NAMESPACE_NOT_FOUND, "namespace '" + name + "' does not exist"));
     }
 
     @PUT

@@ -7,6 +7,7 @@ import io.meridian.core.Bytes;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.Operation;
+import io.meridian.core.wire.ErrorResponse;
 import io.meridian.core.wire.ItemJson;
 import io.meridian.core.wire.MutateRequest;
 import io.meridian.core.wire.PutItemsRequest;
@@ -70,7 +71,7 @@ public final class RecordsResource {
     private NamespaceConfig namespace(Caller caller, Caller.Access access, String ns) {
         String name = WireConversions.namespace(ns);
         Authorization.require(caller, access, name);
-        return store.namespace(name).orElseThrow(() -> ApiException.notFound("namespace '" + name + "' does not exist"));
+        return store.namespace(name).orElseThrow(() -> ApiException.notFound(ErrorResponse.NAMESPACE_NOT_FOUND, "namespace '" + name + "' does not exist"));
     }
 
     private static String id(String id) {
@@ -188,7 +189,7 @@ public final class RecordsResource {
         if (!ranged) {
             List<StoredItem> items = reads.readAll(config, checkedId);
             if (items.isEmpty()) {
-                throw ApiException.notFound("record '" + checkedId + "' of namespace '" + config.name() + "' has no items");
+                throw ApiException.notFound(ErrorResponse.RECORD_NOT_FOUND, "record '" + checkedId + "' of namespace '" + config.name() + "' has no items");
             }
             return new RecordResponse(config.name(), checkedId, items.stream().map(WireConversions::toJson).toList(), null);
         }
