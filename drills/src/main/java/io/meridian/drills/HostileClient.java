@@ -178,6 +178,20 @@ final class HostileClient {
         Mutation poison = new Mutation(ns, "hostile-poison", List.of(new Operation.Put(Bytes.utf8("k"), Bytes.utf8("v"), 700_000_000)),
                 poisonTimestamp, target.region(), 1, Mutation.CURRENT_SCHEMA_VERSION);
         try (MutationLog log = new MutationLog(target.kafkaBootstrap(), LogNames.MUTATIONS, Duration.ofSeconds(30))) {
+            // the log's producer waits at most 2 s for metadata (the write path fails fast); a new producer on a
+            // loaded machine can need longer, so fetch the metadata first (retrying that sends nothing), then append
+            // once: a second append of the poison would be a second dead letter
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    log.checkReachable();
+                    break;
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                }
+            }
             log.append(poison).get(60, TimeUnit.SECONDS);
         }
     }
