@@ -96,7 +96,7 @@ final class RebuildCommand implements Callable<Integer> {
             engine(() -> operator.at(s.url()).startAppliers());
             engine(() -> operator.at(s.url()).clearCache());
         }
-        awaitCaughtUp(t, operator, Duration.ofSeconds(timeoutSeconds), out);
+        awaitCaughtUp(t, LocalCommand.operatorClient(cluster, Duration.ofSeconds(5)), Duration.ofSeconds(timeoutSeconds), out);
         say(out, "repairing " + target + " against " + h.region() + " (deletes a copy cannot carry)");
         Repairer.Result repaired;
         try (Repairer repairer = new Repairer(List.of(h.store(), t.store()), ks)) {
@@ -185,7 +185,11 @@ final class RebuildCommand implements Callable<Integer> {
                 try {
                     st = operator.at(s.url()).replication();
                 } catch (OperatorException e) {
-                    all = false;
+                    if (!e.retryElsewhere()) { // credentials or request wrong: waiting does not help
+                        throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED, s.label() + " of " + t.region()
+                                + " answered " + e.status() + ": " + e.getMessage(), t.region(), e);
+                    }
+                    all = false; // restarting or busy: not yet
                     last = s.label() + ": " + e.getMessage();
                     continue;
                 }

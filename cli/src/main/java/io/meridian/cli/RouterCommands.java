@@ -113,7 +113,13 @@ final class RouterCommands {
                                 + " (set MERIDIAN_OPERATOR_USER and MERIDIAN_OPERATOR_PASSWORD)");
                         case BAD_REQUEST -> throw LocalClusterException.badInput(e.getMessage());
                         case REFUSED -> throw new Refused(e.getMessage());
-                        default -> last = e;
+                        // a router that answered 5xx may have made the change before failing (the plan is agreed
+                        // before the audit row is written): sending it again elsewhere could be refused although it
+                        // happened, so the operator looks instead
+                        case UNAVAILABLE -> throw new LocalClusterException(LocalClusterException.Kind.ENGINE_FAILED,
+                                e.server() + " answered " + e.status() + ": " + e.getMessage() + "; the change may or may"
+                                + " not have been made: check `meridian status` before sending it again", null, e);
+                        default -> last = e; // no answer: the next router
                     }
                 }
             }

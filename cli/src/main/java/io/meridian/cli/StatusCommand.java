@@ -11,6 +11,7 @@ import io.meridian.core.wire.ReplicationStatus;
 import io.meridian.core.wire.RouterStatus;
 import io.meridian.core.wire.RoutingPlan;
 import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.LocalClusterException;
 import io.meridian.localcluster.RegionEndpoints;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -49,12 +50,19 @@ final class StatusCommand implements Callable<Integer> {
     record View(List<RegionView> regions, RouterStatus router) {
     }
 
-    /** One region; {@code health} "unreachable" (and the rest null) when its server did not answer. */
+    /**
+     * One region; {@code health} "unreachable" or "unavailable (status: why)" (and the rest null) when its server did
+     * not answer.
+     */
     record RegionView(String region, String health, Map<String, String> checks, String level, List<String> alerts,
             Long clockMillis, Long openDeadLetters, String needsRepair, List<ReplicationStatus.Source> replication,
             List<InstanceCache> cache) {
-        static RegionView unreachable(String region) {
-            return new RegionView(region, "unreachable", null, null, null, null, null, null, List.of(), List.of());
+        static RegionView unreachable(String region, String why) {
+            return new RegionView(region, why, null, null, null, null, null, null, List.of(), List.of());
+        }
+
+        boolean answered() {
+            return checks != null;
         }
     }
 
@@ -79,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
         out.flush();
         int exit = Meridian.OK;
         for (RegionView r : view.regions()) {
-            exit = Math.max(exit, r.health().equals("unreachable") ? Meridian.UNAVAILABLE
+            exit = Math.max(exit, !r.answered() ? Meridian.UNAVAILABLE
                     : r.health().equals("healthy") ? Meridian.OK : Meridian.CHECK_FAILED);
         }
         return exit;
@@ -110,7 +118,12 @@ final class StatusCommand implements Callable<Integer> {
             health = operator.healthChecks(r.serverAdminUrl());
             repl = operator.at(r.serverUrl()).replication();
         } catch (OperatorException e) {
-            return RegionView.unreachable(r.region().name());
+            if (e.kind() == OperatorException.Kind.UNAUTHORIZED) {
+                throw LocalClusterException.badInput(r.region() + "'s server refused the operator credentials (set"
+                        + " MERIDIAN_OPERATOR_USER and MERIDIAN_OPERATOR_PASSWORD)");
+            }
+            return RegionView.unreachable(r.region().name(), e.kind() == OperatorException.Kind.UNREACHABLE ? "unreachable"
+                    : "unavailable (" + e.status() + ": " + e.getMessage() + ")");
         }
         boolean healthy = true;
         Map<String, String> checks = new LinkedHashMap<>();

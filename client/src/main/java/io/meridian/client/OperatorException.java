@@ -19,7 +19,7 @@ public final class OperatorException extends RuntimeException {
         BAD_REQUEST,
         /** 409: refused (the router's or repair mark's reason); nothing changed. */
         REFUSED,
-        /** 503 and other 5xx, or an answer that is not the expected JSON: try again or elsewhere. */
+        /** 408, 429, 503 and other 5xx, or an answer that is not the expected JSON: try again or elsewhere. */
         UNAVAILABLE
     }
 
@@ -37,6 +37,7 @@ public final class OperatorException extends RuntimeException {
     static OperatorException of(URI server, int status, String body) {
         Kind kind = status == 401 || status == 403 ? Kind.UNAUTHORIZED
                 : status == 409 ? Kind.REFUSED
+                : status == 408 || status == 429 ? Kind.UNAVAILABLE
                 : status >= 400 && status < 500 ? Kind.BAD_REQUEST
                 : Kind.UNAVAILABLE;
         return new OperatorException(kind, server, status, messageOf(body), null);

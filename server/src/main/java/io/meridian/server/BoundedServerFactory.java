@@ -44,6 +44,9 @@ public class BoundedServerFactory extends DefaultServerFactory {
         BlockingArrayQueue<Runnable> queue = new BlockingArrayQueue<>(Math.min(min, maxQueuedRequests), min, maxQueuedRequests);
         InstrumentedQueuedThreadPool pool = new InstrumentedQueuedThreadPool(metricRegistry, getMaxThreads(), min,
                 (int) getIdleThreadTimeout().toMilliseconds(), queue);
+        if (isEnableVirtualThreads()) { // as Dropwizard's own pool does
+            pool.setVirtualThreadsExecutor(new org.eclipse.jetty.util.thread.VirtualThreadPool(getMaxThreads()));
+        }
         pool.setName("dw");
         return pool;
     }

@@ -12,8 +12,10 @@ public record CacheStatus(String region, boolean enabled, Counters total, Map<St
         Map<String, Long> invalidationMessages) {
 
     public CacheStatus {
-        namespaces = namespaces == null ? Map.of() : Map.copyOf(namespaces);
-        invalidationMessages = invalidationMessages == null ? Map.of() : Map.copyOf(invalidationMessages);
+        // insertion order kept (the server lists namespaces in its order)
+        namespaces = namespaces == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(namespaces));
+        invalidationMessages = invalidationMessages == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(invalidationMessages));
     }
 
     /** One cache's counters since the instance started. */

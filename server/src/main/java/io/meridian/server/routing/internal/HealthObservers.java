@@ -97,7 +97,9 @@ public final class HealthObservers {
                     answer.ifPresent(a -> {
                         notePlanVersion(region, a);
                         noteClock(region, a, sentAt, receivedAt);
-                        others.put(region, new Received(receivedAt, a.observations()));
+                        if (!a.observations().isEmpty()) { // an answer without the observer's view keeps the last one
+                            others.put(region, new Received(receivedAt, a.observations()));
+                        }
                     });
                     if (r.statusCode() == 200) {
                         healthy = true;
