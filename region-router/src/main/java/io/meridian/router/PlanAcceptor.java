@@ -1,5 +1,6 @@
 package io.meridian.router;
 
+import io.meridian.core.wire.PlanPromise;
 import io.meridian.core.wire.RoutingPlan;
 
 /**
@@ -11,20 +12,8 @@ import io.meridian.core.wire.RoutingPlan;
  */
 public interface PlanAcceptor {
 
-    /**
-     * The answer to a prepare.
-     *
-     * @param granted whether the acceptor promised to accept nothing below the ballot
-     * @param promisedBallot the highest ballot it has promised for that version (after this call)
-     * @param acceptedBallot the ballot of the value it accepted for that version, 0 when none
-     * @param acceptedValue that value, or null
-     * @param latestChosen the latest plan it knows to be chosen, or null
-     */
-    record Promise(boolean granted, long promisedBallot, long acceptedBallot, RoutingPlan acceptedValue, RoutingPlan latestChosen) {
-    }
-
     /** Phase 1: promise for {@code version} to accept nothing below {@code ballot}, if nothing higher was promised. */
-    Promise prepare(long version, long ballot);
+    PlanPromise prepare(long version, long ballot);
 
     /** Phase 2: accepts {@code value} for {@code version} unless a higher ballot was promised; returns whether it did. */
     boolean accept(long version, long ballot, RoutingPlan value);

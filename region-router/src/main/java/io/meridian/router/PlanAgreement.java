@@ -1,6 +1,7 @@
 package io.meridian.router;
 
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.PlanPromise;
 import io.meridian.core.wire.RoutingPlan;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -134,14 +135,14 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
     public synchronized Outcome propose(RoutingPlan next) {
         long version = next.version();
         long ballot = nextBallot();
-        Map<RegionId, PlanAcceptor.Promise> promises = ask(a -> a.prepare(version, ballot));
+        Map<RegionId, PlanPromise> promises = ask(a -> a.prepare(version, ballot));
         RoutingPlan newest = newestChosen(promises.values());
         if (newest != null && newest.version() >= version) {
             local.learn(newest);
             return new Outcome.Conflict(newest, "version " + version + " is taken: the plan is at version " + newest.version());
         }
         promises.values().stream().filter(p -> !p.granted()).forEach(p -> outbid(p.promisedBallot()));
-        List<PlanAcceptor.Promise> granted = promises.values().stream().filter(PlanAcceptor.Promise::granted).toList();
+        List<PlanPromise> granted = promises.values().stream().filter(PlanPromise::granted).toList();
         if (granted.size() < majority()) {
             boolean contended = promises.values().stream().anyMatch(p -> !p.granted());
             String why = promises.size() + " of " + acceptors.size() + " regions answered, " + granted.size() + " promised; "
@@ -173,9 +174,9 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
     }
 
     /** The newest chosen plan any promise carries, or null. */
-    private static RoutingPlan newestChosen(java.util.Collection<PlanAcceptor.Promise> promises) {
+    private static RoutingPlan newestChosen(java.util.Collection<PlanPromise> promises) {
         RoutingPlan newest = null;
-        for (PlanAcceptor.Promise p : promises) {
+        for (PlanPromise p : promises) {
             if (p.latestChosen() != null && (newest == null || p.latestChosen().version() > newest.version())) {
                 newest = p.latestChosen();
             }
@@ -184,10 +185,10 @@ public final class PlanAgreement implements RegionRouter.PlanStore {
     }
 
     /** Paxos: the value accepted under the highest ballot among the promises, else our own. */
-    private static RoutingPlan valueToPropose(List<PlanAcceptor.Promise> granted, RoutingPlan next) {
+    private static RoutingPlan valueToPropose(List<PlanPromise> granted, RoutingPlan next) {
         RoutingPlan value = next;
         long highest = 0;
-        for (PlanAcceptor.Promise p : granted) {
+        for (PlanPromise p : granted) {
             if (p.acceptedValue() != null && p.acceptedBallot() > highest) {
                 highest = p.acceptedBallot();
                 value = p.acceptedValue();

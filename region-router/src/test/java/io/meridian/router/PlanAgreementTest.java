@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.RegionId;
 import io.meridian.core.TrafficState;
+import io.meridian.core.wire.PlanPromise;
 import io.meridian.core.wire.RoutingPlan;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,17 +58,17 @@ class PlanAgreementTest {
         }
 
         @Override
-        public synchronized Promise prepare(long version, long ballot) {
+        public synchronized PlanPromise prepare(long version, long ballot) {
             call();
             State s = states.getOrDefault(version, new State(0, 0, null));
             if (ballot == s.promised()) {
-                return new Promise(true, ballot, s.acceptedBallot(), s.accepted(), chosen); // the same proposer again
+                return new PlanPromise(true, ballot, s.acceptedBallot(), s.accepted(), chosen); // the same proposer again
             }
             if (ballot < s.promised()) {
-                return new Promise(false, s.promised(), s.acceptedBallot(), s.accepted(), chosen);
+                return new PlanPromise(false, s.promised(), s.acceptedBallot(), s.accepted(), chosen);
             }
             states.put(version, new State(ballot, s.acceptedBallot(), s.accepted()));
-            return new Promise(true, ballot, s.acceptedBallot(), s.accepted(), chosen);
+            return new PlanPromise(true, ballot, s.acceptedBallot(), s.accepted(), chosen);
         }
 
         @Override
@@ -204,7 +205,7 @@ class PlanAgreementTest {
     void aValueAcceptedByACrashedProposerIsCompletedInsteadOfOverwritten() {
         // a proposer got region-c to accept X for version 1, then crashed before a majority
         RoutingPlan x = plan(1, "region-c");
-        assertThat(acceptors.get(C).prepare(1, 5)).extracting(PlanAcceptor.Promise::granted).isEqualTo(true);
+        assertThat(acceptors.get(C).prepare(1, 5)).extracting(PlanPromise::granted).isEqualTo(true);
         assertThat(acceptors.get(C).accept(1, 5, x)).isTrue();
         PlanAgreement.Outcome o = agreement(A, Clock.systemUTC()).propose(plan(1, "region-b"));
         assertThat(o).isInstanceOfSatisfying(PlanAgreement.Outcome.Conflict.class, c -> assertThat(c.current()).isEqualTo(x));

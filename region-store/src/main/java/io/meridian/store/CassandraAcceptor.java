@@ -7,8 +7,9 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meridian.router.PlanAcceptor;
+import io.meridian.core.wire.PlanPromise;
 import io.meridian.core.wire.RoutingPlan;
+import io.meridian.router.PlanAcceptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -69,12 +70,12 @@ public final class CassandraAcceptor implements PlanAcceptor {
     }
 
     @Override
-    public Promise prepare(long version, long ballot) {
+    public PlanPromise prepare(long version, long ballot) {
         for (int i = 0; i < RACES; i++) {
             Row r = read(version);
             if (r == null) {
                 if (session.execute(serial(insertPromise.bind(version, ballot))).wasApplied()) {
-                    return new Promise(true, ballot, 0, null, freshChosen());
+                    return new PlanPromise(true, ballot, 0, null, freshChosen());
                 }
                 continue;
             }
@@ -83,13 +84,13 @@ public final class CassandraAcceptor implements PlanAcceptor {
             RoutingPlan accepted = plan(r.getByteBuffer("accepted_value"));
             if (ballot == promised) {
                 // the same proposer asking again (ballots are unique per proposer): a retry after a timeout, not a rival
-                return new Promise(true, ballot, acceptedBallot, accepted, freshChosen());
+                return new PlanPromise(true, ballot, acceptedBallot, accepted, freshChosen());
             }
             if (ballot < promised) {
-                return new Promise(false, promised, acceptedBallot, accepted, freshChosen());
+                return new PlanPromise(false, promised, acceptedBallot, accepted, freshChosen());
             }
             if (session.execute(serial(updatePromise.bind(ballot, version, promised, acceptedBallot))).wasApplied()) {
-                return new Promise(true, ballot, acceptedBallot, accepted, freshChosen());
+                return new PlanPromise(true, ballot, acceptedBallot, accepted, freshChosen());
             }
         }
         throw new IllegalStateException("prepare of plan version " + version + " lost " + RACES + " races in a row");

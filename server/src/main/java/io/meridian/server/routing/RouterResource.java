@@ -6,6 +6,10 @@ import io.meridian.core.TrafficState;
 import io.meridian.core.wire.AuditEntry;
 import io.meridian.core.wire.HealthObservation;
 import io.meridian.core.wire.OperatorReason;
+import io.meridian.core.wire.PlanAccept;
+import io.meridian.core.wire.PlanAccepted;
+import io.meridian.core.wire.PlanPrepare;
+import io.meridian.core.wire.PlanPromise;
 import io.meridian.core.wire.RegionHealthReport;
 import io.meridian.core.wire.RouterStatus;
 import io.meridian.core.wire.RoutingPlan;
@@ -18,7 +22,6 @@ import io.meridian.server.auth.Authorization;
 import io.meridian.server.auth.Caller;
 import io.meridian.server.health.RegionHealth;
 import io.meridian.server.routing.internal.HealthObservers;
-import io.meridian.server.routing.internal.HttpAcceptor;
 import io.meridian.server.routing.internal.StoredRouting;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -146,8 +149,7 @@ public final class RouterResource {
     @POST
     @Path("/agreement/prepare")
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
-    public io.meridian.router.PlanAcceptor.Promise prepare(@Auth Caller peer,
-            io.meridian.server.routing.internal.HttpAcceptor.PrepareRequest r) {
+    public PlanPromise prepare(@Auth Caller peer, PlanPrepare r) {
         Authorization.require(peer, Caller.Role.PEER);
         if (r == null || r.version() < 1 || r.ballot() < 1) {
             throw ApiException.badRequest("body {\"version\": >= 1, \"ballot\": >= 1} required");
@@ -158,12 +160,12 @@ public final class RouterResource {
     @POST
     @Path("/agreement/accept")
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Boolean> accept(@Auth Caller peer, io.meridian.server.routing.internal.HttpAcceptor.AcceptRequest r) {
+    public PlanAccepted accept(@Auth Caller peer, PlanAccept r) {
         Authorization.require(peer, Caller.Role.PEER);
         if (r == null || r.value() == null || r.version() < 1 || r.value().version() != r.version()) {
             throw ApiException.badRequest("body {\"version\", \"ballot\", \"value\": a plan of that version} required");
         }
-        return Map.of("accepted", acceptor.accept(r.version(), r.ballot(), r.value()));
+        return new PlanAccepted(acceptor.accept(r.version(), r.ballot(), r.value()));
     }
 
     @POST

@@ -1,8 +1,12 @@
 package io.meridian.server.routing.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meridian.router.PlanAcceptor;
+import io.meridian.core.wire.PlanAccept;
+import io.meridian.core.wire.PlanAccepted;
+import io.meridian.core.wire.PlanPrepare;
+import io.meridian.core.wire.PlanPromise;
 import io.meridian.core.wire.RoutingPlan;
+import io.meridian.router.PlanAcceptor;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,19 +23,12 @@ import java.util.Map;
  */
 public final class HttpAcceptor implements PlanAcceptor {
 
-    /** Body of accept. */
-    public record AcceptRequest(long version, long ballot, RoutingPlan value) {
-    }
-
-    /** Body of prepare. */
-    public record PrepareRequest(long version, long ballot) {
-    }
-
     private static final Duration TIMEOUT = Duration.ofSeconds(6);
     private final List<String> urls;
     private final String authorization;
     private final HttpClient http;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public HttpAcceptor(List<String> urls, String authorization, HttpClient http) {
         this.urls = List.copyOf(urls);
@@ -67,9 +64,9 @@ public final class HttpAcceptor implements PlanAcceptor {
     }
 
     @Override
-    public Promise prepare(long version, long ballot) {
+    public PlanPromise prepare(long version, long ballot) {
         try {
-            return json.readValue(call("POST", "prepare", new PrepareRequest(version, ballot)), Promise.class);
+            return json.readValue(call("POST", "prepare", new PlanPrepare(version, ballot)), PlanPromise.class);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -78,7 +75,7 @@ public final class HttpAcceptor implements PlanAcceptor {
     @Override
     public boolean accept(long version, long ballot, RoutingPlan value) {
         try {
-            return json.readTree(call("POST", "accept", new AcceptRequest(version, ballot, value))).path("accepted").asBoolean(false);
+            return json.readValue(call("POST", "accept", new PlanAccept(version, ballot, value)), PlanAccepted.class).accepted();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -2,9 +2,9 @@ package io.meridian.server.routing.internal;
 
 import io.dropwizard.lifecycle.Managed;
 import io.meridian.core.RegionId;
+import io.meridian.core.wire.RoutingPlan;
 import io.meridian.router.PlanAcceptor;
 import io.meridian.router.RegionRouter;
-import io.meridian.core.wire.RoutingPlan;
 import io.meridian.store.CassandraAcceptor;
 import java.util.Map;
 import java.util.concurrent.Executors;
