@@ -111,13 +111,13 @@ public final class ReplicationBenchmark {
         ArrayNode pairs = out.putArray("pairs");
         for (Region target : all) {
             for (ReplicationDelays d : ops.at(target.serverUrl()).takeDelays()) {
-                String source = d.source();
-                boolean wrote = writers.stream().anyMatch(w -> w.name().name().equals(source));
-                if (source.equals(target.name().name()) || !wrote) {
+                RegionId source = d.source();
+                boolean wrote = writers.stream().anyMatch(w -> w.name().equals(source));
+                if (source.equals(target.name()) || !wrote) {
                     continue;
                 }
                 ObjectNode p = pairs.addObject();
-                p.put("from", source);
+                p.put("from", source.name());
                 p.put("to", target.name().name());
                 p.put("applied", d.count());
                 p.put("p50Ms", d.p50() / 1000.0);

@@ -64,12 +64,12 @@ class OperatorClientTest {
                 + "[{\"region\":\"region-c\",\"state\":\"EVACUATED\",\"keptPercent\":0}]}"});
 
         ReplicationStatus r = at().replication();
-        assertThat(r.region()).isEqualTo("region-b");
-        assertThat(r.from("region-a")).get().satisfies(s -> {
+        assertThat(r.region()).isEqualTo(io.meridian.core.RegionId.of("region-b"));
+        assertThat(r.from(io.meridian.core.RegionId.of("region-a"))).get().satisfies(s -> {
             assertThat(s.held()).containsExactly("p0@7: unknown namespace");
             assertThat(s.effectiveLagMillis()).isEqualTo(120);
         });
-        assertThat(r.from("region-c")).isEmpty();
+        assertThat(r.from(io.meridian.core.RegionId.of("region-c"))).isEmpty();
         RouterStatus st = at().routerStatus();
         assertThat(st.regions().get(0).state()).isEqualTo(TrafficState.EVACUATED);
         assertThat(seen.get("/v1/replication")).isEqualTo("GET " + new BasicCredentials("op", "s3cret").header() + " ");

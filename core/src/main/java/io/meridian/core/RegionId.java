@@ -1,5 +1,7 @@
 package io.meridian.core;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -27,7 +29,11 @@ public record RegionId(String name) implements Comparable<RegionId> {
         }
     }
 
-    /** Returns the region with this name, or throws {@link IllegalArgumentException} naming the problem. */
+    /**
+     * Returns the region with this name, or throws {@link IllegalArgumentException} naming the problem. In JSON a
+     * region is its name, also as a map key.
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static RegionId of(String name) {
         return new RegionId(name);
     }
@@ -47,6 +53,13 @@ public record RegionId(String name) implements Comparable<RegionId> {
     @Override
     public int compareTo(RegionId o) {
         return name.compareTo(o.name);
+    }
+
+    /** The name; in JSON the whole value. */
+    @Override
+    @JsonValue
+    public String name() {
+        return name;
     }
 
     @Override

@@ -86,7 +86,7 @@ final class ClusterApi {
             Optional<ReplicationStatus> status = replication(r);
             for (RegionEndpoints s : cluster.regions()) {
                 if (!s.region().equals(r.region())) {
-                    long lag = status.flatMap(st -> st.from(s.region().name())).map(ReplicationStatus.Source::effectiveLagMillis)
+                    long lag = status.flatMap(st -> st.from(s.region())).map(ReplicationStatus.Source::effectiveLagMillis)
                             .orElse(-1L);
                     out.put(s.region().name() + "->" + r.region().name(), lag);
                 }

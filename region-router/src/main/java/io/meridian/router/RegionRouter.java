@@ -188,10 +188,10 @@ public final class RegionRouter {
     }
 
     /** Regions that could take traffic: serving and not failed. */
-    private List<RegionId> eligibleTargets(Map<String, RoutingPlan.RegionPlan> states, Map<RegionId, HealthModel.Verdict> v,
+    private List<RegionId> eligibleTargets(Map<RegionId, RoutingPlan.RegionPlan> states, Map<RegionId, HealthModel.Verdict> v,
             RegionId except) {
         return regions.stream().filter(r -> !r.equals(except) && !failed(v, r)
-                && states.get(r.name()).state() == TrafficState.SERVING).toList();
+                && states.get(r).state() == TrafficState.SERVING).toList();
     }
 
     // ---------------------------------------------------------------- operator commands
@@ -263,16 +263,16 @@ public final class RegionRouter {
             Map<RegionId, HealthModel.Verdict> v, String actor, String reason) {
         boolean evacuate = kind == RoutingPlan.Shift.Kind.EVACUATE;
         int first = steps.get(0);
-        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
-        RoutingPlan.Shift op = new RoutingPlan.Shift(kind, region.name(), steps, 0, bake.toMillis(),
-                clock.millis() + bake.toMillis(), false, self.name(), actor, reason);
+        Map<RegionId, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        RoutingPlan.Shift op = new RoutingPlan.Shift(kind, region, steps, 0, bake.toMillis(),
+                clock.millis() + bake.toMillis(), false, self, actor, reason);
         if (first == 100) {
-            states.put(region.name(), evacuate ? new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0)
+            states.put(region, evacuate ? new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0)
                     : new RoutingPlan.RegionPlan(TrafficState.SERVING, 100));
             op = null;
         } else {
             Transition t = evacuate ? Transition.START_EVACUATION : Transition.START_RESTORE;
-            states.put(region.name(), new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - first : first));
+            states.put(region, new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - first : first));
         }
         return commit(states, op, v, actor, evacuate ? "evacuate" : "restore", region, reason, "step 1/" + steps.size() + ": "
                 + first + (evacuate ? " % moved" : " % back"));
@@ -285,8 +285,8 @@ public final class RegionRouter {
         if (op == null) {
             throw RouterException.refused("no evacuation or restore is in progress");
         }
-        RegionId region = RegionId.of(op.region());
-        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        RegionId region = op.region();
+        Map<RegionId, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
         Transition t = op.kind() == RoutingPlan.Shift.Kind.EVACUATE ? Transition.ABORT_EVACUATION : Transition.ABORT_RESTORE;
         if (!t.allowedFrom(current.state(region))) {
             throw RouterException.refused(region + " is " + current.state(region) + "; nothing to abort");
@@ -295,7 +295,7 @@ public final class RegionRouter {
         if (t == Transition.ABORT_EVACUATION && failed(v, region)) {
             throw RouterException.refused(region + " is failed by a majority of observers: its traffic cannot come back");
         }
-        states.put(region.name(), new RoutingPlan.RegionPlan(t.to(), t.to() == TrafficState.SERVING ? 100 : 0));
+        states.put(region, new RoutingPlan.RegionPlan(t.to(), t.to() == TrafficState.SERVING ? 100 : 0));
         return commit(states, null, v, actor, "abort", region, reason, describe(op) + " aborted");
     }
 
@@ -311,7 +311,7 @@ public final class RegionRouter {
         }
         RoutingPlan.Shift next = op.held(hold, clock.millis() + op.bakeMillis());
         return commit(new LinkedHashMap<>(current.regions()), next, verdicts(), actor, hold ? "hold" : "resume",
-                RegionId.of(op.region()), reason, describe(next));
+                op.region(), reason, describe(next));
     }
 
     private static Duration checkBake(Duration bake) {
@@ -360,13 +360,13 @@ public final class RegionRouter {
         }
         RoutingPlan.Shift op = current.operation();
         if (op != null && !op.held() && now >= op.nextStepAt()) {
-            boolean driverFailed = failed(v, RegionId.of(op.driver()));
-            if (op.driver().equals(self.name()) || (driverFailed && coordinating)) {
-                step(op.driver().equals(self.name()) ? op : op.drivenBy(self.name()), v, now);
+            boolean driverFailed = failed(v, op.driver());
+            if (op.driver().equals(self) || (driverFailed && coordinating)) {
+                step(op.driver().equals(self) ? op : op.drivenBy(self), v, now);
             }
         }
         if (coordinating) {
-            Map<String, Map<String, Integer>> w = weights(current.regions(), v);
+            Map<RegionId, Map<RegionId, Integer>> w = weights(current.regions(), v);
             if (!w.equals(current.weights())) {
                 commit(new LinkedHashMap<>(current.regions()), current.operation(), v, "router@" + self, "reweigh", null,
                         "target health changed", "weights " + w);
@@ -384,10 +384,10 @@ public final class RegionRouter {
             }
             return;
         }
-        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
-        states.put(r.name(), new RoutingPlan.RegionPlan(Transition.AUTOMATIC_EVACUATION.to(), 0));
+        Map<RegionId, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        states.put(r, new RoutingPlan.RegionPlan(Transition.AUTOMATIC_EVACUATION.to(), 0));
         RoutingPlan.Shift op = current.operation();
-        if (op != null && op.region().equals(r.name())) {
+        if (op != null && op.region().equals(r)) {
             op = null; // its own operation ends here
         }
         commit(states, op, v, "router@" + self, "automatic-evacuation", r, "failed by " + v.get(r).agreeing() + " of "
@@ -395,9 +395,9 @@ public final class RegionRouter {
     }
 
     private void step(RoutingPlan.Shift op, Map<RegionId, HealthModel.Verdict> v, long now) {
-        RegionId region = RegionId.of(op.region());
+        RegionId region = op.region();
         int next = op.stepIndex() + 1;
-        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
+        Map<RegionId, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(current.regions());
         boolean evacuate = op.kind() == RoutingPlan.Shift.Kind.EVACUATE;
         int pct = op.steps().get(Math.min(next, op.steps().size() - 1));
         boolean last = next >= op.steps().size() - 1;
@@ -413,7 +413,7 @@ public final class RegionRouter {
                     "no healthy serving region would take more traffic", describe(op) + " held");
             return;
         }
-        states.put(region.name(), new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - pct : pct));
+        states.put(region, new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - pct : pct));
         RoutingPlan.Shift after = last ? null : op.at(next, now + op.bakeMillis());
         commit(states, after, v, "router@" + self, evacuate ? "evacuation-step" : "restore-step", region, op.reason(),
                 "step " + (next + 1) + "/" + op.steps().size() + ": " + pct + " %" + (last ? " (done)" : ""));
@@ -423,17 +423,17 @@ public final class RegionRouter {
      * For each home region: the share it keeps stays with it; the rest is split evenly (in name order,
      * remainder to the first) over the regions that are serving and not failed.
      */
-    Map<String, Map<String, Integer>> weights(Map<String, RoutingPlan.RegionPlan> states, Map<RegionId, HealthModel.Verdict> v) {
-        Map<String, Map<String, Integer>> out = new TreeMap<>();
+    Map<RegionId, Map<RegionId, Integer>> weights(Map<RegionId, RoutingPlan.RegionPlan> states, Map<RegionId, HealthModel.Verdict> v) {
+        Map<RegionId, Map<RegionId, Integer>> out = new TreeMap<>();
         for (RegionId home : regions) {
-            int kept = states.get(home.name()).keptPercent();
+            int kept = states.get(home).keptPercent();
             List<RegionId> targets = eligibleTargets(states, v, home);
-            Map<String, Integer> w = new TreeMap<>();
+            Map<RegionId, Integer> w = new TreeMap<>();
             if (targets.isEmpty()) {
-                w.put(home.name(), 100); // nowhere else to go (guardrails keep this from happening on purpose)
+                w.put(home, 100); // nowhere else to go (guardrails keep this from happening on purpose)
             } else {
                 if (kept > 0) {
-                    w.put(home.name(), kept);
+                    w.put(home, kept);
                 }
                 int rest = 100 - kept;
                 int base = rest / targets.size();
@@ -441,16 +441,16 @@ public final class RegionRouter {
                 for (int i = 0; i < targets.size(); i++) {
                     int share = base + (i < extra ? 1 : 0);
                     if (share > 0) {
-                        w.put(targets.get(i).name(), share);
+                        w.put(targets.get(i), share);
                     }
                 }
             }
-            out.put(home.name(), w);
+            out.put(home, w);
         }
         return out;
     }
 
-    private RoutingPlan commit(Map<String, RoutingPlan.RegionPlan> states, RoutingPlan.Shift op,
+    private RoutingPlan commit(Map<RegionId, RoutingPlan.RegionPlan> states, RoutingPlan.Shift op,
             Map<RegionId, HealthModel.Verdict> v, String actor, String action, RegionId region, String reason, String detail) {
         RoutingPlan next = new RoutingPlan(current.version() + 1, Math.max(clock.millis(), current.updatedAt() + 1), states,
                 weights(states, v), op);

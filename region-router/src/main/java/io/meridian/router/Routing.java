@@ -39,14 +39,14 @@ public final class Routing {
      * first): a transport failure moves on to the next with the same idempotency token.
      */
     public static List<RegionId> preference(RoutingPlan plan, RegionId home, String key) {
-        Map<String, Integer> weights = plan.weightsFor(home);
-        List<String> layout = new ArrayList<>();
-        layout.add(home.name());
-        new TreeSet<>(weights.keySet()).stream().filter(n -> !n.equals(home.name())).forEach(layout::add);
+        Map<RegionId, Integer> weights = plan.weightsFor(home);
+        List<RegionId> layout = new ArrayList<>();
+        layout.add(home);
+        new TreeSet<>(weights.keySet()).stream().filter(n -> !n.equals(home)).forEach(layout::add);
         int p = point(key);
         int cumulative = 0;
-        String picked = home.name();
-        for (String r : layout) {
+        RegionId picked = home;
+        for (RegionId r : layout) {
             int w = weights.getOrDefault(r, 0);
             if (w > 0 && p < cumulative + w) {
                 picked = r;
@@ -54,20 +54,20 @@ public final class Routing {
             }
             cumulative += w;
         }
-        String chosen = picked;
-        List<String> order = new ArrayList<>();
+        RegionId chosen = picked;
+        List<RegionId> order = new ArrayList<>();
         order.add(chosen);
         weights.entrySet().stream().filter(e -> e.getValue() > 0 && !e.getKey().equals(chosen))
-                .sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()))
+                .sorted(Map.Entry.<RegionId, Integer>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()))
                 .forEach(e -> order.add(e.getKey()));
-        if (!order.contains(home.name())) {
-            order.add(home.name());
+        if (!order.contains(home)) {
+            order.add(home);
         }
         plan.regionIds().forEach(r -> {
-            if (!order.contains(r.name())) {
-                order.add(r.name());
+            if (!order.contains(r)) {
+                order.add(r);
             }
         });
-        return order.stream().map(RegionId::of).toList();
+        return List.copyOf(order);
     }
 }

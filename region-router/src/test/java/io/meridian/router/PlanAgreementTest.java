@@ -108,8 +108,8 @@ class PlanAgreementTest {
 
     static RoutingPlan plan(long version, String evacuated) {
         RoutingPlan p = RoutingPlan.initial(ALL);
-        Map<String, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(p.regions());
-        states.put(evacuated, new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0));
+        Map<RegionId, RoutingPlan.RegionPlan> states = new LinkedHashMap<>(p.regions());
+        states.put(RegionId.of(evacuated), new RoutingPlan.RegionPlan(TrafficState.EVACUATED, 0));
         return new RoutingPlan(version, version, states, p.weights(), null);
     }
 

@@ -97,19 +97,19 @@ class RegionRouterTest {
         RegionRouter router = router(B);
         RoutingPlan p = router.evacuate(A, null, null, "drill", "alice", false);
         assertThat(p.state(A)).isEqualTo(TrafficState.EVACUATING);
-        assertThat(p.weightsFor(A)).containsEntry("region-a", 75);
+        assertThat(p.weightsFor(A)).containsEntry(A, 75);
         assertThat(p.weightsFor(A).values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(100);
-        assertThat(p.weightsFor(B)).isEqualTo(Map.of("region-b", 100));
+        assertThat(p.weightsFor(B)).isEqualTo(Map.of(B, 100));
         router.tick();
-        assertThat(router.plan().weightsFor(A)).containsEntry("region-a", 75); // still baking
+        assertThat(router.plan().weightsFor(A)).containsEntry(A, 75); // still baking
         clock.advance(Duration.ofSeconds(10));
         router.tick();
-        assertThat(router.plan().weightsFor(A)).containsEntry("region-a", 50);
+        assertThat(router.plan().weightsFor(A)).containsEntry(A, 50);
         clock.advance(Duration.ofSeconds(10));
         router.tick();
         RoutingPlan done = router.plan();
         assertThat(done.state(A)).isEqualTo(TrafficState.EVACUATED);
-        assertThat(done.weightsFor(A)).doesNotContainKey("region-a").containsEntry("region-b", 50).containsEntry("region-c", 50);
+        assertThat(done.weightsFor(A)).doesNotContainKey(A).containsEntry(B, 50).containsEntry(C, 50);
         assertThat(done.operation()).isNull();
         assertThat(done.trafficShare(A)).isZero();
         assertThat(audit).extracting(AuditEntry::action)
@@ -137,11 +137,11 @@ class RegionRouterTest {
     void trafficNeverGoesToAnUnhealthyRegion() {
         RegionRouter router = router(A);
         router.evacuate(B, List.of(100), Duration.ZERO, "x", "op", false);
-        assertThat(router.plan().weightsFor(B)).containsOnlyKeys("region-a", "region-c");
+        assertThat(router.plan().weightsFor(B)).containsOnlyKeys(A, C);
         fail(C);
         router.tick(); // region-a coordinates: re-weighs away from region-c
-        assertThat(router.plan().weightsFor(B)).isEqualTo(Map.of("region-a", 100));
-        assertThat(router.plan().weightsFor(C)).isEqualTo(Map.of("region-a", 100)); // and C itself was evacuated
+        assertThat(router.plan().weightsFor(B)).isEqualTo(Map.of(A, 100));
+        assertThat(router.plan().weightsFor(C)).isEqualTo(Map.of(A, 100)); // and C itself was evacuated
         assertThat(router.plan().state(C)).isEqualTo(TrafficState.EVACUATED);
     }
 
@@ -154,7 +154,7 @@ class RegionRouterTest {
         assertThat(stored.get()).as("region-c is not the coordinator").isNull();
         b.tick();
         assertThat(b.plan().state(A)).isEqualTo(TrafficState.EVACUATED);
-        assertThat(b.plan().weightsFor(A)).isEqualTo(Map.of("region-b", 50, "region-c", 50));
+        assertThat(b.plan().weightsFor(A)).isEqualTo(Map.of(B, 50, C, 50));
         c.tick();
         assertThat(c.plan().version()).isEqualTo(b.plan().version()); // adopted from the store
         assertThat(audit).extracting(AuditEntry::action).containsExactly("automatic-evacuation");
@@ -175,13 +175,13 @@ class RegionRouterTest {
         lagging.clear();
         RoutingPlan p = router.restore(A, null, Duration.ofSeconds(2), "back", "op");
         assertThat(p.state(A)).isEqualTo(TrafficState.RESTORING);
-        assertThat(p.weightsFor(A)).containsEntry("region-a", 25);
+        assertThat(p.weightsFor(A)).containsEntry(A, 25);
         clock.advance(Duration.ofSeconds(2));
         router.tick();
         clock.advance(Duration.ofSeconds(2));
         router.tick();
         assertThat(router.plan().state(A)).isEqualTo(TrafficState.SERVING);
-        assertThat(router.plan().weightsFor(A)).isEqualTo(Map.of("region-a", 100));
+        assertThat(router.plan().weightsFor(A)).isEqualTo(Map.of(A, 100));
     }
 
     @Test
@@ -219,14 +219,14 @@ class RegionRouterTest {
         router.hold(true, "looking", "op");
         clock.advance(Duration.ofMinutes(1));
         router.tick();
-        assertThat(router.plan().weightsFor(A)).containsEntry("region-a", 75);
+        assertThat(router.plan().weightsFor(A)).containsEntry(A, 75);
         router.hold(false, "go on", "op");
         clock.advance(Duration.ofSeconds(5));
         router.tick();
-        assertThat(router.plan().weightsFor(A)).containsEntry("region-a", 50);
+        assertThat(router.plan().weightsFor(A)).containsEntry(A, 50);
         router.abort("changed my mind", "op");
         assertThat(router.plan().state(A)).isEqualTo(TrafficState.SERVING);
-        assertThat(router.plan().weightsFor(A)).isEqualTo(Map.of("region-a", 100));
+        assertThat(router.plan().weightsFor(A)).isEqualTo(Map.of(A, 100));
         assertThat(router.plan().operation()).isNull();
     }
 
@@ -237,11 +237,11 @@ class RegionRouterTest {
         RegionRouter b = router(B); // the coordinator: first region by name that is serving and not failed
         clock.advance(Duration.ofSeconds(1));
         b.tick();
-        assertThat(b.plan().weightsFor(A)).as("region-b waits for the driver").containsEntry("region-a", 75);
+        assertThat(b.plan().weightsFor(A)).as("region-b waits for the driver").containsEntry(A, 75);
         fail(C);
         b.tick();
         assertThat(b.plan().state(C)).isEqualTo(TrafficState.EVACUATED);
-        assertThat(b.plan().weightsFor(A)).isEqualTo(Map.of("region-a", 50, "region-b", 50));
-        assertThat(b.plan().operation().driver()).isEqualTo("region-b");
+        assertThat(b.plan().weightsFor(A)).isEqualTo(Map.of(A, 50, B, 50));
+        assertThat(b.plan().operation().driver()).isEqualTo(B);
     }
 }

@@ -15,19 +15,21 @@ class RoutingTest {
 
     static final RegionId A = RegionId.of("region-a");
 
-    static RoutingPlan plan(Map<String, Integer> weightsOfA) {
-        Map<String, RoutingPlan.RegionPlan> regions = new HashMap<>();
-        for (String r : List.of("region-a", "region-b", "region-c")) {
+    static final RegionId B = RegionId.of("region-b");
+    static final RegionId C = RegionId.of("region-c");
+
+    static RoutingPlan plan(Map<RegionId, Integer> weightsOfA) {
+        Map<RegionId, RoutingPlan.RegionPlan> regions = new HashMap<>();
+        for (RegionId r : List.of(A, B, C)) {
             regions.put(r, new RoutingPlan.RegionPlan(TrafficState.SERVING, 100));
         }
-        return new RoutingPlan(1, 1, regions, Map.of("region-a", weightsOfA, "region-b", Map.of("region-b", 100),
-                "region-c", Map.of("region-c", 100)), null);
+        return new RoutingPlan(1, 1, regions, Map.of(A, weightsOfA, B, Map.of(B, 100), C, Map.of(C, 100)), null);
     }
 
     @Test
     void keysMovedAt25PercentStayMovedAt50AndSharesFollowTheWeights() {
-        RoutingPlan p25 = plan(Map.of("region-a", 75, "region-b", 13, "region-c", 12));
-        RoutingPlan p50 = plan(Map.of("region-a", 50, "region-b", 25, "region-c", 25));
+        RoutingPlan p25 = plan(Map.of(A, 75, B, 13, C, 12));
+        RoutingPlan p50 = plan(Map.of(A, 50, B, 25, C, 25));
         int moved25 = 0;
         int moved50 = 0;
         for (int i = 0; i < 10_000; i++) {
@@ -49,7 +51,7 @@ class RoutingTest {
 
     @Test
     void thePreferenceListsEveryRegionOnceBestFirst() {
-        RoutingPlan p = plan(Map.of("region-b", 50, "region-c", 50));
+        RoutingPlan p = plan(Map.of(B, 50, C, 50));
         List<RegionId> order = Routing.preference(p, A, "ns/x");
         assertThat(order).hasSize(3).doesNotHaveDuplicates();
         assertThat(order.get(0)).isIn(RegionId.of("region-b"), RegionId.of("region-c"));

@@ -8,7 +8,7 @@ import java.util.Map;
  *
  * @param invalidationMessages counters of the invalidation topic: received, sent, sendFailures
  */
-public record CacheStatus(String region, boolean enabled, Counters total, Map<String, Counters> namespaces,
+public record CacheStatus(io.meridian.core.RegionId region, boolean enabled, Counters total, Map<String, Counters> namespaces,
         Map<String, Long> invalidationMessages) {
 
     public CacheStatus {

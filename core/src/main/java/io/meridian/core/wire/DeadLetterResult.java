@@ -13,6 +13,6 @@ package io.meridian.core.wire;
  *        discarded letter may be a write some region acknowledged), or null when it recorded none
  * @param needsRepair the region's whole repair mark after the call (this incident and any other), or null
  */
-public record DeadLetterResult(String region, String action, long resolved, Long failedOffset, String error, long open, String mark,
+public record DeadLetterResult(io.meridian.core.RegionId region, String action, long resolved, Long failedOffset, String error, long open, String mark,
         String needsRepair) {
 }

@@ -1,5 +1,6 @@
 package io.meridian.core.wire;
 
+import io.meridian.core.RegionId;
 import java.util.List;
 
 /**
@@ -14,7 +15,7 @@ import java.util.List;
  * @param repairMarkNeedsOperator whether the mark names a discarded dead letter: that may be a write no region
  *        applied, which no repair brings back, so only an operator clears it (repair and rebuild leave it)
  */
-public record ReplicationStatus(String region, List<Source> sources, long openDeadLetters, String needsRepair,
+public record ReplicationStatus(RegionId region, List<Source> sources, long openDeadLetters, String needsRepair,
         boolean appliersRunning, boolean repairMarkNeedsOperator) {
 
     public ReplicationStatus {
@@ -37,7 +38,7 @@ public record ReplicationStatus(String region, List<Source> sources, long openDe
      * @param topicPartitions partitions of the source's log
      * @param skippedOwnWrites mutations skipped because this region's write path had applied them
      */
-    public record Source(String source, int assignedPartitions, long lagOffsets, long lagMillis, long lastAppliedTimestamp,
+    public record Source(RegionId source, int assignedPartitions, long lagOffsets, long lagMillis, long lastAppliedTimestamp,
             long applied, long deadLetters, List<String> held, String lastError, boolean caughtUp, int topicPartitions,
             long skippedOwnWrites) {
 
@@ -52,7 +53,7 @@ public record ReplicationStatus(String region, List<Source> sources, long openDe
     }
 
     /** The entry for {@code source}, if this region replicates from it. */
-    public java.util.Optional<Source> from(String source) {
+    public java.util.Optional<Source> from(RegionId source) {
         return sources.stream().filter(s -> s.source().equals(source)).findFirst();
     }
 }

@@ -1,5 +1,6 @@
 package io.meridian.core.wire;
 
+import io.meridian.core.RegionId;
 import io.meridian.core.TrafficState;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,8 @@ import java.util.Map;
  * @param regions one entry per region
  * @param weights home region → target region → weight
  */
-public record RouterStatus(String observer, long planVersion, RoutingPlan.Shift operation, List<RegionStatus> regions,
-        Map<String, Map<String, Integer>> weights) {
+public record RouterStatus(RegionId observer, long planVersion, RoutingPlan.Shift operation, List<RegionStatus> regions,
+        Map<RegionId, Map<RegionId, Integer>> weights) {
 
     public RouterStatus {
         regions = regions == null ? List.of() : List.copyOf(regions);
@@ -34,7 +35,7 @@ public record RouterStatus(String observer, long planVersion, RoutingPlan.Shift 
      * @param healthyForMillis how long it has been healthy to a majority (0: not healthy)
      * @param health what the observers see
      */
-    public record RegionStatus(String region, TrafficState state, int keptPercent, double trafficSharePercent,
+    public record RegionStatus(RegionId region, TrafficState state, int keptPercent, double trafficSharePercent,
             boolean failed, int observersAgreeing, int observers, long healthyForMillis, String health) {
     }
 }

@@ -17,12 +17,12 @@ import java.util.TreeMap;
  *
  * @param version   increases with every change
  * @param updatedAt epoch milliseconds of the change
- * @param regions   per region (by name): state and kept share
- * @param weights   home region name → target region name → weight (0..100, sum 100)
+ * @param regions   per region: state and kept share
+ * @param weights   home region → target region → weight (0..100, sum 100); in JSON regions are their names
  * @param operation the traffic shift in progress (a stepped evacuation or restore), or null
  */
-public record RoutingPlan(long version, long updatedAt, Map<String, RegionPlan> regions,
-        Map<String, Map<String, Integer>> weights, Shift operation) {
+public record RoutingPlan(long version, long updatedAt, Map<RegionId, RegionPlan> regions,
+        Map<RegionId, Map<RegionId, Integer>> weights, Shift operation) {
 
     /** One region's entry: its state and the percentage of its own clients' traffic it keeps. */
     public record RegionPlan(TrafficState state, int keptPercent) {
@@ -49,8 +49,8 @@ public record RoutingPlan(long version, long updatedAt, Map<String, RegionPlan> 
      * @param actor        who started it
      * @param reason       why
      */
-    public record Shift(Kind kind, String region, List<Integer> steps, int stepIndex, long bakeMillis, long nextStepAt,
-            boolean held, String driver, String actor, String reason) {
+    public record Shift(Kind kind, RegionId region, List<Integer> steps, int stepIndex, long bakeMillis, long nextStepAt,
+            boolean held, RegionId driver, String actor, String reason) {
 
         /** What a shift does. */
         public enum Kind { EVACUATE, RESTORE }
@@ -70,47 +70,45 @@ public record RoutingPlan(long version, long updatedAt, Map<String, RegionPlan> 
         }
 
         /** The same shift advanced by another region's router. */
-        public Shift drivenBy(String newDriver) {
+        public Shift drivenBy(RegionId newDriver) {
             return new Shift(kind, region, steps, stepIndex, bakeMillis, nextStepAt, held, newDriver, actor, reason);
         }
     }
 
     public RoutingPlan {
         regions = Map.copyOf(regions);
-        Map<String, Map<String, Integer>> w = new TreeMap<>();
+        Map<RegionId, Map<RegionId, Integer>> w = new TreeMap<>();
         weights.forEach((home, m) -> w.put(home, Map.copyOf(m)));
         weights = Map.copyOf(w);
     }
 
     /** Version 0: every region serving its own clients. */
     public static RoutingPlan initial(List<RegionId> regions) {
-        Map<String, RegionPlan> states = new LinkedHashMap<>();
-        regions.forEach(r -> states.put(r.name(), new RegionPlan(TrafficState.SERVING, 100)));
+        Map<RegionId, RegionPlan> states = new LinkedHashMap<>();
+        regions.forEach(r -> states.put(r, new RegionPlan(TrafficState.SERVING, 100)));
         return new RoutingPlan(0, 0, states, selfWeights(regions), null);
     }
 
-    private static Map<String, Map<String, Integer>> selfWeights(List<RegionId> regions) {
-        Map<String, Map<String, Integer>> w = new LinkedHashMap<>();
-        regions.forEach(r -> w.put(r.name(), Map.of(r.name(), 100)));
+    private static Map<RegionId, Map<RegionId, Integer>> selfWeights(List<RegionId> regions) {
+        Map<RegionId, Map<RegionId, Integer>> w = new LinkedHashMap<>();
+        regions.forEach(r -> w.put(r, Map.of(r, 100)));
         return w;
     }
 
     /** The regions of the plan, in name order. */
     public List<RegionId> regionIds() {
-        List<RegionId> out = new ArrayList<>();
-        new TreeMap<>(regions).keySet().forEach(n -> out.add(RegionId.of(n)));
-        return out;
+        return new ArrayList<>(new TreeMap<>(regions).keySet());
     }
 
     /** The state of a region (SERVING for a region the plan does not know). */
     public TrafficState state(RegionId region) {
-        RegionPlan p = regions.get(region.name());
+        RegionPlan p = regions.get(region);
         return p == null ? TrafficState.SERVING : p.state();
     }
 
     /** The weights for clients homed in {@code home} (all to home when the plan does not know it). */
-    public Map<String, Integer> weightsFor(RegionId home) {
-        return weights.getOrDefault(home.name(), Map.of(home.name(), 100));
+    public Map<RegionId, Integer> weightsFor(RegionId home) {
+        return weights.getOrDefault(home, Map.of(home, 100));
     }
 
     /** Share (0..100) of all clients' traffic that goes to {@code target}, every home region counted equally. */
@@ -119,8 +117,8 @@ public record RoutingPlan(long version, long updatedAt, Map<String, RegionPlan> 
             return 0;
         }
         double sum = 0;
-        for (Map<String, Integer> w : weights.values()) {
-            sum += w.getOrDefault(target.name(), 0);
+        for (Map<RegionId, Integer> w : weights.values()) {
+            sum += w.getOrDefault(target, 0);
         }
         return sum / weights.size();
     }

@@ -83,7 +83,7 @@ public final class CacheCapability {
                     .forEach((k, name) -> env.metrics().register(name, new TopicCounter(topic, k)));
             env.lifecycle().manage(new InvalidationListener(topic, tier));
         }
-        env.jersey().register(new CacheResource(config.region, tier, topic));
+        env.jersey().register(new CacheResource(io.meridian.core.RegionId.of(config.region), tier, topic));
     }
 
     private void registerMetrics(MetricRegistry metrics) {

@@ -18,11 +18,11 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public final class CacheResource {
 
-    private final String region;
+    private final io.meridian.core.RegionId region;
     private final CacheTier<List<StoredItem>> tier;
     private final InvalidationTopic invalidations;
 
-    public CacheResource(String region, CacheTier<List<StoredItem>> tier, InvalidationTopic invalidations) {
+    public CacheResource(io.meridian.core.RegionId region, CacheTier<List<StoredItem>> tier, InvalidationTopic invalidations) {
         this.region = region;
         this.tier = tier;
         this.invalidations = invalidations;

@@ -85,7 +85,7 @@ public final class ReplicationCapability implements Managed {
         sources.forEach((name, source) -> b.source(RegionId.of(name), source));
         Replicator replicator = b.build();
         DeadLetterQueue deadLetters = new DeadLetterQueue(bootstrap, config.replication.deadLetterTopic, region);
-        ReplicationResource resource = new ReplicationResource(region.name(), replicator, deadLetters, target, state);
+        ReplicationResource resource = new ReplicationResource(region, replicator, deadLetters, target, state);
         return new ReplicationCapability(config, replicator, deadLetters, state, resource);
     }
 

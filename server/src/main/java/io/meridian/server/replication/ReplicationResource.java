@@ -18,13 +18,13 @@ import java.util.List;
 public final class ReplicationResource {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicationResource.class);
-    private final String region;
+    private final io.meridian.core.RegionId region;
     private final Replicator replicator;
     private final io.meridian.replicator.DeadLetterQueue deadLetters;
     private final io.meridian.replicator.ApplyTarget replayTarget;
     private final io.meridian.store.RegionState state;
 
-    public ReplicationResource(String region, Replicator replicator, io.meridian.replicator.DeadLetterQueue deadLetters,
+    public ReplicationResource(io.meridian.core.RegionId region, Replicator replicator, io.meridian.replicator.DeadLetterQueue deadLetters,
             io.meridian.replicator.ApplyTarget replayTarget, io.meridian.store.RegionState state) {
         this.state = state;
         this.region = region;
@@ -237,12 +237,12 @@ public final class ReplicationResource {
     @Path("/delays")
     public List<ReplicationDelays> takeDelays(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller caller) {
         io.meridian.server.auth.Authorization.require(caller, io.meridian.server.auth.Caller.Role.OPERATOR);
-        return replicator.takeDelays().stream().map(d -> new ReplicationDelays(d.source().name(), d.count(), d.p50(), d.p99(), d.p999(),
+        return replicator.takeDelays().stream().map(d -> new ReplicationDelays(d.source(), d.count(), d.p50(), d.p99(), d.p999(),
                 d.max())).toList();
     }
 
     public static ReplicationStatus.Source toJson(SourceStatus s) {
-        return new ReplicationStatus.Source(s.source().name(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
+        return new ReplicationStatus.Source(s.source(), s.assignedPartitions(), s.lagOffsets(), s.lagMillis(),
                 s.lastAppliedTimestampMicros(), s.applied(), s.deadLetters(), s.held(), s.lastError(), s.caughtUp(),
                 s.topicPartitions(), s.skipped());
     }

@@ -103,13 +103,13 @@ public final class RouterResource {
         Map<RegionId, HealthModel.Verdict> verdicts = router.health();
         List<RouterStatus.RegionStatus> regions = new ArrayList<>();
         for (RegionId r : router.regions()) {
-            RoutingPlan.RegionPlan rp = plan.regions().get(r.name());
+            RoutingPlan.RegionPlan rp = plan.regions().get(r);
             HealthModel.Verdict v = verdicts.get(r);
-            regions.add(new RouterStatus.RegionStatus(r.name(), rp == null ? TrafficState.SERVING : rp.state(), rp == null ? 100 : rp.keptPercent(),
+            regions.add(new RouterStatus.RegionStatus(r, rp == null ? TrafficState.SERVING : rp.state(), rp == null ? 100 : rp.keptPercent(),
                     Math.round(plan.trafficShare(r) * 10) / 10.0, v.failed(), v.agreeing(), v.observers(),
                     v.healthyForMillis(), v.detail()));
         }
-        return new RouterStatus(router.self().name(), plan.version(), plan.operation(), regions, new LinkedHashMap<>(plan.weights()));
+        return new RouterStatus(router.self(), plan.version(), plan.operation(), regions, new LinkedHashMap<>(plan.weights()));
     }
 
     private static RegionId region(String name) {

@@ -38,8 +38,8 @@ public final class CatchUpGate {
             return Optional.of("no server instance of the region is known");
         }
         List<String> problems = new ArrayList<>();
-        Map<String, Integer> assigned = new LinkedHashMap<>();
-        Map<String, Integer> partitions = new LinkedHashMap<>();
+        Map<RegionId, Integer> assigned = new LinkedHashMap<>();
+        Map<RegionId, Integer> partitions = new LinkedHashMap<>();
         String needsRepair = null;
         long openDeadLetters = 0;
         for (Instance i : instances) {
@@ -56,7 +56,7 @@ public final class CatchUpGate {
             }
             openDeadLetters = st.openDeadLetters() < 0 ? -1 : Math.max(openDeadLetters, st.openDeadLetters());
             for (ReplicationStatus.Source s : st.sources()) {
-                if (ignoring.contains(RegionId.of(s.source()))) {
+                if (ignoring.contains(s.source())) {
                     continue; // a failed region's log cannot be read: that lag is expected
                 }
                 assigned.merge(s.source(), s.assignedPartitions(), Integer::sum);

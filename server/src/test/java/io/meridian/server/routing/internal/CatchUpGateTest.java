@@ -12,11 +12,11 @@ import org.junit.jupiter.api.Test;
 class CatchUpGateTest {
 
     static ReplicationStatus.Source source(String name, int assigned, long lagOffsets, long lagMillis, List<String> held) {
-        return new ReplicationStatus.Source(name, assigned, lagOffsets, lagMillis, 1, 1, 0, held, "", lagOffsets == 0 && held.isEmpty(), 4, 0);
+        return new ReplicationStatus.Source(RegionId.of(name), assigned, lagOffsets, lagMillis, 1, 1, 0, held, "", lagOffsets == 0 && held.isEmpty(), 4, 0);
     }
 
     static ReplicationStatus status(ReplicationStatus.Source... sources) {
-        return new ReplicationStatus("region-a", List.of(sources), 0, null, true, false);
+        return new ReplicationStatus(RegionId.of("region-a"), List.of(sources), 0, null, true, false);
     }
 
     @Test
@@ -45,7 +45,7 @@ class CatchUpGateTest {
         var ignored = CatchUpGate.notCaughtUp(List.of(CatchUpGate.Instance.of("i0", status(source("region-b", 4, -1, 90_000, List.of())))),
                 Set.of(RegionId.of("region-b")), 1_000);
         assertThat(ignored).isEmpty();
-        var flagged = CatchUpGate.notCaughtUp(List.of(CatchUpGate.Instance.of("i0", new ReplicationStatus("region-a",
+        var flagged = CatchUpGate.notCaughtUp(List.of(CatchUpGate.Instance.of("i0", new ReplicationStatus(RegionId.of("region-a"),
                 List.of(source("region-b", 4, 0, 0, List.of())), 2, "log gap from region-b", true, false))), Set.of(), 1_000);
         assertThat(flagged).hasValueSatisfying(m -> assertThat(m).contains("needs repair (log gap from region-b)")
                 .contains("2 open dead letter(s)"));
