@@ -134,15 +134,9 @@ final class RouterCommands {
         return new TrafficChange(region, steps(steps), bake == null ? null : bakeSeconds(bake), reason, force);
     }
 
-    /** A shift in one line: "evacuate region-c step 2/3 (held)". */
-    static String describe(RoutingPlan.Shift op) {
-        return op.kind().name().toLowerCase(Locale.ROOT) + " " + op.region() + " step " + (op.stepIndex() + 1) + "/"
-                + op.steps().size() + (op.held() ? " (held)" : "");
-    }
-
     static void printPlan(PrintWriter out, RoutingPlan plan) {
         out.printf(Locale.ROOT, "plan version %d%s%n", plan.version(),
-                plan.operation() == null ? "" : "  operation: " + describe(plan.operation()));
+                plan.operation() == null ? "" : "  operation: " + plan.operation().describe());
         new java.util.TreeMap<>(plan.regions()).forEach((region, p) -> out.printf(Locale.ROOT,
                 "  %-10s %-11s keeps %3d %%   weights of its clients: %s%n", region, p.state(), p.keptPercent(),
                 plan.weights().getOrDefault(region, java.util.Map.of())));

@@ -192,7 +192,7 @@ final class StatusCommand implements Callable<Integer> {
         out.println();
         RoutingPlan.Shift op = router.operation();
         out.printf(Locale.ROOT, "routing plan v%d (as %s's router sees it)%s%n", router.planVersion(), router.observer(),
-                op == null ? "" : "; in progress: " + RouterCommands.describe(op));
+                op == null ? "" : "; in progress: " + op.describe());
         String routerRow = "%-10s %-11s %-7s %-9s %-12s %s%n";
         out.printf(Locale.ROOT, routerRow, "REGION", "STATE", "KEEPS", "TRAFFIC", "FAILED", "OBSERVERS");
         for (RouterStatus.RegionStatus r : router.regions()) {

@@ -503,12 +503,16 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Whether a failed attempt surely never reached a server (no connection): its write was not applied. */
     private static boolean neverSent(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable c = unwrap(t);
         return c instanceof java.net.ConnectException || c instanceof java.net.http.HttpConnectTimeoutException;
     }
 
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
     private static String describe(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable c = unwrap(t);
         return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
     }
 

@@ -210,7 +210,7 @@ public final class RegionRouter {
         }
         Map<RegionId, HealthModel.Verdict> v = verdicts();
         if (current.operation() != null && !force) {
-            throw RouterException.refused("an operation is in progress (" + describe(current.operation()) + "); one region at"
+            throw RouterException.refused("an operation is in progress (" + current.operation().describe() + "); one region at"
                     + " a time: wait, abort it, or use --force");
         }
         if (!force) {
@@ -240,7 +240,7 @@ public final class RegionRouter {
                     + (state == TrafficState.EVACUATING ? " (abort the evacuation instead)" : ""));
         }
         if (current.operation() != null) {
-            throw RouterException.refused("an operation is in progress (" + describe(current.operation()) + "); wait or abort it");
+            throw RouterException.refused("an operation is in progress (" + current.operation().describe() + "); wait or abort it");
         }
         Map<RegionId, HealthModel.Verdict> v = verdicts();
         HealthModel.Verdict verdict = v.get(region);
@@ -296,7 +296,7 @@ public final class RegionRouter {
             throw RouterException.refused(region + " is failed by a majority of observers: its traffic cannot come back");
         }
         states.put(region, new RoutingPlan.RegionPlan(t.to(), t.to() == TrafficState.SERVING ? 100 : 0));
-        return commit(states, null, v, actor, "abort", region, reason, describe(op) + " aborted");
+        return commit(states, null, v, actor, "abort", region, reason, op.describe() + " aborted");
     }
 
     /** Pauses (true) or resumes (false) the steps of the operation in progress. */
@@ -311,7 +311,7 @@ public final class RegionRouter {
         }
         RoutingPlan.Shift next = op.held(hold, clock.millis() + op.bakeMillis());
         return commit(new LinkedHashMap<>(current.regions()), next, verdicts(), actor, hold ? "hold" : "resume",
-                op.region(), reason, describe(next));
+                op.region(), reason, next.describe());
     }
 
     private static Duration checkBake(Duration bake) {
@@ -319,11 +319,6 @@ public final class RegionRouter {
             throw RouterException.badInput("bake must be within 0 s..24 h");
         }
         return bake;
-    }
-
-    private static String describe(RoutingPlan.Shift op) {
-        return op.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + op.region() + " step " + (op.stepIndex() + 1) + "/"
-                + op.steps().size() + (op.held() ? " (held)" : "");
     }
 
     // ---------------------------------------------------------------- the clock
@@ -405,12 +400,12 @@ public final class RegionRouter {
                 : (last ? Transition.FINISH_RESTORE : Transition.RESTORE_STEP);
         if (!t.allowedFrom(current.state(region))) {
             commit(states, null, v, "router@" + self, "operation-ended", region, region + " is " + current.state(region),
-                    describe(op) + " cannot continue");
+                    op.describe() + " cannot continue");
             return;
         }
         if (evacuate && eligibleTargets(states, v, region).isEmpty()) {
             commit(states, op.held(true, now), v, "router@" + self, "hold", region,
-                    "no healthy serving region would take more traffic", describe(op) + " held");
+                    "no healthy serving region would take more traffic", op.describe() + " held");
             return;
         }
         states.put(region, new RoutingPlan.RegionPlan(t.to(), evacuate ? 100 - pct : pct));

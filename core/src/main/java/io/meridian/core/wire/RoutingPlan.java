@@ -59,6 +59,12 @@ public record RoutingPlan(long version, long updatedAt, Map<RegionId, RegionPlan
             steps = List.copyOf(steps);
         }
 
+        /** In one line, for messages and the audit log: "evacuate region-c step 2/3 (held)". */
+        public String describe() {
+            return kind.name().toLowerCase(java.util.Locale.ROOT) + " " + region + " step " + (stepIndex + 1) + "/"
+                    + steps.size() + (held ? " (held)" : "");
+        }
+
         /** The same shift at step {@code index}, the next step due at {@code next}. */
         public Shift at(int index, long next) {
             return new Shift(kind, region, steps, index, bakeMillis, next, held, driver, actor, reason);
