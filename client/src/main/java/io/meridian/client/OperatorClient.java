@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.core.BasicCredentials;
+import io.meridian.core.RegionId;
 import io.meridian.core.wire.AuditEntry;
 import io.meridian.core.wire.CacheStatus;
 import io.meridian.core.wire.DeadLetterAction;
@@ -126,8 +127,8 @@ public final class OperatorClient implements AutoCloseable {
         }
 
         /** {@code GET /v1/router/observations}: what this region's observer sees of every region. */
-        public Map<String, HealthObservation> observations() {
-            return get("/v1/router/observations", new TypeReference<Map<String, HealthObservation>>() { });
+        public Map<RegionId, HealthObservation> observations() {
+            return get("/v1/router/observations", new TypeReference<Map<RegionId, HealthObservation>>() { });
         }
 
         /** {@code POST /v1/router/evacuate}: the plan that starts the evacuation. */

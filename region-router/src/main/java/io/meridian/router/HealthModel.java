@@ -35,9 +35,9 @@ public final class HealthModel {
     }
 
     /**
-     * @param byObserver observer region name → target region name → observation (missing: no report)
+     * @param byObserver observer region → target region → observation (missing: no report)
      */
-    public static Verdict verdict(RegionId target, List<RegionId> regions, Map<String, Map<String, HealthObservation>> byObserver,
+    public static Verdict verdict(RegionId target, List<RegionId> regions, Map<RegionId, Map<RegionId, HealthObservation>> byObserver,
             long nowMillis, long failAfterMillis) {
         List<RegionId> observers = regions.stream().filter(r -> !r.equals(target)).toList();
         if (observers.isEmpty()) {
@@ -48,7 +48,7 @@ public final class HealthModel {
         List<Long> healthyFor = new ArrayList<>();
         StringBuilder detail = new StringBuilder();
         for (RegionId o : observers) {
-            HealthObservation obs = byObserver.getOrDefault(o.name(), Map.of()).get(target.name());
+            HealthObservation obs = byObserver.getOrDefault(o, Map.of()).get(target);
             if (obs == null) {
                 detail.append(o).append(": no report; ");
                 continue;

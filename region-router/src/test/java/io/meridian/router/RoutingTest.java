@@ -60,23 +60,25 @@ class RoutingTest {
 
     @Test
     void healthNeedsAMajorityOfTheOtherRegionsObservers() {
-        List<RegionId> all = List.of(A, RegionId.of("region-b"), RegionId.of("region-c"));
+        RegionId b = RegionId.of("region-b");
+        RegionId c = RegionId.of("region-c");
+        List<RegionId> all = List.of(A, b, c);
         HealthObservation down = new HealthObservation(false, 0, "connection refused");
         HealthObservation up = new HealthObservation(true, 0, "");
         // only region-b is cut off from region-a: not failed
-        HealthModel.Verdict one = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
-                "region-c", Map.of("region-a", up)), 10_000, 5_000);
+        HealthModel.Verdict one = HealthModel.verdict(A, all, Map.of(b, Map.of(A, down),
+                c, Map.of(A, up)), 10_000, 5_000);
         assertThat(one.failed()).isFalse();
         assertThat(one.agreeing()).isEqualTo(1);
         // both see it down, but not for long enough yet
-        HealthModel.Verdict young = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
-                "region-c", Map.of("region-a", new HealthObservation(false, 8_000, "x"))), 10_000, 5_000);
+        HealthModel.Verdict young = HealthModel.verdict(A, all, Map.of(b, Map.of(A, down),
+                c, Map.of(A, new HealthObservation(false, 8_000, "x"))), 10_000, 5_000);
         assertThat(young.failed()).isFalse();
-        HealthModel.Verdict both = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", down),
-                "region-c", Map.of("region-a", down)), 10_000, 5_000);
+        HealthModel.Verdict both = HealthModel.verdict(A, all, Map.of(b, Map.of(A, down),
+                c, Map.of(A, down)), 10_000, 5_000);
         assertThat(both.failed()).isTrue();
         // healthy-for counts only when a majority reports healthy
-        HealthModel.Verdict half = HealthModel.verdict(A, all, Map.of("region-b", Map.of("region-a", up)), 10_000, 5_000);
+        HealthModel.Verdict half = HealthModel.verdict(A, all, Map.of(b, Map.of(A, up)), 10_000, 5_000);
         assertThat(half.healthyForMillis()).isEqualTo(0);
     }
 }

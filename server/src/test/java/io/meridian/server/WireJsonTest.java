@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.jackson.Jackson;
 import io.meridian.core.RegionId;
 import io.meridian.core.TrafficState;
+import io.meridian.core.wire.HealthObservation;
 import io.meridian.core.wire.PlanAccept;
+import io.meridian.core.wire.RegionHealthReport;
 import io.meridian.core.wire.RouterStatus;
 import io.meridian.core.wire.RoutingPlan;
 import java.util.List;
@@ -36,5 +38,18 @@ class WireJsonTest {
         String s = SERVER.writeValueAsString(status);
         assertThat(s).contains("\"observer\":\"region-a\"").contains("\"region\":\"region-b\"").contains("\"state\":\"EVACUATED\"");
         assertThat(SERVER.readValue(s, RouterStatus.class)).isEqualTo(status);
+    }
+
+    @Test
+    void aHealthAnswerCarriesTheObserversViewKeyedByRegionName() throws Exception {
+        RegionHealthReport report = new RegionHealthReport(true, "HEALTHY", List.of(), List.of(), null, 5, 3,
+                Map.of(B, new HealthObservation(false, 4, "unreachable")));
+        String json = SERVER.writeValueAsString(report);
+        assertThat(json).contains("\"observations\":{\"region-b\":{\"healthy\":false");
+        // what an observer reads: the peer's answer, typed, by the plain mapper the observers use
+        RegionHealthReport read = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .readValue(json, RegionHealthReport.class);
+        assertThat(read).isEqualTo(report);
+        assertThat(read.observations()).containsKey(B);
     }
 }

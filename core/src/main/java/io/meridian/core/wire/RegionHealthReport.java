@@ -1,5 +1,6 @@
 package io.meridian.core.wire;
 
+import io.meridian.core.RegionId;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,7 @@ import java.util.Map;
  * @param observations what this region's observer sees of every region
  */
 public record RegionHealthReport(boolean healthy, String level, List<String> down, List<String> alerts, String problems,
-        long clockMillis, long planVersion, Map<String, HealthObservation> observations) {
+        long clockMillis, long planVersion, Map<RegionId, HealthObservation> observations) {
 
     public RegionHealthReport {
         down = down == null ? List.of() : List.copyOf(down);

@@ -90,7 +90,7 @@ public final class RouterResource {
 
     @GET
     @Path("/observations")
-    public Map<String, HealthObservation> observations(@Auth Caller caller) {
+    public Map<RegionId, HealthObservation> observations(@Auth Caller caller) {
         Authorization.require(caller, Caller.Role.PEER, Caller.Role.OPERATOR);
         return observers.observations();
     }

@@ -85,8 +85,10 @@ public final class RoutingCapability {
             var report = health.report();
             return report.level() == RegionHealth.Level.DOWN ? String.join("; ", report.down()) : null;
         };
-        Map<String, List<String>> observed = new LinkedHashMap<>(peers.otherRegions());
-        observed.put(region.name(), peers.siblings());
-        return new HealthObservers(region, regions, observed, ownProblems, peers.authorization(), Clock.systemUTC());
+        Map<RegionId, List<String>> instances = new LinkedHashMap<>();
+        peers.otherRegions().forEach((name, urls) -> instances.put(RegionId.of(name), urls));
+        instances.put(region, peers.siblings());
+        return new HealthObservers(new HealthObservers.Scope(region, regions, instances), ownProblems, peers.authorization(),
+                Clock.systemUTC());
     }
 }

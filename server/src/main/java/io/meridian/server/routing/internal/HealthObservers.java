@@ -34,32 +34,46 @@ public final class HealthObservers {
 
     private final RegionId self;
     private final List<RegionId> regions;
-    private final Map<String, List<String>> urls; // region -> its server instances' base URLs (own region: the siblings)
+    private final Map<RegionId, List<String>> urls; // region -> its server instances' base URLs (own region: the siblings)
     private final Supplier<String> ownProblems; // null when healthy, else what fails
     private final String authorization; // this server's peer credentials
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final ObjectMapper json = new ObjectMapper()
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    private final Map<String, HealthObservation> mine = new ConcurrentHashMap<>();
-    private final Map<String, Received> others = new ConcurrentHashMap<>();
-    private final Map<String, Long> planVersions = new ConcurrentHashMap<>();
+    private final Map<RegionId, HealthObservation> mine = new ConcurrentHashMap<>();
+    private final Map<RegionId, Received> others = new ConcurrentHashMap<>();
+    private final Map<RegionId, Long> planVersions = new ConcurrentHashMap<>();
     /** Per region: recent {its clock minus ours, round trip, when} samples (ms), newest last. */
-    private final Map<String, java.util.Deque<long[]>> clockSamples = new ConcurrentHashMap<>();
+    private final Map<RegionId, java.util.Deque<long[]>> clockSamples = new ConcurrentHashMap<>();
 
-    private record Received(long atMillis, Map<String, HealthObservation> observations) {
+    private record Received(long atMillis, Map<RegionId, HealthObservation> observations) {
     }
 
     /**
-     * @param urls every region's server instances; the own region's entry lists this server's siblings (it is one
-     *     region: down only when none of them serves)
+     * What an observer watches.
+     *
+     * @param self this server's region
+     * @param regions every region, this one included (a region without instances here is never probed: no report)
+     * @param instances every region's server instances; the own region's entry lists this server's siblings (it is
+     *     one region: down only when none of them serves)
      */
-    public HealthObservers(RegionId self, List<RegionId> regions, Map<String, List<String>> urls, Supplier<String> ownProblems,
-            String authorization, Clock clock) {
+    public record Scope(RegionId self, List<RegionId> regions, Map<RegionId, List<String>> instances) {
+        public Scope {
+            regions = List.copyOf(regions);
+            instances = Map.copyOf(instances);
+        }
+    }
+
+    /**
+     * @param ownProblems null while this server can serve, else what stops it
+     * @param authorization this server's peer credentials (an {@code Authorization} header value)
+     */
+    public HealthObservers(Scope scope, Supplier<String> ownProblems, String authorization, Clock clock) {
         this.authorization = authorization;
-        this.self = self;
-        this.regions = List.copyOf(regions);
-        this.urls = Map.copyOf(urls);
+        this.self = scope.self();
+        this.regions = scope.regions();
+        this.urls = scope.instances();
         this.ownProblems = ownProblems;
         this.clock = clock;
     }
@@ -72,19 +86,19 @@ public final class HealthObservers {
     public void round() {
         long now = clock.millis();
         long sentAt = clock.millis();
-        Map<String, List<CompletableFuture<HttpResponse<String>>>> probes = new HashMap<>();
+        Map<RegionId, List<CompletableFuture<HttpResponse<String>>>> probes = new HashMap<>();
         urls.forEach((region, list) -> {
             for (String url : list) {
                 probes.computeIfAbsent(region, k -> new java.util.ArrayList<>()).add(get(url + "/v1/router/health"));
             }
         });
         String own = ownProblems.get();
-        if (own != null && anyHealthy(probes.getOrDefault(self.name(), List.of()), self.name())) {
+        if (own != null && anyHealthy(probes.getOrDefault(self, List.of()), self)) {
             own = null; // this instance cannot serve, a sibling can: the region serves
         }
-        record(self.name(), own, now);
+        record(self, own, now);
         probes.forEach((region, list) -> {
-            if (region.equals(self.name())) {
+            if (region.equals(self)) {
                 return;
             }
             List<String> problems = new java.util.ArrayList<>();
@@ -114,7 +128,7 @@ public final class HealthObservers {
         });
     }
 
-    private boolean anyHealthy(List<CompletableFuture<HttpResponse<String>>> list, String region) {
+    private boolean anyHealthy(List<CompletableFuture<HttpResponse<String>>> list, RegionId region) {
         boolean healthy = false;
         for (CompletableFuture<HttpResponse<String>> f : list) {
             try {
@@ -141,15 +155,15 @@ public final class HealthObservers {
         }
     }
 
-    private void notePlanVersion(String region, RegionHealthReport answer) {
+    private void notePlanVersion(RegionId region, RegionHealthReport answer) {
         planVersions.put(region, answer.planVersion());
     }
 
-    void noteClock(String region, String body, long sentAt, long receivedAt) {
+    void noteClock(RegionId region, String body, long sentAt, long receivedAt) {
         parse(body).ifPresent(a -> noteClock(region, a, sentAt, receivedAt));
     }
 
-    private void noteClock(String region, RegionHealthReport answer, long sentAt, long receivedAt) {
+    private void noteClock(RegionId region, RegionHealthReport answer, long sentAt, long receivedAt) {
         long theirs = answer.clockMillis();
         if (theirs > 0) {
             java.util.Deque<long[]> samples = clockSamples.computeIfAbsent(region, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
@@ -189,7 +203,7 @@ public final class HealthObservers {
     }
 
     /** The region whose last health answer reported the highest plan version, with that version. */
-    public java.util.Optional<Map.Entry<String, Long>> newestPlan() {
+    public java.util.Optional<Map.Entry<RegionId, Long>> newestPlan() {
         return planVersions.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> Map.entry(e.getKey(), e.getValue()));
     }
 
@@ -202,7 +216,7 @@ public final class HealthObservers {
         return s.length() > 200 ? s.substring(0, 200) : s;
     }
 
-    private void record(String region, String problem, long now) {
+    private void record(RegionId region, String problem, long now) {
         boolean healthy = problem == null;
         if (!healthy && !mine.containsKey(region)) {
             // never seen healthy yet (the cluster is starting, or this observer just started): no report, so a
@@ -215,14 +229,14 @@ public final class HealthObservers {
     }
 
     /** What this region's observer sees, by region. */
-    public Map<String, HealthObservation> observations() {
+    public Map<RegionId, HealthObservation> observations() {
         return Map.copyOf(mine);
     }
 
     /** Every observer's view that is fresh: observer → target → observation. */
-    public Map<String, Map<String, HealthObservation>> all() {
-        Map<String, Map<String, HealthObservation>> out = new HashMap<>();
-        out.put(self.name(), observations());
+    public Map<RegionId, Map<RegionId, HealthObservation>> all() {
+        Map<RegionId, Map<RegionId, HealthObservation>> out = new HashMap<>();
+        out.put(self, observations());
         long now = clock.millis();
         others.forEach((observer, r) -> {
             if (now - r.atMillis() <= STALE.toMillis()) {
@@ -234,7 +248,7 @@ public final class HealthObservers {
 
     /** The verdict on every region. */
     public Map<RegionId, HealthModel.Verdict> verdicts(Duration failAfter) {
-        Map<String, Map<String, HealthObservation>> all = all();
+        Map<RegionId, Map<RegionId, HealthObservation>> all = all();
         Map<RegionId, HealthModel.Verdict> out = new HashMap<>();
         long now = clock.millis();
         for (RegionId r : regions) {

@@ -79,7 +79,7 @@ public final class RouterTicks implements Managed {
     private void learnNewerPlan() {
         observers.newestPlan().filter(p -> p.getValue() > router.plan().version()).ifPresent(p -> {
             acceptor.invalidate(); // a sibling may have learned it already: read it again
-            PlanAcceptor from = remoteAcceptors.get(RegionId.of(p.getKey()));
+            PlanAcceptor from = remoteAcceptors.get(p.getKey());
             try {
                 RoutingPlan newer = from == null ? null : from.latestChosen();
                 if (newer != null) {
