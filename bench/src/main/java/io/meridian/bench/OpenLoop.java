@@ -6,19 +6,23 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.HdrHistogram.Recorder;
 
 /**
- * An open-loop load generator: operations are issued at fixed intended times ({@code rate}/s) whatever
- * the system does, and latency is measured from the intended time, so a stall shows up in every
- * operation it delays (no coordinated omission). In-flight operations are bounded; at the bound, sends
- * wait, and their latency still counts from the intended time.
+ * The one load generator of the benchmarks and the drills: operations are issued at fixed intended times
+ * ({@code rate}/s) whatever the system does, and latency is measured from the intended time, so a stall
+ * shows up in every operation it delays (no coordinated omission). In-flight operations are bounded; at the
+ * bound, sends wait, and their latency still counts from the intended time. With a bound of one, each
+ * operation starts after the previous one completed (a drill's client whose history must be sequential).
  */
-final class OpenLoop {
+public final class OpenLoop {
 
     /** One issued operation and where its latency goes (null: not recorded, e.g. warm-up). */
-    record Send(CompletionStage<?> stage, Recorder into) {
+    public record Send(CompletionStage<?> stage, Recorder into) {
     }
 
     private OpenLoop() { }
@@ -34,16 +38,30 @@ final class OpenLoop {
     }
 
     /** As {@link #run(int, Duration, int, Supplier, AtomicLong, Set)}; {@code next} gets the intended send time (nanoTime). */
-    static long run(int rate, Duration length, int maxInFlight, java.util.function.LongFunction<Send> next, AtomicLong errors,
+    static long run(int rate, Duration length, int maxInFlight, LongFunction<Send> next, AtomicLong errors,
+            Set<String> errorSamples) {
+        long end = System.nanoTime() + length.toNanos();
+        return loop(rate, intended -> intended >= end, maxInFlight, next, errors, errorSamples);
+    }
+
+    /**
+     * Issues {@code next} (given the intended send time, nanoTime) at {@code rate}/s until {@code stop} is true, then
+     * waits for all to complete. Errors of {@code next} or its stage are counted into {@code errors} when not null.
+     * Returns how many were issued.
+     */
+    public static long until(BooleanSupplier stop, int rate, int maxInFlight, LongFunction<Send> next, AtomicLong errors) {
+        return loop(rate, intended -> stop.getAsBoolean(), maxInFlight, next, errors, null);
+    }
+
+    private static long loop(int rate, LongPredicate done, int maxInFlight, LongFunction<Send> next, AtomicLong errors,
             Set<String> errorSamples) {
         long period = 1_000_000_000L / rate;
         long start = System.nanoTime();
-        long end = start + length.toNanos();
         Semaphore inFlight = new Semaphore(maxInFlight);
         long i = 0;
         for (; ; i++) {
             long intended = start + i * period;
-            if (intended >= end) {
+            if (done.test(intended)) {
                 break;
             }
             long wait;

@@ -1,5 +1,6 @@
 package io.meridian.drills;
 
+import io.meridian.bench.OpenLoop;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
 import io.meridian.client.WriteResult;
@@ -14,7 +15,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The drill's workload: one client homed in every region, following the routing plan, each sending
@@ -69,46 +71,49 @@ public final class Workload implements AutoCloseable {
         }
     }
 
+    /** This client's load: issued by the one open-loop generator, one operation at a time (a sequential history). */
     private void run(MeridianClient c, Random random) {
-        String home = c.homeRegion().name();
-        long period = 1_000_000_000L / ratePerRegion;
-        long next = System.nanoTime();
-        for (long i = 0; !stop.get(); i++) {
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait); // pacing the load, not waiting for a result
-            }
-            next += period;
-            String id = "rec-" + random.nextInt(RECORDS);
-            String key = "k" + random.nextInt(KEYS);
-            int dice = random.nextInt(100);
-            long start = System.currentTimeMillis();
+        long[] i = {0};
+        OpenLoop.until(stop::get, ratePerRegion, 1, intended -> {
             sent.incrementAndGet();
-            try {
-                if (dice < 70) {
-                    String value = home + "-" + i;
-                    WriteResult w = c.put(namespace, id, Map.of(Bytes.utf8(key), Bytes.utf8(value)));
-                    history.add(new History.Op(start, System.currentTimeMillis(), home, w.region().name(), History.Kind.PUT,
-                            id, key, value, w.timestamp(), true, null));
-                } else if (dice < 80) {
-                    WriteResult w = c.deleteItems(namespace, id, List.of(Bytes.utf8(key)));
-                    history.add(new History.Op(start, System.currentTimeMillis(), home, w.region().name(),
-                            History.Kind.DELETE, id, key, null, w.timestamp(), true, null));
-                } else {
-                    try {
-                        c.get(namespace, id);
-                    } catch (MeridianClientException.NotFound e) {
-                        // an empty record is an answer
-                    }
-                    history.add(new History.Op(start, System.currentTimeMillis(), home, null, History.Kind.READ, id, null,
-                            null, 0, true, null));
-                }
-            } catch (MeridianClientException e) {
-                History.Kind kind = dice < 70 ? History.Kind.PUT : dice < 80 ? History.Kind.DELETE : History.Kind.READ;
-                history.add(new History.Op(start, System.currentTimeMillis(), home, null, kind, id, key, null, 0, false,
-                        e.getMessage()));
-            }
+            return new OpenLoop.Send(next(c, random, i[0]++), null);
+        }, null);
+    }
+
+    /** One operation, recorded in the history when it completes; the stage completes after that, never exceptionally. */
+    private CompletionStage<?> next(MeridianClient c, Random random, long i) {
+        String home = c.homeRegion().name();
+        String id = "rec-" + random.nextInt(RECORDS);
+        String key = "k" + random.nextInt(KEYS);
+        int dice = random.nextInt(100);
+        long start = System.currentTimeMillis();
+        if (dice < 70) {
+            String value = home + "-" + i;
+            return c.putAsync(namespace, id, Map.of(Bytes.utf8(key), Bytes.utf8(value)))
+                    .handle((w, e) -> write(History.Kind.PUT, start, home, id, key, value, w, e));
         }
+        if (dice < 80) {
+            return c.deleteItemsAsync(namespace, id, List.of(Bytes.utf8(key)))
+                    .handle((w, e) -> write(History.Kind.DELETE, start, home, id, key, null, w, e));
+        }
+        return c.getAsync(namespace, id).handle((r, e) -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            boolean ok = cause == null || cause instanceof MeridianClientException.NotFound; // an empty record is an answer
+            history.add(new History.Op(start, System.currentTimeMillis(), home, null, History.Kind.READ, id,
+                    ok ? null : key, null, 0, ok, ok ? null : cause.getMessage()));
+            return null;
+        });
+    }
+
+    private Void write(History.Kind kind, long start, String home, String id, String key, String value, WriteResult w,
+            Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        History.Op op = cause == null
+                ? new History.Op(start, System.currentTimeMillis(), home, w.region().name(), kind, id, key, value, w.timestamp(),
+                        true, null)
+                : new History.Op(start, System.currentTimeMillis(), home, null, kind, id, key, null, 0, false, cause.getMessage());
+        history.add(op);
+        return null;
     }
 
     public long sent() {
