@@ -1,6 +1,7 @@
 package io.meridian.bench;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
@@ -8,7 +9,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
-import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.HdrHistogram.Recorder;
 
@@ -40,8 +40,34 @@ public final class OpenLoop {
     /** As {@link #run(int, Duration, int, Supplier, AtomicLong, Set)}; {@code next} gets the intended send time (nanoTime). */
     static long run(int rate, Duration length, int maxInFlight, LongFunction<Send> next, AtomicLong errors,
             Set<String> errorSamples) {
-        long end = System.nanoTime() + length.toNanos();
-        return loop(rate, intended -> intended >= end, maxInFlight, next, errors, errorSamples);
+        return run(List.of(new Segment(rate, length)), maxInFlight, next, errors, errorSamples);
+    }
+
+    /** A stretch of fixed-rate load. */
+    public record Segment(int rate, Duration length) {
+    }
+
+    /**
+     * Issues {@code next} at each segment's rate for its length, one segment straight after the other (the rate changes
+     * at the boundary, nothing drains in between: what the first left behind shows in the second), then waits for all
+     * to complete. Returns how many were issued.
+     */
+    static long run(List<Segment> segments, int maxInFlight, LongFunction<Send> next, AtomicLong errors,
+            Set<String> errorSamples) {
+        Semaphore inFlight = new Semaphore(maxInFlight);
+        long from = System.nanoTime();
+        long issued = 0;
+        for (Segment segment : segments) {
+            long period = 1_000_000_000L / segment.rate();
+            long end = from + segment.length().toNanos();
+            for (long intended = from; intended < end; intended += period) {
+                issue(intended, inFlight, next, errors, errorSamples);
+                issued++;
+            }
+            from = end;
+        }
+        drain(inFlight, maxInFlight);
+        return issued;
     }
 
     /**
@@ -50,49 +76,48 @@ public final class OpenLoop {
      * Returns how many were issued.
      */
     public static long until(BooleanSupplier stop, int rate, int maxInFlight, LongFunction<Send> next, AtomicLong errors) {
-        return loop(rate, intended -> stop.getAsBoolean(), maxInFlight, next, errors, null);
+        Semaphore inFlight = new Semaphore(maxInFlight);
+        long period = 1_000_000_000L / rate;
+        long issued = 0;
+        for (long intended = System.nanoTime(); !stop.getAsBoolean(); intended += period) {
+            issue(intended, inFlight, next, errors, null);
+            issued++;
+        }
+        drain(inFlight, maxInFlight);
+        return issued;
     }
 
-    private static long loop(int rate, LongPredicate done, int maxInFlight, LongFunction<Send> next, AtomicLong errors,
-            Set<String> errorSamples) {
-        long period = 1_000_000_000L / rate;
-        long start = System.nanoTime();
-        Semaphore inFlight = new Semaphore(maxInFlight);
-        long i = 0;
-        for (; ; i++) {
-            long intended = start + i * period;
-            if (done.test(intended)) {
-                break;
-            }
-            long wait;
-            while ((wait = intended - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            inFlight.acquireUninterruptibly();
-            Send send;
-            try {
-                send = next.apply(intended);
-            } catch (RuntimeException e) {
-                inFlight.release();
-                error(errors, errorSamples, e);
-                continue;
-            }
-            final long intendedAt = intended;
-            send.stage().whenComplete((ok, err) -> {
-                long micros = (System.nanoTime() - intendedAt) / 1000;
-                if (err != null) {
-                    if (send.into() != null) {
-                        error(errors, errorSamples, err.getCause() != null ? err.getCause() : err);
-                    }
-                } else if (send.into() != null) {
-                    send.into().recordValue(Math.max(1, micros));
-                }
-                inFlight.release();
-            });
+    /** Waits for the intended time and a free slot, then issues one operation. */
+    private static void issue(long intended, Semaphore inFlight, LongFunction<Send> next, AtomicLong errors, Set<String> errorSamples) {
+        long wait;
+        while ((wait = intended - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
         }
-        inFlight.acquireUninterruptibly(maxInFlight); // drain
+        inFlight.acquireUninterruptibly();
+        Send send;
+        try {
+            send = next.apply(intended);
+        } catch (RuntimeException e) {
+            inFlight.release();
+            error(errors, errorSamples, e);
+            return;
+        }
+        send.stage().whenComplete((ok, err) -> {
+            long micros = (System.nanoTime() - intended) / 1000;
+            if (err != null) {
+                if (send.into() != null) {
+                    error(errors, errorSamples, err.getCause() != null ? err.getCause() : err);
+                }
+            } else if (send.into() != null) {
+                send.into().recordValue(Math.max(1, micros));
+            }
+            inFlight.release();
+        });
+    }
+
+    private static void drain(Semaphore inFlight, int maxInFlight) {
+        inFlight.acquireUninterruptibly(maxInFlight);
         inFlight.release(maxInFlight);
-        return i;
     }
 
     private static void error(AtomicLong errors, Set<String> samples, Throwable e) {

@@ -69,12 +69,23 @@ public final class VisibilityBenchmark {
 
     /**
      * What to run. {@code profileDir} null: no profiling (recording costs CPU, so profiled runs are not the
-     * measured ones).
+     * measured ones). {@code overload} zero: no overload phase.
      */
     public record Settings(List<Integer> rates, Duration duration, Duration warmup, Duration idle, int valueBytes,
             Duration pollInterval, int maxPollsInFlight, Duration visibilityTimeout, int closedConcurrency,
-            Duration closedDuration, long seed, Path profileDir) {
+            Duration closedDuration, long seed, Path profileDir, Duration overload) {
+
+        /** The same settings without the overload phase. */
+        public Settings withoutOverload() {
+            return new Settings(rates, duration, warmup, idle, valueBytes, pollInterval, maxPollsInFlight, visibilityTimeout,
+                    closedConcurrency, closedDuration, seed, profileDir, Duration.ZERO);
+        }
     }
+
+    /** Offered load of the overload phase, as a multiple of the closed loop's sustained writes/s. */
+    static final double OVERLOAD_FACTOR = 2.0;
+    /** Load after the overload phase (at the lowest rate), to see how fast latency returns to normal. */
+    static final Duration RECOVERY = Duration.ofSeconds(20);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SELF = "bench";
@@ -137,7 +148,12 @@ public final class VisibilityBenchmark {
             addCpu(step.json(), step.usage(), idle, step.json().path("writes").path("acknowledged").asLong());
             steps.add(step.json());
         }
-        out.set("closedLoop", closedLoop(idle, pids));
+        ObjectNode closed = closedLoop(idle, pids);
+        out.set("closedLoop", closed);
+        if (!s.overload().isZero()) {
+            awaitQuiet(pids);
+            out.set("overload", overload(closed.path("writesPerSecond").asDouble(), steps, warmRate, idle));
+        }
         return out;
     }
 
@@ -286,10 +302,16 @@ public final class VisibilityBenchmark {
         final AtomicLong polls = new AtomicLong();
         final AtomicLong pollErrors = new AtomicLong();
         final Set<String> pollErrorSamples = ConcurrentHashMap.newKeySet();
+        final Recorder errorsFromSend = new Recorder(3);
+        final Windows windows;
         volatile boolean writing = true;
+        volatile long startNanos;
+        double sendSeconds;
+        CpuMeter.Usage usage;
 
-        Phase(boolean recorded) {
+        Phase(boolean recorded, Windows windows) {
             this.recorded = recorded;
+            this.windows = windows;
             for (RegionId r : subject.readRegions()) {
                 ackToVisible.put(r, new Recorder(3));
                 watching.put(r, ConcurrentHashMap.newKeySet());
@@ -301,6 +323,13 @@ public final class VisibilityBenchmark {
             acknowledged.incrementAndGet();
             for (Set<Watch> w : watching.values()) {
                 w.add(new Watch(p));
+            }
+        }
+
+        /** A write's outcome into the per-second window of its intended send time (when this phase keeps windows). */
+        void window(long intendedNanos, long answeredNanos, boolean ok) {
+            if (windows != null) {
+                windows.record(intendedNanos - startNanos, answeredNanos - intendedNanos, ok);
             }
         }
 
@@ -378,7 +407,17 @@ public final class VisibilityBenchmark {
      * watched write was seen or timed out; returns the step when {@code recorded}, else null.
      */
     private Step openLoop(int rate, Duration length, boolean recorded) throws InterruptedException {
-        Phase phase = new Phase(recorded);
+        Phase phase = new Phase(recorded, null);
+        long sent = load(phase, List.of(new OpenLoop.Segment(rate, length)));
+        return recorded ? new Step(report(phase, rate, sent, phase.sendSeconds, phase.usage), phase.usage) : null;
+    }
+
+    /**
+     * Writes at each segment's rate, one after the other, with every write watched in every read region, until every
+     * watched write was seen or timed out. Returns how many writes were sent; the phase holds what was measured.
+     */
+    private long load(Phase phase, List<OpenLoop.Segment> segments) throws InterruptedException {
+        boolean recorded = phase.recorded;
         List<Thread> pollers = new ArrayList<>();
         for (RegionId r : subject.readRegions()) {
             Thread t = new Thread(() -> phase.poll(r), "bench-poller-" + r);
@@ -389,7 +428,8 @@ public final class VisibilityBenchmark {
         CpuMeter cpu = new CpuMeter(pids());
         cpu.start();
         long t0 = System.nanoTime();
-        long sent = OpenLoop.run(rate, length, 4096, intended -> {
+        phase.startNanos = t0;
+        long sent = OpenLoop.run(segments, 4096, intended -> {
             byte[] bytes = new byte[s.valueBytes()];
             String id;
             synchronized (random) {
@@ -397,20 +437,25 @@ public final class VisibilityBenchmark {
                 id = Long.toHexString(random.nextLong());
             }
             Bytes value = Bytes.wrap(bytes);
+            long sentAt = System.nanoTime();
             CompletionStage<?> w = subject.write(id, value).whenComplete((ok, error) -> {
+                long at = System.nanoTime();
                 if (error == null) {
-                    phase.acknowledged(new Pending(id, value, intended, System.nanoTime(), recorded, subject.readRegions().size()));
+                    phase.acknowledged(new Pending(id, value, intended, at, recorded, subject.readRegions().size()));
+                } else if (recorded) {
+                    phase.errorsFromSend.recordValue(Math.max(1, (at - sentAt) / 1000)); // how fast a refusal came
                 }
+                phase.window(intended, at, error == null);
             });
             return new OpenLoop.Send(w, recorded ? phase.writes : null);
         }, phase.writeErrors, phase.errorSamples);
-        double sendSeconds = (System.nanoTime() - t0) / 1e9;
+        phase.sendSeconds = (System.nanoTime() - t0) / 1e9;
         phase.writing = false;
         for (Thread t : pollers) {
             t.join();
         }
-        CpuMeter.Usage usage = cpu.usage();
-        return recorded ? new Step(report(phase, rate, sent, sendSeconds, usage), usage) : null;
+        phase.usage = cpu.usage();
+        return sent;
     }
 
     /** A recorded phase as JSON (and a progress line): writes, ack→visible per region and everywhere, polls. */
@@ -425,6 +470,9 @@ public final class VisibilityBenchmark {
         w.put("achievedRate", round(phase.acknowledged.get() / sendSeconds, 1));
         latencies(w, wh);
         w.putPOJO("errorSamples", List.copyOf(phase.errorSamples));
+        if (phase.writeErrors.get() > 0) {
+            latencies(w.putObject("errorAnsweredAfter"), phase.errorsFromSend.getIntervalHistogram()); // from the send, not the intended time
+        }
         ObjectNode v = step.putObject("ackToVisible");
         phase.ackToVisible.forEach((region, rec) -> {
             ObjectNode r = v.putObject(region.name());
@@ -513,6 +561,161 @@ public final class VisibilityBenchmark {
             }
             next(end, lane, latency, errors, completed);
         });
+    }
+
+    // ------------------------------------------------------------------ overload
+
+    /** Per second of intended send time: write latency of the acknowledged writes (from the intended time) and errors. */
+    static final class Windows {
+        final Recorder[] latency;
+        final AtomicLong[] errors;
+
+        Windows(int seconds) {
+            latency = new Recorder[seconds];
+            errors = new AtomicLong[seconds];
+            for (int i = 0; i < seconds; i++) {
+                latency[i] = new Recorder(3);
+                errors[i] = new AtomicLong();
+            }
+        }
+
+        void record(long sinceStartNanos, long latencyNanos, boolean ok) {
+            int second = (int) Math.min(latency.length - 1, Math.max(0, sinceStartNanos / 1_000_000_000L));
+            if (ok) {
+                latency[second].recordValue(Math.max(1, latencyNanos / 1000));
+            } else {
+                errors[second].incrementAndGet();
+            }
+        }
+
+        /**
+         * Seconds after {@code from} until every later second's p99 stays at or below {@code thresholdMs} without
+         * errors; -1 when the last second is still above it.
+         */
+        static int recovery(List<double[]> perSecond, int from, double thresholdMs) {
+            int recovered = -1;
+            for (int i = perSecond.size() - 1; i >= from; i--) {
+                double[] w = perSecond.get(i);
+                if (w[1] > thresholdMs || w[2] > 0) {
+                    break;
+                }
+                recovered = i - from;
+            }
+            return recovered;
+        }
+    }
+
+    /**
+     * Past capacity: {@value #OVERLOAD_FACTOR} × the closed loop's sustained writes/s for {@code overload} seconds, with
+     * the readers, straight followed by {@link #RECOVERY} at the lowest rate. Reports what was refused and how fast
+     * (from the send), that every acknowledged write became visible everywhere, the processes' resident memory, and how
+     * many seconds after the load dropped latency was back to normal: every later second's p99 within
+     * max(2 × the lowest rate's p99, that + 20 ms), without errors.
+     */
+    private ObjectNode overload(double sustained, com.fasterxml.jackson.databind.node.ArrayNode steps, int lowRate,
+            CpuMeter.Usage idle) throws InterruptedException {
+        int rate = (int) Math.max(1, Math.min(20_000, Math.round(OVERLOAD_FACTOR * sustained)));
+        int overSeconds = (int) s.overload().toSeconds();
+        double normalP99 = 0;
+        for (var st : steps) {
+            if (st.path("rate").asInt() == lowRate) {
+                normalP99 = st.path("writes").path("p99Ms").asDouble();
+            }
+        }
+        double threshold = Math.max(2 * normalP99, normalP99 + 20);
+        progress.printf("[%s] overload: %d writes/s (%.1f x the sustained %.0f/s) for %d s, then %d/s for %d s%n", subject.name(),
+                rate, OVERLOAD_FACTOR, sustained, overSeconds, lowRate, RECOVERY.toSeconds());
+        Windows windows = new Windows(overSeconds + (int) RECOVERY.toSeconds() + 1);
+        Phase phase = new Phase(true, windows);
+        ResidentMemory memory = new ResidentMemory(subject.processes());
+        memory.start();
+        long sent;
+        try {
+            sent = load(phase, List.of(new OpenLoop.Segment(rate, s.overload()), new OpenLoop.Segment(lowRate, RECOVERY)));
+        } finally {
+            memory.stop();
+        }
+        ObjectNode out = report(phase, rate, sent, phase.sendSeconds, phase.usage);
+        out.put("sustainedWritesPerSecond", round(sustained, 1));
+        out.put("overloadSeconds", overSeconds);
+        out.put("recoveryRate", lowRate);
+        Histogram refusals = phase.errorsFromSend.getIntervalHistogram();
+        long errors = phase.writeErrors.get();
+        out.put("errorsAnsweredWithin50msPercent", errors == 0 ? 100.0
+                : round(100.0 * refusals.getCountBetweenValues(0, 50_000) / Math.max(1, refusals.getTotalCount()), 2));
+        long notVisible = phase.notVisible.values().stream().mapToLong(AtomicLong::get).sum();
+        out.put("acknowledgedNotVisibleEverywhere", notVisible);
+        List<double[]> perSecond = new ArrayList<>();
+        com.fasterxml.jackson.databind.node.ArrayNode ws = out.putArray("perSecond");
+        for (int i = 0; i < windows.latency.length; i++) {
+            Histogram h = windows.latency[i].getIntervalHistogram();
+            double[] w = {h.getTotalCount(), OpenLoop.ms(h.getValueAtPercentile(99)), windows.errors[i].get()};
+            perSecond.add(w);
+            ObjectNode o = ws.addObject();
+            o.put("second", i);
+            o.put("acknowledged", (long) w[0]);
+            o.put("p99Ms", w[1]);
+            o.put("errors", (long) w[2]);
+        }
+        out.put("normalP99Ms", normalP99);
+        out.put("recoveredP99ThresholdMs", round(threshold, 2));
+        int recovered = Windows.recovery(perSecond, overSeconds, threshold);
+        out.put("recoverySeconds", recovered); // -1: not back to normal within the recovery load
+        out.putPOJO("residentMemoryMb", memory.peaks());
+        addCpu(out, phase.usage, idle, phase.acknowledged.get());
+        progress.printf("[%s] overload: %d refused (%.1f %% answered within 50 ms), %d not visible everywhere, back to normal %s;"
+                        + " peak resident memory %s MB%n", subject.name(), errors, out.path("errorsAnsweredWithin50msPercent").asDouble(),
+                notVisible, recovered < 0 ? "never within " + RECOVERY.toSeconds() + " s" : recovered + " s after the load dropped",
+                memory.peaks());
+        return out;
+    }
+
+    /** Samples the processes' resident memory (Linux {@code /proc/<pid>/status}) every second; keeps each one's peak. */
+    static final class ResidentMemory {
+        private final Map<String, Long> pids;
+        private final Map<String, Long> peakKb = new ConcurrentHashMap<>();
+        private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-rss");
+            t.setDaemon(true);
+            return t;
+        });
+
+        ResidentMemory(Map<String, Long> pids) {
+            this.pids = Map.copyOf(pids);
+        }
+
+        void start() {
+            timer.scheduleAtFixedRate(this::sample, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        void stop() {
+            timer.shutdownNow();
+            sample();
+        }
+
+        private void sample() {
+            pids.forEach((name, pid) -> residentKb(pid).ifPresent(kb -> peakKb.merge(name, kb, Math::max)));
+        }
+
+        /** Peak resident memory per process, MB, in name order. */
+        Map<String, Long> peaks() {
+            Map<String, Long> out = new java.util.TreeMap<>();
+            peakKb.forEach((k, v) -> out.put(k, v / 1024));
+            return out;
+        }
+
+        static java.util.Optional<Long> residentKb(long pid) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        return java.util.Optional.of(Long.parseLong(line.replaceAll("[^0-9]", "")));
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // gone, or not Linux: no sample
+            }
+            return java.util.Optional.empty();
+        }
     }
 
     // ------------------------------------------------------------------ helpers

@@ -89,6 +89,10 @@ final class BenchCommand implements Runnable {
         int closedConcurrency;
         @Option(names = "--closed-duration", defaultValue = "20", paramLabel = "SECONDS", description = "Default: ${DEFAULT-VALUE}")
         int closedDuration;
+        @Option(names = "--overload", defaultValue = "60", paramLabel = "SECONDS", description = "Meridian only: offer 2 x its closed-loop"
+                + " writes/s for this long, then the lowest rate for 20 s (refusals, their answer time, recovery, memory); 0: skip."
+                + " Default: ${DEFAULT-VALUE}")
+        int overload;
         @Option(names = "--only", defaultValue = "both", description = "native, meridian or both. Default: ${DEFAULT-VALUE}")
         String only;
         @Option(names = "--work-dir", defaultValue = ".meridian/bench", description = "Where the clusters live while measured. Default: ${DEFAULT-VALUE}")
@@ -109,16 +113,17 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             if (rates.isEmpty() || rates.stream().anyMatch(r -> r < 1 || r > 20_000) || duration < 1 || warmup < 0 || idle < 1
                     || valueBytes < 1 || valueBytes > 1024 * 1024 || pollMs < 1 || pollsInFlight < 1 || closedConcurrency < 1
-                    || closedDuration < 1 || !List.of("native", "meridian", "both").contains(only)) {
+                    || closedDuration < 1 || overload < 0 || overload > 3600 || !List.of("native", "meridian", "both").contains(only)) {
                 throw LocalClusterException.badInput("rates 1..20000/s, duration >= 1 s, warmup >= 0, idle >= 1 s, value-bytes"
                         + " 1..1048576, poll-ms >= 1, polls-in-flight >= 1, closed-concurrency >= 1, closed-duration >= 1 s,"
-                        + " --only native|meridian|both");
+                        + " overload 0..3600 s, --only native|meridian|both");
             }
             long theSeed = seed == null ? System.nanoTime() : seed;
             io.meridian.bench.VisibilityBenchmark.Settings settings = new io.meridian.bench.VisibilityBenchmark.Settings(rates,
                     Duration.ofSeconds(duration), Duration.ofSeconds(warmup), Duration.ofSeconds(idle), valueBytes,
                     Duration.ofMillis(pollMs), pollsInFlight, Duration.ofSeconds(60), closedConcurrency,
-                    Duration.ofSeconds(closedDuration), theSeed, profile == null ? null : profile.toAbsolutePath());
+                    Duration.ofSeconds(closedDuration), theSeed, profile == null ? null : profile.toAbsolutePath(),
+                    Duration.ofSeconds(overload));
             java.io.PrintWriter progress = new java.io.PrintWriter(System.err, true);
             ObjectNode root = new ObjectMapper().createObjectNode();
             root.put("benchmark", "visibility");
@@ -134,7 +139,8 @@ final class BenchCommand implements Runnable {
             ObjectNode nat = null;
             ObjectNode mer = null;
             if (!only.equals("meridian")) {
-                nat = measureNative(settings, progress);
+                // the baseline has no admission control to measure: its closed loop is its reference past capacity
+                nat = measureNative(settings.withoutOverload(), progress);
                 root.set("native", nat);
             }
             if (!only.equals("native")) {
