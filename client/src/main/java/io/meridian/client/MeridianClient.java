@@ -2,7 +2,9 @@ package io.meridian.client;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.client.MeridianClientException.Unavailable;
 import io.meridian.core.Bytes;
+import io.meridian.core.CallDeadline;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.RegionId;
@@ -66,6 +68,7 @@ public final class MeridianClient implements AutoCloseable {
     private final List<RegionId> order;
     private final Map<RegionId, URI> endpoints;
     private final Duration requestTimeout;
+    private final Duration callTimeout;
     private final int maxAttempts;
     private final RetryBudget retryBudget;
     private final Duration backoff;
@@ -99,6 +102,7 @@ public final class MeridianClient implements AutoCloseable {
         b.endpoints.keySet().stream().filter(r -> !o.contains(r)).sorted().forEach(o::add);
         this.order = List.copyOf(o);
         this.requestTimeout = b.requestTimeout;
+        this.callTimeout = b.callTimeout;
         this.maxAttempts = b.maxAttempts;
         this.retryBudget = b.retryBudget;
         this.backoff = b.backoff;
@@ -244,16 +248,30 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Applies puts and deletes of one record atomically. */
     public CompletionStage<WriteResult> mutateAsync(String namespace, String id, RecordChange change) {
+        return mutateAsync(namespace, id, change, CallOptions.defaults());
+    }
+
+    /**
+     * As {@link #mutateAsync(String, String, RecordChange)}, with this call's options: its deadline, its idempotency
+     * token (to retry a write whose outcome is unknown), its retry budget. Every write can be said as a change.
+     */
+    public CompletionStage<WriteResult> mutateAsync(String namespace, String id, RecordChange change, CallOptions options) {
         return guarded(() -> {
+            Objects.requireNonNull(options, "options");
             List<ItemJson> puts = new ArrayList<>();
             change.puts.forEach((k, v) -> puts.add(new ItemJson(k.toBase64(), v.toBase64(), null, change.ttls.get(k))));
             List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
-            return write("POST", recordPath(namespace, id) + "/mutate", new MutateRequest(puts, deletes, change.deleteRecord));
+            return write("POST", recordPath(namespace, id) + "/mutate", new MutateRequest(puts, deletes, change.deleteRecord),
+                    options);
         });
     }
 
     public WriteResult mutate(String namespace, String id, RecordChange change) {
         return join(mutateAsync(namespace, id, change));
+    }
+
+    public WriteResult mutate(String namespace, String id, RecordChange change, CallOptions options) {
+        return join(mutateAsync(namespace, id, change, options));
     }
 
     /** Deletes items of a record. */
@@ -289,18 +307,38 @@ public final class MeridianClient implements AutoCloseable {
 
     /** All items of a record; {@link MeridianClientException.NotFound} when it has none. */
     public CompletionStage<Record> getAsync(String namespace, String id) {
-        return guarded(() -> {
-            return call("GET", recordPath(namespace, id), null, null, body -> toRecord(read(body, RecordResponse.class)));
-        });
+        return getAsync(namespace, id, CallOptions.defaults());
+    }
+
+    /** As {@link #getAsync(String, String)}, with this call's deadline and retry budget (a read takes no token). */
+    public CompletionStage<Record> getAsync(String namespace, String id, CallOptions options) {
+        return guarded(() -> read(recordPath(namespace, id), options));
     }
 
     public Record get(String namespace, String id) {
         return join(getAsync(namespace, id));
     }
 
+    public Record get(String namespace, String id, CallOptions options) {
+        return join(getAsync(namespace, id, options));
+    }
+
+    private CompletionStage<Record> read(String path, CallOptions options) {
+        if (options.idempotencyToken() != null) {
+            throw new IllegalArgumentException("a read takes no idempotency token (only writes do)");
+        }
+        return send(new Request("GET", path, null, null, false), options, body -> toRecord(read(body, RecordResponse.class)));
+    }
+
     /** The chosen items of a record (those that exist). */
     public CompletionStage<Record> getAsync(String namespace, String id, Collection<Bytes> keys) {
+        return getAsync(namespace, id, keys, CallOptions.defaults());
+    }
+
+    /** As {@link #getAsync(String, String, Collection)}, with this call's deadline and retry budget. */
+    public CompletionStage<Record> getAsync(String namespace, String id, Collection<Bytes> keys, CallOptions options) {
         return guarded(() -> {
+            Objects.requireNonNull(options, "options");
             if (keys.isEmpty()) { // no item chosen: none read (without keys the server would answer the whole record)
                 return CompletableFuture.completedFuture(new Record(Limits.checkNamespace(namespace), Limits.checkId(id), List.of()));
             }
@@ -308,12 +346,16 @@ public final class MeridianClient implements AutoCloseable {
             for (Bytes k : keys) {
                 q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
             }
-            return call("GET", recordPath(namespace, id) + q, null, null, body -> toRecord(read(body, RecordResponse.class)));
+            return read(recordPath(namespace, id) + q, options);
         });
     }
 
     public Record get(String namespace, String id, Collection<Bytes> keys) {
         return join(getAsync(namespace, id, keys));
+    }
+
+    public Record get(String namespace, String id, Collection<Bytes> keys, CallOptions options) {
+        return join(getAsync(namespace, id, keys, options));
     }
 
     /**
@@ -386,8 +428,13 @@ public final class MeridianClient implements AutoCloseable {
     // ---------------------------------------------------------------- transport
 
     private CompletionStage<WriteResult> write(String method, String path, Object body) {
-        IdempotencyToken token = tokens.next(); // one per logical write, reused on every retry; monotonic per client
-        return call(method, path, body, token, b -> {
+        return write(method, path, body, CallOptions.defaults());
+    }
+
+    private CompletionStage<WriteResult> write(String method, String path, Object body, CallOptions options) {
+        // one token per logical write, reused on every retry; monotonic per client; or the caller's, retrying a write
+        IdempotencyToken token = options.idempotencyToken() != null ? options.idempotencyToken() : tokens.next();
+        return send(new Request(method, path, body, token, false), options, b -> {
             WriteResponse w = read(b, WriteResponse.class);
             return new WriteResult(w.timestamp(), IdempotencyToken.parse(w.token()), RegionId.of(w.region()));
         });
@@ -395,96 +442,199 @@ public final class MeridianClient implements AutoCloseable {
 
     private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token,
             Function<byte[], T> parse) {
-        return call(method, path, body, token, false, parse);
+        return send(new Request(method, path, body, token, false), CallOptions.defaults(), parse);
     }
 
     /** {@code asOperator}: sends the operator credentials (namespace administration); else the data credentials. */
     private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token, boolean asOperator,
             Function<byte[], T> parse) {
+        return send(new Request(method, path, body, token, asOperator), CallOptions.defaults(), parse);
+    }
+
+    /** What a call sends; {@code token} null for a read. */
+    private record Request(String method, String path, Object body, IdempotencyToken token, boolean asOperator) {
+        String describe() {
+            return method + " " + path;
+        }
+    }
+
+    private <T> CompletionStage<T> send(Request request, CallOptions options, Function<byte[], T> parse) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("this MeridianClient is closed"));
         }
         byte[] payload;
         try {
-            payload = body == null ? null : json.writeValueAsBytes(body);
+            payload = request.body() == null ? null : json.writeValueAsBytes(request.body());
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode request: " + e.getMessage(), e));
         }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        String auth = asOperator && operatorAuthorization != null ? operatorAuthorization
+        String auth = request.asOperator() && operatorAuthorization != null ? operatorAuthorization
                 : authorization != null ? authorization : operatorAuthorization;
-        retryBudget.onFirstAttempt();
-        attempt(orderFor(path), method, path, payload, token, auth, parse, 1, 0, null, result);
-        return result;
+        Duration deadline = options.deadline() != null ? options.deadline() : callTimeout;
+        Call<T> c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
+                options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline);
+        java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(c::expire, deadline.toNanos(), TimeUnit.NANOSECONDS);
+        c.result.whenComplete((ok, error) -> timer.cancel(false));
+        c.budget.onFirstAttempt();
+        attempt(c, 1, 0);
+        return c.result;
     }
 
-    private <T> void attempt(List<RegionId> order, String method, String path, byte[] payload, IdempotencyToken token,
-            String authorization, Function<byte[], T> parse, int attempt, int regionIndex, Failure last, CompletableFuture<T> result) {
-        RegionId region = order.get(regionIndex % order.size());
-        HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(region), path)).timeout(requestTimeout)
-                .header("Accept", "application/json");
-        if (token != null) {
-            req.header(TOKEN_HEADER, token.toString());
-        }
-        if (authorization != null) {
-            req.header("Authorization", authorization);
-        }
-        if (payload != null) {
-            req.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
-        } else {
-            req.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
-            Failure failure;
-            if (error != null) {
-                failure = new Failure(region, 0, describe(error), false, 0, error);
-            } else if (resp.statusCode() / 100 == 2) {
-                try {
-                    result.complete(parse.apply(resp.body()));
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-                return;
-            } else {
-                ErrorResponse err = errorOf(resp);
-                int status = resp.statusCode();
-                String message = region + " answered " + status + ": " + err.message();
-                boolean namespaceMissing = status == 404 && ErrorResponse.NAMESPACE_NOT_FOUND.equals(err.reason());
-                // a namespace missing in a fall-back region (created elsewhere, not there yet) is that region's failure
-                boolean fallBack = regionIndex % order.size() != 0;
-                if (status / 100 == 4 && status != 408 && status != 429 && !(namespaceMissing && fallBack)) {
-                    if (token != null && last != null && !neverSent(last.cause)) {
-                        // an earlier attempt of this write failed without a verdict: it may have been applied
-                        result.completeExceptionally(new MeridianClientException.Unavailable(method + " " + path + ": " + message
-                                + "; an earlier attempt (" + last.message + ") may have been applied: its outcome is unknown",
-                                region, status, attempt, last.durable, last.cause));
-                        return;
-                    }
-                    result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt,
-                            namespaceMissing)
-                            : new MeridianClientException.InvalidRequest(message, region, status, attempt));
-                    return;
-                }
-                int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
-                failure = new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null);
-            }
-            boolean durable = failure.durable || (last != null && last.durable);
-            boolean spent = attempt < maxAttempts && !retryBudget.tryRetry();
-            if (attempt >= maxAttempts || spent) {
-                result.completeExceptionally(new MeridianClientException.Unavailable(method + " " + path + " failed after "
-                        + attempt + " attempt(s)" + (spent ? " (retry budget spent: not retried)" : "") + "; last: " + failure.message,
-                        failure.region, failure.status, attempt, durable, failure.cause));
-                return;
-            }
-            // a write durable in one region's log stays with that region: its applier will land it there first
-            int next = failure.durable ? regionIndex : regionIndex + 1;
-            long delayMs = Math.min(maxBackoff.toMillis(), backoff.toMillis() << Math.min(attempt - 1, 10));
-            delayMs = Math.max(delayMs, Math.min(2_000, failure.retryAfterSeconds * 1_000L));
-            delayMs += ThreadLocalRandom.current().nextLong(Math.max(1, delayMs / 4 + 1));
-            Failure carried = new Failure(failure.region, failure.status, failure.message, durable, 0, failure.cause);
-            CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS).execute(() ->
-                    attempt(order, method, path, payload, token, authorization, parse, attempt + 1, next, carried, result));
+    /** Ends calls at their deadline (a cancelled timer leaves the queue at once). */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor deadlines() {
+        java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "meridian-client-deadlines");
+            t.setDaemon(true);
+            return t;
         });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    /** One call in progress: what it sends, until when, and what its attempts have learned so far. */
+    private static final class Call<T> {
+        final Request request;
+        final byte[] payload;
+        final String authorization;
+        final Function<byte[], T> parse;
+        final List<RegionId> order;
+        final RetryBudget budget;
+        final Duration deadline;
+        final long deadlineNanos;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        volatile int attempts;
+        volatile boolean inFlight;
+        volatile boolean unknown; // a write attempt reached a server without a verdict: it may have been applied
+        volatile boolean durable; // a write attempt is known to be in a region's log
+        volatile Failure last;
+
+        Call(Request request, byte[] payload, String authorization, Function<byte[], T> parse, List<RegionId> order,
+                RetryBudget budget, Duration deadline) {
+            this.request = request;
+            this.payload = payload;
+            this.authorization = authorization;
+            this.parse = parse;
+            this.order = order;
+            this.budget = budget;
+            this.deadline = deadline;
+            this.deadlineNanos = System.nanoTime() + deadline.toNanos();
+        }
+
+        boolean isWrite() {
+            return request.token() != null;
+        }
+
+        Unavailable.Outcome outcome(boolean deadlineExceeded) {
+            return new Unavailable.Outcome(durable, isWrite() && (unknown || (deadlineExceeded && inFlight)), request.token(),
+                    deadlineExceeded);
+        }
+
+        /** The deadline passed: fails the call (a no-op when it has its answer), whatever is in flight. */
+        void expire() {
+            Failure f = last;
+            result.completeExceptionally(new Unavailable(request.describe() + ": the deadline of " + deadline.toMillis()
+                    + " ms passed after " + Math.max(1, attempts) + " attempt(s)" + (f == null ? "" : "; last: " + f.message)
+                    + (outcome(true).unknown() ? "; an attempt may have been applied: its outcome is unknown" : ""),
+                    f == null ? null : f.region, f == null ? 0 : f.status, Math.max(1, attempts), outcome(true),
+                    f == null ? null : f.cause));
+        }
+    }
+
+    private <T> void attempt(Call<T> c, int attempt, int regionIndex) {
+        long left = c.deadlineNanos - System.nanoTime();
+        if (c.result.isDone() || left <= 0) {
+            c.expire();
+            return;
+        }
+        RegionId region = c.order.get(regionIndex % c.order.size());
+        Duration timeout = left < requestTimeout.toNanos() ? Duration.ofNanos(left) : requestTimeout;
+        HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(region), c.request.path())).timeout(timeout)
+                .header("Accept", "application/json").header(CallDeadline.HEADER, CallDeadline.header(timeout));
+        if (c.request.token() != null) {
+            req.header(TOKEN_HEADER, c.request.token().toString());
+        }
+        if (c.authorization != null) {
+            req.header("Authorization", c.authorization);
+        }
+        if (c.payload != null) {
+            req.header("Content-Type", "application/json").method(c.request.method(), HttpRequest.BodyPublishers.ofByteArray(c.payload));
+        } else {
+            req.method(c.request.method(), HttpRequest.BodyPublishers.noBody());
+        }
+        c.attempts = attempt;
+        c.inFlight = true;
+        http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
+            c.inFlight = false;
+            if (error == null && resp.statusCode() / 100 == 2) {
+                try {
+                    c.result.complete(c.parse.apply(resp.body()));
+                } catch (RuntimeException e) {
+                    c.result.completeExceptionally(e);
+                }
+                return;
+            }
+            Failure failure = error != null ? new Failure(region, 0, describe(error), false, 0, error)
+                    : answered(c, resp, region, regionIndex, attempt);
+            if (failure == null || c.result.isDone()) {
+                return; // answered (a result, or a verdict that ends the call), or past the deadline
+            }
+            c.unknown |= c.isWrite() && !failure.durable && !(error != null && neverSent(error));
+            c.durable |= failure.durable;
+            c.last = failure;
+            retry(c, attempt, regionIndex, failure);
+        });
+    }
+
+    /**
+     * A server's answer other than 2xx: completes the call when it is a verdict (a 4xx other than 408/429) and returns
+     * null; returns the failure when it is worth another attempt.
+     */
+    private <T> Failure answered(Call<T> c, HttpResponse<byte[]> resp, RegionId region, int regionIndex, int attempt) {
+        ErrorResponse err = errorOf(resp);
+        int status = resp.statusCode();
+        String message = region + " answered " + status + ": " + err.message();
+        boolean namespaceMissing = status == 404 && ErrorResponse.NAMESPACE_NOT_FOUND.equals(err.reason());
+        // a namespace missing in a fall-back region (created elsewhere, not there yet) is that region's failure
+        boolean fallBack = regionIndex % c.order.size() != 0;
+        if (status / 100 != 4 || status == 408 || status == 429 || (namespaceMissing && fallBack)) {
+            int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
+            return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null);
+        }
+        if (c.unknown) {
+            // an earlier attempt of this write failed without a verdict: it may have been applied
+            Failure last = c.last;
+            c.result.completeExceptionally(new Unavailable(c.request.describe() + ": " + message + "; an earlier attempt ("
+                    + last.message + ") may have been applied: its outcome is unknown", region, status, attempt, c.outcome(false),
+                    last.cause));
+        } else {
+            c.result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt,
+                    namespaceMissing) : new MeridianClientException.InvalidRequest(message, region, status, attempt));
+        }
+        return null;
+    }
+
+    /** After a failed attempt: the next one after a backoff, unless attempts, budget or deadline are spent. */
+    private <T> void retry(Call<T> c, int attempt, int regionIndex, Failure failure) {
+        boolean spent = attempt < maxAttempts && !c.budget.tryRetry();
+        if (attempt >= maxAttempts || spent) {
+            c.result.completeExceptionally(new Unavailable(c.request.describe() + " failed after " + attempt + " attempt(s)"
+                    + (spent ? " (retry budget spent: not retried)" : "") + "; last: " + failure.message
+                    + (c.outcome(false).unknown() ? "; an attempt may have been applied: its outcome is unknown" : ""),
+                    failure.region, failure.status, attempt, c.outcome(false), failure.cause));
+            return;
+        }
+        // a write durable in one region's log stays with that region: its applier will land it there first
+        int next = failure.durable ? regionIndex : regionIndex + 1;
+        long delayMs = Math.min(maxBackoff.toMillis(), backoff.toMillis() << Math.min(attempt - 1, 10));
+        delayMs = Math.max(delayMs, Math.min(2_000, failure.retryAfterSeconds * 1_000L));
+        delayMs += ThreadLocalRandom.current().nextLong(Math.max(1, delayMs / 4 + 1));
+        if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs) >= c.deadlineNanos) {
+            c.expire(); // the next attempt could not start before the deadline: say so now, not at the deadline
+            return;
+        }
+        CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS).execute(() -> attempt(c, attempt + 1, next));
     }
 
     /**
@@ -610,6 +760,7 @@ public final class MeridianClient implements AutoCloseable {
         private final Map<RegionId, URI> endpoints = new LinkedHashMap<>();
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private Duration callTimeout = Duration.ofSeconds(60);
         private int maxAttempts = 4;
         private RetryBudget retryBudget = RetryBudget.defaults();
         private Duration backoff = Duration.ofMillis(50);
@@ -651,9 +802,20 @@ public final class MeridianClient implements AutoCloseable {
             return this;
         }
 
-        /** Deadline of one attempt. Default 10 s. */
+        /** Deadline of one attempt (never past the call's). Default 10 s. */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * The deadline of a whole call, every attempt and backoff included, unless the call brings its own
+         * ({@link CallOptions#withDeadline}). Past it the call fails with {@link MeridianClientException.Unavailable}
+         * ({@code deadlineExceeded()}), also while a response is still arriving. Default 60 s: longer than the default
+         * attempts can take (4 × 10 s and backoff), so it cuts only what no attempt timeout would (a body that stalls).
+         */
+        public Builder callTimeout(Duration timeout) {
+            this.callTimeout = positive(timeout, "callTimeout");
             return this;
         }
 

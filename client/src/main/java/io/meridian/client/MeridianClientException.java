@@ -1,5 +1,6 @@
 package io.meridian.client;
 
+import io.meridian.core.IdempotencyToken;
 import io.meridian.core.MeridianException;
 import io.meridian.core.RegionId;
 
@@ -68,21 +69,53 @@ public class MeridianClientException extends MeridianException {
     }
 
     /**
-     * No region answered successfully within the attempts (transport failures, timeouts, 503).
-     * {@link #durable()} is true when a write is known to be in a region's mutation log: it will be
-     * applied, and repeating it with the same token is safe.
+     * No region answered successfully within the attempts or the deadline (transport failures, timeouts, 503, 504).
+     * For a write: {@link #durable()} is true when it is known to be in a region's mutation log (it will be applied);
+     * {@link #outcomeUnknown()} is true when an attempt may have been applied. Either way, retrying with
+     * {@link #token()} ({@link CallOptions#withIdempotencyToken}) is safe and creates no second version; a write
+     * again with a new token would.
      */
     public static final class Unavailable extends MeridianClientException {
         private static final long serialVersionUID = 1L;
-        private final boolean durable;
+        private final Outcome outcome;
+
+        /**
+         * What is known of a failed call's effect.
+         *
+         * @param durable a write known to be in a region's mutation log: it will be applied
+         * @param unknown a write an attempt of which reached a server without a verdict: it may have been applied
+         * @param token the write's idempotency token (null for a read)
+         * @param deadlineExceeded the call's deadline ended it
+         */
+        public record Outcome(boolean durable, boolean unknown, IdempotencyToken token, boolean deadlineExceeded) {
+        }
 
         public Unavailable(String message, RegionId region, int status, int attempts, boolean durable, Throwable cause) {
+            this(message, region, status, attempts, new Outcome(durable, false, null, false), cause);
+        }
+
+        public Unavailable(String message, RegionId region, int status, int attempts, Outcome outcome, Throwable cause) {
             super(message, true, region, status, attempts, cause);
-            this.durable = durable;
+            this.outcome = outcome;
         }
 
         public boolean durable() {
-            return durable;
+            return outcome.durable();
+        }
+
+        /** A write that may or may not have been applied (never true once {@link #durable()}). */
+        public boolean outcomeUnknown() {
+            return outcome.unknown() && !outcome.durable();
+        }
+
+        /** The write's idempotency token, to retry it safely; empty for a read. */
+        public java.util.Optional<IdempotencyToken> token() {
+            return java.util.Optional.ofNullable(outcome.token());
+        }
+
+        /** The call's deadline passed (its own, or the client's call timeout). */
+        public boolean deadlineExceeded() {
+            return outcome.deadlineExceeded();
         }
     }
 }

@@ -33,6 +33,8 @@ class MeridianClientTest {
         final List<String> tokens = new CopyOnWriteArrayList<>();
         final List<String> paths = new CopyOnWriteArrayList<>();
         final List<String> received = new CopyOnWriteArrayList<>();
+        final List<String> deadlines = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         volatile String plan; // the routing plan it serves (not part of the script); null: 404
 
         Stub() throws IOException {
@@ -62,6 +64,7 @@ class MeridianClientTest {
                 return;
             }
             tokens.add(ex.getRequestHeaders().getFirst("Idempotency-Token"));
+            deadlines.add(ex.getRequestHeaders().getFirst("Meridian-Deadline-Ms"));
             paths.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             received.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             int[] status = statuses.poll();
@@ -72,6 +75,18 @@ class MeridianClientTest {
             }
             byte[] out = body.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
+            if (status[0] == STALL || status[0] == STALL_BODY) {
+                if (status[0] == STALL_BODY) {
+                    ex.sendResponseHeaders(200, out.length); // the headers arrive, the body never does
+                }
+                try {
+                    released.await(60, java.util.concurrent.TimeUnit.SECONDS); // until the test ends
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ex.close();
+                return;
+            }
             if (status[0] == 503) {
                 ex.getResponseHeaders().add("Retry-After", "0");
             }
@@ -82,9 +97,14 @@ class MeridianClientTest {
 
         @Override
         public void close() {
+            released.countDown();
             server.stop(0);
         }
     }
+
+    /** Script entries: a server that never answers, and one that sends its headers but never its body. */
+    static final int STALL = -1;
+    static final int STALL_BODY = -2;
 
     private final List<Stub> stubs = new ArrayList<>();
 
@@ -392,5 +412,87 @@ class MeridianClientTest {
         assertThatThrownBy(() -> client.get("users", "u2")).isInstanceOfSatisfying(MeridianClientException.NotFound.class,
                 e -> assertThat(e.namespaceMissing()).isFalse());
         assertThat(b.paths).hasSize(1);
+    }
+
+    private static MeridianClient slowToGiveUp(Stub a) {
+        return MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).requestTimeout(Duration.ofSeconds(20)).maxAttempts(4).build();
+    }
+
+    @Test
+    void aCallWithA500msDeadlineAgainstAStalledServerEndsAtItsDeadlineAndSaysTheWriteMayHaveBeenApplied() throws IOException {
+        for (int stall : new int[] {STALL, STALL_BODY}) {
+            Stub a = stub().answer(stall, ok("region-a"));
+            MeridianClient c = slowToGiveUp(a);
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> c.mutate("users", "u1", RecordChange.builder().put("k", "v").build(),
+                    CallOptions.defaults().withDeadline(Duration.ofMillis(500))))
+                    .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                        assertThat(e.deadlineExceeded()).isTrue();
+                        assertThat(e.outcomeUnknown()).as("the write was sent and never answered").isTrue();
+                        assertThat(e.token()).map(Object::toString).contains(a.tokens.get(0));
+                    }).hasMessageContaining("deadline of 500 ms passed");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("stall %d: a 500 ms deadline returned after %d ms%n", stall, ms);
+            // not a timing claim: the attempt's own timeout is 20 s, so returning at all this soon is the deadline's doing
+            assertThat(ms).isLessThan(10_000);
+            assertThat(Long.parseLong(a.deadlines.get(0))).as("the server is told how long it has").isBetween(1L, 500L);
+        }
+    }
+
+    @Test
+    void aCallersTokenIsSentSoARetryOfAnUnknownWriteIsTheSameWrite() throws IOException {
+        Stub a = stub().answer(503, UNAVAILABLE).answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxAttempts(1).build();
+        MeridianClientException.Unavailable failed = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> c.put("users", "u1", "k", "v"), MeridianClientException.Unavailable.class);
+        assertThat(failed.outcomeUnknown()).as("a 503 is no proof that nothing was appended").isTrue();
+        assertThat(failed.durable()).isFalse();
+        IdempotencyToken token = failed.token().orElseThrow();
+        c.mutate("users", "u1", RecordChange.builder().put("k", "v").build(), CallOptions.defaults().withIdempotencyToken(token));
+        assertThat(a.tokens).containsExactly(token.toString(), token.toString());
+    }
+
+    @Test
+    void aReadRefusesATokenAndAWriteThatNeverReachedAServerIsNotUnknown() throws IOException {
+        Stub a = stub();
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).build();
+        assertThat(c.getAsync("users", "u1", CallOptions.defaults().withIdempotencyToken(new IdempotencyToken(1, 1)))
+                .toCompletableFuture()).isCompletedExceptionally();
+        assertThat(a.paths).isEmpty();
+        a.close();
+        MeridianClient dead = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxAttempts(2).backoff(Duration.ofMillis(1)).build();
+        assertThatThrownBy(() -> dead.put("users", "u1", "k", "v"))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                    assertThat(e.outcomeUnknown()).as("no attempt connected").isFalse();
+                    assertThat(e.deadlineExceeded()).isFalse();
+                    assertThat(e.token()).isPresent();
+                });
+    }
+
+    @Test
+    void aPerCallRetryBudgetAndADeadlineShorterThanTheBackoffEndTheCallAfterOneAttempt() throws IOException {
+        Stub a = stub().answer(503, UNAVAILABLE).answer(503, UNAVAILABLE).answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxAttempts(3).backoff(Duration.ofMillis(1)).build();
+        RetryBudget spent = new RetryBudget(0, 1);
+        assertThat(spent.tryRetry()).isTrue(); // its one token is gone
+        assertThatThrownBy(() -> c.get("users", "u1", CallOptions.defaults().withRetryBudget(spent)))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> assertThat(e.attempts()).isEqualTo(1))
+                .hasMessageContaining("retry budget spent");
+        MeridianClient patient = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxAttempts(3).backoff(Duration.ofSeconds(2)).maxBackoff(Duration.ofSeconds(2))
+                .build();
+        assertThatThrownBy(() -> patient.get("users", "u1", CallOptions.defaults().withDeadline(Duration.ofMillis(800))))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                    assertThat(e.attempts()).isEqualTo(1);
+                    assertThat(e.deadlineExceeded()).isTrue();
+                    assertThat(e.token()).isEmpty();
+                    assertThat(e.outcomeUnknown()).as("a read").isFalse();
+                });
+        assertThat(a.paths).hasSize(2);
     }
 }

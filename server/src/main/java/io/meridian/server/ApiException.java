@@ -34,6 +34,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(404, message, false, 0, null, reason);
     }
 
+    /** 504: the caller's deadline passed; {@code message} says whether anything was written. */
+    public static ApiException deadlinePassed(String message, Throwable cause) {
+        return new ApiException(504, message, false, 0, cause, io.meridian.core.wire.ErrorResponse.DEADLINE_PASSED);
+    }
+
     public static ApiException unavailable(String message, Throwable cause) {
         return new ApiException(503, message, false, 1, cause);
     }

@@ -4,6 +4,7 @@ import com.codahale.metrics.annotation.ExceptionMetered;
 import com.codahale.metrics.annotation.Timed;
 import io.dropwizard.auth.Auth;
 import io.meridian.core.Bytes;
+import io.meridian.core.CallDeadline;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.Operation;
@@ -89,19 +90,27 @@ public final class RecordsResource {
         }
     }
 
+    private static java.time.Duration deadline(String header) {
+        try {
+            return CallDeadline.parse(header);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
     /** Sets items (others of the record are kept). */
     @PUT
     @Timed(name = "put-items")
     @ExceptionMetered(name = "put-items-errors")
     public WriteResponse put(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
-            PutItemsRequest body) {
+            @HeaderParam(CallDeadline.HEADER) String deadline, PutItemsRequest body) {
         if (body == null || body.items() == null || body.items().isEmpty()) {
             throw ApiException.badRequest("body must be {\"items\": [{\"key\": <base64>, \"value\": <base64>}, ...]} with at least one item");
         }
         String checkedId = id(id);
         Limits.checkOperations(body.items().size());
         List<Operation> ops = WireConversions.puts(body.items(), new long[] {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length});
-        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token), deadline(deadline));
     }
 
     /** Puts and deletes of one record, atomically. */
@@ -110,7 +119,7 @@ public final class RecordsResource {
     @Timed(name = "mutate")
     @ExceptionMetered(name = "mutate-errors")
     public WriteResponse mutate(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
-            MutateRequest body) {
+            @HeaderParam(CallDeadline.HEADER) String deadline, MutateRequest body) {
         if (body == null) {
             throw ApiException.badRequest("body must be {\"puts\": [...], \"deletes\": [<base64 key>...], \"deleteRecord\": false}");
         }
@@ -131,7 +140,7 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(key));
             }
         }
-        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token), deadline(deadline));
     }
 
     /** Deletes the given items ({@code ?key=<base64>} repeated) or, with no key, the whole record. */
@@ -139,7 +148,7 @@ public final class RecordsResource {
     @Timed(name = "delete")
     @ExceptionMetered(name = "delete-errors")
     public WriteResponse delete(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token,
-            @QueryParam("key") List<String> keys) {
+            @HeaderParam(CallDeadline.HEADER) String deadline, @QueryParam("key") List<String> keys) {
         String checkedId = id(id);
         List<Operation> ops = new ArrayList<>();
         if (keys == null || keys.isEmpty()) {
@@ -150,7 +159,7 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(WireConversions.key("key[" + i + "]", keys.get(i))));
             }
         }
-        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token));
+        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token), deadline(deadline));
     }
 
     /**

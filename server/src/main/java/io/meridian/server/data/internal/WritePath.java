@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -192,6 +193,20 @@ public final class WritePath {
      * @throws ApiException 400 (bad input), 503 (log unavailable, overloaded, or durable but not applied)
      */
     public WriteResponse write(NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken token) {
+        return write(ns, id, operations, token, null);
+    }
+
+    /**
+     * As {@link #write(NamespaceConfig, String, List, IdempotencyToken)}, within the caller's {@code deadline} (how long
+     * it still waits; null: no deadline): a deadline already passed writes nothing (504); one that passes while appending
+     * answers 504 "outcome unknown" (the append may still land: retrying with the same token is safe); one that passes
+     * while applying answers the usual 503 durable (it is in the log: it will be applied).
+     */
+    public WriteResponse write(NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken token, Duration deadline) {
+        long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
+        if (deadline != null && deadline.isZero()) {
+            throw ApiException.deadlinePassed("the caller's deadline has passed: nothing was written", null);
+        }
         checkNoConflicts(operations);
         long skew = skewMillis.getAsLong();
         if (skew > maxSkewMillis) {
@@ -203,8 +218,8 @@ public final class WritePath {
         List<Operation> resolved = operations.stream().map(op -> withDefaultTtl(op, ns)).toList();
         checkExpirations(resolved, ts, ns);
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
-        LogPosition position = append(m);
-        applyLocally(m, ns, position);
+        LogPosition position = append(m, until);
+        applyLocally(m, ns, position, until);
         return new WriteResponse(ts, effective.toString(), region.name());
     }
 
@@ -236,12 +251,27 @@ public final class WritePath {
     }
 
     /** Appends to the region's mutation log (bounded by the admission of appends); 503 when the log does not take it. */
-    private LogPosition append(Mutation m) {
+    private LogPosition append(Mutation m, long until) {
+        long own = appendTimeout.toMillis() + 1_000;
+        long left = left(until);
+        CompletableFuture<LogPosition> appended = null;
         try (Admission.Permit admitted = appends.enter(); Timer.Context ignored = appendTimer.time()) {
-            LogPosition position = log.append(m).get(appendTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            appended = log.append(m);
+            LogPosition position = appended.get(Math.min(own, left), TimeUnit.MILLISECONDS);
             failpoints.pass(Failpoints.AFTER_APPEND);
             return position;
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (TimeoutException e) {
+            appendFailures.inc();
+            // the append may still land: then the own applier must apply it at once, not wait for a verdict that
+            // this request will never give (a caller with a 1 ms deadline must not stall the applier per write)
+            appended.thenAccept(position -> afterApply.notApplied(m, position));
+            if (left < own) {
+                throw ApiException.deadlinePassed("the caller's deadline passed while region " + region + " appended the write:"
+                        + " it may still be appended and applied (outcome unknown); retrying with the same token is safe", e);
+            }
+            throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write ("
+                    + rootMessage(e) + "); nothing was applied, retry with the same token", e);
+        } catch (ExecutionException e) {
             appendFailures.inc();
             throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write ("
                     + rootMessage(e) + "); nothing was applied, retry with the same token", e);
@@ -256,10 +286,10 @@ public final class WritePath {
      * skips the record; not applied, for whatever reason: it applies it). 400 when no region can apply it; 503
      * durable when it is in the log but not applied yet.
      */
-    private void applyLocally(Mutation m, NamespaceConfig ns, LogPosition position) {
+    private void applyLocally(Mutation m, NamespaceConfig ns, LogPosition position, long until) {
         boolean told = false;
         try (Timer.Context ignored = applyTimer.time()) {
-            store.apply(m, ns).toCompletableFuture().get(applyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            store.apply(m, ns).toCompletableFuture().get(Math.min(applyTimeout.toMillis(), left(until)), TimeUnit.MILLISECONDS);
             failpoints.pass(Failpoints.AFTER_APPLY);
             try {
                 told = true;
@@ -288,6 +318,11 @@ public final class WritePath {
                 afterApply.notApplied(m, position); // failed, timed out, interrupted, or an unexpected error: the applier applies it
             }
         }
+    }
+
+    /** Milliseconds until {@code until} (nanoTime), at least 1; {@link Long#MAX_VALUE} without a deadline. */
+    private static long left(long until) {
+        return until == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (until - System.nanoTime()) / 1_000_000);
     }
 
     private ApiException durableNotApplied(Mutation m, Exception e) {

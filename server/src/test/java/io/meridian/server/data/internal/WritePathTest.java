@@ -126,6 +126,76 @@ class WritePathTest {
     }
 
     @Test
+    void aDeadlineAlreadyPassedWritesNothing() {
+        assertThatThrownBy(() -> path(okLog(), okStore(), 10).write(NS, "u1", PUT, null, Duration.ZERO))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(504);
+                    assertThat(e.reason()).isEqualTo("deadline-passed");
+                }).hasMessageContaining("nothing was written");
+        assertThat(appended).isEmpty();
+        assertThat(applied).isEmpty();
+    }
+
+    @Test
+    void aDeadlinePassingWhileAppendingAnswers504OutcomeUnknownAtTheDeadlineNotTheAppendTimeout() {
+        MutationSink.Log slow = m -> {
+            appended.add(m);
+            return new CompletableFuture<>(); // the broker never answers (the append timeout is 1.5 s)
+        };
+        // a 504 (not the append timeout's 503 "did not accept") says the deadline, not the 1.5 s timeout, ended the wait
+        assertThatThrownBy(() -> path(slow, okStore(), 10).write(NS, "u1", PUT, null, Duration.ofMillis(200)))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(504);
+                    assertThat(e.durable()).isFalse();
+                }).hasMessageContaining("outcome unknown").hasMessageContaining("same token");
+        assertThat(appended).hasSize(1);
+        assertThat(applied).isEmpty();
+    }
+
+    @Test
+    void anAppendThatLandsAfterTheDeadlineIsHandedToTheOwnApplierAtOnce() {
+        CompletableFuture<LogPosition> late = new CompletableFuture<>();
+        List<LogPosition> handedOver = new CopyOnWriteArrayList<>();
+        WritePath p = WritePath.builder().region(RegionId.of("region-c")).clock(clock).log(m -> late).store(okStore())
+                .afterApply(new MutationSink.Applied() {
+                    @Override
+                    public void applied(Mutation m, LogPosition position) {
+                        throw new AssertionError("never applied here");
+                    }
+
+                    @Override
+                    public void notApplied(Mutation m, LogPosition position) {
+                        handedOver.add(position);
+                    }
+                })
+                .settings(new WritePath.Settings(10, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMillis(500),
+                        Duration.ofMillis(500), Duration.ofSeconds(1))).skewMillis(() -> skew).metrics(new MetricRegistry()).build();
+        assertThatThrownBy(() -> p.write(NS, "u1", PUT, null, Duration.ofMillis(1)))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(504));
+        assertThat(handedOver).isEmpty();
+        late.complete(new LogPosition(0, 7)); // the broker answers after the caller gave up
+        assertThat(handedOver).containsExactly(new LogPosition(0, 7));
+        assertThat(applied).isEmpty();
+    }
+
+    @Test
+    void aDeadlinePassingWhileApplyingIs503DurableAndTheApplierIsTold() {
+        MutationSink.Store slow = (m, ns) -> new CompletableFuture<>(); // Cassandra never answers (apply timeout 30 s)
+        WritePath p = WritePath.builder().region(RegionId.of("region-c")).clock(clock).log(okLog()).store(slow)
+                .settings(new WritePath.Settings(10, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMillis(500),
+                        Duration.ofMillis(500), Duration.ofSeconds(30))).skewMillis(() -> skew).metrics(new MetricRegistry()).build();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> p.write(NS, "u1", PUT, null, Duration.ofMillis(300)))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.durable()).isTrue();
+                });
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("answered at the deadline, not after the 30 s apply timeout")
+                .isLessThan(20_000);
+        assertThat(appended).hasSize(1);
+    }
+
+    @Test
     void aFailedApplyAfterTheAppendIs503Durable() {
         MutationSink.Store failing = (m, ns) -> CompletableFuture.failedFuture(new IllegalStateException("cassandra down"));
         assertThatThrownBy(() -> path(okLog(), failing, 10).write(NS, "u1", PUT, null))

@@ -1,0 +1,42 @@
+package io.meridian.client;
+
+import io.meridian.core.IdempotencyToken;
+import java.time.Duration;
+
+/**
+ * Options of one call, each overriding the client's setting for it. Immutable: start from {@link #defaults()} and
+ * change what you need ({@code CallOptions.defaults().withDeadline(Duration.ofMillis(500))}).
+ *
+ * @param deadline how long the whole call may take, every attempt and backoff included; the server is told how long
+ *     it has (header {@code Meridian-Deadline-Ms}). Null: the client's {@link MeridianClient.Builder#callTimeout}
+ * @param idempotencyToken a write's token: pass the one of an earlier attempt ({@link WriteResult#token()},
+ *     {@link MeridianClientException.Unavailable#token()}) to retry that write without creating a second version.
+ *     Null: a new one. A read refuses one
+ * @param retryBudget the budget this call's retries draw from (for instance a budget per downstream dependency);
+ *     null: the client's
+ */
+public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget) {
+
+    public CallOptions {
+        if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
+            throw new IllegalArgumentException("deadline must be positive: " + deadline);
+        }
+    }
+
+    /** Every option from the client. */
+    public static CallOptions defaults() {
+        return new CallOptions(null, null, null);
+    }
+
+    public CallOptions withDeadline(Duration deadline) {
+        return new CallOptions(deadline, idempotencyToken, retryBudget);
+    }
+
+    public CallOptions withIdempotencyToken(IdempotencyToken token) {
+        return new CallOptions(deadline, token, retryBudget);
+    }
+
+    public CallOptions withRetryBudget(RetryBudget budget) {
+        return new CallOptions(deadline, idempotencyToken, budget);
+    }
+}
