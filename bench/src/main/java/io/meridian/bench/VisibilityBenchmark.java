@@ -152,7 +152,10 @@ public final class VisibilityBenchmark {
         out.set("closedLoop", closed);
         if (!s.overload().isZero()) {
             awaitQuiet(pids);
-            out.set("overload", overload(closed.path("writesPerSecond").asDouble(), steps, warmRate, idle));
+            profile("overload", pids);
+            ObjectNode overload = overload(closed.path("writesPerSecond").asDouble(), steps, warmRate, idle);
+            overload.set("profile", profileDone("overload"));
+            out.set("overload", overload);
         }
         return out;
     }

@@ -59,9 +59,8 @@ final class DataCommands {
 
     static MeridianClient client(List<RegionEndpoints> regions, RegionId home, boolean failover,
             java.util.function.Consumer<MeridianClient.Builder> more) {
-        int attempts = failover ? Math.max(2, regions.size()) : 2;
         MeridianClient.Builder b = MeridianClient.builder().homeRegion(home).requestTimeout(Duration.ofSeconds(30))
-                .maxAttempts(attempts).callTimeout(Duration.ofSeconds(30L * attempts + 10));
+                .maxAttempts(failover ? Math.max(2, regions.size()) : 2);
         more.accept(b);
         boolean found = false;
         for (RegionEndpoints r : regions) {

@@ -102,7 +102,7 @@ public final class MeridianClient implements AutoCloseable {
         b.endpoints.keySet().stream().filter(r -> !o.contains(r)).sorted().forEach(o::add);
         this.order = List.copyOf(o);
         this.requestTimeout = b.requestTimeout;
-        this.callTimeout = b.callTimeout;
+        this.callTimeout = b.callTimeout != null ? b.callTimeout : defaultCallTimeout(b);
         this.maxAttempts = b.maxAttempts;
         this.retryBudget = b.retryBudget;
         this.backoff = b.backoff;
@@ -473,12 +473,24 @@ public final class MeridianClient implements AutoCloseable {
         Duration deadline = options.deadline() != null ? options.deadline() : callTimeout;
         Call<T> c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
                 options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline);
-        java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(c::expire, deadline.toNanos(), TimeUnit.NANOSECONDS);
+        // the timer thread only hands the expiry over: the caller's continuations must never run on (and block) it
+        java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(() -> EXPIRED.execute(c::expire), deadline.toNanos(),
+                TimeUnit.NANOSECONDS);
         c.result.whenComplete((ok, error) -> timer.cancel(false));
         c.budget.onFirstAttempt();
         attempt(c, 1, 0);
         return c.result;
     }
+
+    /**
+     * Fails expired calls, so a caller's continuation runs here (like the HTTP client's own completions, on a cached
+     * pool): one that blocks holds its own thread, never the timer or another call's expiry.
+     */
+    private static final java.util.concurrent.ExecutorService EXPIRED = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "meridian-client-expired");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Ends calls at their deadline (a cancelled timer leaves the queue at once). */
     private static final java.util.concurrent.ScheduledThreadPoolExecutor DEADLINES = deadlines();
@@ -509,6 +521,7 @@ public final class MeridianClient implements AutoCloseable {
         volatile boolean unknown; // a write attempt reached a server without a verdict: it may have been applied
         volatile boolean durable; // a write attempt is known to be in a region's log
         volatile Failure last;
+        volatile CompletableFuture<?> exchange; // the attempt in flight
 
         Call(Request request, byte[] payload, String authorization, Function<byte[], T> parse, List<RegionId> order,
                 RetryBudget budget, Duration deadline) {
@@ -526,19 +539,33 @@ public final class MeridianClient implements AutoCloseable {
             return request.token() != null;
         }
 
+        /**
+         * What is known of the effect. {@code inFlight} is read before {@code unknown}: an attempt's completion records
+         * its verdict in {@code unknown} before it clears {@code inFlight}, so an attempt that may have been applied is
+         * never missed in between.
+         */
         Unavailable.Outcome outcome(boolean deadlineExceeded) {
-            return new Unavailable.Outcome(durable, isWrite() && (unknown || (deadlineExceeded && inFlight)), request.token(),
-                    deadlineExceeded);
+            boolean sending = inFlight;
+            boolean mayHaveApplied = unknown || (deadlineExceeded && sending);
+            return new Unavailable.Outcome(durable, isWrite() && mayHaveApplied, request.token(), deadlineExceeded);
         }
 
-        /** The deadline passed: fails the call (a no-op when it has its answer), whatever is in flight. */
+        /** The deadline passed: fails the call (a no-op when it has its answer) and abandons the attempt in flight. */
         void expire() {
+            if (result.isDone()) {
+                return;
+            }
+            java.util.concurrent.CompletableFuture<?> sent = exchange;
             Failure f = last;
-            result.completeExceptionally(new Unavailable(request.describe() + ": the deadline of " + deadline.toMillis()
-                    + " ms passed after " + Math.max(1, attempts) + " attempt(s)" + (f == null ? "" : "; last: " + f.message)
-                    + (outcome(true).unknown() ? "; an attempt may have been applied: its outcome is unknown" : ""),
-                    f == null ? null : f.region, f == null ? 0 : f.status, Math.max(1, attempts), outcome(true),
-                    f == null ? null : f.cause));
+            Unavailable.Outcome outcome = outcome(true);
+            boolean expired = result.completeExceptionally(new Unavailable(request.describe() + ": the deadline of "
+                    + deadline.toMillis() + " ms passed after " + Math.max(1, attempts) + " attempt(s)"
+                    + (f == null ? "" : "; last: " + f.message)
+                    + (outcome.unknown() ? "; an attempt may have been applied: its outcome is unknown" : ""),
+                    f == null ? null : f.region, f == null ? 0 : f.status, Math.max(1, attempts), outcome, f == null ? null : f.cause));
+            if (expired && sent != null) {
+                sent.cancel(true); // after the verdict: the JDK client aborts the exchange, no connection waits for a body
+            }
         }
     }
 
@@ -565,24 +592,30 @@ public final class MeridianClient implements AutoCloseable {
         }
         c.attempts = attempt;
         c.inFlight = true;
-        http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
-            c.inFlight = false;
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        c.exchange = exchange;
+        exchange.whenComplete((resp, error) -> {
             if (error == null && resp.statusCode() / 100 == 2) {
                 try {
                     c.result.complete(c.parse.apply(resp.body()));
                 } catch (RuntimeException e) {
                     c.result.completeExceptionally(e);
                 }
+                c.inFlight = false;
                 return;
             }
             Failure failure = error != null ? new Failure(region, 0, describe(error), false, 0, error)
                     : answered(c, resp, region, regionIndex, attempt);
-            if (failure == null || c.result.isDone()) {
-                return; // answered (a result, or a verdict that ends the call), or past the deadline
+            if (failure != null) {
+                // recorded before inFlight is cleared (see Call.outcome); a durable answer is known, not unknown
+                c.unknown |= c.isWrite() && !failure.durable && !(error != null && neverSent(error));
+                c.durable |= failure.durable;
+                c.last = failure;
             }
-            c.unknown |= c.isWrite() && !failure.durable && !(error != null && neverSent(error));
-            c.durable |= failure.durable;
-            c.last = failure;
+            c.inFlight = false;
+            if (failure == null || c.result.isDone()) {
+                return; // answered (a verdict that ended the call), or past the deadline
+            }
             retry(c, attempt, regionIndex, failure);
         });
     }
@@ -602,11 +635,12 @@ public final class MeridianClient implements AutoCloseable {
             int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
             return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null);
         }
-        if (c.unknown) {
-            // an earlier attempt of this write failed without a verdict: it may have been applied
+        if (c.unknown || c.durable) {
+            // an earlier attempt of this write failed without a verdict (it may have been applied), or is in a log
             Failure last = c.last;
             c.result.completeExceptionally(new Unavailable(c.request.describe() + ": " + message + "; an earlier attempt ("
-                    + last.message + ") may have been applied: its outcome is unknown", region, status, attempt, c.outcome(false),
+                    + last.message + (c.durable ? ") is in a region's mutation log: it will be applied"
+                            : ") may have been applied: its outcome is unknown"), region, status, attempt, c.outcome(false),
                     last.cause));
         } else {
             c.result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt,
@@ -737,6 +771,13 @@ public final class MeridianClient implements AutoCloseable {
         }
     }
 
+    /** 60 s, or what {@code maxAttempts} attempts with their backoffs (Retry-After up to 2 s each) can take. */
+    static Duration defaultCallTimeout(Builder b) {
+        Duration attempts = b.requestTimeout.multipliedBy(b.maxAttempts)
+                .plus(b.maxBackoff.plusSeconds(2).multipliedBy(b.maxAttempts - 1L));
+        return attempts.compareTo(Duration.ofSeconds(60)) > 0 ? attempts : Duration.ofSeconds(60);
+    }
+
     /** Releases the connection pool. */
     @Override
     public void close() {
@@ -760,7 +801,7 @@ public final class MeridianClient implements AutoCloseable {
         private final Map<RegionId, URI> endpoints = new LinkedHashMap<>();
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration requestTimeout = Duration.ofSeconds(10);
-        private Duration callTimeout = Duration.ofSeconds(60);
+        private Duration callTimeout; // null: the default, never shorter than the attempts can take
         private int maxAttempts = 4;
         private RetryBudget retryBudget = RetryBudget.defaults();
         private Duration backoff = Duration.ofMillis(50);
@@ -811,8 +852,9 @@ public final class MeridianClient implements AutoCloseable {
         /**
          * The deadline of a whole call, every attempt and backoff included, unless the call brings its own
          * ({@link CallOptions#withDeadline}). Past it the call fails with {@link MeridianClientException.Unavailable}
-         * ({@code deadlineExceeded()}), also while a response is still arriving. Default 60 s: longer than the default
-         * attempts can take (4 × 10 s and backoff), so it cuts only what no attempt timeout would (a body that stalls).
+         * ({@code deadlineExceeded()}), also while a response is still arriving. Default: 60 s, or longer when the attempts
+         * can take longer (maxAttempts × requestTimeout plus the backoffs), so the default cuts only what no attempt
+         * timeout would (a body that stalls).
          */
         public Builder callTimeout(Duration timeout) {
             this.callTimeout = positive(timeout, "callTimeout");

@@ -495,4 +495,50 @@ class MeridianClientTest {
                 });
         assertThat(a.paths).hasSize(2);
     }
+
+    @Test
+    void aDurableAnswerFollowedByARefusalIsStillADurableWriteNotARefusal() throws IOException {
+        Stub a = stub().answer(503, "{\"code\":503,\"message\":\"durable, not applied\",\"durable\":true}")
+                .answer(403, "{\"code\":403,\"message\":\"no right\"}");
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).backoff(Duration.ofMillis(1)).build();
+        assertThatThrownBy(() -> c.put("users", "u1", "k", "v"))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                    assertThat(e.durable()).isTrue();
+                    assertThat(e.status()).isEqualTo(403);
+                }).hasMessageContaining("will be applied");
+    }
+
+    @Test
+    void theDefaultCallTimeoutNeverCutsTheConfiguredAttempts() {
+        assertThat(MeridianClient.defaultCallTimeout(MeridianClient.builder())).isEqualTo(Duration.ofSeconds(60));
+        MeridianClient.Builder slow = MeridianClient.builder().requestTimeout(Duration.ofSeconds(30)).maxAttempts(4);
+        assertThat(MeridianClient.defaultCallTimeout(slow)).isGreaterThanOrEqualTo(Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aContinuationThatBlocksOnAnExpiredCallDoesNotStopOtherDeadlines() throws Exception {
+        Stub a = stub().answer(STALL, ok("region-a")).answer(STALL, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxAttempts(1).build();
+        CallOptions soon = CallOptions.defaults().withDeadline(Duration.ofMillis(200));
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<?> first = c.getAsync("users", "u1", soon).toCompletableFuture()
+                .exceptionally(e -> {
+                    try {
+                        blocked.await(60, java.util.concurrent.TimeUnit.SECONDS); // a caller's blocking continuation
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return null;
+                });
+        try {
+            // a second call's deadline still ends it while the first call's continuation blocks
+            assertThatThrownBy(() -> c.get("users", "u2", soon))
+                    .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> assertThat(e.deadlineExceeded()).as(e.getMessage()).isTrue());
+        } finally {
+            blocked.countDown();
+        }
+        first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
 }

@@ -40,7 +40,7 @@ class ServerCrashIT {
         MeridianClient client = MeridianClient.builder().homeRegion(A).endpoint(A, URI.create(r.serverUrl()))
                 .requestTimeout(Duration.ofSeconds(5)).maxAttempts(1).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build();
         try (MeridianClient admin = MeridianClient.builder().homeRegion(A).endpoint(A, URI.create(r.serverUrl()))
-                .requestTimeout(Duration.ofSeconds(60)).callTimeout(Duration.ofSeconds(90)).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build()) {
+                .requestTimeout(Duration.ofSeconds(60)).operator(OperatorSecret.USER, OperatorSecret.of(cluster.directory())).build()) {
             admin.createNamespace("crash_it"); // DDL in every region: seconds on a loaded machine, more than a write's 5 s
         }
         String prefix = failpoint + "-";

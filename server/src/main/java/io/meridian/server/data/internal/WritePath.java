@@ -250,35 +250,55 @@ public final class WritePath {
         return new IdempotencyToken(ts, RANDOM.nextLong() & ~(HybridLogicalClock.SLOTS - 1L) | HybridLogicalClock.slotOf(ts));
     }
 
-    /** Appends to the region's mutation log (bounded by the admission of appends); 503 when the log does not take it. */
+    /**
+     * Appends to the region's mutation log (bounded by the admission of appends); 503 when the log does not take it. The
+     * permit is held until the append completes, not only while this request waits for it: a caller's short deadline
+     * must not let the appends in flight grow past the bound.
+     */
     private LogPosition append(Mutation m, long until) {
         long own = appendTimeout.toMillis() + 1_000;
         long left = left(until);
-        CompletableFuture<LogPosition> appended = null;
-        try (Admission.Permit admitted = appends.enter(); Timer.Context ignored = appendTimer.time()) {
+        Admission.Permit admitted = appends.enter();
+        CompletableFuture<LogPosition> appended;
+        try {
             appended = log.append(m);
+        } catch (RuntimeException e) {
+            admitted.close();
+            throw e;
+        }
+        appended.whenComplete((position, error) -> admitted.close());
+        try (Timer.Context ignored = appendTimer.time()) {
             LogPosition position = appended.get(Math.min(own, left), TimeUnit.MILLISECONDS);
             failpoints.pass(Failpoints.AFTER_APPEND);
             return position;
         } catch (TimeoutException e) {
             appendFailures.inc();
-            // the append may still land: then the own applier must apply it at once, not wait for a verdict that
-            // this request will never give (a caller with a 1 ms deadline must not stall the applier per write)
-            appended.thenAccept(position -> afterApply.notApplied(m, position));
+            handOver(m, appended);
             if (left < own) {
                 throw ApiException.deadlinePassed("the caller's deadline passed while region " + region + " appended the write:"
                         + " it may still be appended and applied (outcome unknown); retrying with the same token is safe", e);
             }
-            throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write ("
-                    + rootMessage(e) + "); nothing was applied, retry with the same token", e);
+            throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write in time ("
+                    + rootMessage(e) + "); it is not applied, but the append may still land (then it is applied): retry"
+                    + " with the same token", e);
         } catch (ExecutionException e) {
             appendFailures.inc();
             throw ApiException.unavailable("the mutation log of region " + region + " did not accept the write ("
                     + rootMessage(e) + "); nothing was applied, retry with the same token", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted while appending", e);
+            handOver(m, appended);
+            throw ApiException.unavailable("interrupted while appending; the append may still land (then it is applied):"
+                    + " retry with the same token", e);
         }
+    }
+
+    /**
+     * An append this request stopped waiting for may still land: then the own applier must apply it at once, not wait
+     * for a verdict this request will never give (a caller with a 1 ms deadline must not stall the applier per write).
+     */
+    private void handOver(Mutation m, CompletableFuture<LogPosition> appended) {
+        appended.thenAccept(position -> afterApply.notApplied(m, position));
     }
 
     /**

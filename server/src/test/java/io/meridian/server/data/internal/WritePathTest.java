@@ -179,6 +179,21 @@ class WritePathTest {
     }
 
     @Test
+    void anAppendOutlivingItsCallersDeadlineStillHoldsItsPermitSoShortDeadlinesCannotFloodTheLog() {
+        CompletableFuture<LogPosition> first = new CompletableFuture<>();
+        java.util.Deque<CompletableFuture<LogPosition>> appends = new java.util.ArrayDeque<>(List.of(first,
+                CompletableFuture.completedFuture(new LogPosition(0, 8))));
+        WritePath p = path(m -> appends.poll(), okStore(), 1);
+        assertThatThrownBy(() -> p.write(NS, "u1", PUT, null, Duration.ofMillis(1)))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(504));
+        assertThatThrownBy(() -> p.write(NS, "u2", PUT, null, Duration.ofMillis(1)))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503))
+                .hasMessageContaining("overloaded");
+        first.complete(new LogPosition(0, 7)); // the first append ends: its permit is free again
+        assertThat(p.write(NS, "u3", PUT, null, Duration.ofSeconds(5)).region()).isEqualTo("region-c");
+    }
+
+    @Test
     void aDeadlinePassingWhileApplyingIs503DurableAndTheApplierIsTold() {
         MutationSink.Store slow = (m, ns) -> new CompletableFuture<>(); // Cassandra never answers (apply timeout 30 s)
         WritePath p = WritePath.builder().region(RegionId.of("region-c")).clock(clock).log(okLog()).store(slow)
