@@ -70,6 +70,8 @@ public final class MeridianClient implements AutoCloseable {
     private final Duration requestTimeout;
     private final Duration callTimeout;
     private final int maxAttempts;
+    private final int maxInFlight;
+    private final java.util.concurrent.Semaphore inFlight;
     private final RetryBudget retryBudget;
     private final Duration backoff;
     private final Duration maxBackoff;
@@ -104,6 +106,8 @@ public final class MeridianClient implements AutoCloseable {
         this.requestTimeout = b.requestTimeout;
         this.callTimeout = b.callTimeout != null ? b.callTimeout : defaultCallTimeout(b);
         this.maxAttempts = b.maxAttempts;
+        this.maxInFlight = b.maxInFlight;
+        this.inFlight = new java.util.concurrent.Semaphore(b.maxInFlight);
         this.retryBudget = b.retryBudget;
         this.backoff = b.backoff;
         this.maxBackoff = b.maxBackoff;
@@ -468,6 +472,13 @@ public final class MeridianClient implements AutoCloseable {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode request: " + e.getMessage(), e));
         }
+        if (!inFlight.tryAcquire()) {
+            // past the bound the call fails here, at once, with nothing sent: a slow server is not sent more calls
+            // than it can answer, and callers learn of the overload in microseconds instead of after seconds in queues
+            return CompletableFuture.failedFuture(new Unavailable(request.describe() + ": this client has " + maxInFlight
+                    + " calls in flight, its limit (maxInFlight): not sent; the servers are slower than the calls arrive",
+                    null, 0, 0, new Unavailable.Outcome(false, false, request.token(), false), null));
+        }
         String auth = request.asOperator() && operatorAuthorization != null ? operatorAuthorization
                 : authorization != null ? authorization : operatorAuthorization;
         Duration deadline = options.deadline() != null ? options.deadline() : callTimeout;
@@ -476,7 +487,10 @@ public final class MeridianClient implements AutoCloseable {
         // the timer thread only hands the expiry over: the caller's continuations must never run on (and block) it
         java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(() -> EXPIRED.execute(c::expire), deadline.toNanos(),
                 TimeUnit.NANOSECONDS);
-        c.result.whenComplete((ok, error) -> timer.cancel(false));
+        c.result.whenComplete((ok, error) -> {
+            timer.cancel(false);
+            inFlight.release();
+        });
         c.budget.onFirstAttempt();
         attempt(c, 1, 0);
         return c.result;
@@ -803,6 +817,7 @@ public final class MeridianClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration callTimeout; // null: the default, never shorter than the attempts can take
         private int maxAttempts = 4;
+        private int maxInFlight = 128;
         private RetryBudget retryBudget = RetryBudget.defaults();
         private Duration backoff = Duration.ofMillis(50);
         private Duration maxBackoff = Duration.ofSeconds(1);
@@ -867,6 +882,19 @@ public final class MeridianClient implements AutoCloseable {
                 throw new IllegalArgumentException("maxAttempts must be at least 1: " + attempts);
             }
             this.maxAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * Calls in flight at once, at least 1 (default 128, twice a server's own bound of writes in flight). Past it a
+         * call fails at once with {@link MeridianClientException.Unavailable}, nothing sent (its outcome is known:
+         * not applied), instead of adding to a queue the servers cannot drain.
+         */
+        public Builder maxInFlight(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("maxInFlight must be at least 1: " + calls);
+            }
+            this.maxInFlight = calls;
             return this;
         }
 

@@ -541,4 +541,25 @@ class MeridianClientTest {
         }
         first.get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
+
+    @Test
+    void pastItsInFlightBoundACallFailsAtOnceWithNothingSentAndThePlaceFreesWhenACallEnds() throws Exception {
+        Stub a = stub().answer(STALL, ok("region-a")).answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxInFlight(1).maxAttempts(1).build();
+        java.util.concurrent.CompletableFuture<WriteResult> stalled = c.mutateAsync("users", "u1",
+                RecordChange.builder().put("k", "v").build(), CallOptions.defaults().withDeadline(Duration.ofSeconds(2)))
+                .toCompletableFuture();
+        assertThatThrownBy(() -> c.put("users", "u2", "k", "v"))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                    assertThat(e.outcomeUnknown()).as("not sent").isFalse();
+                    assertThat(e.attempts()).isZero();
+                    assertThat(e.token()).isPresent();
+                }).hasMessageContaining("1 calls in flight");
+        assertThatThrownBy(stalled::join).hasCauseInstanceOf(MeridianClientException.Unavailable.class);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(a.paths).hasSize(1)); // only the stalled call reached the server
+        a.released.countDown(); // the stub may serve again
+        assertThat(c.put("users", "u3", "k", "v").region().name()).isEqualTo("region-a");
+    }
 }
