@@ -7,6 +7,7 @@ import io.dropwizard.core.setup.Environment;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.RegionId;
 import io.meridian.core.wire.ReplicationStatus;
+import io.meridian.server.api.PrometheusMetrics;
 import io.meridian.server.auth.Principals;
 import io.meridian.server.cache.CacheCapability;
 import io.meridian.server.data.DataApi;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The regional Meridian server: {@code java ... io.meridian.server.MeridianServer server config.yml}.
  * Starts only once the region's Cassandra and Kafka answer (each start-up step is retried for up to three minutes), creates the
  * keyspace and the mutation-log topic if needed, then serves {@code /v1} on the application port and
- * health checks ({@code cassandra}, {@code kafka}) and metrics on the admin port.
+ * health checks ({@code cassandra}, {@code kafka}) and metrics (Dropwizard's JSON, and Prometheus' text format) on the
+ * admin port.
  */
 public final class MeridianServer extends Application<MeridianConfiguration> {
 
@@ -86,6 +88,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         RegionHealth health = new RegionHealth(engines.probe(), alerts, Clock.systemUTC());
 
         DataApi.register(config, engines, cache.reads(engines.store(), env.metrics()), writes, peers, env);
+        PrometheusMetrics.register(env);
         if (config.router.enabled) {
             RoutingCapability.register(config, peers, new RoutingCapability.Inputs(engines.store(), writes, replicationStatus,
                     health, clockSkewMillis), env);
