@@ -622,7 +622,7 @@ public final class MeridianClient implements AutoCloseable {
                     : answered(c, resp, region, regionIndex, attempt);
             if (failure != null) {
                 // recorded before inFlight is cleared (see Call.outcome); a durable answer is known, not unknown
-                c.unknown |= c.isWrite() && !failure.durable && !(error != null && neverSent(error));
+                c.unknown |= c.isWrite() && !failure.durable && !failure.notWritten && !(error != null && neverSent(error));
                 c.durable |= failure.durable;
                 c.last = failure;
             }
@@ -647,7 +647,8 @@ public final class MeridianClient implements AutoCloseable {
         boolean fallBack = regionIndex % c.order.size() != 0;
         if (status / 100 != 4 || status == 408 || status == 429 || (namespaceMissing && fallBack)) {
             int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
-            return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null);
+            boolean notWritten = ErrorResponse.NOT_WRITTEN.equals(err.reason()); // refused before any work: a verdict
+            return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null, notWritten);
         }
         if (c.unknown || c.durable) {
             // an earlier attempt of this write failed without a verdict (it may have been applied), or is in a log
@@ -696,7 +697,11 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private record Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds,
-            Throwable cause) {
+            Throwable cause, boolean notWritten) {
+
+        Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds, Throwable cause) {
+            this(region, status, message, durable, retryAfterSeconds, cause, false);
+        }
     }
 
     /** Whether a failed attempt surely never reached a server (no connection): its write was not applied. */

@@ -562,4 +562,18 @@ class MeridianClientTest {
         a.released.countDown(); // the stub may serve again
         assertThat(c.put("users", "u3", "k", "v").region().name()).isEqualTo("region-a");
     }
+
+    @Test
+    void aRefusalBeforeAnyWorkIsAVerdictNotAnUnknownOutcome() throws IOException {
+        String refused = "{\"code\":503,\"message\":\"this server is overloaded\",\"reason\":\"not-written\"}";
+        Stub a = stub().answer(503, refused).answer(503, refused);
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxAttempts(2).backoff(Duration.ofMillis(1)).build();
+        assertThatThrownBy(() -> c.put("users", "u1", "k", "v"))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> {
+                    assertThat(e.attempts()).isEqualTo(2);
+                    assertThat(e.outcomeUnknown()).as("both attempts were refused before any work").isFalse();
+                    assertThat(e.durable()).isFalse();
+                }).hasMessageNotContaining("outcome is unknown");
+    }
 }

@@ -39,6 +39,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(504, message, false, 0, cause, io.meridian.core.wire.ErrorResponse.DEADLINE_PASSED);
     }
 
+    /** 503 with Retry-After for a request refused before any work (reason {@code not-written}): nothing was written. */
+    public static ApiException refused(String message, int retryAfterSeconds) {
+        return new ApiException(503, message, false, retryAfterSeconds, null, io.meridian.core.wire.ErrorResponse.NOT_WRITTEN);
+    }
+
     public static ApiException unavailable(String message, Throwable cause) {
         return new ApiException(503, message, false, 1, cause);
     }

@@ -5,7 +5,7 @@ package io.meridian.core.wire;
  * {@code durable} is true on a 503 whose write is already in the mutation log (it will be applied;
  * retrying with the same idempotency token is safe and creates no second version). {@code reason} tells
  * answers of one status apart for programs: {@value #NAMESPACE_NOT_FOUND} or {@value #RECORD_NOT_FOUND} on a 404,
- * {@value #DEADLINE_PASSED} on a 504, else null.
+ * {@value #DEADLINE_PASSED} on a 504, {@value #NOT_WRITTEN} on a 503 refused before any work, else null.
  */
 public record ErrorResponse(int code, String message, String errorId, Boolean durable, String reason) {
 
@@ -15,6 +15,8 @@ public record ErrorResponse(int code, String message, String errorId, Boolean du
     public static final String RECORD_NOT_FOUND = "record-not-found";
     /** 504: the caller's deadline ({@code Meridian-Deadline-Ms}) passed before the server finished. */
     public static final String DEADLINE_PASSED = "deadline-passed";
+    /** 503: refused before anything was done (overloaded, clock skewed): nothing was or will be written. */
+    public static final String NOT_WRITTEN = "not-written";
 
     /** An answer without a reason. */
     public ErrorResponse(int code, String message, String errorId, Boolean durable) {

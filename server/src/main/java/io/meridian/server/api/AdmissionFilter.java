@@ -2,6 +2,7 @@ package io.meridian.server.api;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import io.meridian.core.wire.ErrorResponse;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -32,7 +33,7 @@ public final class AdmissionFilter implements Filter {
         this.refused = metrics.counter("meridian.requests.overloaded");
         metrics.gauge("meridian.requests.in-flight", () -> () -> max - permits.availablePermits());
         this.body = ("{\"code\":503,\"message\":\"this server is overloaded: " + max + " data requests in flight, its limit;"
-                + " retry later (or elsewhere)\"}").getBytes(StandardCharsets.UTF_8);
+                + " retry later (or elsewhere)\",\"reason\":\"" + ErrorResponse.NOT_WRITTEN + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

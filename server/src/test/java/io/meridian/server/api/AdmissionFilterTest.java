@@ -92,7 +92,8 @@ class AdmissionFilterTest {
         filter.doFilter(request(), refused.response(), (rq, rs) -> ran[0] = true);
         assertThat(ran[0]).as("the chain (Jersey) never sees a refused request").isFalse();
         assertThat(refused.set).containsEntry("setStatus", 503).containsEntry("Retry-After", "1");
-        assertThat(refused.body.toString(StandardCharsets.UTF_8)).contains("\"code\":503").contains("1 data requests in flight");
+        assertThat(refused.body.toString(StandardCharsets.UTF_8)).contains("\"code\":503").contains("1 data requests in flight")
+                .contains("\"reason\":\"not-written\"");
         assertThat(metrics.counter("meridian.requests.overloaded").getCount()).isEqualTo(1);
 
         release.countDown();

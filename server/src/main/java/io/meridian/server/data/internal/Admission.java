@@ -30,8 +30,8 @@ public final class Admission {
     public Permit enter() {
         if (!permits.tryAcquire()) {
             refused.inc();
-            throw new ApiException(503, "this server is overloaded: " + max + " " + what + " in flight, its limit; retry later"
-                    + " (or elsewhere)", false, 1, null);
+            throw ApiException.refused("this server is overloaded: " + max + " " + what + " in flight, its limit; retry later"
+                    + " (or elsewhere)", 1);
         }
         return new Permit(permits);
     }

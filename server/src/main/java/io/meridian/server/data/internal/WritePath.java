@@ -210,8 +210,8 @@ public final class WritePath {
         checkNoConflicts(operations);
         long skew = skewMillis.getAsLong();
         if (skew > maxSkewMillis) {
-            throw new ApiException(503, "this server's clock is " + skew + " ms ahead of the regions' median (at most " + maxSkewMillis
-                    + " ms): its timestamps would win every conflict, so it takes no writes; another region can", false, 1, null);
+            throw ApiException.refused("this server's clock is " + skew + " ms ahead of the regions' median (at most " + maxSkewMillis
+                    + " ms): its timestamps would win every conflict, so it takes no writes; another region can", 1);
         }
         IdempotencyToken effective = token != null ? checkToken(token, skew) : newToken();
         long ts = HybridLogicalClock.timestampOf(effective);
@@ -228,8 +228,8 @@ public final class WritePath {
         long ahead = token.generationMicros() - clock.wallMicros();
         if (ahead > maxTokenAheadMicros) {
             if (skew < -maxSkewMillis) {
-                throw new ApiException(503, "this server's clock is " + -skew + " ms behind the regions' median: it cannot judge"
-                        + " the token's time; another region can take the write (same token)", false, 1, null);
+                throw ApiException.refused("this server's clock is " + -skew + " ms behind the regions' median: it cannot judge"
+                        + " the token's time; another region can take the write (same token)", 1);
             }
             throw ApiException.badRequest("idempotency token is " + ahead / 1000 + " ms ahead of this server's clock"
                     + " (at most " + maxTokenAheadMicros / 1000 + " ms allowed): a fast client clock must not win every conflict");

@@ -241,6 +241,8 @@ class WritePathTest {
                 assertThatThrownBy(() -> p.write(NS, "u", PUT, null)).isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(503);
                     assertThat(e.retryAfterSeconds()).isEqualTo(1);
+                    assertThat(e.reason()).as("refused before any work: the client knows nothing was written")
+                            .isEqualTo("not-written");
                 }).hasMessageContaining("overloaded"));
         for (Thread t : blocked) {
             t.join();
