@@ -481,20 +481,32 @@ public final class MeridianClient implements AutoCloseable {
         }
         String auth = request.asOperator() && operatorAuthorization != null ? operatorAuthorization
                 : authorization != null ? authorization : operatorAuthorization;
-        Duration deadline = options.deadline() != null ? options.deadline() : callTimeout;
-        Call<T> c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
-                options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline);
+        Duration wanted = options.deadline() != null ? options.deadline() : callTimeout;
+        Duration deadline = wanted.compareTo(MAX_DEADLINE) > 0 ? MAX_DEADLINE : wanted; // "forever" is a day
+        Call<T> c;
+        try {
+            c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
+                    options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline);
+        } catch (RuntimeException e) {
+            inFlight.release(); // the call never started: its place is free again
+            return CompletableFuture.failedFuture(e);
+        }
         // the timer thread only hands the expiry over: the caller's continuations must never run on (and block) it
         java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(() -> EXPIRED.execute(c::expire), deadline.toNanos(),
                 TimeUnit.NANOSECONDS);
-        c.result.whenComplete((ok, error) -> {
+        c.result.whenComplete((ok, error) -> { // the one release of the permit, whatever ends the call
             timer.cancel(false);
             inFlight.release();
         });
         c.budget.onFirstAttempt();
         attempt(c, 1, 0);
-        return c.result;
+        // a copy: a caller cancelling or completing what it was given does not end the call (nor free its place)
+        // while its exchange still runs; the deadline does
+        return c.result.copy();
     }
+
+    /** The longest deadline a call gets ({@code Meridian-Deadline-Ms} allows a day): longer reads as "no deadline". */
+    static final Duration MAX_DEADLINE = Duration.ofDays(1);
 
     /**
      * Fails expired calls, so a caller's continuation runs here (like the HTTP client's own completions, on a cached
@@ -584,6 +596,14 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private <T> void attempt(Call<T> c, int attempt, int regionIndex) {
+        try {
+            sendAttempt(c, attempt, regionIndex);
+        } catch (RuntimeException e) { // e.g. a request the JDK client refuses to build: the call ends now, not at its deadline
+            c.result.completeExceptionally(e);
+        }
+    }
+
+    private <T> void sendAttempt(Call<T> c, int attempt, int regionIndex) {
         long left = c.deadlineNanos - System.nanoTime();
         if (c.result.isDone() || left <= 0) {
             c.expire();

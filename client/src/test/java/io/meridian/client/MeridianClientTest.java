@@ -576,4 +576,44 @@ class MeridianClientTest {
                     assertThat(e.durable()).isFalse();
                 }).hasMessageNotContaining("outcome is unknown");
     }
+
+    @Test
+    void aDeadlineOfForeverIsADayAndNeverCostsTheCallsPlace() throws IOException {
+        Stub a = stub().answer(200, ok("region-a")).answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxInFlight(1).build();
+        CallOptions forever = CallOptions.defaults().withDeadline(Duration.ofMillis(Long.MAX_VALUE));
+        c.mutate("users", "u1", RecordChange.builder().put("k", "v").build(), forever);
+        assertThat(Long.parseLong(a.deadlines.get(0))).isLessThanOrEqualTo(Duration.ofDays(1).toMillis());
+        assertThat(c.put("users", "u2", "k", "v").region().name()).as("the first call's place was freed").isEqualTo("region-a");
+    }
+
+    @Test
+    void cancellingWhatACallReturnedDoesNotFreeItsPlaceWhileItsExchangeRuns() throws Exception {
+        Stub a = stub().answer(STALL, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxInFlight(1).maxAttempts(1).build();
+        java.util.concurrent.CompletableFuture<Record> first = c.getAsync("users", "u1",
+                CallOptions.defaults().withDeadline(Duration.ofSeconds(2))).toCompletableFuture();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.paths.size() == 1);
+        first.cancel(true);
+        assertThatThrownBy(() -> c.get("users", "u2"))
+                .isInstanceOfSatisfying(MeridianClientException.Unavailable.class, e -> assertThat(e.attempts()).isZero())
+                .hasMessageContaining("calls in flight");
+        assertThat(a.paths).hasSize(1);
+        // the deadline ends the first call: its place is free again
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThatThrownBy(() -> c.get("users", "u3")).isInstanceOfSatisfying(MeridianClientException.Unavailable.class,
+                        e -> assertThat(e.attempts()).isPositive()));
+    }
+
+    @Test
+    void aRequestTheHttpClientRefusesToBuildEndsTheCallAtOnce() throws IOException {
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", "http:/no-host")
+                .followRoutingPlan(Duration.ZERO).maxInFlight(1).build();
+        for (int i = 0; i < 3; i++) { // each call frees its place
+            assertThatThrownBy(() -> c.get("users", "u1", CallOptions.defaults().withDeadline(Duration.ofSeconds(30))))
+                    .isInstanceOf(RuntimeException.class).isNotInstanceOf(MeridianClientException.Unavailable.class);
+        }
+    }
 }

@@ -35,8 +35,8 @@ class PrometheusMetricsIT {
         Http.Answer scrape = Http.anonymous("GET", a.serverAdminUrl() + "/metrics/prometheus", null);
         assertThat(scrape.status()).isEqualTo(200);
         assertThat(scrape.raw().headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
-        assertThat(scrape.body()).contains("meridian_writes_in_flight").contains("meridian_requests_in_flight")
-                .contains("meridian_requests_overloaded").contains("jvm_memory_heap_used");
+        assertThat(scrape.body()).contains("meridian_writes_in_flight").contains("meridian_reads_in_flight")
+                .contains("meridian_writes_overloaded").contains("jvm_memory_heap_used");
         Matcher m = APPENDS.matcher(scrape.body());
         assertThat(m.find()).as("the append timer of the write path: %s", scrape.body().lines()
                 .filter(l -> l.startsWith("meridian_writes")).toList()).isTrue();

@@ -55,13 +55,18 @@ public final class PrometheusMetrics {
 
         @Override
         public boolean matches(String name, Metric metric) {
-            return name.equals(owners().get(prometheusName(name)));
+            String prometheus = prometheusName(name);
+            Map<String, String> known = owners(false);
+            if (!name.equals(known.get(prometheus)) && !known.containsKey("\0" + name)) {
+                known = owners(true); // a name not seen yet (one metric removed, another added): look again
+            }
+            return name.equals(known.get(prometheus));
         }
 
         /** Recomputed when metrics were added or removed since (a scrape asks per metric: usually nothing changed). */
-        private Map<String, String> owners() {
+        private Map<String, String> owners(boolean again) {
             int size = registry.getMetrics().size();
-            if (size != counted) {
+            if (again || size != counted) {
                 synchronized (this) {
                     Map<String, String> next = new HashMap<>();
                     for (String name : registry.getNames()) { // sorted

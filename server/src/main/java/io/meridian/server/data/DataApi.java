@@ -10,7 +10,6 @@ import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.RegionId;
 import io.meridian.server.MeridianConfiguration;
 import io.meridian.server.Peers;
-import io.meridian.server.api.AdmissionFilter;
 import io.meridian.server.api.ErrorMappers;
 import io.meridian.server.api.RequestSizeFilter;
 import io.meridian.server.auth.Caller;
@@ -57,10 +56,6 @@ public final class DataApi {
     /** Registers authentication, the shared filters and mappers, and the records and namespaces resources. */
     public static void register(MeridianConfiguration config, RegionEngines engines, CachedReads reads, WritePath writes,
             Peers peers, Environment env) {
-        // the cheapest refusal first: a bound on all data requests before Jersey, authentication or the body is read
-        AdmissionFilter admission = new AdmissionFilter(config.reads.maxInFlight + config.writes.maxInFlightAppends, env.metrics());
-        env.servlets().addFilter("meridian-admission", admission).addMappingForUrlPatterns(
-                java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/v1/namespaces/*");
         env.jersey().register(new RequestSizeFilter());
         env.jersey().register(new ErrorMappers.Api());
         env.jersey().register(new ErrorMappers.BadInput());

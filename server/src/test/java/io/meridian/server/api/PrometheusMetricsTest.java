@@ -26,6 +26,9 @@ class PrometheusMetricsTest {
         }
         registry.counter("later.one");
         assertThat(filter.matches("later.one", any)).as("a metric registered after a scrape").isTrue();
+        registry.remove("later.one");
+        registry.counter("swapped.in"); // the same count of metrics as before
+        assertThat(filter.matches("swapped.in", any)).as("one removed, another added").isTrue();
         assertThat(PrometheusMetrics.OnePerName.prometheusName("io.x.Y.put-items")).isEqualTo("io_x_Y_put_items");
     }
 
