@@ -163,6 +163,20 @@ class BadInputIT {
     }
 
     @Test
+    void aMalformedDeadlineIs400AndAPassedOneIs504AndNeitherWrites() throws Exception {
+        for (String bad : new String[] {"-1", "soon", "86400001"}) {
+            Http.Answer put = Http.send("PUT", recordUrl("deadline"), ONE_ITEM, Map.of("Meridian-Deadline-Ms", bad));
+            assertThat(put.status()).as(bad).isEqualTo(400);
+            assertThat(put.json().path("message").asText()).contains("Meridian-Deadline-Ms");
+        }
+        Http.Answer passed = Http.send("PUT", recordUrl("deadline"), ONE_ITEM, Map.of("Meridian-Deadline-Ms", "0"));
+        assertThat(passed.status()).isEqualTo(504);
+        assertThat(passed.json().path("reason").asText()).isEqualTo("deadline-passed");
+        assertThat(passed.json().path("message").asText()).contains("nothing was written");
+        assertNothingWritten("deadline");
+    }
+
+    @Test
     void idempotencyTokensFromTheFarPastAre400() throws Exception {
         for (long micros : new long[] {1, System.currentTimeMillis() * 1000 - 2 * 3_600_000_000L}) {
             IdempotencyToken past = new IdempotencyToken(micros, 7);
