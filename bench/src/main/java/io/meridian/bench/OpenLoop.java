@@ -34,13 +34,7 @@ public final class OpenLoop {
      */
     static long run(int rate, Duration length, int maxInFlight, Supplier<Send> next, AtomicLong errors,
             Set<String> errorSamples) {
-        return run(rate, length, maxInFlight, intended -> next.get(), errors, errorSamples);
-    }
-
-    /** As {@link #run(int, Duration, int, Supplier, AtomicLong, Set)}; {@code next} gets the intended send time (nanoTime). */
-    static long run(int rate, Duration length, int maxInFlight, LongFunction<Send> next, AtomicLong errors,
-            Set<String> errorSamples) {
-        return run(List.of(new Segment(rate, length)), maxInFlight, next, errors, errorSamples);
+        return run(List.of(new Segment(rate, length)), maxInFlight, intended -> next.get(), errors, errorSamples);
     }
 
     /** A stretch of fixed-rate load. */

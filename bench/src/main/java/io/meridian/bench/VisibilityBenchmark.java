@@ -416,7 +416,7 @@ public final class VisibilityBenchmark {
     private Step openLoop(int rate, Duration length, boolean recorded) throws InterruptedException {
         Phase phase = new Phase(recorded, null, s.visibilityTimeout());
         long sent = load(phase, List.of(new OpenLoop.Segment(rate, length)));
-        return recorded ? new Step(report(phase, rate, sent, phase.sendSeconds, phase.usage), phase.usage) : null;
+        return recorded ? new Step(report(phase, rate, sent), phase.usage) : null;
     }
 
     /**
@@ -466,7 +466,9 @@ public final class VisibilityBenchmark {
     }
 
     /** A recorded phase as JSON (and a progress line): writes, ack→visible per region and everywhere, polls. */
-    private ObjectNode report(Phase phase, int rate, long sent, double sendSeconds, CpuMeter.Usage usage) {
+    private ObjectNode report(Phase phase, int rate, long sent) {
+        double sendSeconds = phase.sendSeconds;
+        CpuMeter.Usage usage = phase.usage;
         ObjectNode step = JSON.createObjectNode();
         step.put("rate", rate);
         ObjectNode w = step.putObject("writes");
@@ -646,7 +648,7 @@ public final class VisibilityBenchmark {
         } finally {
             memory.stop();
         }
-        ObjectNode out = report(phase, rate, sent, phase.sendSeconds, phase.usage);
+        ObjectNode out = report(phase, rate, sent);
         out.put("sustainedWritesPerSecond", round(sustained, 1));
         out.put("overloadSeconds", overSeconds);
         out.put("recoveryRate", lowRate);
@@ -705,7 +707,7 @@ public final class VisibilityBenchmark {
         }
 
         private void sample() {
-            pids.forEach((name, pid) -> residentKb(pid).ifPresent(kb -> peakKb.merge(name, kb, Math::max)));
+            pids.forEach((name, pid) -> ProcessMemory.residentKb(pid).ifPresent(kb -> peakKb.merge(name, kb, Math::max)));
         }
 
         /** Peak resident memory per process, MB, in name order. */
@@ -713,19 +715,6 @@ public final class VisibilityBenchmark {
             Map<String, Long> out = new java.util.TreeMap<>();
             peakKb.forEach((k, v) -> out.put(k, v / 1024));
             return out;
-        }
-
-        static java.util.Optional<Long> residentKb(long pid) {
-            try {
-                for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                    if (line.startsWith("VmRSS:")) {
-                        return java.util.Optional.of(Long.parseLong(line.replaceAll("[^0-9]", "")));
-                    }
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                // gone, or not Linux: no sample
-            }
-            return java.util.Optional.empty();
         }
     }
 

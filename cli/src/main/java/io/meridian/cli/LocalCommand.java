@@ -206,16 +206,8 @@ final class LocalCommand implements Runnable {
 
     /** Resident memory of a process in MiB from /proc (Linux), or -1 where it cannot be read. */
     static long residentMb(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or the process is gone
-        }
-        return -1;
+        java.util.OptionalLong kb = io.meridian.bench.ProcessMemory.residentKb(pid);
+        return kb.isPresent() ? kb.getAsLong() / 1024 : -1;
     }
 
     private static String pidText(long pid) {

@@ -23,9 +23,11 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
         }
     }
 
+    private static final CallOptions DEFAULTS = new CallOptions(null, null, null);
+
     /** Every option from the client. */
     public static CallOptions defaults() {
-        return new CallOptions(null, null, null);
+        return DEFAULTS;
     }
 
     public CallOptions withDeadline(Duration deadline) {

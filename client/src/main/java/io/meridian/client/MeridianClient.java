@@ -379,7 +379,7 @@ public final class MeridianClient implements AutoCloseable {
             if (pageToken != null) {
                 q.append("&pageToken=").append(enc(pageToken));
             }
-            return call("GET", recordPath(namespace, id) + q, null, null, body -> {
+            return call("GET", recordPath(namespace, id) + q, null, body -> {
                 RecordResponse r = read(body, RecordResponse.class);
                 return new Page(toRecord(r).items(), Optional.ofNullable(r.nextPageToken()));
             });
@@ -397,7 +397,7 @@ public final class MeridianClient implements AutoCloseable {
         return guarded(() -> {
             NamespaceJson body = new NamespaceJson(settings.name(), settings.defaultTtlSeconds(), settings.cacheEnabled(),
                     settings.cacheTtlSeconds());
-            return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, null, true, b -> toSettings(read(b, NamespaceJson.class)));
+            return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, true, b -> toSettings(read(b, NamespaceJson.class)));
         });
     }
 
@@ -411,7 +411,7 @@ public final class MeridianClient implements AutoCloseable {
 
     /** A namespace's settings; {@link MeridianClientException.NotFound} when it does not exist. */
     public CompletionStage<NamespaceSettings> describeNamespaceAsync(String name) {
-        return guarded(() -> call("GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null, null,
+        return guarded(() -> call("GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null,
                 b -> toSettings(read(b, NamespaceJson.class))));
     }
 
@@ -421,7 +421,7 @@ public final class MeridianClient implements AutoCloseable {
 
     /** The namespaces the credentials may read. */
     public CompletionStage<List<NamespaceSettings>> listNamespacesAsync() {
-        return guarded(() -> call("GET", "/v1/namespaces", null, null,
+        return guarded(() -> call("GET", "/v1/namespaces", null,
                 b -> read(b, NamespaceList.class).namespaces().stream().map(MeridianClient::toSettings).toList()));
     }
 
@@ -444,15 +444,14 @@ public final class MeridianClient implements AutoCloseable {
         });
     }
 
-    private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token,
-            Function<byte[], T> parse) {
-        return send(new Request(method, path, body, token, false), CallOptions.defaults(), parse);
+    /** A call without a token (reads, namespace administration) with the client's options. */
+    private <T> CompletionStage<T> call(String method, String path, Object body, Function<byte[], T> parse) {
+        return call(method, path, body, false, parse);
     }
 
     /** {@code asOperator}: sends the operator credentials (namespace administration); else the data credentials. */
-    private <T> CompletionStage<T> call(String method, String path, Object body, IdempotencyToken token, boolean asOperator,
-            Function<byte[], T> parse) {
-        return send(new Request(method, path, body, token, asOperator), CallOptions.defaults(), parse);
+    private <T> CompletionStage<T> call(String method, String path, Object body, boolean asOperator, Function<byte[], T> parse) {
+        return send(new Request(method, path, body, null, asOperator), CallOptions.defaults(), parse);
     }
 
     /** What a call sends; {@code token} null for a read. */
@@ -466,30 +465,26 @@ public final class MeridianClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("this MeridianClient is closed"));
         }
-        byte[] payload;
-        try {
-            payload = request.body() == null ? null : json.writeValueAsBytes(request.body());
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode request: " + e.getMessage(), e));
-        }
         if (!inFlight.tryAcquire()) {
-            // past the bound the call fails here, at once, with nothing sent: a slow server is not sent more calls
-            // than it can answer, and callers learn of the overload in microseconds instead of after seconds in queues
+            // past the bound the call fails here, at once, with nothing sent (not even encoded): a slow server is not
+            // sent more calls than it can answer, and callers learn of the overload in microseconds, not seconds
             return CompletableFuture.failedFuture(new Unavailable(request.describe() + ": this client has " + maxInFlight
                     + " calls in flight, its limit (maxInFlight): not sent; the servers are slower than the calls arrive",
                     null, 0, 0, new Unavailable.Outcome(false, false, request.token(), false), null));
         }
-        String auth = request.asOperator() && operatorAuthorization != null ? operatorAuthorization
-                : authorization != null ? authorization : operatorAuthorization;
         Duration wanted = options.deadline() != null ? options.deadline() : callTimeout;
-        Duration deadline = wanted.compareTo(MAX_DEADLINE) > 0 ? MAX_DEADLINE : wanted; // "forever" is a day
+        Duration deadline = wanted.compareTo(CallDeadline.MAX) > 0 ? CallDeadline.MAX : wanted; // "forever" is a day
         Call<T> c;
         try {
+            byte[] payload = request.body() == null ? null : json.writeValueAsBytes(request.body());
+            String auth = request.asOperator() && operatorAuthorization != null ? operatorAuthorization
+                    : authorization != null ? authorization : operatorAuthorization;
             c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
                     options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             inFlight.release(); // the call never started: its place is free again
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(e instanceof IOException
+                    ? new IllegalArgumentException("cannot encode request: " + e.getMessage(), e) : e);
         }
         // the timer thread only hands the expiry over: the caller's continuations must never run on (and block) it
         java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(() -> EXPIRED.execute(c::expire), deadline.toNanos(),
@@ -505,8 +500,6 @@ public final class MeridianClient implements AutoCloseable {
         return c.result.copy();
     }
 
-    /** The longest deadline a call gets ({@code Meridian-Deadline-Ms} allows a day): longer reads as "no deadline". */
-    static final Duration MAX_DEADLINE = Duration.ofDays(1);
 
     /**
      * Fails expired calls, so a caller's continuation runs here (like the HTTP client's own completions, on a cached
@@ -638,7 +631,7 @@ public final class MeridianClient implements AutoCloseable {
                 c.inFlight = false;
                 return;
             }
-            Failure failure = error != null ? new Failure(region, 0, describe(error), false, 0, error)
+            Failure failure = error != null ? new Failure(region, 0, describe(error), false, 0, error, false)
                     : answered(c, resp, region, regionIndex, attempt);
             if (failure != null) {
                 // recorded before inFlight is cleared (see Call.outcome); a durable answer is known, not unknown
@@ -719,9 +712,6 @@ public final class MeridianClient implements AutoCloseable {
     private record Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds,
             Throwable cause, boolean notWritten) {
 
-        Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds, Throwable cause) {
-            this(region, status, message, durable, retryAfterSeconds, cause, false);
-        }
     }
 
     /** Whether a failed attempt surely never reached a server (no connection): its write was not applied. */

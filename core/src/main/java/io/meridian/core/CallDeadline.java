@@ -11,7 +11,8 @@ public final class CallDeadline {
 
     public static final String HEADER = "Meridian-Deadline-Ms";
     /** The longest wait a header may announce (a day): more is a mistake, not a deadline. */
-    static final long MAX_MILLIS = 86_400_000L;
+    public static final Duration MAX = Duration.ofDays(1);
+    static final long MAX_MILLIS = MAX.toMillis();
 
     private CallDeadline() { }
 

@@ -97,7 +97,7 @@ public final class Workload implements AutoCloseable {
                     .handle((w, e) -> write(History.Kind.DELETE, start, home, id, key, null, w, e));
         }
         return c.getAsync(namespace, id).handle((r, e) -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = unwrap(e);
             boolean ok = cause == null || cause instanceof MeridianClientException.NotFound; // an empty record is an answer
             history.add(new History.Op(start, System.currentTimeMillis(), home, null, History.Kind.READ, id,
                     ok ? null : key, null, 0, ok, ok ? null : cause.getMessage()));
@@ -107,13 +107,17 @@ public final class Workload implements AutoCloseable {
 
     private Void write(History.Kind kind, long start, String home, String id, String key, String value, WriteResult w,
             Throwable e) {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable cause = unwrap(e);
         History.Op op = cause == null
                 ? new History.Op(start, System.currentTimeMillis(), home, w.region().name(), kind, id, key, value, w.timestamp(),
                         true, null)
                 : new History.Op(start, System.currentTimeMillis(), home, null, kind, id, key, null, 0, false, cause.getMessage());
         history.add(op);
         return null;
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     public long sent() {

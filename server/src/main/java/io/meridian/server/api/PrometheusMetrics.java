@@ -41,7 +41,9 @@ public final class PrometheusMetrics {
      */
     static final class OnePerName implements MetricFilter {
         private final MetricRegistry registry;
-        private volatile Map<String, String> owners = Map.of();
+        private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private volatile Map<String, String> owners = Map.of(); // Prometheus name -> the Dropwizard name exported
+        private volatile java.util.Set<String> known = java.util.Set.of(); // every Dropwizard name of the last look
         private volatile int counted = -1;
 
         OnePerName(MetricRegistry registry) {
@@ -55,37 +57,28 @@ public final class PrometheusMetrics {
 
         @Override
         public boolean matches(String name, Metric metric) {
-            String prometheus = prometheusName(name);
-            Map<String, String> known = owners(false);
-            if (!name.equals(known.get(prometheus)) && !known.containsKey("\0" + name)) {
-                known = owners(true); // a name not seen yet (one metric removed, another added): look again
+            if (registry.getMetrics().size() != counted || !known.contains(name)) {
+                look(); // metrics added or removed since (one removed, another added: a name not seen yet)
             }
-            return name.equals(known.get(prometheus));
+            return name.equals(owners.get(prometheusName(name)));
         }
 
-        /** Recomputed when metrics were added or removed since (a scrape asks per metric: usually nothing changed). */
-        private Map<String, String> owners(boolean again) {
-            int size = registry.getMetrics().size();
-            if (again || size != counted) {
-                synchronized (this) {
-                    Map<String, String> next = new HashMap<>();
-                    for (String name : registry.getNames()) { // sorted
-                        next.merge(prometheusName(name), name, (a, b) -> b.length() < a.length() ? b : a);
-                    }
-                    for (String name : registry.getNames()) {
-                        String owner = next.get(prometheusName(name));
-                        if (!owner.equals(name)) {
-                            if (!owners.containsKey("\0" + name)) {
-                                LOG.warn("metric {} is not exported to Prometheus: its name there is {}'s too", name, owner);
-                            }
-                            next.put("\0" + name, name); // logged once
-                        }
-                    }
-                    owners = next;
-                    counted = size;
+        /** One pass over a snapshot of the names (sorted): per Prometheus name the shortest, then the first. */
+        private synchronized void look() {
+            java.util.Set<String> names = registry.getNames();
+            Map<String, String> next = new HashMap<>();
+            for (String name : names) {
+                next.merge(prometheusName(name), name, (a, b) -> b.length() < a.length() ? b : a);
+            }
+            for (String name : names) {
+                String owner = next.get(prometheusName(name));
+                if (!owner.equals(name) && warned.add(name)) {
+                    LOG.warn("metric {} is not exported to Prometheus: its name there is {}'s too", name, owner);
                 }
             }
-            return owners;
+            owners = next;
+            known = names;
+            counted = names.size();
         }
     }
 }

@@ -257,7 +257,6 @@ public final class WritePath {
      */
     private LogPosition append(Mutation m, long until) {
         long own = appendTimeout.toMillis() + 1_000;
-        long left = left(until);
         Admission.Permit admitted = appends.enter();
         CompletableFuture<LogPosition> appended;
         try {
@@ -266,6 +265,7 @@ public final class WritePath {
             admitted.close();
             throw e;
         }
+        long left = left(until); // after the call: a producer may block in it (metadata, a full buffer)
         appended.whenComplete((position, error) -> admitted.close());
         try (Timer.Context ignored = appendTimer.time()) {
             LogPosition position = appended.get(Math.min(own, left), TimeUnit.MILLISECONDS);
