@@ -128,6 +128,8 @@ class BadInputIT {
         String huge = "{\"items\":[{\"key\":\"aw==\",\"value\":\"" + "A".repeat(7 * 1024 * 1024) + "\"}]}";
         Http.Answer put = Http.send("PUT", recordUrl("huge-body"), huge);
         assertThat(put.status()).isEqualTo(413);
+        assertThat(put.raw().headers().firstValue("Connection")).as("the unread body ends the connection, and the answer says so")
+                .hasValue("close");
         assertNothingWritten("huge-body");
     }
 

@@ -44,7 +44,10 @@ class TrustIT {
     @Test
     void withoutCredentialsNothingIsReadOrWritten() throws Exception {
         long log = Http.logEnd(a.kafkaBootstrap());
-        assertThat(Http.anonymous("PUT", record(NS, "anon"), ITEM).status()).isEqualTo(401);
+        Http.Answer refused = Http.anonymous("PUT", record(NS, "anon"), ITEM);
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.raw().headers().firstValue("Connection")).as("a refusal before the body was read closes the connection"
+                + " and says so, so that no client sends its next request on it").hasValue("close");
         assertThat(Http.anonymous("GET", record(NS, "anon"), null).status()).isEqualTo(401);
         assertThat(Http.anonymous("GET", a.serverUrl() + "/v1/namespaces", null).status()).isEqualTo(401);
         assertThat(Http.anonymous("PUT", a.serverUrl() + "/v1/namespaces/trust_it_anon", "{}").status()).isEqualTo(401);
@@ -52,6 +55,9 @@ class TrustIT {
                 + Base64.getEncoder().encodeToString("app:wrong-secret".getBytes()))).status()).isEqualTo(401);
         assertThat(Http.logEnd(a.kafkaBootstrap())).as("nothing appended").isEqualTo(log);
         assertThat(Http.send("GET", record(NS, "anon"), null).status()).isEqualTo(404);
+        Http.Answer written = Http.send("PUT", record(NS, "keep-alive"), ITEM);
+        assertThat(written.status()).isEqualTo(200);
+        assertThat(written.raw().headers().firstValue("Connection")).as("a request whose body was read keeps its connection").isEmpty();
     }
 
     @Test

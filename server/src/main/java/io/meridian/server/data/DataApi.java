@@ -12,6 +12,7 @@ import io.meridian.server.MeridianConfiguration;
 import io.meridian.server.Peers;
 import io.meridian.server.api.ErrorMappers;
 import io.meridian.server.api.RequestSizeFilter;
+import io.meridian.server.api.UnreadBodyFilter;
 import io.meridian.server.auth.Caller;
 import io.meridian.server.auth.Principals;
 import io.meridian.server.cache.internal.CachedReads;
@@ -57,6 +58,7 @@ public final class DataApi {
     public static void register(MeridianConfiguration config, RegionEngines engines, CachedReads reads, WritePath writes,
             Peers peers, Environment env) {
         env.jersey().register(new RequestSizeFilter());
+        env.jersey().register(new UnreadBodyFilter());
         env.jersey().register(new ErrorMappers.Api());
         env.jersey().register(new ErrorMappers.BadInput());
         env.jersey().register(new ErrorMappers.TooLarge());
