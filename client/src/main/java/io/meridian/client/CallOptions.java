@@ -1,6 +1,7 @@
 package io.meridian.client;
 
 import io.meridian.core.IdempotencyToken;
+import io.meridian.core.Traceparent;
 import java.time.Duration;
 
 /**
@@ -14,8 +15,10 @@ import java.time.Duration;
  *     Null: a new one. A read refuses one
  * @param retryBudget the budget this call's retries draw from (for instance a budget per downstream dependency);
  *     null: the client's
+ * @param traceparent the caller's trace (W3C {@code traceparent}): each attempt is sent as a new span of it, the server
+ *     logs it and puts it on the write's log record, so every region's applier logs it too. Null: a new trace per call
  */
-public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget) {
+public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget, Traceparent traceparent) {
 
     public CallOptions {
         if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
@@ -23,7 +26,7 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
         }
     }
 
-    private static final CallOptions DEFAULTS = new CallOptions(null, null, null);
+    private static final CallOptions DEFAULTS = new CallOptions(null, null, null, null);
 
     /** Every option from the client. */
     public static CallOptions defaults() {
@@ -31,14 +34,28 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
     }
 
     public CallOptions withDeadline(Duration deadline) {
-        return new CallOptions(deadline, idempotencyToken, retryBudget);
+        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent);
     }
 
     public CallOptions withIdempotencyToken(IdempotencyToken token) {
-        return new CallOptions(deadline, token, retryBudget);
+        return new CallOptions(deadline, token, retryBudget, traceparent);
     }
 
     public CallOptions withRetryBudget(RetryBudget budget) {
-        return new CallOptions(deadline, idempotencyToken, budget);
+        return new CallOptions(deadline, idempotencyToken, budget, traceparent);
+    }
+
+    public CallOptions withTraceparent(Traceparent trace) {
+        return new CallOptions(deadline, idempotencyToken, retryBudget, trace);
+    }
+
+    /**
+     * The caller's {@code traceparent} header value, as its tracer gives it.
+     *
+     * @throws IllegalArgumentException when it is not a valid W3C {@code traceparent}
+     */
+    public CallOptions withTraceparent(String header) {
+        return withTraceparent(Traceparent.parse(header)
+                .orElseThrow(() -> new IllegalArgumentException("not a W3C traceparent: " + header)));
     }
 }

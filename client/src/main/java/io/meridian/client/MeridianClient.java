@@ -8,6 +8,7 @@ import io.meridian.core.CallDeadline;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.RegionId;
+import io.meridian.core.Traceparent;
 import io.meridian.core.wire.ErrorResponse;
 import io.meridian.core.wire.ItemJson;
 import io.meridian.core.wire.MutateRequest;
@@ -38,6 +39,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Meridian client: stores and reads records through the regional servers.
@@ -54,6 +57,7 @@ import java.util.function.Function;
 public final class MeridianClient implements AutoCloseable {
 
     private static final String TOKEN_HEADER = IdempotencyToken.HEADER;
+    private static final Logger LOG = LoggerFactory.getLogger(MeridianClient.class);
 
     static {
         // The JDK client keeps idle connections 1200 s by default, servers (Jetty: 30 s) close them sooner;
@@ -83,6 +87,8 @@ public final class MeridianClient implements AutoCloseable {
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private volatile io.meridian.core.wire.RoutingPlan plan;
+    private final List<MeridianListener> listeners;
+    private volatile boolean planFailing; // the last refresh reached no region (logged once per failing period)
     private final java.util.concurrent.ScheduledFuture<?> planPoller;
 
     /** One daemon thread polls the routing plan for every client of this JVM. */
@@ -115,6 +121,7 @@ public final class MeridianClient implements AutoCloseable {
         this.tokens = new IdempotencyToken.Generator(b.clock);
         this.authorization = b.authorization;
         this.operatorAuthorization = b.operatorAuthorization;
+        this.listeners = List.copyOf(b.listeners);
         this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
         this.planPoller = b.planInterval.isZero() ? null : PlanPoll.schedule(this, b.planInterval);
     }
@@ -165,7 +172,11 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private CompletableFuture<Void> pollPlan(int index) {
-        if (index >= order.size() || closed) {
+        if (closed) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (index >= order.size()) {
+            planRefreshFailed();
             return CompletableFuture.completedFuture(null);
         }
         HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(order.get(index)), "/v1/router/plan"))
@@ -181,14 +192,48 @@ public final class MeridianClient implements AutoCloseable {
                     io.meridian.core.wire.RoutingPlan current = plan;
                     if (current == null || p.version() >= current.version()) {
                         plan = p;
+                        if (current == null || p.version() > current.version()) {
+                            LOG.debug("following routing plan version {} (from {})", p.version(), order.get(index));
+                            notify(l -> l.planChanged(p));
+                        }
+                    }
+                    if (planFailing) {
+                        planFailing = false;
+                        LOG.info("routing plan refreshed again (from {})", order.get(index));
                     }
                     return true;
                 } catch (IOException | RuntimeException e) {
+                    LOG.debug("routing plan from {}: not a plan: {}", order.get(index), e.toString());
                     return false; // not a plan: the next region
                 }
             }
+            LOG.debug("routing plan from {}: {}", order.get(index), error != null ? describe(error) : "status " + resp.statusCode());
             return false;
         }).thenCompose(done -> done ? CompletableFuture.<Void>completedFuture(null) : pollPlan(index + 1));
+    }
+
+    /** No region answered a refresh: logged when it starts failing (then debug), told to the listeners every time. */
+    private void planRefreshFailed() {
+        String reason = "no region of " + order + " answered with a routing plan; keeping version "
+                + (plan == null ? "none" : Long.toString(plan.version()));
+        if (!planFailing) {
+            planFailing = true;
+            LOG.warn("routing plan refresh failed: {}", reason);
+        } else {
+            LOG.debug("routing plan refresh failed: {}", reason);
+        }
+        notify(l -> l.planRefreshFailed(reason));
+    }
+
+    /** Tells every listener; what one throws is logged, never passed on. */
+    private void notify(java.util.function.Consumer<MeridianListener> event) {
+        for (MeridianListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                LOG.warn("listener {} failed: {}", l, e.toString());
+            }
+        }
     }
 
     /** The routing plan this client follows now (empty before the first answer or when not following). */
@@ -237,7 +282,7 @@ public final class MeridianClient implements AutoCloseable {
             }
             List<ItemJson> list = new ArrayList<>();
             items.forEach((k, v) -> list.add(ItemJson.of(Limits.checkKey(k).toBase64(), Limits.checkValue(v).toBase64())));
-            return write("PUT", recordPath(namespace, id), new PutItemsRequest(list));
+            return write("put", "PUT", recordPath(namespace, id), new PutItemsRequest(list));
         });
     }
 
@@ -265,8 +310,8 @@ public final class MeridianClient implements AutoCloseable {
             List<ItemJson> puts = new ArrayList<>();
             change.puts.forEach((k, v) -> puts.add(new ItemJson(k.toBase64(), v.toBase64(), null, change.ttls.get(k))));
             List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
-            return write("POST", recordPath(namespace, id) + "/mutate", new MutateRequest(puts, deletes, change.deleteRecord),
-                    options);
+            return write("mutate", "POST", recordPath(namespace, id) + "/mutate",
+                    new MutateRequest(puts, deletes, change.deleteRecord), options);
         });
     }
 
@@ -288,7 +333,7 @@ public final class MeridianClient implements AutoCloseable {
             for (Bytes k : keys) {
                 q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
             }
-            return write("DELETE", recordPath(namespace, id) + q, null);
+            return write("deleteItems", "DELETE", recordPath(namespace, id) + q, null);
         });
     }
 
@@ -299,7 +344,7 @@ public final class MeridianClient implements AutoCloseable {
     /** Deletes every item of a record. */
     public CompletionStage<WriteResult> deleteRecordAsync(String namespace, String id) {
         return guarded(() -> {
-            return write("DELETE", recordPath(namespace, id), null);
+            return write("deleteRecord", "DELETE", recordPath(namespace, id), null);
         });
     }
 
@@ -316,7 +361,7 @@ public final class MeridianClient implements AutoCloseable {
 
     /** As {@link #getAsync(String, String)}, with this call's deadline and retry budget (a read takes no token). */
     public CompletionStage<Record> getAsync(String namespace, String id, CallOptions options) {
-        return guarded(() -> read(recordPath(namespace, id), options));
+        return guarded(() -> read("get", recordPath(namespace, id), options));
     }
 
     public Record get(String namespace, String id) {
@@ -327,11 +372,11 @@ public final class MeridianClient implements AutoCloseable {
         return join(getAsync(namespace, id, options));
     }
 
-    private CompletionStage<Record> read(String path, CallOptions options) {
+    private CompletionStage<Record> read(String operation, String path, CallOptions options) {
         if (options.idempotencyToken() != null) {
             throw new IllegalArgumentException("a read takes no idempotency token (only writes do)");
         }
-        return send(new Request("GET", path, null, null, false), options, body -> toRecord(read(body, RecordResponse.class)));
+        return send(new Request(operation, "GET", path, null, null, false), options, body -> toRecord(read(body, RecordResponse.class)));
     }
 
     /** The chosen items of a record (those that exist). */
@@ -350,7 +395,7 @@ public final class MeridianClient implements AutoCloseable {
             for (Bytes k : keys) {
                 q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
             }
-            return read(recordPath(namespace, id) + q, options);
+            return read("getItems", recordPath(namespace, id) + q, options);
         });
     }
 
@@ -379,7 +424,7 @@ public final class MeridianClient implements AutoCloseable {
             if (pageToken != null) {
                 q.append("&pageToken=").append(enc(pageToken));
             }
-            return call("GET", recordPath(namespace, id) + q, null, body -> {
+            return call("getRange", "GET", recordPath(namespace, id) + q, null, body -> {
                 RecordResponse r = read(body, RecordResponse.class);
                 return new Page(toRecord(r).items(), Optional.ofNullable(r.nextPageToken()));
             });
@@ -397,7 +442,7 @@ public final class MeridianClient implements AutoCloseable {
         return guarded(() -> {
             NamespaceJson body = new NamespaceJson(settings.name(), settings.defaultTtlSeconds(), settings.cacheEnabled(),
                     settings.cacheTtlSeconds());
-            return call("PUT", "/v1/namespaces/" + enc(settings.name()), body, true, b -> toSettings(read(b, NamespaceJson.class)));
+            return call("createNamespace", "PUT", "/v1/namespaces/" + enc(settings.name()), body, true, b -> toSettings(read(b, NamespaceJson.class)));
         });
     }
 
@@ -411,7 +456,7 @@ public final class MeridianClient implements AutoCloseable {
 
     /** A namespace's settings; {@link MeridianClientException.NotFound} when it does not exist. */
     public CompletionStage<NamespaceSettings> describeNamespaceAsync(String name) {
-        return guarded(() -> call("GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null,
+        return guarded(() -> call("describeNamespace", "GET", "/v1/namespaces/" + enc(Limits.checkNamespace(name)), null,
                 b -> toSettings(read(b, NamespaceJson.class))));
     }
 
@@ -421,7 +466,7 @@ public final class MeridianClient implements AutoCloseable {
 
     /** The namespaces the credentials may read. */
     public CompletionStage<List<NamespaceSettings>> listNamespacesAsync() {
-        return guarded(() -> call("GET", "/v1/namespaces", null,
+        return guarded(() -> call("listNamespaces", "GET", "/v1/namespaces", null,
                 b -> read(b, NamespaceList.class).namespaces().stream().map(MeridianClient::toSettings).toList()));
     }
 
@@ -431,31 +476,32 @@ public final class MeridianClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- transport
 
-    private CompletionStage<WriteResult> write(String method, String path, Object body) {
-        return write(method, path, body, CallOptions.defaults());
+    private CompletionStage<WriteResult> write(String operation, String method, String path, Object body) {
+        return write(operation, method, path, body, CallOptions.defaults());
     }
 
-    private CompletionStage<WriteResult> write(String method, String path, Object body, CallOptions options) {
+    private CompletionStage<WriteResult> write(String operation, String method, String path, Object body, CallOptions options) {
         // one token per logical write, reused on every retry; monotonic per client; or the caller's, retrying a write
         IdempotencyToken token = options.idempotencyToken() != null ? options.idempotencyToken() : tokens.next();
-        return send(new Request(method, path, body, token, false), options, b -> {
+        return send(new Request(operation, method, path, body, token, false), options, b -> {
             WriteResponse w = read(b, WriteResponse.class);
             return new WriteResult(w.timestamp(), IdempotencyToken.parse(w.token()), RegionId.of(w.region()));
         });
     }
 
     /** A call without a token (reads, namespace administration) with the client's options. */
-    private <T> CompletionStage<T> call(String method, String path, Object body, Function<byte[], T> parse) {
-        return call(method, path, body, false, parse);
+    private <T> CompletionStage<T> call(String operation, String method, String path, Object body, Function<byte[], T> parse) {
+        return call(operation, method, path, body, false, parse);
     }
 
     /** {@code asOperator}: sends the operator credentials (namespace administration); else the data credentials. */
-    private <T> CompletionStage<T> call(String method, String path, Object body, boolean asOperator, Function<byte[], T> parse) {
-        return send(new Request(method, path, body, null, asOperator), CallOptions.defaults(), parse);
+    private <T> CompletionStage<T> call(String operation, String method, String path, Object body, boolean asOperator,
+            Function<byte[], T> parse) {
+        return send(new Request(operation, method, path, body, null, asOperator), CallOptions.defaults(), parse);
     }
 
-    /** What a call sends; {@code token} null for a read. */
-    private record Request(String method, String path, Object body, IdempotencyToken token, boolean asOperator) {
+    /** What a call sends; {@code operation} names it for listeners; {@code token} null for a read. */
+    private record Request(String operation, String method, String path, Object body, IdempotencyToken token, boolean asOperator) {
         String describe() {
             return method + " " + path;
         }
@@ -465,12 +511,16 @@ public final class MeridianClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("this MeridianClient is closed"));
         }
+        Traceparent trace = options.traceparent() != null ? options.traceparent() : Traceparent.newTrace();
         if (!inFlight.tryAcquire()) {
             // past the bound the call fails here, at once, with nothing sent (not even encoded): a slow server is not
             // sent more calls than it can answer, and callers learn of the overload in microseconds, not seconds
-            return CompletableFuture.failedFuture(new Unavailable(request.describe() + ": this client has " + maxInFlight
+            Unavailable refused = new Unavailable(request.describe() + ": this client has " + maxInFlight
                     + " calls in flight, its limit (maxInFlight): not sent; the servers are slower than the calls arrive",
-                    null, 0, 0, new Unavailable.Outcome(false, false, request.token(), false), null));
+                    null, 0, 0, new Unavailable.Outcome(false, false, request.token(), false), null);
+            notify(l -> l.callEnded(new MeridianListener.CallEnded(request.operation(), null, 0, Duration.ZERO,
+                    MeridianListener.Outcome.UNAVAILABLE, refused, trace.traceId())));
+            return CompletableFuture.failedFuture(refused);
         }
         Duration wanted = options.deadline() != null ? options.deadline() : callTimeout;
         Duration deadline = wanted.compareTo(CallDeadline.MAX) > 0 ? CallDeadline.MAX : wanted; // "forever" is a day
@@ -480,7 +530,7 @@ public final class MeridianClient implements AutoCloseable {
             String auth = request.asOperator() && operatorAuthorization != null ? operatorAuthorization
                     : authorization != null ? authorization : operatorAuthorization;
             c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
-                    options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline);
+                    options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline, trace);
         } catch (IOException | RuntimeException e) {
             inFlight.release(); // the call never started: its place is free again
             return CompletableFuture.failedFuture(e instanceof IOException
@@ -489,15 +539,26 @@ public final class MeridianClient implements AutoCloseable {
         // the timer thread only hands the expiry over: the caller's continuations must never run on (and block) it
         java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(() -> EXPIRED.execute(c::expire), deadline.toNanos(),
                 TimeUnit.NANOSECONDS);
+        // the caller's own future, completed after the call's place is free (a caller calling again as soon as its call
+        // ended finds it free); cancelling or completing it does not end the call (nor free its place) while its exchange
+        // still runs: the deadline does
+        CompletableFuture<T> ended = new CompletableFuture<>();
         c.result.whenComplete((ok, error) -> { // the one release of the permit, whatever ends the call
             timer.cancel(false);
             inFlight.release();
+            if (!listeners.isEmpty()) {
+                notify(l -> l.callEnded(new MeridianListener.CallEnded(request.operation(), c.region, c.attempts,
+                        Duration.ofNanos(System.nanoTime() - c.startNanos), outcomeOf(error), error, trace.traceId())));
+            }
+            if (error != null) {
+                ended.completeExceptionally(error);
+            } else {
+                ended.complete(ok);
+            }
         });
         c.budget.onFirstAttempt();
         attempt(c, 1, 0);
-        // a copy: a caller cancelling or completing what it was given does not end the call (nor free its place)
-        // while its exchange still runs; the deadline does
-        return c.result.copy();
+        return ended;
     }
 
 
@@ -533,7 +594,10 @@ public final class MeridianClient implements AutoCloseable {
         final List<RegionId> order;
         final RetryBudget budget;
         final Duration deadline;
+        final long startNanos = System.nanoTime();
         final long deadlineNanos;
+        final Traceparent trace; // the call's; each attempt is a new span of it
+        volatile RegionId region; // of the last attempt sent
         final CompletableFuture<T> result = new CompletableFuture<>();
         volatile int attempts;
         volatile boolean inFlight;
@@ -543,7 +607,7 @@ public final class MeridianClient implements AutoCloseable {
         volatile CompletableFuture<?> exchange; // the attempt in flight
 
         Call(Request request, byte[] payload, String authorization, Function<byte[], T> parse, List<RegionId> order,
-                RetryBudget budget, Duration deadline) {
+                RetryBudget budget, Duration deadline, Traceparent trace) {
             this.request = request;
             this.payload = payload;
             this.authorization = authorization;
@@ -551,7 +615,8 @@ public final class MeridianClient implements AutoCloseable {
             this.order = order;
             this.budget = budget;
             this.deadline = deadline;
-            this.deadlineNanos = System.nanoTime() + deadline.toNanos();
+            this.deadlineNanos = startNanos + deadline.toNanos();
+            this.trace = trace;
         }
 
         boolean isWrite() {
@@ -603,9 +668,11 @@ public final class MeridianClient implements AutoCloseable {
             return;
         }
         RegionId region = c.order.get(regionIndex % c.order.size());
-        Duration timeout = left < requestTimeout.toNanos() ? Duration.ofNanos(left) : requestTimeout;
+        boolean lastBeforeDeadline = left < requestTimeout.toNanos(); // this attempt's timeout is the call's deadline
+        Duration timeout = lastBeforeDeadline ? Duration.ofNanos(left) : requestTimeout;
         HttpRequest.Builder req = HttpRequest.newBuilder(at(endpoints.get(region), c.request.path())).timeout(timeout)
-                .header("Accept", "application/json").header(CallDeadline.HEADER, CallDeadline.header(timeout));
+                .header("Accept", "application/json").header(CallDeadline.HEADER, CallDeadline.header(timeout))
+                .header(Traceparent.HEADER, c.trace.child().toString());
         if (c.request.token() != null) {
             req.header(TOKEN_HEADER, c.request.token().toString());
         }
@@ -618,10 +685,13 @@ public final class MeridianClient implements AutoCloseable {
             req.method(c.request.method(), HttpRequest.BodyPublishers.noBody());
         }
         c.attempts = attempt;
+        c.region = region;
         c.inFlight = true;
+        long sent = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray());
         c.exchange = exchange;
         exchange.whenComplete((resp, error) -> {
+            attemptEnded(c, region, attempt, resp, error, sent);
             if (error == null && resp.statusCode() / 100 == 2) {
                 try {
                     c.result.complete(c.parse.apply(resp.body()));
@@ -643,8 +713,41 @@ public final class MeridianClient implements AutoCloseable {
             if (failure == null || c.result.isDone()) {
                 return; // answered (a verdict that ended the call), or past the deadline
             }
+            if (lastBeforeDeadline && unwrap(error) instanceof java.net.http.HttpTimeoutException) {
+                c.expire(); // its timeout was the call's deadline: the call failed by its deadline, whichever fired first
+                return;
+            }
             retry(c, attempt, regionIndex, failure);
         });
+    }
+
+    /** Tells the listeners of an attempt's end; logs one that failed. */
+    private void attemptEnded(Call<?> c, RegionId region, int attempt, HttpResponse<byte[]> resp, Throwable error, long sentNanos) {
+        int status = resp == null ? 0 : resp.statusCode();
+        if (status / 100 != 2 && LOG.isDebugEnabled()) {
+            LOG.debug("{} attempt {} to {} (trace {}): {}", c.request.describe(), attempt, region, c.trace.traceId(),
+                    error != null ? describe(error) : "status " + status);
+        }
+        if (!listeners.isEmpty()) {
+            MeridianListener.Attempt a = new MeridianListener.Attempt(c.request.operation(), region, attempt,
+                    !region.equals(c.order.get(0)), status, Duration.ofNanos(System.nanoTime() - sentNanos), error,
+                    c.trace.traceId());
+            notify(l -> l.attemptEnded(a));
+        }
+    }
+
+    private static MeridianListener.Outcome outcomeOf(Throwable error) {
+        Throwable e = unwrap(error);
+        if (e == null) {
+            return MeridianListener.Outcome.OK;
+        }
+        if (e instanceof Unavailable u) {
+            return u.deadlineExceeded() ? MeridianListener.Outcome.DEADLINE_EXCEEDED : MeridianListener.Outcome.UNAVAILABLE;
+        }
+        if (e instanceof MeridianClientException.NotFound) {
+            return MeridianListener.Outcome.NOT_FOUND;
+        }
+        return e instanceof MeridianClientException.InvalidRequest ? MeridianListener.Outcome.INVALID : MeridianListener.Outcome.ERROR;
     }
 
     /**
@@ -841,8 +944,18 @@ public final class MeridianClient implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private String authorization;
         private String operatorAuthorization;
+        private final List<MeridianListener> listeners = new ArrayList<>();
 
         private Builder() { }
+
+        /**
+         * Adds a listener of attempts, calls and routing-plan changes (for instance {@link MicrometerMetrics}); may be
+         * called more than once.
+         */
+        public Builder listener(MeridianListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
 
         /** The region this service runs in; calls go there first. Required. */
         public Builder homeRegion(RegionId region) {

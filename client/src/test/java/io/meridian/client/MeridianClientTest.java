@@ -34,6 +34,7 @@ class MeridianClientTest {
         final List<String> paths = new CopyOnWriteArrayList<>();
         final List<String> received = new CopyOnWriteArrayList<>();
         final List<String> deadlines = new CopyOnWriteArrayList<>();
+        final List<String> traceparents = new CopyOnWriteArrayList<>();
         final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         volatile String plan; // the routing plan it serves (not part of the script); null: 404
 
@@ -65,6 +66,7 @@ class MeridianClientTest {
             }
             tokens.add(ex.getRequestHeaders().getFirst("Idempotency-Token"));
             deadlines.add(ex.getRequestHeaders().getFirst("Meridian-Deadline-Ms"));
+            traceparents.add(ex.getRequestHeaders().getFirst("traceparent"));
             paths.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             received.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             int[] status = statuses.poll();
