@@ -16,8 +16,14 @@ import java.util.regex.Pattern;
  */
 public record Traceparent(String traceId, String spanId, int flags) {
 
-    /** The header's name. */
+    /** The header's name (on HTTP requests and on mutation-log records). */
     public static final String HEADER = "traceparent";
+
+    /**
+     * The logger of one line per write where it was written and per region where it was applied, each naming the
+     * trace: off (INFO) by default; at DEBUG a write can be followed through every region.
+     */
+    public static final String LOGGER = "meridian.trace";
 
     private static final Pattern FORMAT = Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
     private static final String ZERO_TRACE = "0".repeat(32);

@@ -53,11 +53,22 @@ public final class MutationLog implements AutoCloseable {
 
     /** Appends; completes when the broker acknowledged (acks=all), exceptionally when it did not. */
     public CompletableFuture<LogPosition> append(Mutation m) {
+        return append(m, null);
+    }
+
+    /**
+     * As {@link #append(Mutation)}, with the writing request's trace in the record's {@code traceparent} header (null:
+     * none), so each region's applier can log the trace it applies.
+     */
+    public CompletableFuture<LogPosition> append(Mutation m, io.meridian.core.Traceparent trace) {
         CompletableFuture<LogPosition> done = new CompletableFuture<>();
         try {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, m.logKey(), MutationCodec.encode(m));
             if (writerId != null) {
                 record.headers().add(LocalApplies.WRITER_HEADER, writerId);
+            }
+            if (trace != null) {
+                record.headers().add(io.meridian.core.Traceparent.HEADER, trace.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             }
             producer.send(record, (meta, error) -> {
                 if (error != null) {

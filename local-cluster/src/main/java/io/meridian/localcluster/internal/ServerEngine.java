@@ -20,6 +20,12 @@ import java.util.Map;
  */
 final class ServerEngine {
 
+    /**
+     * Dropwizard's console format plus the trace of the request a line was logged for ({@code trace=<id>}, none outside
+     * a request); the same as deploy/meridian-server.yml.
+     */
+    static final String LOG_FORMAT = "%-5p [%d{ISO8601,UTC}] %c: %m%replace( trace=%X{trace}){' trace=$', ''}%n%rEx";
+
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private ServerEngine() { }
@@ -66,7 +72,8 @@ final class ServerEngine {
                 + "    org.apache.kafka: WARN\n"
                 + "    com.datastax.oss.driver: WARN\n"
                 + "  appenders:\n"
-                + "    - type: console\n";
+                + "    - type: console\n"
+                + "      logFormat: \"" + LOG_FORMAT + "\"\n";
         Path file = conf.resolve("server.yml");
         writeOwnerOnly(file, yaml); // it holds the peer secret
         List<String> cmd = new ArrayList<>();

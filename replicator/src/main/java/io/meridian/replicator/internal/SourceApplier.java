@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class SourceApplier implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceApplier.class);
+    private static final Logger TRACE = LoggerFactory.getLogger(io.meridian.core.Traceparent.LOGGER);
     static final long PAUSE_RECHECK_MS = 3_000;
     static final long LAG_CHECK_MS = 2_000;
     /** How long the lag check's offsets request may take: it can wait behind a pending fetch (1 s) on the connection. */
@@ -437,11 +438,29 @@ public final class SourceApplier implements Runnable {
                 skip(s.record());
             } else if (error == null) {
                 done.add(s.mutation());
+                traceApplied(s.record(), s.mutation());
             } else if (!deadLetter(c, s.record(), "cannot be applied: " + rootMessage(error), first, records)) {
                 return null;
             }
         }
         return done;
+    }
+
+    /** At DEBUG of {@link io.meridian.core.Traceparent#LOGGER}: one line per applied write, naming its writer's trace. */
+    private void traceApplied(ConsumerRecord<String, byte[]> rec, Mutation m) {
+        if (!TRACE.isDebugEnabled()) {
+            return;
+        }
+        org.apache.kafka.common.header.Header h = rec.headers().lastHeader(io.meridian.core.Traceparent.HEADER);
+        String trace = h == null ? null : io.meridian.core.Traceparent.parse(new String(h.value(), java.nio.charset.StandardCharsets.US_ASCII))
+                .map(io.meridian.core.Traceparent::traceId).orElse(null);
+        org.slf4j.MDC.put("trace", trace == null ? "none" : trace);
+        try {
+            TRACE.debug("applied {}/{} ts={} from {} in {} ({}-{}@{})", m.namespace(), m.id(), m.timestampMicros(), source, self,
+                    rec.topic(), rec.partition(), rec.offset());
+        } finally {
+            org.slf4j.MDC.remove("trace");
+        }
     }
 
     /** Counts what a committed batch applied: applied, last timestamp, timestamp→applied delays, the listener. */

@@ -12,6 +12,7 @@ import io.meridian.server.MeridianConfiguration;
 import io.meridian.server.Peers;
 import io.meridian.server.api.ErrorMappers;
 import io.meridian.server.api.RequestSizeFilter;
+import io.meridian.server.api.TraceFilter;
 import io.meridian.server.api.UnreadBodyFilter;
 import io.meridian.server.auth.Caller;
 import io.meridian.server.auth.Principals;
@@ -59,6 +60,7 @@ public final class DataApi {
             Peers peers, Environment env) {
         env.jersey().register(new RequestSizeFilter());
         env.jersey().register(new UnreadBodyFilter());
+        env.jersey().register(new TraceFilter());
         env.jersey().register(new ErrorMappers.Api());
         env.jersey().register(new ErrorMappers.BadInput());
         env.jersey().register(new ErrorMappers.TooLarge());

@@ -15,6 +15,7 @@ import io.meridian.core.wire.PutItemsRequest;
 import io.meridian.core.wire.RecordResponse;
 import io.meridian.core.wire.WriteResponse;
 import io.meridian.server.ApiException;
+import io.meridian.server.api.TraceFilter;
 import io.meridian.server.auth.Authorization;
 import io.meridian.server.auth.Caller;
 import io.meridian.server.cache.internal.CachedReads;
@@ -90,6 +91,11 @@ public final class RecordsResource {
         }
     }
 
+    /** What the request brings to its write: its token, its deadline and its trace. */
+    private static WritePath.Call call(String token, String deadline) {
+        return new WritePath.Call(token(token), deadline(deadline), TraceFilter.current());
+    }
+
     private static java.time.Duration deadline(String header) {
         try {
             return CallDeadline.parse(header);
@@ -110,7 +116,7 @@ public final class RecordsResource {
         String checkedId = id(id);
         Limits.checkOperations(body.items().size());
         List<Operation> ops = WireConversions.puts(body.items(), new long[] {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length});
-        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token), deadline(deadline));
+        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
     }
 
     /** Puts and deletes of one record, atomically. */
@@ -140,7 +146,7 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(key));
             }
         }
-        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token), deadline(deadline));
+        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
     }
 
     /** Deletes the given items ({@code ?key=<base64>} repeated) or, with no key, the whole record. */
@@ -159,7 +165,7 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(WireConversions.key("key[" + i + "]", keys.get(i))));
             }
         }
-        return writes.write(namespace(caller, Caller.Access.WRITE, ns), checkedId, ops, token(token), deadline(deadline));
+        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
     }
 
     /**

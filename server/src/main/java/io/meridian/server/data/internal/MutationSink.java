@@ -1,6 +1,7 @@
 package io.meridian.server.data.internal;
 
 import io.meridian.core.Mutation;
+import io.meridian.core.Traceparent;
 import io.meridian.replicator.LogPosition;
 import io.meridian.store.CassandraStore;
 import io.meridian.store.NamespaceConfig;
@@ -12,10 +13,13 @@ public final class MutationSink {
 
     private MutationSink() { }
 
-    /** Appends a mutation to the region's log; completes with its position when it is durable there. */
+    /**
+     * Appends a mutation to the region's log with the trace of the request that wrote it (null: none); completes with
+     * its position when it is durable there.
+     */
     @FunctionalInterface
     public interface Log {
-        CompletableFuture<LogPosition> append(Mutation m);
+        CompletableFuture<LogPosition> append(Mutation m, Traceparent trace);
     }
 
     /** Told after a write's local apply succeeded (not awaited by the write's answer), or failed after the append. */

@@ -10,6 +10,7 @@ import io.meridian.core.Limits;
 import io.meridian.core.Mutation;
 import io.meridian.core.Operation;
 import io.meridian.core.RegionId;
+import io.meridian.core.Traceparent;
 import io.meridian.core.wire.WriteResponse;
 import io.meridian.replicator.LogPosition;
 import io.meridian.server.ApiException;
@@ -45,6 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class WritePath {
 
     private static final Logger LOG = LoggerFactory.getLogger(WritePath.class);
+    private static final Logger TRACE = LoggerFactory.getLogger(Traceparent.LOGGER);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
@@ -203,6 +205,23 @@ public final class WritePath {
      * while applying answers the usual 503 durable (it is in the log: it will be applied).
      */
     public WriteResponse write(NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken token, Duration deadline) {
+        return write(new Call(token, deadline, null), ns, id, operations);
+    }
+
+    /**
+     * What a request brings to a write besides its operations.
+     *
+     * @param token the client's idempotency token, or null to have one made here
+     * @param deadline how long the caller still waits, or null
+     * @param trace the request's trace, put on the log record (null: none)
+     */
+    public record Call(IdempotencyToken token, Duration deadline, Traceparent trace) {
+    }
+
+    /** As {@link #write(NamespaceConfig, String, List, IdempotencyToken, Duration)}, with the request's trace. */
+    public WriteResponse write(Call call, NamespaceConfig ns, String id, List<Operation> operations) {
+        IdempotencyToken token = call.token();
+        Duration deadline = call.deadline();
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         if (deadline != null && deadline.isZero()) {
             throw ApiException.deadlinePassed("the caller's deadline has passed: nothing was written", null);
@@ -218,8 +237,9 @@ public final class WritePath {
         List<Operation> resolved = operations.stream().map(op -> withDefaultTtl(op, ns)).toList();
         checkExpirations(resolved, ts, ns);
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
-        LogPosition position = append(m, until);
+        LogPosition position = append(m, call.trace(), until);
         applyLocally(m, ns, position, until);
+        TRACE.debug("wrote {}/{} ts={} in {} at {}-{}", m.namespace(), m.id(), ts, region, position.partition(), position.offset());
         return new WriteResponse(ts, effective.toString(), region.name());
     }
 
@@ -255,12 +275,12 @@ public final class WritePath {
      * permit is held until the append completes, not only while this request waits for it: a caller's short deadline
      * must not let the appends in flight grow past the bound.
      */
-    private LogPosition append(Mutation m, long until) {
+    private LogPosition append(Mutation m, Traceparent trace, long until) {
         long own = appendTimeout.toMillis() + 1_000;
         Admission.Permit admitted = appends.enter();
         CompletableFuture<LogPosition> appended;
         try {
-            appended = log.append(m);
+            appended = log.append(m, trace);
         } catch (RuntimeException e) {
             admitted.close();
             throw e;

@@ -66,7 +66,7 @@ class WritePathTest {
     }
 
     private MutationSink.Log okLog() {
-        return m -> {
+        return (m, trace) -> {
             appended.add(m);
             return CompletableFuture.completedFuture(new LogPosition(0, appended.size() - 1));
         };
@@ -77,6 +77,18 @@ class WritePathTest {
             applied.add(m);
             return CompletableFuture.completedFuture(null);
         };
+    }
+
+    @Test
+    void theRequestsTraceGoesWithTheAppend() {
+        java.util.List<io.meridian.core.Traceparent> traces = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.meridian.core.Traceparent trace = io.meridian.core.Traceparent.newTrace();
+        WritePath p = path((m, t) -> {
+            traces.add(t);
+            return CompletableFuture.completedFuture(new LogPosition(0, 1));
+        }, okStore(), 10);
+        p.write(new WritePath.Call(null, null, trace), NS, "u1", PUT);
+        assertThat(traces).containsExactly(trace);
     }
 
     @Test
@@ -115,7 +127,7 @@ class WritePathTest {
 
     @Test
     void aFailedAppendIs503AndNothingIsApplied() {
-        MutationSink.Log failing = m -> CompletableFuture.failedFuture(new IllegalStateException("broker down"));
+        MutationSink.Log failing = (m, trace) -> CompletableFuture.failedFuture(new IllegalStateException("broker down"));
         assertThatThrownBy(() -> path(failing, okStore(), 10).write(NS, "u1", PUT, null))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(503);
@@ -138,7 +150,7 @@ class WritePathTest {
 
     @Test
     void aDeadlinePassingWhileAppendingAnswers504OutcomeUnknownAtTheDeadlineNotTheAppendTimeout() {
-        MutationSink.Log slow = m -> {
+        MutationSink.Log slow = (m, trace) -> {
             appended.add(m);
             return new CompletableFuture<>(); // the broker never answers (the append timeout is 1.5 s)
         };
@@ -156,7 +168,7 @@ class WritePathTest {
     void anAppendThatLandsAfterTheDeadlineIsHandedToTheOwnApplierAtOnce() {
         CompletableFuture<LogPosition> late = new CompletableFuture<>();
         List<LogPosition> handedOver = new CopyOnWriteArrayList<>();
-        WritePath p = WritePath.builder().region(RegionId.of("region-c")).clock(clock).log(m -> late).store(okStore())
+        WritePath p = WritePath.builder().region(RegionId.of("region-c")).clock(clock).log((m, trace) -> late).store(okStore())
                 .afterApply(new MutationSink.Applied() {
                     @Override
                     public void applied(Mutation m, LogPosition position) {
@@ -183,7 +195,7 @@ class WritePathTest {
         CompletableFuture<LogPosition> first = new CompletableFuture<>();
         java.util.Deque<CompletableFuture<LogPosition>> appends = new java.util.ArrayDeque<>(List.of(first,
                 CompletableFuture.completedFuture(new LogPosition(0, 8))));
-        WritePath p = path(m -> appends.poll(), okStore(), 1);
+        WritePath p = path((m, trace) -> appends.poll(), okStore(), 1);
         assertThatThrownBy(() -> p.write(NS, "u1", PUT, null, Duration.ofMillis(1)))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(504));
         assertThatThrownBy(() -> p.write(NS, "u2", PUT, null, Duration.ofMillis(1)))
@@ -224,7 +236,7 @@ class WritePathTest {
     @Test
     void pastTheInFlightBoundWritesAre503WithRetryAfterInsteadOfQueueing() throws Exception {
         CompletableFuture<LogPosition> never = new CompletableFuture<>();
-        MutationSink.Log stuck = m -> never;
+        MutationSink.Log stuck = (m, trace) -> never;
         WritePath p = path(stuck, okStore(), 2);
         Thread[] blocked = new Thread[2];
         for (int i = 0; i < blocked.length; i++) {
