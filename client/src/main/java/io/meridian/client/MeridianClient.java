@@ -15,6 +15,7 @@ import io.meridian.core.wire.MutateRequest;
 import io.meridian.core.wire.NamespaceJson;
 import io.meridian.core.wire.NamespaceList;
 import io.meridian.core.wire.PutItemsRequest;
+import io.meridian.core.wire.ReadItemsRequest;
 import io.meridian.core.wire.RecordResponse;
 import io.meridian.core.wire.WriteResponse;
 import java.io.IOException;
@@ -275,19 +276,29 @@ public final class MeridianClient implements AutoCloseable {
 
     /** Sets items of a record (other items are kept). */
     public CompletionStage<WriteResult> putAsync(String namespace, String id, Map<Bytes, Bytes> items) {
+        return putAsync(namespace, id, items, CallOptions.defaults());
+    }
+
+    /** As {@link #putAsync(String, String, Map)}, with this call's options. */
+    public CompletionStage<WriteResult> putAsync(String namespace, String id, Map<Bytes, Bytes> items, CallOptions options) {
         return guarded(() -> {
+            Objects.requireNonNull(options, "options");
             Objects.requireNonNull(items, "items");
             if (items.isEmpty()) {
                 throw new IllegalArgumentException("put needs at least one item");
             }
             List<ItemJson> list = new ArrayList<>();
             items.forEach((k, v) -> list.add(ItemJson.of(Limits.checkKey(k).toBase64(), Limits.checkValue(v).toBase64())));
-            return write("put", "PUT", recordPath(namespace, id), new PutItemsRequest(list));
+            return write("put", "PUT", recordPath(namespace, id), new PutItemsRequest(list), options);
         });
     }
 
     public WriteResult put(String namespace, String id, Map<Bytes, Bytes> items) {
         return join(putAsync(namespace, id, items));
+    }
+
+    public WriteResult put(String namespace, String id, Map<Bytes, Bytes> items, CallOptions options) {
+        return join(putAsync(namespace, id, items, options));
     }
 
     /** Sets one item, key and value as UTF-8 text. */
@@ -323,17 +334,21 @@ public final class MeridianClient implements AutoCloseable {
         return join(mutateAsync(namespace, id, change, options));
     }
 
-    /** Deletes items of a record. */
+    /** Deletes items of a record (the keys travel in the body: a long list is bounded by the 4 MiB request limit). */
     public CompletionStage<WriteResult> deleteItemsAsync(String namespace, String id, Collection<Bytes> keys) {
+        return deleteItemsAsync(namespace, id, keys, CallOptions.defaults());
+    }
+
+    /** As {@link #deleteItemsAsync(String, String, Collection)}, with this call's options. */
+    public CompletionStage<WriteResult> deleteItemsAsync(String namespace, String id, Collection<Bytes> keys, CallOptions options) {
         return guarded(() -> {
+            Objects.requireNonNull(options, "options");
             if (keys.isEmpty()) {
                 throw new IllegalArgumentException("deleteItems needs at least one key (deleteRecord deletes all)");
             }
-            StringBuilder q = new StringBuilder();
-            for (Bytes k : keys) {
-                q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
-            }
-            return write("deleteItems", "DELETE", recordPath(namespace, id) + q, null);
+            List<String> deletes = keys.stream().map(k -> Limits.checkKey(k).toBase64()).toList();
+            return write("deleteItems", "POST", recordPath(namespace, id) + "/mutate", new MutateRequest(List.of(), deletes, false),
+                    options);
         });
     }
 
@@ -341,15 +356,26 @@ public final class MeridianClient implements AutoCloseable {
         return join(deleteItemsAsync(namespace, id, keys));
     }
 
+    public WriteResult deleteItems(String namespace, String id, Collection<Bytes> keys, CallOptions options) {
+        return join(deleteItemsAsync(namespace, id, keys, options));
+    }
+
     /** Deletes every item of a record. */
     public CompletionStage<WriteResult> deleteRecordAsync(String namespace, String id) {
-        return guarded(() -> {
-            return write("deleteRecord", "DELETE", recordPath(namespace, id), null);
-        });
+        return deleteRecordAsync(namespace, id, CallOptions.defaults());
+    }
+
+    /** As {@link #deleteRecordAsync(String, String)}, with this call's options. */
+    public CompletionStage<WriteResult> deleteRecordAsync(String namespace, String id, CallOptions options) {
+        return guarded(() -> write("deleteRecord", "DELETE", recordPath(namespace, id), null, Objects.requireNonNull(options, "options")));
     }
 
     public WriteResult deleteRecord(String namespace, String id) {
         return join(deleteRecordAsync(namespace, id));
+    }
+
+    public WriteResult deleteRecord(String namespace, String id, CallOptions options) {
+        return join(deleteRecordAsync(namespace, id, options));
     }
 
     // ---------------------------------------------------------------- reads
@@ -373,10 +399,16 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private CompletionStage<Record> read(String operation, String path, CallOptions options) {
+        return read(operation, "GET", path, null, options);
+    }
+
+    /** A read (no token: retried anywhere, never "outcome unknown"); {@code body} null for a GET. */
+    private CompletionStage<Record> read(String operation, String method, String path, Object body, CallOptions options) {
         if (options.idempotencyToken() != null) {
             throw new IllegalArgumentException("a read takes no idempotency token (only writes do)");
         }
-        return send(new Request(operation, "GET", path, null, null, false), options, body -> toRecord(read(body, RecordResponse.class)));
+        return send(new Request(operation, method, path, body, null, false), options,
+                answer -> toRecord(read(answer, RecordResponse.class)));
     }
 
     /** The chosen items of a record (those that exist). */
@@ -391,11 +423,8 @@ public final class MeridianClient implements AutoCloseable {
             if (keys.isEmpty()) { // no item chosen: none read (without keys the server would answer the whole record)
                 return CompletableFuture.completedFuture(new Record(Limits.checkNamespace(namespace), Limits.checkId(id), List.of()));
             }
-            StringBuilder q = new StringBuilder();
-            for (Bytes k : keys) {
-                q.append(q.length() == 0 ? '?' : '&').append("key=").append(enc(Limits.checkKey(k).toBase64()));
-            }
-            return read("getItems", recordPath(namespace, id) + q, options);
+            List<String> wanted = keys.stream().map(k -> Limits.checkKey(k).toBase64()).toList();
+            return read("getItems", "POST", recordPath(namespace, id) + "/read", new ReadItemsRequest(wanted), options);
         });
     }
 
@@ -413,7 +442,17 @@ public final class MeridianClient implements AutoCloseable {
      */
     public CompletionStage<Page> getRangeAsync(String namespace, String id, Bytes from, Bytes to, long pageBytes,
             String pageToken) {
+        return getRangeAsync(namespace, id, from, to, pageBytes, pageToken, CallOptions.defaults());
+    }
+
+    /** As {@link #getRangeAsync(String, String, Bytes, Bytes, long, String)}, with this call's deadline and retry budget. */
+    public CompletionStage<Page> getRangeAsync(String namespace, String id, Bytes from, Bytes to, long pageBytes,
+            String pageToken, CallOptions options) {
         return guarded(() -> {
+            Objects.requireNonNull(options, "options");
+            if (options.idempotencyToken() != null) {
+                throw new IllegalArgumentException("a read takes no idempotency token (only writes do)");
+            }
             StringBuilder q = new StringBuilder("?pageBytes=").append(pageBytes);
             if (from != null) {
                 q.append("&from=").append(enc(from.toBase64()));
@@ -424,7 +463,7 @@ public final class MeridianClient implements AutoCloseable {
             if (pageToken != null) {
                 q.append("&pageToken=").append(enc(pageToken));
             }
-            return call("getRange", "GET", recordPath(namespace, id) + q, null, body -> {
+            return send(new Request("getRange", "GET", recordPath(namespace, id) + q, null, null, false), options, body -> {
                 RecordResponse r = read(body, RecordResponse.class);
                 return new Page(toRecord(r).items(), Optional.ofNullable(r.nextPageToken()));
             });
@@ -433,6 +472,66 @@ public final class MeridianClient implements AutoCloseable {
 
     public Page getRange(String namespace, String id, Bytes from, Bytes to, long pageBytes, String pageToken) {
         return join(getRangeAsync(namespace, id, from, to, pageBytes, pageToken));
+    }
+
+    /** The page size of {@link #items(String, String)}: 1 MiB of keys and values. */
+    public static final long DEFAULT_PAGE_BYTES = 1024 * 1024;
+
+    /**
+     * Every item of a record in key order, read a page at a time as the iteration goes: for a record of any size (a
+     * whole-record {@link #get} refuses one larger than the server's bound, 4 MiB by default). An empty record iterates
+     * nothing.
+     */
+    public Iterable<Item> items(String namespace, String id) {
+        return items(namespace, id, null, null, DEFAULT_PAGE_BYTES, CallOptions.defaults());
+    }
+
+    /**
+     * The items with {@code from <= key < to} (null: unbounded) in key order, read in pages of about {@code pageBytes}
+     * (1..16 MiB) as the iteration goes. Each page is one call with {@code options} (its deadline bounds each page, not
+     * the whole iteration); a page that fails throws its {@link MeridianClientException} from {@code hasNext()}. Each
+     * {@code iterator()} reads afresh; a record written while it is read may show some of the writes and not others
+     * (each page is read when it is reached).
+     */
+    public Iterable<Item> items(String namespace, String id, Bytes from, Bytes to, long pageBytes, CallOptions options) {
+        Limits.checkNamespace(namespace);
+        Limits.checkId(id);
+        Objects.requireNonNull(options, "options");
+        if (pageBytes < 1 || pageBytes > 16L * 1024 * 1024) {
+            throw new IllegalArgumentException("pageBytes must be within 1..16777216: " + pageBytes);
+        }
+        return () -> new java.util.Iterator<Item>() {
+            private java.util.Iterator<Item> page = java.util.Collections.emptyIterator();
+            private String token;
+            private boolean last;
+
+            @Override
+            public boolean hasNext() {
+                while (!page.hasNext() && !last) {
+                    Page p;
+                    try {
+                        p = join(getRangeAsync(namespace, id, from, to, pageBytes, token, options));
+                    } catch (MeridianClientException.NotFound e) {
+                        if (e.namespaceMissing()) {
+                            throw e;
+                        }
+                        p = new Page(List.of(), Optional.empty()); // no such record: nothing to iterate
+                    }
+                    page = p.items().iterator();
+                    token = p.nextPageToken().orElse(null);
+                    last = token == null;
+                }
+                return page.hasNext();
+            }
+
+            @Override
+            public Item next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return page.next();
+            }
+        };
     }
 
     // ---------------------------------------------------------------- namespaces
@@ -775,7 +874,7 @@ public final class MeridianClient implements AutoCloseable {
                     last.cause));
         } else {
             c.result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt,
-                    namespaceMissing) : new MeridianClientException.InvalidRequest(message, region, status, attempt));
+                    namespaceMissing) : new MeridianClientException.InvalidRequest(message, region, status, attempt, err.reason()));
         }
         return null;
     }

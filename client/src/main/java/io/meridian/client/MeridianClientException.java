@@ -52,11 +52,12 @@ public class MeridianClientException extends MeridianException {
     }
 
     /**
-     * The request breaks a rule (400, 409, 413): repeating it cannot succeed. Never thrown for a write one of whose
+     * The request breaks a rule (400, 409, 413, 422): repeating it cannot succeed. Never thrown for a write one of whose
      * earlier attempts failed without an answer (that attempt may have been applied): that is {@link Unavailable}.
      */
     public static final class InvalidRequest extends MeridianClientException {
         private static final long serialVersionUID = 1L;
+        private final String reason;
 
         public InvalidRequest(String message, RegionId region, int status) {
             this(message, region, status, 1);
@@ -64,7 +65,21 @@ public class MeridianClientException extends MeridianException {
 
         /** After {@code attempts} attempts (the earlier ones failed without an answer). */
         public InvalidRequest(String message, RegionId region, int status, int attempts) {
+            this(message, region, status, attempts, null);
+        }
+
+        /** With the server's machine-readable reason (null: none). */
+        public InvalidRequest(String message, RegionId region, int status, int attempts, String reason) {
             super(message, false, region, status, attempts, null);
+            this.reason = reason;
+        }
+
+        /**
+         * Whether a whole-record read found the record larger than one read returns (422, reason
+         * {@code record-too-large}): read it with {@link MeridianClient#items} instead.
+         */
+        public boolean recordTooLarge() {
+            return io.meridian.core.wire.ErrorResponse.RECORD_TOO_LARGE.equals(reason);
         }
     }
 

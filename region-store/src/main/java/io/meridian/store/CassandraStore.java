@@ -253,6 +253,29 @@ public final class CassandraStore implements AutoCloseable {
         return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ?").bind(id))));
     }
 
+    /**
+     * Every item of the record in key order, when its keys and values hold at most {@code maxBytes}; read lazily, so a
+     * larger record is read no further than it takes to tell.
+     *
+     * @throws RecordTooLargeException when they hold more
+     */
+    public List<StoredItem> readAll(NamespaceConfig ns, String id, long maxBytes) {
+        RangePage page = readRange(ns, id, null, null, null, maxBytes + 1);
+        if (page.more() || bytes(page.items()) > maxBytes) {
+            throw new RecordTooLargeException(ns.name(), id, maxBytes);
+        }
+        return page.items();
+    }
+
+    /** The bytes of keys and values of {@code items}. */
+    public static long bytes(List<StoredItem> items) {
+        long total = 0;
+        for (StoredItem i : items) {
+            total += i.key().size() + i.value().size();
+        }
+        return total;
+    }
+
     public List<StoredItem> readKeys(NamespaceConfig ns, String id, List<Bytes> keys) {
         List<ByteBuffer> buffers = keys.stream().map(k -> ByteBuffer.wrap(k.unsafeArray())).toList();
         return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ? AND key IN ?")

@@ -44,6 +44,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(503, message, false, retryAfterSeconds, null, io.meridian.core.wire.ErrorResponse.NOT_WRITTEN);
     }
 
+    /** 422 {@code record-too-large}: a whole-record read of a record larger than one read returns. */
+    public static ApiException recordTooLarge(String message) {
+        return new ApiException(422, message, false, 0, null, io.meridian.core.wire.ErrorResponse.RECORD_TOO_LARGE);
+    }
+
     public static ApiException unavailable(String message, Throwable cause) {
         return new ApiException(503, message, false, 1, cause);
     }

@@ -201,6 +201,14 @@ public class MeridianConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public int maxInFlight = 64;
+
+        /**
+         * The most bytes of keys and values one whole-record read returns (default 4 MiB, what one write may carry);
+         * a larger record is answered 422 (reason {@code record-too-large}) and is read in pages.
+         */
+        @Min(1)
+        @JsonProperty
+        public long maxRecordBytes = io.meridian.core.Limits.MAX_REQUEST_BYTES;
     }
 
     /** Write-path limits. */

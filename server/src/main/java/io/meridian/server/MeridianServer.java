@@ -87,7 +87,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         alerts.add(clockSkewAlert(config, clockSkewMillis));
         RegionHealth health = new RegionHealth(engines.probe(), alerts, Clock.systemUTC());
 
-        DataApi.register(config, engines, cache.reads(engines.store(), env.metrics()), writes, peers, env);
+        DataApi.register(config, engines, cache.reads(engines.store(), config.reads.maxRecordBytes, env.metrics()), writes, peers, env);
         PrometheusMetrics.register(env);
         if (config.router.enabled) {
             RoutingCapability.register(config, peers, new RoutingCapability.Inputs(engines.store(), writes, replicationStatus,

@@ -5,7 +5,7 @@ package io.meridian.core.wire;
  * {@code durable} is true on a 503 whose write is already in the mutation log (it will be applied;
  * retrying with the same idempotency token is safe and creates no second version). {@code reason} tells
  * answers of one status apart for programs: {@value #NAMESPACE_NOT_FOUND} or {@value #RECORD_NOT_FOUND} on a 404,
- * {@value #DEADLINE_PASSED} on a 504, {@value #NOT_WRITTEN} on a 503 refused before any work, else null.
+ * {@value #DEADLINE_PASSED} on a 504, {@value #NOT_WRITTEN} on a 503 refused before any work, {@value #RECORD_TOO_LARGE} on a 422, else null.
  */
 public record ErrorResponse(int code, String message, String errorId, Boolean durable, String reason) {
 
@@ -17,6 +17,8 @@ public record ErrorResponse(int code, String message, String errorId, Boolean du
     public static final String DEADLINE_PASSED = "deadline-passed";
     /** 503: refused before anything was done (overloaded, clock skewed): nothing was or will be written. */
     public static final String NOT_WRITTEN = "not-written";
+    /** 422: a whole-record read of a record larger than one read returns; read it in pages. */
+    public static final String RECORD_TOO_LARGE = "record-too-large";
 
     /** An answer without a reason. */
     public ErrorResponse(int code, String message, String errorId, Boolean durable) {

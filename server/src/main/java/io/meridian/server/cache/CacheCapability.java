@@ -67,9 +67,9 @@ public final class CacheCapability {
         return invalidation;
     }
 
-    /** Reads through the cache (straight from the store without one). */
-    public CachedReads reads(CassandraStore store, MetricRegistry metrics) {
-        return new CachedReads(store, tier, metrics);
+    /** Reads through the cache (straight from the store without one), whole records up to {@code maxRecordBytes}. */
+    public CachedReads reads(CassandraStore store, long maxRecordBytes, MetricRegistry metrics) {
+        return new CachedReads(store, tier, maxRecordBytes, metrics);
     }
 
     /** Metrics, the invalidation listener's lifecycle and the {@code /v1/cache} endpoint. */

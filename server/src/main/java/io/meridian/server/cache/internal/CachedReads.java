@@ -27,13 +27,16 @@ public final class CachedReads {
     private final CassandraStore store;
     private final CacheTier<List<StoredItem>> tier;
     private final Timer hitTimer;
+    private final long maxRecordBytes;
 
     /**
      * @param tier null when this server does not cache
+     * @param maxRecordBytes the most keys and values one whole-record read returns
      */
-    public CachedReads(CassandraStore store, CacheTier<List<StoredItem>> tier, MetricRegistry metrics) {
+    public CachedReads(CassandraStore store, CacheTier<List<StoredItem>> tier, long maxRecordBytes, MetricRegistry metrics) {
         this.store = store;
         this.tier = tier;
+        this.maxRecordBytes = maxRecordBytes;
         this.hitTimer = metrics.timer("meridian.cache.hit-read");
     }
 
@@ -68,17 +71,24 @@ public final class CachedReads {
         return Duration.ofSeconds(Math.max(0, ttl));
     }
 
-    /** Every item of the record in key order; empty when it has none. */
+    /**
+     * Every item of the record in key order; empty when it has none.
+     *
+     * @throws io.meridian.store.RecordTooLargeException when its keys and values hold more than the bound of one read
+     */
     public List<StoredItem> readAll(NamespaceConfig ns, String id) {
         if (!cached(ns)) {
-            return store.readAll(ns, id);
+            return store.readAll(ns, id, maxRecordBytes);
         }
         Optional<List<StoredItem>> hit = peek(ns, id);
         if (hit.isPresent()) {
+            if (CassandraStore.bytes(hit.get()) > maxRecordBytes) { // a cache allowed larger entries than a read returns
+                throw new io.meridian.store.RecordTooLargeException(ns.name(), id, maxRecordBytes);
+            }
             return hit.get();
         }
         return tier.get(ns.name(), id, items -> ttlOf(ns, items), () -> {
-            List<StoredItem> items = store.readAll(ns, id);
+            List<StoredItem> items = store.readAll(ns, id, maxRecordBytes);
             return items.isEmpty() ? Optional.empty() : Optional.of(items);
         }).orElse(List.of());
     }
