@@ -17,16 +17,23 @@ import java.time.Duration;
  *     null: the client's
  * @param traceparent the caller's trace (W3C {@code traceparent}): each attempt is sent as a new span of it, the server
  *     logs it and puts it on the write's log record, so every region's applier logs it too. Null: a new trace per call
+ * @param hedgeAfter a read's hedge delay: when its first attempt has not answered after it, the read is sent to the next
+ *     region too (if the retry budget allows) and the first answer wins. Null: the client's
+ *     {@link MeridianClient.Builder#hedgeReadsAfter} (default: no hedging). A write refuses one
  */
-public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget, Traceparent traceparent) {
+public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget, Traceparent traceparent,
+        Duration hedgeAfter) {
 
     public CallOptions {
         if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
             throw new IllegalArgumentException("deadline must be positive: " + deadline);
         }
+        if (hedgeAfter != null && (hedgeAfter.isNegative() || hedgeAfter.isZero())) {
+            throw new IllegalArgumentException("hedgeAfter must be positive: " + hedgeAfter);
+        }
     }
 
-    private static final CallOptions DEFAULTS = new CallOptions(null, null, null, null);
+    private static final CallOptions DEFAULTS = new CallOptions(null, null, null, null, null);
 
     /** Every option from the client. */
     public static CallOptions defaults() {
@@ -34,19 +41,19 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
     }
 
     public CallOptions withDeadline(Duration deadline) {
-        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent);
+        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent, hedgeAfter);
     }
 
     public CallOptions withIdempotencyToken(IdempotencyToken token) {
-        return new CallOptions(deadline, token, retryBudget, traceparent);
+        return new CallOptions(deadline, token, retryBudget, traceparent, hedgeAfter);
     }
 
     public CallOptions withRetryBudget(RetryBudget budget) {
-        return new CallOptions(deadline, idempotencyToken, budget, traceparent);
+        return new CallOptions(deadline, idempotencyToken, budget, traceparent, hedgeAfter);
     }
 
     public CallOptions withTraceparent(Traceparent trace) {
-        return new CallOptions(deadline, idempotencyToken, retryBudget, trace);
+        return new CallOptions(deadline, idempotencyToken, retryBudget, trace, hedgeAfter);
     }
 
     /**
@@ -57,5 +64,10 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
     public CallOptions withTraceparent(String header) {
         return withTraceparent(Traceparent.parse(header)
                 .orElseThrow(() -> new IllegalArgumentException("not a W3C traceparent: " + header)));
+    }
+
+    /** Hedges this read after {@code delay} (see {@link #hedgeAfter()}). */
+    public CallOptions withHedgeAfter(Duration delay) {
+        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent, delay);
     }
 }

@@ -73,6 +73,7 @@ public final class MeridianClient implements AutoCloseable {
     private final List<RegionId> order;
     private final Map<RegionId, URI> endpoints;
     private final Duration requestTimeout;
+    private final Duration hedgeReadsAfter; // null: reads are not hedged unless a call asks
     private final Duration callTimeout;
     private final int maxAttempts;
     private final int maxInFlight;
@@ -111,6 +112,7 @@ public final class MeridianClient implements AutoCloseable {
         b.endpoints.keySet().stream().filter(r -> !o.contains(r)).sorted().forEach(o::add);
         this.order = List.copyOf(o);
         this.requestTimeout = b.requestTimeout;
+        this.hedgeReadsAfter = b.hedgeReadsAfter;
         this.callTimeout = b.callTimeout != null ? b.callTimeout : defaultCallTimeout(b);
         this.maxAttempts = b.maxAttempts;
         this.maxInFlight = b.maxInFlight;
@@ -581,6 +583,9 @@ public final class MeridianClient implements AutoCloseable {
 
     private CompletionStage<WriteResult> write(String operation, String method, String path, Object body, CallOptions options) {
         // one token per logical write, reused on every retry; monotonic per client; or the caller's, retrying a write
+        if (options.hedgeAfter() != null) {
+            throw new IllegalArgumentException("writes are not hedged (hedgeAfter is for reads)");
+        }
         IdempotencyToken token = options.idempotencyToken() != null ? options.idempotencyToken() : tokens.next();
         return send(new Request(operation, method, path, body, token, false), options, b -> {
             WriteResponse w = read(b, WriteResponse.class);
@@ -603,6 +608,11 @@ public final class MeridianClient implements AutoCloseable {
     private record Request(String operation, String method, String path, Object body, IdempotencyToken token, boolean asOperator) {
         String describe() {
             return method + " " + path;
+        }
+
+        /** A data read: no token, not administration (what may be hedged). */
+        boolean isRead() {
+            return token == null && !asOperator;
         }
     }
 
@@ -630,6 +640,7 @@ public final class MeridianClient implements AutoCloseable {
                     : authorization != null ? authorization : operatorAuthorization;
             c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
                     options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline, trace);
+            c.hedgeAfter = request.isRead() ? (options.hedgeAfter() != null ? options.hedgeAfter() : hedgeReadsAfter) : null;
         } catch (IOException | RuntimeException e) {
             inFlight.release(); // the call never started: its place is free again
             return CompletableFuture.failedFuture(e instanceof IOException
@@ -703,7 +714,9 @@ public final class MeridianClient implements AutoCloseable {
         volatile boolean unknown; // a write attempt reached a server without a verdict: it may have been applied
         volatile boolean durable; // a write attempt is known to be in a region's log
         volatile Failure last;
-        volatile CompletableFuture<?> exchange; // the attempt in flight
+        final java.util.Set<CompletableFuture<?>> exchanges = java.util.concurrent.ConcurrentHashMap.newKeySet(); // in flight
+        volatile int regionIndex; // of the last attempt sent
+        Duration hedgeAfter; // a read's: when to send a second attempt to the next region, or null
 
         Call(Request request, byte[] payload, String authorization, Function<byte[], T> parse, List<RegionId> order,
                 RetryBudget budget, Duration deadline, Traceparent trace) {
@@ -738,7 +751,6 @@ public final class MeridianClient implements AutoCloseable {
             if (result.isDone()) {
                 return;
             }
-            java.util.concurrent.CompletableFuture<?> sent = exchange;
             Failure f = last;
             Unavailable.Outcome outcome = outcome(true);
             boolean expired = result.completeExceptionally(new Unavailable(request.describe() + ": the deadline of "
@@ -746,8 +758,15 @@ public final class MeridianClient implements AutoCloseable {
                     + (f == null ? "" : "; last: " + f.message)
                     + (outcome.unknown() ? "; an attempt may have been applied: its outcome is unknown" : ""),
                     f == null ? null : f.region, f == null ? 0 : f.status, Math.max(1, attempts), outcome, f == null ? null : f.cause));
-            if (expired && sent != null) {
-                sent.cancel(true); // after the verdict: the JDK client aborts the exchange, no connection waits for a body
+            if (expired) {
+                abandonExchanges(); // after the verdict: the JDK client aborts them, no connection waits for a body
+            }
+        }
+
+        /** Cancels the attempts still in flight (the call has its answer). */
+        void abandonExchanges() {
+            for (CompletableFuture<?> sent : exchanges) {
+                sent.cancel(true);
             }
         }
     }
@@ -761,6 +780,25 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private <T> void sendAttempt(Call<T> c, int attempt, int regionIndex) {
+        sendAttempt(c, attempt, regionIndex, false);
+    }
+
+    /**
+     * A read's hedge: when its first attempt has not answered after {@code hedgeAfter}, the same read goes to the next
+     * region too, if the retry budget allows; the first answer wins and the other attempt is cancelled.
+     */
+    private <T> void hedge(Call<T> c) {
+        if (c.result.isDone() || c.exchanges.isEmpty() || !c.budget.tryRetry()) {
+            return;
+        }
+        try {
+            sendAttempt(c, c.attempts + 1, c.regionIndex + 1, true);
+        } catch (RuntimeException e) {
+            c.result.completeExceptionally(e);
+        }
+    }
+
+    private <T> void sendAttempt(Call<T> c, int attempt, int regionIndex, boolean hedge) {
         long left = c.deadlineNanos - System.nanoTime();
         if (c.result.isDone() || left <= 0) {
             c.expire();
@@ -785,12 +823,17 @@ public final class MeridianClient implements AutoCloseable {
         }
         c.attempts = attempt;
         c.region = region;
+        c.regionIndex = regionIndex;
         c.inFlight = true;
         long sent = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-        c.exchange = exchange;
+        c.exchanges.add(exchange);
+        if (c.hedgeAfter != null && attempt == 1 && c.order.size() > 1 && c.hedgeAfter.toNanos() < left) {
+            DEADLINES.schedule(() -> EXPIRED.execute(() -> hedge(c)), c.hedgeAfter.toNanos(), TimeUnit.NANOSECONDS);
+        }
         exchange.whenComplete((resp, error) -> {
-            attemptEnded(c, region, attempt, resp, error, sent);
+            c.exchanges.remove(exchange);
+            attemptEnded(c, region, attempt, hedge, resp, error, sent);
             if (error == null && resp.statusCode() / 100 == 2) {
                 try {
                     c.result.complete(c.parse.apply(resp.body()));
@@ -798,6 +841,7 @@ public final class MeridianClient implements AutoCloseable {
                     c.result.completeExceptionally(e);
                 }
                 c.inFlight = false;
+                c.abandonExchanges(); // a hedge that lost
                 return;
             }
             Failure failure = error != null ? new Failure(region, 0, describe(error), false, 0, error, false)
@@ -810,18 +854,23 @@ public final class MeridianClient implements AutoCloseable {
             }
             c.inFlight = false;
             if (failure == null || c.result.isDone()) {
+                c.abandonExchanges(); // a verdict ended the call: a hedge still running is not needed
                 return; // answered (a verdict that ended the call), or past the deadline
+            }
+            if (!c.exchanges.isEmpty()) {
+                return; // the other attempt of a hedged read is still running: it answers, or it retries
             }
             if (lastBeforeDeadline && unwrap(error) instanceof java.net.http.HttpTimeoutException) {
                 c.expire(); // its timeout was the call's deadline: the call failed by its deadline, whichever fired first
                 return;
             }
-            retry(c, attempt, regionIndex, failure);
+            retry(c, c.attempts, c.regionIndex, failure);
         });
     }
 
     /** Tells the listeners of an attempt's end; logs one that failed. */
-    private void attemptEnded(Call<?> c, RegionId region, int attempt, HttpResponse<byte[]> resp, Throwable error, long sentNanos) {
+    private void attemptEnded(Call<?> c, RegionId region, int attempt, boolean hedge, HttpResponse<byte[]> resp, Throwable error,
+            long sentNanos) {
         int status = resp == null ? 0 : resp.statusCode();
         if (status / 100 != 2 && LOG.isDebugEnabled()) {
             LOG.debug("{} attempt {} to {} (trace {}): {}", c.request.describe(), attempt, region, c.trace.traceId(),
@@ -829,7 +878,7 @@ public final class MeridianClient implements AutoCloseable {
         }
         if (!listeners.isEmpty()) {
             MeridianListener.Attempt a = new MeridianListener.Attempt(c.request.operation(), region, attempt,
-                    !region.equals(c.order.get(0)), status, Duration.ofNanos(System.nanoTime() - sentNanos), error,
+                    !region.equals(c.order.get(0)), hedge, status, Duration.ofNanos(System.nanoTime() - sentNanos), error,
                     c.trace.traceId());
             notify(l -> l.attemptEnded(a));
         }
@@ -1033,6 +1082,7 @@ public final class MeridianClient implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration callTimeout; // null: the default, never shorter than the attempts can take
+        private Duration hedgeReadsAfter;
         private int maxAttempts = 4;
         private int maxInFlight = 128;
         private RetryBudget retryBudget = RetryBudget.defaults();
@@ -1100,6 +1150,17 @@ public final class MeridianClient implements AutoCloseable {
          */
         public Builder callTimeout(Duration timeout) {
             this.callTimeout = positive(timeout, "callTimeout");
+            return this;
+        }
+
+        /**
+         * Hedges every read: when its first attempt has not answered after {@code delay}, the read is sent to the next
+         * region too, if the retry budget allows (so hedges never multiply an overload), and the first answer wins.
+         * Pick a delay near the reads' p95 (from {@code meridian.client.attempts}): about 5 % of reads are then sent
+         * twice. Default: no hedging; per call: {@link CallOptions#withHedgeAfter}.
+         */
+        public Builder hedgeReadsAfter(Duration delay) {
+            this.hedgeReadsAfter = positive(delay, "hedgeReadsAfter");
             return this;
         }
 

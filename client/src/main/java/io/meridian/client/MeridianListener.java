@@ -50,12 +50,13 @@ public interface MeridianListener {
      * @param region where it was sent
      * @param number 1 for a call's first attempt
      * @param failover whether it went to another region than the call's first attempt
+     * @param hedge whether it was a hedge: a read's second attempt sent while its first was still running
      * @param status the HTTP status, 0 when none came back
      * @param latency from sending to its end
      * @param error why it got no answer, else null
      * @param traceId the call's trace ({@link io.meridian.core.Traceparent})
      */
-    record Attempt(String operation, RegionId region, int number, boolean failover, int status, Duration latency,
+    record Attempt(String operation, RegionId region, int number, boolean failover, boolean hedge, int status, Duration latency,
             Throwable error, String traceId) {
     }
 

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code none} when no answer came);</li>
  *   <li>{@code meridian.client.failovers} (counter; tags {@code operation}, {@code region}: where the attempt went),
  *       attempts sent to another region than the call's first;</li>
+ *   <li>{@code meridian.client.hedges} (counter; tags {@code operation}, {@code region}: where the hedge went), reads'
+ *       second attempts sent while the first was still running ({@link CallOptions#withHedgeAfter});</li>
  *   <li>{@code meridian.client.plan.version} (gauge): the routing plan followed, -1 before the first;
  *       {@code meridian.client.plan.refresh.failures} (counter): refreshes no region answered.</li>
  * </ul>
@@ -41,6 +43,10 @@ public final class MicrometerMetrics implements MeridianListener {
                 .tags("operation", a.operation(), "region", a.region().name(), "status", a.status() == 0 ? "none"
                         : Integer.toString(a.status()))
                 .register(registry).record(a.latency());
+        if (a.hedge()) {
+            Counter.builder("meridian.client.hedges").description("reads' second attempts sent while the first still ran")
+                    .tags("operation", a.operation(), "region", a.region().name()).register(registry).increment();
+        }
         if (a.failover()) {
             Counter.builder("meridian.client.failovers").description("attempts sent to another region than the call's first")
                     .tags("operation", a.operation(), "region", a.region().name()).register(registry).increment();

@@ -1,0 +1,82 @@
+package io.meridian.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meridian.client.MeridianClientTest.Stub;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Hedged reads against stand-in servers: a slow first region is raced by the next, within the retry budget. */
+class HedgingTest {
+
+    static final String RECORD = "{\"namespace\":\"users\",\"id\":\"u1\",\"items\":[{\"key\":\"aw==\",\"value\":\"dg==\","
+            + "\"timestamp\":1,\"ttlSeconds\":null}],\"nextPageToken\":null}";
+    private final List<Stub> stubs = new ArrayList<>();
+
+    private Stub stub() throws IOException {
+        Stub s = new Stub();
+        stubs.add(s);
+        return s;
+    }
+
+    @AfterEach
+    void stop() {
+        stubs.forEach(Stub::close);
+    }
+
+    private MeridianClient.Builder client(Stub a, Stub b) {
+        return MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).followRoutingPlan(Duration.ZERO);
+    }
+
+    @Test
+    void aReadTheFirstRegionDoesNotAnswerInTimeIsAnsweredByTheHedge() throws IOException {
+        Stub a = stub().answer(MeridianClientTest.STALL, RECORD);
+        Stub b = stub().answer(200, RECORD);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MeridianClient c = client(a, b).hedgeReadsAfter(Duration.ofMillis(50)).listener(new MicrometerMetrics(registry)).build();
+        long t0 = System.nanoTime();
+        Record r = c.get("users", "u1");
+        assertThat(r.items()).hasSize(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("answered by the hedge, not after the 10 s attempt timeout")
+                .isLessThan(Duration.ofSeconds(5));
+        assertThat(a.paths).hasSize(1);
+        assertThat(b.paths).containsExactly("GET /v1/namespaces/users/records/u1");
+        assertThat(registry.get("meridian.client.hedges").tags("operation", "get", "region", "region-b").counter().count())
+                .isEqualTo(1);
+        c.close();
+    }
+
+    @Test
+    void aReadAnsweredBeforeTheDelayIsNotHedged() throws IOException {
+        Stub a = stub().answer(200, RECORD);
+        Stub b = stub();
+        MeridianClient c = client(a, b).build();
+        c.get("users", "u1", CallOptions.defaults().withHedgeAfter(Duration.ofSeconds(5)));
+        assertThat(b.paths).isEmpty();
+        c.close();
+    }
+
+    @Test
+    void aSpentRetryBudgetSendsNoHedgeAndWritesAreNeverHedged() throws IOException {
+        Stub a = stub().answer(MeridianClientTest.STALL, RECORD).answer(MeridianClientTest.STALL, RECORD);
+        Stub b = stub().answer(200, RECORD);
+        MeridianClient c = client(a, b).retryBudget(new RetryBudget(0, 1)).build(); // one token, never refilled
+        CallOptions hedged = CallOptions.defaults().withHedgeAfter(Duration.ofMillis(20)).withDeadline(Duration.ofMillis(1500));
+        assertThat(c.get("users", "u1", hedged).items()).as("the hedge took the budget's one token").hasSize(1);
+        assertThat(b.paths).hasSize(1);
+        assertThatThrownBy(() -> c.get("users", "u2", hedged)).isInstanceOfSatisfying(MeridianClientException.Unavailable.class,
+                e -> assertThat(e.deadlineExceeded()).isTrue());
+        assertThat(b.paths).as("no token left: no second hedge").hasSize(1);
+        assertThatThrownBy(() -> c.put("users", "u1", java.util.Map.of(io.meridian.core.Bytes.utf8("k"), io.meridian.core.Bytes.utf8("v")),
+                CallOptions.defaults().withHedgeAfter(Duration.ofMillis(20)))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not hedged");
+        c.close();
+    }
+}
