@@ -22,7 +22,7 @@ class ClientExampleIT {
         io.meridian.localcluster.ClusterCredentials credentials = io.meridian.localcluster.ClusterCredentials.of(cluster.directory());
         List<String> out = Example.run(regionAUrl, regionBUrl, credentials.app(), credentials.operator());
         assertThat(out).containsExactly("name = Ada", "written at timestamp > 0: true", "items after delete: [name]",
-                "missing record: NotFound");
+                "missing record: NotFound", "items read in pages: 1", "puts metered: true");
     }
 
     /** The code shown in docs/client.md. */
@@ -66,6 +66,39 @@ class ClientExampleIT {
                             io.meridian.core.Bytes.utf8("name"), io.meridian.core.Bytes.utf8("Grace")))
                     .thenAccept(w -> System.out.println("async write acknowledged by " + w.region()))
                     .toCompletableFuture().join();
+            // every call metered by operation, region and outcome (any Micrometer registry); slow reads raced elsewhere
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            io.meridian.client.MeridianClient observed = io.meridian.client.MeridianClient.builder()
+                    .homeRegion("region-a").endpoint("region-a", regionAUrl).endpoint("region-b", regionBUrl)
+                    .credentials("app", appSecret)
+                    .listener(new io.meridian.client.MicrometerMetrics(registry))
+                    .hedgeReadsAfter(java.time.Duration.ofMillis(250)) // no answer by then: region-b too
+                    .build();
+
+            // one call's options: a deadline for all its attempts, and the caller's W3C trace (logged where it is applied)
+            io.meridian.client.CallOptions options = io.meridian.client.CallOptions.defaults()
+                    .withDeadline(java.time.Duration.ofSeconds(5))
+                    .withTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            try {
+                observed.put("profiles", "user-44", java.util.Map.of(
+                        io.meridian.core.Bytes.utf8("name"), io.meridian.core.Bytes.utf8("Barbara")), options);
+            } catch (io.meridian.client.MeridianClientException.Unavailable e) {
+                // not answered in time: e.outcomeUnknown() says whether it may have landed; retry with e.token()
+                observed.put("profiles", "user-44", java.util.Map.of(
+                        io.meridian.core.Bytes.utf8("name"), io.meridian.core.Bytes.utf8("Barbara")),
+                        options.withIdempotencyToken(e.token().orElseThrow()));
+            }
+
+            int items = 0;
+            for (io.meridian.client.Item item : observed.items("profiles", "user-44")) { // a page at a time
+                items++;
+            }
+            out.add("items read in pages: " + items);
+            out.add("puts metered: " + (registry.get("meridian.client.calls").tag("operation", "put").timers().stream()
+                    .mapToLong(io.micrometer.core.instrument.Timer::count).sum() > 0));
+            observed.close();
+            client.close();
             // example:end
             return out;
         }
