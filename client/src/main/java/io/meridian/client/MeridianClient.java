@@ -656,14 +656,17 @@ public final class MeridianClient implements AutoCloseable {
         c.result.whenComplete((ok, error) -> { // the one release of the permit, whatever ends the call
             timer.cancel(false);
             inFlight.release();
-            if (!listeners.isEmpty()) {
-                notify(l -> l.callEnded(new MeridianListener.CallEnded(request.operation(), c.region, c.attempts,
-                        Duration.ofNanos(System.nanoTime() - c.startNanos), outcomeOf(error), error, trace.traceId())));
-            }
-            if (error != null) {
-                ended.completeExceptionally(error);
-            } else {
-                ended.complete(ok);
+            try {
+                if (!listeners.isEmpty()) {
+                    notify(l -> l.callEnded(new MeridianListener.CallEnded(request.operation(), c.region, c.attempts,
+                            Duration.ofNanos(System.nanoTime() - c.startNanos), outcomeOf(error), error, trace.traceId())));
+                }
+            } finally { // even a listener's Error never leaves the caller waiting
+                if (error != null) {
+                    ended.completeExceptionally(error);
+                } else {
+                    ended.complete(ok);
+                }
             }
         });
         c.budget.onFirstAttempt();
@@ -715,6 +718,8 @@ public final class MeridianClient implements AutoCloseable {
         volatile boolean durable; // a write attempt is known to be in a region's log
         volatile Failure last;
         final java.util.Set<CompletableFuture<?>> exchanges = java.util.concurrent.ConcurrentHashMap.newKeySet(); // in flight
+        // attempts sent and not yet ended, counted before each is sent: the one whose end brings it to 0 decides what next
+        final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
         volatile int regionIndex; // of the last attempt sent
         Duration hedgeAfter; // a read's: when to send a second attempt to the next region, or null
 
@@ -788,11 +793,25 @@ public final class MeridianClient implements AutoCloseable {
      * region too, if the retry budget allows; the first answer wins and the other attempt is cancelled.
      */
     private <T> void hedge(Call<T> c) {
-        if (c.result.isDone() || c.exchanges.isEmpty() || !c.budget.tryRetry()) {
+        // only while the first attempt is still the one running: claimed atomically against its end, so a first attempt
+        // that just failed either retries (and no hedge goes) or leaves the next step to the hedge, never both
+        int running;
+        do {
+            running = c.outstanding.get();
+            if (running != 1 || c.attempts != 1 || c.result.isDone()) {
+                return;
+            }
+        } while (!c.outstanding.compareAndSet(running, running + 1));
+        if (!c.budget.tryRetry()) {
+            // not sent. If the first attempt failed meanwhile, it left the next step to this hedge: take it
+            Failure f = c.last;
+            if (c.outstanding.decrementAndGet() == 0 && !c.result.isDone() && f != null) {
+                retry(c, c.attempts, c.regionIndex, f);
+            }
             return;
         }
         try {
-            sendAttempt(c, c.attempts + 1, c.regionIndex + 1, true);
+            sendAttempt(c, 2, c.regionIndex + 1, true);
         } catch (RuntimeException e) {
             c.result.completeExceptionally(e);
         }
@@ -825,6 +844,9 @@ public final class MeridianClient implements AutoCloseable {
         c.region = region;
         c.regionIndex = regionIndex;
         c.inFlight = true;
+        if (!hedge) {
+            c.outstanding.incrementAndGet(); // a hedge was counted when it was claimed
+        }
         long sent = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray());
         c.exchanges.add(exchange);
@@ -833,8 +855,10 @@ public final class MeridianClient implements AutoCloseable {
         }
         exchange.whenComplete((resp, error) -> {
             c.exchanges.remove(exchange);
+            boolean last = c.outstanding.decrementAndGet() == 0; // no other attempt of this call is still running
             attemptEnded(c, region, attempt, hedge, resp, error, sent);
             if (error == null && resp.statusCode() / 100 == 2) {
+                c.region = region; // the attempt that answered
                 try {
                     c.result.complete(c.parse.apply(resp.body()));
                 } catch (RuntimeException e) {
@@ -845,7 +869,7 @@ public final class MeridianClient implements AutoCloseable {
                 return;
             }
             Failure failure = error != null ? new Failure(region, 0, describe(error), false, 0, error, false)
-                    : answered(c, resp, region, regionIndex, attempt);
+                    : answered(c, resp, region, regionIndex, attempt, !last);
             if (failure != null) {
                 // recorded before inFlight is cleared (see Call.outcome); a durable answer is known, not unknown
                 c.unknown |= c.isWrite() && !failure.durable && !failure.notWritten && !(error != null && neverSent(error));
@@ -857,7 +881,7 @@ public final class MeridianClient implements AutoCloseable {
                 c.abandonExchanges(); // a verdict ended the call: a hedge still running is not needed
                 return; // answered (a verdict that ended the call), or past the deadline
             }
-            if (!c.exchanges.isEmpty()) {
+            if (!last) {
                 return; // the other attempt of a hedged read is still running: it answers, or it retries
             }
             if (lastBeforeDeadline && unwrap(error) instanceof java.net.http.HttpTimeoutException) {
@@ -902,14 +926,17 @@ public final class MeridianClient implements AutoCloseable {
      * A server's answer other than 2xx: completes the call when it is a verdict (a 4xx other than 408/429) and returns
      * null; returns the failure when it is worth another attempt.
      */
-    private <T> Failure answered(Call<T> c, HttpResponse<byte[]> resp, RegionId region, int regionIndex, int attempt) {
+    private <T> Failure answered(Call<T> c, HttpResponse<byte[]> resp, RegionId region, int regionIndex, int attempt,
+            boolean othersRunning) {
         ErrorResponse err = errorOf(resp);
         int status = resp.statusCode();
         String message = region + " answered " + status + ": " + err.message();
         boolean namespaceMissing = status == 404 && ErrorResponse.NAMESPACE_NOT_FOUND.equals(err.reason());
         // a namespace missing in a fall-back region (created elsewhere, not there yet) is that region's failure
         boolean fallBack = regionIndex % c.order.size() != 0;
-        if (status / 100 != 4 || status == 408 || status == 429 || (namespaceMissing && fallBack)) {
+        // a hedge's not-found while the first attempt still runs is that region's (it may lag), not the call's verdict
+        boolean hedgeNotFound = status == 404 && fallBack && othersRunning;
+        if (status / 100 != 4 || status == 408 || status == 429 || (namespaceMissing && fallBack) || hedgeNotFound) {
             int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
             boolean notWritten = ErrorResponse.NOT_WRITTEN.equals(err.reason()); // refused before any work: a verdict
             return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null, notWritten);

@@ -79,4 +79,32 @@ class HedgingTest {
                 .hasMessageContaining("not hedged");
         c.close();
     }
+
+    @Test
+    void aLaggingRegionsNotFoundDoesNotWinOverTheFirstAttemptStillRunning() throws IOException {
+        Stub a = stub().answer(MeridianClientTest.SLOW_OK, RECORD);
+        Stub b = stub().answer(404, "{\"code\":404,\"message\":\"record 'u1' has no items\",\"reason\":\"record-not-found\"}");
+        MeridianClient c = client(a, b).hedgeReadsAfter(Duration.ofMillis(20)).build();
+        assertThat(c.get("users", "u1").items()).as("the home region's answer, not the hedge's not-found").hasSize(1);
+        assertThat(b.paths).hasSize(1);
+        c.close();
+    }
+
+    @Test
+    void aRetryAfterAFastFailureIsNotHedged() throws IOException {
+        Stub a = stub().answer(503, MeridianClientTest.UNAVAILABLE);
+        Stub b = stub().answer(MeridianClientTest.STALL, RECORD);
+        Stub third = stub();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).endpoint("region-c", third.url().toString())
+                .followRoutingPlan(Duration.ZERO).backoff(Duration.ofMillis(10)).maxAttempts(2)
+                .listener(new MicrometerMetrics(registry)).build();
+        assertThatThrownBy(() -> c.get("users", "u1", CallOptions.defaults().withHedgeAfter(Duration.ofMillis(100))
+                .withDeadline(Duration.ofMillis(800)))).isInstanceOf(MeridianClientException.Unavailable.class);
+        assertThat(b.paths).as("the retry went to region-b").hasSize(1);
+        assertThat(third.paths).as("the hedge is for a first attempt still running, not for a retry").isEmpty();
+        assertThat(registry.find("meridian.client.hedges").counter()).isNull();
+        c.close();
+    }
 }

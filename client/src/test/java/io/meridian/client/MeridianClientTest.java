@@ -89,6 +89,14 @@ class MeridianClientTest {
                 ex.close();
                 return;
             }
+            if (status[0] == SLOW_OK) {
+                try {
+                    Thread.sleep(300); // a slow answer (this stand-in has no other clock to wait on)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                status[0] = 200;
+            }
             if (status[0] == 503) {
                 ex.getResponseHeaders().add("Retry-After", "0");
             }
@@ -107,6 +115,8 @@ class MeridianClientTest {
     /** Script entries: a server that never answers, and one that sends its headers but never its body. */
     static final int STALL = -1;
     static final int STALL_BODY = -2;
+    /** Script entry: 200 with the body, after 300 ms. */
+    static final int SLOW_OK = -3;
 
     private final List<Stub> stubs = new ArrayList<>();
 

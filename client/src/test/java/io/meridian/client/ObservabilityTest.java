@@ -113,6 +113,22 @@ class ObservabilityTest {
     }
 
     @Test
+    void aListenerThatThrowsAnErrorNeverLeavesTheCallerWaiting() throws IOException {
+        Stub a = stub().answer(200, MeridianClientTest.ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).listener(new MeridianListener() {
+                    @Override
+                    public void callEnded(MeridianListener.CallEnded call) {
+                        throw new AssertionError("listener bug");
+                    }
+                }).build();
+        var stage = c.putAsync("users", "u1", java.util.Map.of(io.meridian.core.Bytes.utf8("k"), io.meridian.core.Bytes.utf8("v")))
+                .toCompletableFuture();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(stage::isDone);
+        c.close();
+    }
+
+    @Test
     void aCallRefusedBeforeSendingIsToldWithNoAttempt() throws Exception {
         Stub a = stub().answer(MeridianClientTest.STALL, "{}");
         List<MeridianListener.CallEnded> calls = new CopyOnWriteArrayList<>();

@@ -63,6 +63,26 @@ public final class Limits {
         return id;
     }
 
+    /**
+     * {@code text} for a log line: control characters (line breaks among them) as {@code \\uXXXX}, so a record id cannot
+     * forge a line of its own.
+     */
+    public static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                if (out == null) {
+                    out = new StringBuilder(text.substring(0, i));
+                }
+                out.append(String.format("\\u%04x", (int) c));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
     public static Bytes checkKey(Bytes key) {
         if (key.isEmpty()) {
             throw new IllegalArgumentException("item key must not be empty");

@@ -17,6 +17,12 @@ class LimitsTest {
     }
 
     @Test
+    void printableTextCannotBreakALogLine() {
+        assertThat(Limits.printable("user-1")).isEqualTo("user-1");
+        assertThat(Limits.printable("a\nDEBUG forged\r\u2028x")).isEqualTo("a\\u000aDEBUG forged\\u000d\\u2028x").doesNotContain("\n");
+    }
+
+    @Test
     void namespacesInsideTheRulePass() {
         assertThat(Limits.checkNamespace("a")).isEqualTo("a");
         assertThat(Limits.checkNamespace("user_profiles_2")).isEqualTo("user_profiles_2");

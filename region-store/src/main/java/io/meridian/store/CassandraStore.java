@@ -254,17 +254,41 @@ public final class CassandraStore implements AutoCloseable {
     }
 
     /**
-     * Every item of the record in key order, when its keys and values hold at most {@code maxBytes}; read lazily, so a
-     * larger record is read no further than it takes to tell.
+     * Every item of the record in key order, when its keys and values hold at most {@code maxBytes}. One statement with
+     * the driver's page size (5,000 rows), as {@link #readAll(NamespaceConfig, String)}: a record of up to that many
+     * items is one isolated read, so a {@code deleteRecord} + puts replacing it is seen whole or not at all. Rows are
+     * counted as they arrive, and a record past the bound is not read past the page that crossed it.
      *
      * @throws RecordTooLargeException when they hold more
      */
     public List<StoredItem> readAll(NamespaceConfig ns, String id, long maxBytes) {
-        RangePage page = readRange(ns, id, null, null, null, maxBytes + 1);
-        if (page.more() || bytes(page.items()) > maxBytes) {
-            throw new RecordTooLargeException(ns.name(), id, maxBytes);
+        return bounded(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ?").bind(id))), maxBytes,
+                () -> new RecordTooLargeException(ns.name(), id, maxBytes));
+    }
+
+    /**
+     * The items with the given keys, in key order, when they hold at most {@code maxBytes} of keys and values.
+     *
+     * @throws RecordTooLargeException when they hold more (ask for fewer keys)
+     */
+    public List<StoredItem> readKeys(NamespaceConfig ns, String id, List<Bytes> keys, long maxBytes) {
+        List<ByteBuffer> buffers = keys.stream().map(k -> ByteBuffer.wrap(k.unsafeArray())).toList();
+        return bounded(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ? AND key IN ?")
+                .bind(id, buffers))), maxBytes, () -> new RecordTooLargeException(ns.name(), id, maxBytes));
+    }
+
+    private static List<StoredItem> bounded(ResultSet rs, long maxBytes, java.util.function.Supplier<RecordTooLargeException> tooLarge) {
+        List<StoredItem> out = new ArrayList<>();
+        long total = 0;
+        for (Row row : rs) {
+            StoredItem item = item(row);
+            total += item.key().size() + item.value().size();
+            if (total > maxBytes) {
+                throw tooLarge.get();
+            }
+            out.add(item);
         }
-        return page.items();
+        return out;
     }
 
     /** The bytes of keys and values of {@code items}. */
@@ -274,12 +298,6 @@ public final class CassandraStore implements AutoCloseable {
             total += i.key().size() + i.value().size();
         }
         return total;
-    }
-
-    public List<StoredItem> readKeys(NamespaceConfig ns, String id, List<Bytes> keys) {
-        List<ByteBuffer> buffers = keys.stream().map(k -> ByteBuffer.wrap(k.unsafeArray())).toList();
-        return items(session.execute(quorum(prepare(COLUMNS + keyspace + "." + ns.table() + " WHERE id = ? AND key IN ?")
-                .bind(id, buffers))));
     }
 
     /** One page of a range read: its items, and whether more follow. */

@@ -2,7 +2,10 @@ package io.meridian.store;
 
 import io.meridian.core.MeridianException;
 
-/** A whole-record read of a record larger than the read's bound: nothing was returned; read it in pages instead. */
+/**
+ * A read whose items hold more than the read's bound: nothing was returned. A whole-record read is read in pages instead;
+ * a read of chosen keys asks for fewer.
+ */
 public final class RecordTooLargeException extends MeridianException {
 
     private static final long serialVersionUID = 1L;
@@ -10,9 +13,9 @@ public final class RecordTooLargeException extends MeridianException {
     private final long maxBytes;
 
     public RecordTooLargeException(String namespace, String id, long maxBytes) {
-        super("record '" + id + "' of namespace '" + namespace + "' holds more than " + maxBytes + " bytes of keys and values,"
-                + " more than one whole-record read returns: read it in pages (GET ...?pageBytes=N, then pageToken; the client's"
-                + " items(...))");
+        super("the items read of record '" + id + "' of namespace '" + namespace + "' hold more than " + maxBytes + " bytes of"
+                + " keys and values, more than one read returns: read the record in pages (GET ...?pageBytes=N, then pageToken;"
+                + " the client's items(...)), or ask for fewer keys");
         this.maxBytes = maxBytes;
     }
 

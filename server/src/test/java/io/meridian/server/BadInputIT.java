@@ -134,6 +134,26 @@ class BadInputIT {
     }
 
     @Test
+    void aChunkedBodyPastTheLimitIsRefusedAndItsConnectionClosed() throws Exception {
+        byte[] huge = ("{\"items\":[{\"key\":\"aw==\",\"value\":\"" + "A".repeat(7 * 1024 * 1024) + "\"}]}")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.net.http.HttpRequest chunked = java.net.http.HttpRequest.newBuilder(java.net.URI.create(recordUrl("chunked-huge")))
+                .header("Content-Type", "application/json").header("Authorization", Http.appAuthorizationFor(recordUrl("chunked-huge")))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(huge))).build();
+        java.net.http.HttpResponse<String> put;
+        try {
+            put = Http.CLIENT.send(chunked, java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException closedWhileSending) {
+            assertNothingWritten("chunked-huge"); // the server may close before the client finished sending: also refused
+            return;
+        }
+        assertThat(put.statusCode()).isEqualTo(413);
+        assertThat(put.headers().firstValue("Connection")).as("the read stopped part-way: the rest is unread, the connection ends")
+                .hasValue("close");
+        assertNothingWritten("chunked-huge");
+    }
+
+    @Test
     void malformedJsonIs400() throws Exception {
         Http.Answer put = Http.send("PUT", recordUrl("bad-json"), "{\"items\": [ {\"key\": ");
         assertThat(put.status()).isEqualTo(400);

@@ -50,7 +50,7 @@ class LargeRecordsIT {
         assertThatThrownBy(() -> client.get(NS, "big")).isInstanceOfSatisfying(MeridianClientException.InvalidRequest.class, e -> {
             assertThat(e.status()).isEqualTo(422);
             assertThat(e.recordTooLarge()).isTrue();
-        }).hasMessageContaining("read it in pages");
+        }).hasMessageContaining("read the record in pages");
         List<Item> all = new ArrayList<>();
         client.items(NS, "big", null, null, 1024 * 1024, io.meridian.client.CallOptions.defaults()).forEach(all::add);
         assertThat(all).extracting(i -> i.key().toUtf8()).containsExactly("part-0", "part-1", "part-2", "part-3", "part-4");
@@ -59,6 +59,54 @@ class LargeRecordsIT {
             assertThat(all.get(i).value().unsafeArray()[value.length - 1]).isEqualTo((byte) ('a' + i));
         }
         assertThat(client.items(NS, "no-such-record")).as("a missing record iterates nothing").isEmpty();
+        List<Bytes> parts = List.of(Bytes.utf8("part-0"), Bytes.utf8("part-1"), Bytes.utf8("part-2"), Bytes.utf8("part-3"),
+                Bytes.utf8("part-4"));
+        assertThatThrownBy(() -> client.get(NS, "big", parts)).as("chosen keys are bounded like the whole record")
+                .isInstanceOfSatisfying(MeridianClientException.InvalidRequest.class, e -> assertThat(e.recordTooLarge()).isTrue());
+        assertThat(client.get(NS, "big", parts.subList(0, 2)).items()).hasSize(2);
+    }
+
+    /**
+     * A replacement ({@code deleteRecord} + puts) of a record of 300 items is seen whole or not at all by whole-record
+     * reads (one isolated Cassandra read up to 5,000 items; a paged read would show half of each). Cache off, so
+     * every read goes to Cassandra.
+     */
+    @Test
+    void aRecordReplacedWhileItIsReadIsSeenWholeOrNotAtAll() throws Exception {
+        client.createNamespace(new io.meridian.client.NamespaceSettings("large_records_uncached", 0, false, 0));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger generations = new java.util.concurrent.atomic.AtomicInteger();
+        Thread writer = new Thread(() -> {
+            for (int g = 0; g < 40 && !stop.get(); g++) {
+                io.meridian.client.RecordChange.Builder change = io.meridian.client.RecordChange.builder().deleteRecord();
+                for (int i = 0; i < 300; i++) {
+                    change.put(Bytes.utf8(String.format("item-%03d", i)), Bytes.utf8("gen-" + g + "-" + "x".repeat(100)));
+                }
+                client.mutate("large_records_uncached", "replaced", change.build());
+                generations.incrementAndGet();
+            }
+        }, "replacer");
+        writer.start();
+        int reads = 0;
+        try {
+            while (writer.isAlive() || reads == 0) {
+                io.meridian.client.Record r;
+                try {
+                    r = client.get("large_records_uncached", "replaced");
+                } catch (MeridianClientException.NotFound e) {
+                    continue; // before the first write
+                }
+                reads++;
+                assertThat(r.items()).as("read " + reads).hasSize(300);
+                assertThat(r.items().stream().map(i -> i.value().toUtf8().split("-")[1]).distinct().toList())
+                        .as("one generation per read (read %d)", reads).hasSize(1);
+            }
+        } finally {
+            stop.set(true);
+            writer.join(120_000);
+        }
+        System.out.printf("%d whole-record reads during %d replacements, each one generation%n", reads, generations.get());
+        assertThat(generations.get()).isEqualTo(40);
     }
 
     @Test

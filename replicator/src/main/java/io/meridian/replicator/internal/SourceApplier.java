@@ -451,13 +451,15 @@ public final class SourceApplier implements Runnable {
         if (!TRACE.isDebugEnabled()) {
             return;
         }
-        org.apache.kafka.common.header.Header h = rec.headers().lastHeader(io.meridian.core.Traceparent.HEADER);
-        String trace = h == null ? null : io.meridian.core.Traceparent.parse(new String(h.value(), java.nio.charset.StandardCharsets.US_ASCII))
-                .map(io.meridian.core.Traceparent::traceId).orElse(null);
-        org.slf4j.MDC.put("trace", trace == null ? "none" : trace);
-        try {
-            TRACE.debug("applied {}/{} ts={} from {} in {} ({}-{}@{})", m.namespace(), m.id(), m.timestampMicros(), source, self,
-                    rec.topic(), rec.partition(), rec.offset());
+        try { // logging never stops replication: a header it cannot read is logged as none
+            org.apache.kafka.common.header.Header h = rec.headers().lastHeader(io.meridian.core.Traceparent.HEADER);
+            String trace = h == null || h.value() == null ? null : io.meridian.core.Traceparent.parse(new String(h.value(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).map(io.meridian.core.Traceparent::traceId).orElse(null);
+            org.slf4j.MDC.put("trace", trace == null ? "none" : trace);
+            TRACE.debug("applied {}/{} ts={} from {} in {} ({}-{}@{})", m.namespace(), io.meridian.core.Limits.printable(m.id()),
+                    m.timestampMicros(), source, self, rec.topic(), rec.partition(), rec.offset());
+        } catch (RuntimeException e) {
+            LOG.debug("could not log the trace of {}-{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.toString());
         } finally {
             org.slf4j.MDC.remove("trace");
         }

@@ -16,17 +16,20 @@ import java.io.IOException;
  * the next request; but without this header its answer looks keep-alive, so a pooling client (the JDK's
  * {@code HttpClient}, our own client) may send its next request on the closing connection and get no bytes
  * back ("header parser received no bytes"), an outcome it cannot tell from a lost write. With the header the
- * client knows not to reuse it. A body that was read (by any entity reader) leaves the connection alone.
+ * client knows not to reuse it. A body an entity reader read whole leaves the connection alone; one whose read failed
+ * part-way (a chunked body past the limit, malformed JSON early in a large body) is unread too.
  */
 @Provider
 public final class UnreadBodyFilter implements ContainerResponseFilter, ReaderInterceptor {
 
     private static final String READ = UnreadBodyFilter.class.getName() + ".read";
 
+    /** Marks the body read only once an entity reader has read it whole: a read that failed (too large, malformed) did not. */
     @Override
     public Object aroundReadFrom(ReaderInterceptorContext ctx) throws IOException {
+        Object entity = ctx.proceed();
         ctx.setProperty(READ, Boolean.TRUE);
-        return ctx.proceed();
+        return entity;
     }
 
     @Override

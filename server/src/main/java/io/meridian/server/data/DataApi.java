@@ -64,6 +64,7 @@ public final class DataApi {
         env.jersey().register(new ErrorMappers.Api());
         env.jersey().register(new ErrorMappers.BadInput());
         env.jersey().register(new ErrorMappers.TooLarge());
+        env.jersey().register(new ErrorMappers.UnreadableJson());
         MetricRegistry metrics = env.metrics();
         env.jersey().register(new RecordsResource(engines.store(), reads, writes, new PageTokens(config.pageTokenSecret),
                 new Admission("reads", config.reads.maxInFlight, metrics)));

@@ -232,7 +232,12 @@ public final class RecordsResource {
             for (int i = 0; i < keys.size(); i++) {
                 wanted.add(WireConversions.key("key[" + i + "]", keys.get(i)));
             }
-            List<StoredItem> items = reads.readKeys(config, checkedId, wanted);
+            List<StoredItem> items;
+            try {
+                items = reads.readKeys(config, checkedId, wanted);
+            } catch (io.meridian.store.RecordTooLargeException e) {
+                throw ApiException.recordTooLarge(e.getMessage());
+            }
             return new RecordResponse(config.name(), checkedId, items.stream().map(WireConversions::toJson).toList(), null);
         }
         if (!ranged) {

@@ -93,16 +93,24 @@ public final class CachedReads {
         }).orElse(List.of());
     }
 
-    /** The items with the given keys, in key order. */
+    /**
+     * The items with the given keys, in key order.
+     *
+     * @throws io.meridian.store.RecordTooLargeException when they hold more than the bound of one read
+     */
     public List<StoredItem> readKeys(NamespaceConfig ns, String id, List<Bytes> keys) {
         if (cached(ns)) {
             Optional<List<StoredItem>> hit = peek(ns, id);
             if (hit.isPresent()) {
                 Set<Bytes> wanted = new HashSet<>(keys);
-                return hit.get().stream().filter(i -> wanted.contains(i.key())).toList();
+                List<StoredItem> chosen = hit.get().stream().filter(i -> wanted.contains(i.key())).toList();
+                if (CassandraStore.bytes(chosen) > maxRecordBytes) {
+                    throw new io.meridian.store.RecordTooLargeException(ns.name(), id, maxRecordBytes);
+                }
+                return chosen;
             }
         }
-        return store.readKeys(ns, id, keys);
+        return store.readKeys(ns, id, keys, maxRecordBytes);
     }
 
     /** A page of the key range, as {@link CassandraStore#readRange}. */

@@ -239,7 +239,10 @@ public final class WritePath {
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
         LogPosition position = append(m, call.trace(), until);
         applyLocally(m, ns, position, until);
-        TRACE.debug("wrote {}/{} ts={} in {} at {}-{}", m.namespace(), m.id(), ts, region, position.partition(), position.offset());
+        if (TRACE.isDebugEnabled()) {
+            TRACE.debug("wrote {}/{} ts={} in {} at {}-{}", m.namespace(), Limits.printable(m.id()), ts, region, position.partition(),
+                    position.offset());
+        }
         return new WriteResponse(ts, effective.toString(), region.name());
     }
 
