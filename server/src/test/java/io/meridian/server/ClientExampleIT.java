@@ -66,14 +66,13 @@ class ClientExampleIT {
                             io.meridian.core.Bytes.utf8("name"), io.meridian.core.Bytes.utf8("Grace")))
                     .thenAccept(w -> System.out.println("async write acknowledged by " + w.region()))
                     .toCompletableFuture().join();
-            // every call metered by operation, region and outcome (any Micrometer registry); slow reads raced elsewhere
+            // every call metered by operation, region and outcome (any Micrometer registry)
             io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
                     new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
             io.meridian.client.MeridianClient observed = io.meridian.client.MeridianClient.builder()
                     .homeRegion("region-a").endpoint("region-a", regionAUrl).endpoint("region-b", regionBUrl)
                     .credentials("app", appSecret)
                     .listener(new io.meridian.client.MicrometerMetrics(registry))
-                    .hedgeReadsAfter(java.time.Duration.ofMillis(250)) // no answer by then: region-b too
                     .build();
 
             // one call's options: a deadline for all its attempts, and the caller's W3C trace (logged where it is applied)
