@@ -7,9 +7,7 @@ import io.meridian.client.MeridianClientTest.Stub;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Hedged reads against stand-in servers: a slow first region is raced by the next, within the retry budget. */
@@ -17,17 +15,11 @@ class HedgingTest {
 
     static final String RECORD = "{\"namespace\":\"users\",\"id\":\"u1\",\"items\":[{\"key\":\"aw==\",\"value\":\"dg==\","
             + "\"timestamp\":1,\"ttlSeconds\":null}],\"nextPageToken\":null}";
-    private final List<Stub> stubs = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final StubServers stubs = new StubServers();
 
     private Stub stub() throws IOException {
-        Stub s = new Stub();
-        stubs.add(s);
-        return s;
-    }
-
-    @AfterEach
-    void stop() {
-        stubs.forEach(Stub::close);
+        return stubs.stub();
     }
 
     private MeridianClient.Builder client(Stub a, Stub b) {

@@ -16,7 +16,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -118,17 +117,11 @@ class MeridianClientTest {
     /** Script entry: 200 with the body, after 300 ms. */
     static final int SLOW_OK = -3;
 
-    private final List<Stub> stubs = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final StubServers stubs = new StubServers();
 
     private Stub stub() throws IOException {
-        Stub s = new Stub();
-        stubs.add(s);
-        return s;
-    }
-
-    @AfterEach
-    void stop() {
-        stubs.forEach(Stub::close);
+        return stubs.stub();
     }
 
     static String ok(String region) {

@@ -12,24 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The client's listener, its Micrometer meters and its trace propagation, against stand-in servers. */
 class ObservabilityTest {
 
     static final String CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    private final List<Stub> stubs = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final StubServers stubs = new StubServers();
 
     private Stub stub() throws IOException {
-        Stub s = new Stub();
-        stubs.add(s);
-        return s;
-    }
-
-    @AfterEach
-    void stop() {
-        stubs.forEach(Stub::close);
+        return stubs.stub();
     }
 
     @Test
