@@ -7,7 +7,6 @@ import io.meridian.client.MeridianClientTest.Stub;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Hedged reads against stand-in servers: a slow first region is raced by the next, within the retry budget. */
