@@ -323,8 +323,14 @@ public final class MeridianClient implements AutoCloseable {
             List<ItemJson> puts = new ArrayList<>();
             change.puts.forEach((k, v) -> puts.add(new ItemJson(k.toBase64(), v.toBase64(), null, change.ttls.get(k))));
             List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
+            io.meridian.core.wire.ConditionJson condition = null;
+            if (change.ifRecordAbsent || !change.expected.isEmpty()) {
+                List<ItemJson> items = new ArrayList<>();
+                change.expected.forEach((k, ts) -> items.add(new ItemJson(k.toBase64(), null, ts == 0 ? null : ts, null)));
+                condition = new io.meridian.core.wire.ConditionJson(change.ifRecordAbsent ? Boolean.TRUE : null, items);
+            }
             return write("mutate", "POST", recordPath(namespace, id) + "/mutate",
-                    new MutateRequest(puts, deletes, change.deleteRecord), options);
+                    new MutateRequest(puts, deletes, change.deleteRecord, condition), options);
         });
     }
 
@@ -950,7 +956,9 @@ public final class MeridianClient implements AutoCloseable {
                     last.cause));
         } else {
             c.result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt,
-                    namespaceMissing) : new MeridianClientException.InvalidRequest(message, region, status, attempt, err.reason()));
+                    namespaceMissing) : status == 409 && ErrorResponse.CONDITION_FAILED.equals(err.reason())
+                    ? new MeridianClientException.ConditionFailed(message, region, attempt, versions(err))
+                    : new MeridianClientException.InvalidRequest(message, region, status, attempt, err.reason()));
         }
         return null;
     }
@@ -1026,6 +1034,17 @@ public final class MeridianClient implements AutoCloseable {
         }
         String text = new String(resp.body(), StandardCharsets.UTF_8);
         return new ErrorResponse(resp.statusCode(), text.length() > 200 ? text.substring(0, 200) : text, null, null);
+    }
+
+    /** A failed condition's current versions: key → timestamp, 0 for an item that does not exist. */
+    private static Map<Bytes, Long> versions(ErrorResponse err) {
+        Map<Bytes, Long> out = new LinkedHashMap<>();
+        if (err.current() != null) {
+            for (ItemJson i : err.current()) {
+                out.put(Bytes.fromBase64(i.key()), i.timestamp() == null ? 0L : i.timestamp());
+            }
+        }
+        return out;
     }
 
     private <T> T read(byte[] body, Class<T> type) {

@@ -84,6 +84,26 @@ public class MeridianClientException extends MeridianException {
     }
 
     /**
+     * A conditional write's condition did not hold in the region that decided it (409, reason {@code condition-failed}):
+     * nothing was written. {@link #current()} has the versions of the conditioned items there now; read, decide and
+     * write again with a new condition (and a new token: the write did not happen).
+     */
+    public static final class ConditionFailed extends MeridianClientException {
+        private static final long serialVersionUID = 1L;
+        private final transient java.util.Map<io.meridian.core.Bytes, Long> current;
+
+        public ConditionFailed(String message, RegionId region, int attempts, java.util.Map<io.meridian.core.Bytes, Long> current) {
+            super(message, false, region, 409, attempts, null);
+            this.current = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(current));
+        }
+
+        /** Key → the item's write timestamp (µs) in the deciding region now; 0 when it does not exist. */
+        public java.util.Map<io.meridian.core.Bytes, Long> current() {
+            return current;
+        }
+    }
+
+    /**
      * No region answered successfully within the attempts or the deadline (transport failures, timeouts, 503, 504).
      * For a write: {@link #durable()} is true when it is known to be in a region's mutation log (it will be applied);
      * {@link #outcomeUnknown()} is true when an attempt may have been applied. Either way, retrying with

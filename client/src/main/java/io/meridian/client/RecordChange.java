@@ -12,7 +12,9 @@ import java.util.Map;
  * Puts and deletes of one record, applied atomically by {@link MeridianClient#mutate}. Build with
  * {@link #builder()}; each method checks its argument. With {@link Builder#deleteRecord()} every item
  * written before the change is removed first, so {@code deleteRecord().put(...)} replaces a record.
- * Immutable once built.
+ * With a condition ({@link Builder#ifRecordAbsent()}, {@link Builder#ifAbsent}, {@link Builder#ifVersion}) the change is
+ * applied only if it holds in the region that accepts it; else the call fails with
+ * {@link MeridianClientException.ConditionFailed} and nothing is written. Immutable once built.
  */
 public final class RecordChange {
 
@@ -21,8 +23,13 @@ public final class RecordChange {
     final Map<Bytes, Integer> ttls;
     final List<Bytes> deletes;
     final boolean deleteRecord;
+    final boolean ifRecordAbsent;
+    /** Per conditioned key its expected version: a timestamp (µs), or 0 for absent. */
+    final Map<Bytes, Long> expected;
 
     private RecordChange(Builder b) {
+        this.ifRecordAbsent = b.ifRecordAbsent;
+        this.expected = Collections.unmodifiableMap(new LinkedHashMap<>(b.expected));
         this.puts = Collections.unmodifiableMap(new LinkedHashMap<>(b.puts));
         this.ttls = Map.copyOf(b.ttls);
         this.deletes = List.copyOf(b.deletes);
@@ -39,6 +46,40 @@ public final class RecordChange {
         private final Map<Bytes, Integer> ttls = new LinkedHashMap<>();
         private final List<Bytes> deletes = new ArrayList<>();
         private boolean deleteRecord;
+        private boolean ifRecordAbsent;
+        private final Map<Bytes, Long> expected = new LinkedHashMap<>();
+
+        /** Only if the record has no item (create, not overwrite). */
+        public Builder ifRecordAbsent() {
+            this.ifRecordAbsent = true;
+            return this;
+        }
+
+        /** Only if the record has no item {@code key}. */
+        public Builder ifAbsent(Bytes key) {
+            expected.put(Limits.checkKey(key), 0L);
+            return this;
+        }
+
+        public Builder ifAbsent(String key) {
+            return ifAbsent(Bytes.utf8(key));
+        }
+
+        /**
+         * Only if item {@code key} exists at version {@code timestamp}: the {@link Item#timestamp()} a read gave, or the
+         * {@link WriteResult#timestamp()} of the write that set it ("only if unchanged since").
+         */
+        public Builder ifVersion(Bytes key, long timestamp) {
+            if (timestamp <= 0) {
+                throw new IllegalArgumentException("a version is a write timestamp (µs), positive: " + timestamp + " (ifAbsent for none)");
+            }
+            expected.put(Limits.checkKey(key), timestamp);
+            return this;
+        }
+
+        public Builder ifVersion(String key, long timestamp) {
+            return ifVersion(Bytes.utf8(key), timestamp);
+        }
 
         public Builder put(Bytes key, Bytes value) {
             Limits.checkKey(key);

@@ -20,6 +20,8 @@ public final class StoreSchema {
     public static final String REGISTRY = "namespaces";
     /** The region's state (repair marks, caught-up times). */
     public static final String REGION_STATE = "region_state";
+    /** The table of {@link RecordLocks}: who decides a record's conditional write now. */
+    public static final String RECORD_LOCKS = "record_locks";
     /** The routing-plan acceptor's promises and accepted values, per plan version. */
     public static final String ROUTER_PAXOS = "router_paxos";
     /** The latest routing plan known to be chosen. */
@@ -66,6 +68,8 @@ public final class StoreSchema {
                 + "{'class': 'NetworkTopologyStrategy', '" + dataCenter.replace("'", "''") + "': " + replicationFactor + "}");
         ddl(session, "CREATE TABLE IF NOT EXISTS " + qualified(keyspace, REGISTRY) + " (name text PRIMARY KEY,"
                 + " default_ttl_seconds int, cache_enabled boolean, cache_ttl_seconds int, created_micros bigint)");
+        ddl(session, "CREATE TABLE IF NOT EXISTS " + qualified(keyspace, RECORD_LOCKS) + " (ns text, id text, owner text,"
+                + " PRIMARY KEY ((ns, id)))");
     }
 
     /** A namespace's table, if missing. */

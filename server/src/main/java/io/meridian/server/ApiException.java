@@ -12,17 +12,34 @@ public class ApiException extends RuntimeException {
     private final boolean durable;
     private final int retryAfterSeconds;
     private final String reason;
+    private final transient java.util.List<io.meridian.core.wire.ItemJson> current;
 
     public ApiException(int status, String message, boolean durable, int retryAfterSeconds, Throwable cause) {
         this(status, message, durable, retryAfterSeconds, cause, null);
     }
 
     private ApiException(int status, String message, boolean durable, int retryAfterSeconds, Throwable cause, String reason) {
+        this(status, message, durable, retryAfterSeconds, cause, reason, null);
+    }
+
+    private ApiException(int status, String message, boolean durable, int retryAfterSeconds, Throwable cause, String reason,
+            java.util.List<io.meridian.core.wire.ItemJson> current) {
         super(message, cause);
         this.status = status;
         this.durable = durable;
         this.retryAfterSeconds = retryAfterSeconds;
         this.reason = reason;
+        this.current = current;
+    }
+
+    /** 409 {@code condition-failed}: nothing written; {@code current} the versions of the conditioned items now. */
+    public static ApiException conditionFailed(String message, java.util.List<io.meridian.core.wire.ItemJson> current) {
+        return new ApiException(409, message, false, 0, null, io.meridian.core.wire.ErrorResponse.CONDITION_FAILED, current);
+    }
+
+    /** The current versions of a failed condition's items, else null. */
+    public java.util.List<io.meridian.core.wire.ItemJson> current() {
+        return current;
     }
 
     public static ApiException badRequest(String message) {

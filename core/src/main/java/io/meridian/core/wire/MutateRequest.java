@@ -7,5 +7,10 @@ import java.util.List;
  * applied atomically. With {@code deleteRecord} every item written before this mutation is removed
  * first, so {@code deleteRecord + puts} replaces the record.
  */
-public record MutateRequest(List<ItemJson> puts, List<String> deletes, Boolean deleteRecord) {
+public record MutateRequest(List<ItemJson> puts, List<String> deletes, Boolean deleteRecord, ConditionJson condition) {
+
+    /** An unconditional mutate. */
+    public MutateRequest(List<ItemJson> puts, List<String> deletes, Boolean deleteRecord) {
+        this(puts, deletes, deleteRecord, null);
+    }
 }

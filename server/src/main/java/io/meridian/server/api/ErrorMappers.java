@@ -22,13 +22,18 @@ public final class ErrorMappers {
     }
 
     static Response respond(int status, String message, boolean durable, int retryAfter, Throwable cause, String reason) {
+        return respond(status, message, durable, retryAfter, cause, reason, null);
+    }
+
+    static Response respond(int status, String message, boolean durable, int retryAfter, Throwable cause, String reason,
+            java.util.List<io.meridian.core.wire.ItemJson> current) {
         String errorId = null;
         if (status >= 500) {
             errorId = Long.toHexString(ThreadLocalRandom.current().nextLong());
             LOG.warn("error {} ({}): {}", errorId, status, message, cause);
         }
         Response.ResponseBuilder b = Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorResponse(status, message, errorId, durable ? Boolean.TRUE : null, reason));
+                .entity(new ErrorResponse(status, message, errorId, durable ? Boolean.TRUE : null, reason, current));
         if (retryAfter > 0) {
             b.header("Retry-After", retryAfter);
         }
@@ -39,7 +44,7 @@ public final class ErrorMappers {
     public static final class Api implements ExceptionMapper<ApiException> {
         @Override
         public Response toResponse(ApiException e) {
-            return respond(e.status(), e.getMessage(), e.durable(), e.retryAfterSeconds(), e.getCause(), e.reason());
+            return respond(e.status(), e.getMessage(), e.durable(), e.retryAfterSeconds(), e.getCause(), e.reason(), e.current());
         }
     }
 

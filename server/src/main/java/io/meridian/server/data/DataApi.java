@@ -22,6 +22,7 @@ import io.meridian.server.data.internal.FailpointTask;
 import io.meridian.server.data.internal.Failpoints;
 import io.meridian.server.data.internal.LocalApplyOutcome;
 import io.meridian.server.data.internal.PageTokens;
+import io.meridian.server.data.internal.StoreGuard;
 import io.meridian.server.data.internal.WritePath;
 import io.meridian.server.engines.RegionEngines;
 import java.util.function.LongSupplier;
@@ -42,7 +43,7 @@ public final class DataApi {
             Invalidation invalidation, LongSupplier clockSkewMillis, Environment env) {
         var w = config.writes;
         WritePath writes = WritePath.builder().region(RegionId.of(config.region)).clock(clock).log(engines.log()::append)
-                .store(engines.store()::apply).afterApply(new LocalApplyOutcome(invalidation, engines.localApplies()))
+                .store(engines.store()::apply).guard(new StoreGuard(engines.store())).afterApply(new LocalApplyOutcome(invalidation, engines.localApplies()))
                 .settings(new WritePath.Settings(w.maxInFlightAppends, w.maxTokenAhead.toJavaDuration(), w.maxTokenAge.toJavaDuration(),
                         w.maxClockSkew.toJavaDuration(), config.kafka.appendTimeout.toJavaDuration(),
                         config.cassandra.requestTimeout.toJavaDuration().plusSeconds(1)))

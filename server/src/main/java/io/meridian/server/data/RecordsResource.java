@@ -147,7 +147,11 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(key));
             }
         }
-        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+        WritePath.Call call = call(token, deadline);
+        if (body.condition() != null) {
+            call = new WritePath.Call(call.token(), call.deadline(), call.trace(), WireConversions.condition(body.condition()));
+        }
+        return writes.write(call, namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
     }
 
     /** Deletes the given items ({@code ?key=<base64>} repeated) or, with no key, the whole record. */

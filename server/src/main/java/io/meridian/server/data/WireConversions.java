@@ -69,6 +69,23 @@ final class WireConversions {
         }
     }
 
+    /** A mutate's condition; 400 when it names nothing or an item twice, or has a bad key or a negative timestamp. */
+    static io.meridian.core.Condition condition(io.meridian.core.wire.ConditionJson json) {
+        java.util.Map<Bytes, Long> items = new java.util.LinkedHashMap<>();
+        List<ItemJson> listed = json.items() == null ? List.of() : json.items();
+        for (int i = 0; i < listed.size(); i++) {
+            ItemJson item = listed.get(i);
+            if (item == null) {
+                throw new IllegalArgumentException("condition.items[" + i + "] is null");
+            }
+            Bytes key = key("condition.items[" + i + "].key", item.key());
+            if (items.put(key, item.timestamp() == null ? io.meridian.core.Condition.ABSENT : item.timestamp()) != null) {
+                throw new IllegalArgumentException("condition.items names key " + item.key() + " twice");
+            }
+        }
+        return new io.meridian.core.Condition(Boolean.TRUE.equals(json.recordAbsent()), items);
+    }
+
     static ItemJson toJson(io.meridian.store.StoredItem item) {
         return new ItemJson(item.key().toBase64(), item.value().toBase64(), item.writeTimeMicros(),
                 item.ttlSeconds() > 0 ? item.ttlSeconds() : null);

@@ -32,6 +32,24 @@ public final class MutationSink {
         }
     }
 
+    /**
+     * What a conditional write needs of the region's store: one decider per record at a time (a lock that ends by
+     * itself), and the current versions of items.
+     */
+    public interface Guard {
+        /** Takes the record's lock for {@code owner} unless another holds it; it ends by itself after {@code ttl}. */
+        boolean tryLock(NamespaceConfig ns, String id, String owner, java.time.Duration ttl);
+
+        /** Gives the lock back if {@code owner} holds it. */
+        void unlock(NamespaceConfig ns, String id, String owner);
+
+        /** The write timestamps of those of {@code keys} that exist in the record. */
+        java.util.Map<io.meridian.core.Bytes, Long> versions(NamespaceConfig ns, String id, java.util.Collection<io.meridian.core.Bytes> keys);
+
+        /** Whether the record has no item. */
+        boolean recordEmpty(NamespaceConfig ns, String id);
+    }
+
     /** Applies a mutation to the region's store with its own timestamp. */
     @FunctionalInterface
     public interface Store {

@@ -69,6 +69,7 @@ public final class WritePath {
     private final HybridLogicalClock clock;
     private final MutationSink.Log log;
     private final MutationSink.Store store;
+    private final MutationSink.Guard guard; // null: this path takes no conditional writes
     private final MutationSink.Applied afterApply;
     private volatile Failpoints failpoints = new Failpoints(false);
     private final Admission appends;
@@ -94,6 +95,7 @@ public final class WritePath {
         private HybridLogicalClock clock;
         private MutationSink.Log log;
         private MutationSink.Store store;
+        private MutationSink.Guard guard;
         private MutationSink.Applied afterApply = (m, p) -> { };
         private Settings settings;
         private java.util.function.LongSupplier skewMillis = () -> 0;
@@ -121,6 +123,12 @@ public final class WritePath {
         /** Step 2: the region's store. */
         public Builder store(MutationSink.Store store) {
             this.store = store;
+            return this;
+        }
+
+        /** What conditional writes are decided with (none: a conditional write is refused with 400). */
+        public Builder guard(MutationSink.Guard guard) {
+            this.guard = guard;
             return this;
         }
 
@@ -169,6 +177,7 @@ public final class WritePath {
         this.clock = b.clock;
         this.log = b.log;
         this.store = b.store;
+        this.guard = b.guard;
         this.appends = new Admission("writes", settings.maxInFlightAppends(), metrics);
         this.maxTokenAheadMicros = settings.maxTokenAhead().toNanos() / 1000;
         this.maxTokenAgeMicros = settings.maxTokenAge().toNanos() / 1000;
@@ -215,8 +224,25 @@ public final class WritePath {
      * @param deadline how long the caller still waits, or null
      * @param trace the request's trace, put on the log record (null: none)
      */
-    public record Call(IdempotencyToken token, Duration deadline, Traceparent trace) {
+    public record Call(IdempotencyToken token, Duration deadline, Traceparent trace, io.meridian.core.Condition condition) {
+
+        /** An unconditional write. */
+        public Call(IdempotencyToken token, Duration deadline, Traceparent trace) {
+            this(token, deadline, trace, null);
+        }
     }
+
+    /**
+     * How long a conditional write's record lock lasts: past the longest a holder may take from its check to the end of
+     * its apply (it starts its append within {@link #LOCK_FENCE} of taking the lock, the append takes at most the append
+     * timeout, the apply at most the apply timeout). A holder that crashed, or whose write ended "durable, not applied",
+     * leaves the record to the next conditional write after this long.
+     */
+    static final Duration LOCK_TTL = Duration.ofSeconds(60);
+    /** A holder that has not started its append this long after taking the lock gives up (503 not-written). */
+    static final Duration LOCK_FENCE = Duration.ofSeconds(20);
+    /** How long a conditional write waits for another one of the same record to finish. */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(5);
 
     /** As {@link #write(NamespaceConfig, String, List, IdempotencyToken, Duration)}, with the request's trace. */
     public WriteResponse write(Call call, NamespaceConfig ns, String id, List<Operation> operations) {
@@ -232,18 +258,113 @@ public final class WritePath {
             throw ApiException.refused("this server's clock is " + skew + " ms ahead of the regions' median (at most " + maxSkewMillis
                     + " ms): its timestamps would win every conflict, so it takes no writes; another region can", 1);
         }
-        IdempotencyToken effective = token != null ? checkToken(token, skew) : newToken();
+        IdempotencyToken checked = token != null ? checkToken(token, skew) : null;
+        if (call.condition() != null) {
+            return conditional(call, ns, id, operations, checked, until);
+        }
+        return writeAs(checked != null ? checked : newToken(), ns, id, operations, call.trace(), until);
+    }
+
+    /** Appends, applies and answers the write under {@code effective}'s timestamp. */
+    private WriteResponse writeAs(IdempotencyToken effective, NamespaceConfig ns, String id, List<Operation> operations,
+            Traceparent trace, long until) {
         long ts = HybridLogicalClock.timestampOf(effective);
         List<Operation> resolved = operations.stream().map(op -> withDefaultTtl(op, ns)).toList();
         checkExpirations(resolved, ts, ns);
         Mutation m = new Mutation(ns.name(), id, resolved, ts, region, effective.nonce(), Mutation.CURRENT_SCHEMA_VERSION);
-        LogPosition position = append(m, call.trace(), until);
+        LogPosition position = append(m, trace, until);
         applyLocally(m, ns, position, until);
         if (TRACE.isDebugEnabled()) {
             TRACE.debug("wrote {}/{} ts={} in {} at {}-{}", m.namespace(), Limits.printable(m.id()), ts, region, position.partition(),
                     position.offset());
         }
         return new WriteResponse(ts, effective.toString(), region.name());
+    }
+
+    /**
+     * A conditional write, decided in this region: the record's lock (one decider at a time, every instance of the
+     * region), then the current versions, the condition, and the write under a timestamp after every version it
+     * checked, all before the lock is given back. A retry of a write that landed (one of its items carries its
+     * timestamp) answers as the write did. A failure once the append may have started leaves the lock to end by
+     * itself ({@link #LOCK_TTL}), so that nobody decides against a state the write may still change.
+     */
+    private WriteResponse conditional(Call call, NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken checked,
+            long until) {
+        if (guard == null) {
+            throw ApiException.badRequest("this server takes no conditional writes");
+        }
+        io.meridian.core.Condition condition = call.condition();
+        String owner = checked != null ? checked.toString() : "server-" + Long.toHexString(RANDOM.nextLong());
+        long lockedAt = lock(ns, id, owner, until);
+        boolean release = true;
+        try {
+            java.util.Set<Bytes> keys = new java.util.LinkedHashSet<>(condition.items().keySet());
+            operations.stream().filter(op -> op instanceof Operation.Put).forEach(op -> keys.add(((Operation.Put) op).key()));
+            java.util.Map<Bytes, Long> current = keys.isEmpty() ? java.util.Map.of() : guard.versions(ns, id, keys);
+            if (checked != null && current.containsValue(HybridLogicalClock.timestampOf(checked))) {
+                return new WriteResponse(HybridLogicalClock.timestampOf(checked), checked.toString(), region.name()); // a retry
+            }
+            boolean empty = !condition.recordAbsent() || guard.recordEmpty(ns, id); // only asked when the condition names it
+            if (!condition.holds(current, empty)) {
+                throw ApiException.conditionFailed("the condition does not hold in region " + region + (condition.recordAbsent()
+                        && !empty ? ": the record has items" : ": an item is not at the expected version") + "; nothing was written",
+                        currentVersions(condition, current));
+            }
+            long newest = current.values().stream().mapToLong(Long::longValue).max().orElse(0);
+            clock.observe(newest); // a timestamp made here is after every version checked
+            IdempotencyToken effective = checked != null ? checked : newToken();
+            if (HybridLogicalClock.timestampOf(effective) <= newest) {
+                throw ApiException.conditionFailed("the write's timestamp (its idempotency token's) is not after the current version"
+                        + " of its items, so it would not win: nothing was written; write again with a new token",
+                        currentVersions(condition, current));
+            }
+            if (System.nanoTime() - lockedAt > LOCK_FENCE.toNanos()) {
+                throw ApiException.refused("this server held the record's lock too long before writing (" + LOCK_FENCE.toSeconds()
+                        + " s): nothing was written; retry", 1);
+            }
+            release = false; // from the append on, a failure may still land: the lock ends by itself
+            WriteResponse written = writeAs(effective, ns, id, operations, call.trace(), until);
+            release = true;
+            return written;
+        } finally {
+            if (release) {
+                try {
+                    guard.unlock(ns, id, owner);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not give back the lock of {}/{}: {}; it ends by itself in {} s", ns.name(), Limits.printable(id),
+                            e.toString(), LOCK_TTL.toSeconds());
+                }
+            }
+        }
+    }
+
+    /** Takes the record's lock, waiting for another conditional write of it to finish; 503 not-written when it does not. */
+    private long lock(NamespaceConfig ns, String id, String owner, long until) {
+        long giveUp = Math.min(until, System.nanoTime() + LOCK_WAIT.toNanos());
+        long pauseMs = 2;
+        while (true) {
+            if (guard.tryLock(ns, id, owner, LOCK_TTL)) {
+                return System.nanoTime();
+            }
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMs) - giveUp > 0) {
+                throw ApiException.refused("another conditional write of record '" + Limits.printable(id) + "' is being decided in"
+                        + " region " + region + ": nothing was written; retry", 1);
+            }
+            try {
+                Thread.sleep(pauseMs + java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ApiException.refused("interrupted while waiting for the record's lock: nothing was written", 1);
+            }
+            pauseMs = Math.min(50, pauseMs * 2);
+        }
+    }
+
+    /** The versions of a condition's items now, for the answer ({@code timestamp} null: absent). */
+    private static List<io.meridian.core.wire.ItemJson> currentVersions(io.meridian.core.Condition condition,
+            java.util.Map<Bytes, Long> current) {
+        return condition.items().keySet().stream()
+                .map(k -> new io.meridian.core.wire.ItemJson(k.toBase64(), null, current.get(k), null)).toList();
     }
 
     /** A client's token, checked against this server's clock (not too far ahead, not too old); the clock observes it. */

@@ -1,0 +1,47 @@
+package io.meridian.store;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import java.time.Duration;
+
+/**
+ * Locks on records, one holder at a time per record in a region: a Cassandra lightweight transaction (Paxos at
+ * LOCAL_SERIAL) on {@value StoreSchema#RECORD_LOCKS}, with a TTL so a crashed holder's lock ends by itself. The data
+ * is never written through Paxos (Cassandra refuses {@code USING TIMESTAMP} there, and Meridian's timestamps are what
+ * makes replication converge): the lock only decides who checks a condition and writes next. Thread-safe.
+ */
+public final class RecordLocks {
+
+    private final CassandraStore store;
+    private volatile PreparedStatement lock; // prepared at first use: the table is made by the store's init
+    private volatile PreparedStatement unlock;
+
+    public RecordLocks(CassandraStore store) {
+        this.store = store;
+    }
+
+    private void prepare() {
+        if (unlock == null) {
+            String t = StoreSchema.qualified(store.keyspace(), StoreSchema.RECORD_LOCKS);
+            lock = store.cql().prepare(SimpleStatement.newInstance("INSERT INTO " + t + " (ns, id, owner) VALUES (?, ?, ?)"
+                    + " IF NOT EXISTS USING TTL ?"));
+            unlock = store.cql().prepare(SimpleStatement.newInstance("DELETE FROM " + t + " WHERE ns = ? AND id = ? IF owner = ?"));
+        }
+    }
+
+    /** Takes the record's lock for {@code owner} unless someone holds it; it ends by itself after {@code ttl}. */
+    public boolean tryLock(NamespaceConfig ns, String id, String owner, Duration ttl) {
+        prepare();
+        return store.cql().execute(lock.bind(ns.name(), id, owner, (int) Math.max(1, ttl.toSeconds()))
+                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM).setSerialConsistencyLevel(ConsistencyLevel.LOCAL_SERIAL))
+                .wasApplied();
+    }
+
+    /** Gives the lock back if {@code owner} still holds it. */
+    public void unlock(NamespaceConfig ns, String id, String owner) {
+        prepare();
+        store.cql().execute(unlock.bind(ns.name(), id, owner).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)
+                .setSerialConsistencyLevel(ConsistencyLevel.LOCAL_SERIAL));
+    }
+}

@@ -1,0 +1,48 @@
+package io.meridian.server.data.internal;
+
+import io.meridian.core.Bytes;
+import io.meridian.store.CassandraStore;
+import io.meridian.store.NamespaceConfig;
+import io.meridian.store.RecordLocks;
+import io.meridian.store.StoredItem;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The write path's {@link MutationSink.Guard} on the region's Cassandra: {@link RecordLocks}, and versions read at LOCAL_QUORUM. */
+public final class StoreGuard implements MutationSink.Guard {
+
+    private final CassandraStore store;
+    private final RecordLocks locks;
+
+    public StoreGuard(CassandraStore store) {
+        this.store = store;
+        this.locks = new RecordLocks(store);
+    }
+
+    @Override
+    public boolean tryLock(NamespaceConfig ns, String id, String owner, Duration ttl) {
+        return locks.tryLock(ns, id, owner, ttl);
+    }
+
+    @Override
+    public void unlock(NamespaceConfig ns, String id, String owner) {
+        locks.unlock(ns, id, owner);
+    }
+
+    @Override
+    public Map<Bytes, Long> versions(NamespaceConfig ns, String id, Collection<Bytes> keys) {
+        Map<Bytes, Long> out = new HashMap<>();
+        for (StoredItem item : store.readKeys(ns, id, new ArrayList<>(keys), Long.MAX_VALUE)) {
+            out.put(item.key(), item.writeTimeMicros());
+        }
+        return out;
+    }
+
+    @Override
+    public boolean recordEmpty(NamespaceConfig ns, String id) {
+        return store.readRange(ns, id, null, null, null, 1).items().isEmpty();
+    }
+}
