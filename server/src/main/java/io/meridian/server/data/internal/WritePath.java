@@ -79,6 +79,13 @@ public final class WritePath {
     private final java.util.function.LongSupplier skewMillis;
     private final Duration appendTimeout;
     private final Duration applyTimeout;
+    /**
+     * How long a conditional write's record lock lasts: past the longest a live holder may take from its check to the end
+     * of its apply (it starts its append within {@link #LOCK_FENCE} of taking the lock, waits for the append at most the
+     * append timeout + 1 s, for the apply at most the apply timeout), plus 10 s. A holder that crashed, or whose write
+     * ended "durable, not applied", leaves the record to the next conditional write after this long.
+     */
+    private final Duration lockTtl;
     private final Timer appendTimer;
     private final Timer applyTimer;
     private final Counter appendFailures;
@@ -185,6 +192,7 @@ public final class WritePath {
         this.skewMillis = skewMillis;
         this.appendTimeout = settings.appendTimeout();
         this.applyTimeout = settings.applyTimeout();
+        this.lockTtl = LOCK_FENCE.plus(appendTimeout).plusSeconds(1).plus(applyTimeout).plusSeconds(10);
         this.appendTimer = metrics.timer("meridian.writes.append");
         this.applyTimer = metrics.timer("meridian.writes.apply");
         this.appendFailures = metrics.counter("meridian.writes.append-failures");
@@ -232,13 +240,6 @@ public final class WritePath {
         }
     }
 
-    /**
-     * How long a conditional write's record lock lasts: past the longest a holder may take from its check to the end of
-     * its apply (it starts its append within {@link #LOCK_FENCE} of taking the lock, the append takes at most the append
-     * timeout, the apply at most the apply timeout). A holder that crashed, or whose write ended "durable, not applied",
-     * leaves the record to the next conditional write after this long.
-     */
-    static final Duration LOCK_TTL = Duration.ofSeconds(60);
     /** A holder that has not started its append this long after taking the lock gives up (503 not-written). */
     static final Duration LOCK_FENCE = Duration.ofSeconds(20);
     /** How long a conditional write waits for another one of the same record to finish. */
@@ -286,7 +287,7 @@ public final class WritePath {
      * region), then the current versions, the condition, and the write under a timestamp after every version it
      * checked, all before the lock is given back. A retry of a write that landed (one of its items carries its
      * timestamp) answers as the write did. A failure once the append may have started leaves the lock to end by
-     * itself ({@link #LOCK_TTL}), so that nobody decides against a state the write may still change.
+     * itself ({@link #lockTtl}), so that nobody decides against a state the write may still change.
      */
     private WriteResponse conditional(Call call, NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken checked,
             long until) {
@@ -294,7 +295,9 @@ public final class WritePath {
             throw ApiException.badRequest("this server takes no conditional writes");
         }
         io.meridian.core.Condition condition = call.condition();
-        String owner = checked != null ? checked.toString() : "server-" + Long.toHexString(RANDOM.nextLong());
+        // one owner per attempt, never shared by two attempts of one write (a client's retry carries the same token): a
+        // stalled attempt whose lock ran out must not give back the lock its retry holds now
+        String owner = (checked != null ? checked.toString() : "server") + "/" + Long.toHexString(RANDOM.nextLong());
         long lockedAt = lock(ns, id, owner, until);
         boolean release = true;
         try {
@@ -332,7 +335,7 @@ public final class WritePath {
                     guard.unlock(ns, id, owner);
                 } catch (RuntimeException e) {
                     LOG.warn("could not give back the lock of {}/{}: {}; it ends by itself in {} s", ns.name(), Limits.printable(id),
-                            e.toString(), LOCK_TTL.toSeconds());
+                            e.toString(), lockTtl.toSeconds());
                 }
             }
         }
@@ -343,7 +346,7 @@ public final class WritePath {
         long giveUp = Math.min(until, System.nanoTime() + LOCK_WAIT.toNanos());
         long pauseMs = 2;
         while (true) {
-            if (guard.tryLock(ns, id, owner, LOCK_TTL)) {
+            if (guard.tryLock(ns, id, owner, lockTtl)) {
                 return System.nanoTime();
             }
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMs) - giveUp > 0) {
