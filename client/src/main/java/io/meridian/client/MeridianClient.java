@@ -323,14 +323,16 @@ public final class MeridianClient implements AutoCloseable {
             List<ItemJson> puts = new ArrayList<>();
             change.puts.forEach((k, v) -> puts.add(new ItemJson(k.toBase64(), v.toBase64(), null, change.ttls.get(k))));
             List<String> deletes = change.deletes.stream().map(Bytes::toBase64).toList();
-            io.meridian.core.wire.ConditionJson condition = null;
             if (change.ifRecordAbsent || !change.expected.isEmpty()) {
                 List<ItemJson> items = new ArrayList<>();
                 change.expected.forEach((k, ts) -> items.add(new ItemJson(k.toBase64(), null, ts == 0 ? null : ts, null)));
-                condition = new io.meridian.core.wire.ConditionJson(change.ifRecordAbsent ? Boolean.TRUE : null, items);
+                var condition = new io.meridian.core.wire.ConditionJson(change.ifRecordAbsent ? Boolean.TRUE : null, items);
+                // decided by the region that takes it: retried there, never moved to another region's state
+                return write(new Request(CONDITIONAL, "POST", recordPath(namespace, id) + "/conditional",
+                        new MutateRequest(puts, deletes, change.deleteRecord, condition), null, false, true), options);
             }
             return write("mutate", "POST", recordPath(namespace, id) + "/mutate",
-                    new MutateRequest(puts, deletes, change.deleteRecord, condition), options);
+                    new MutateRequest(puts, deletes, change.deleteRecord), options);
         });
     }
 
@@ -415,7 +417,7 @@ public final class MeridianClient implements AutoCloseable {
         if (options.idempotencyToken() != null) {
             throw new IllegalArgumentException("a read takes no idempotency token (only writes do)");
         }
-        return send(new Request(operation, method, path, body, null, false), options,
+        return send(new Request(operation, method, path, body, null, false, false), options,
                 answer -> toRecord(read(answer, RecordResponse.class)));
     }
 
@@ -471,7 +473,7 @@ public final class MeridianClient implements AutoCloseable {
             if (pageToken != null) {
                 q.append("&pageToken=").append(enc(pageToken));
             }
-            return send(new Request("getRange", "GET", recordPath(namespace, id) + q, null, null, false), options, body -> {
+            return send(new Request("getRange", "GET", recordPath(namespace, id) + q, null, null, false, false), options, body -> {
                 RecordResponse r = read(body, RecordResponse.class);
                 return new Page(toRecord(r).items(), Optional.ofNullable(r.nextPageToken()));
             });
@@ -588,12 +590,18 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private CompletionStage<WriteResult> write(String operation, String method, String path, Object body, CallOptions options) {
+        return write(new Request(operation, method, path, body, null, false, false), options);
+    }
+
+    /** A write of {@code request} with its token: the caller's, or a new one. */
+    private CompletionStage<WriteResult> write(Request request, CallOptions options) {
         // one token per logical write, reused on every retry; monotonic per client; or the caller's, retrying a write
         if (options.hedgeAfter() != null) {
             throw new IllegalArgumentException("writes are not hedged (hedgeAfter is for reads)");
         }
         IdempotencyToken token = options.idempotencyToken() != null ? options.idempotencyToken() : tokens.next();
-        return send(new Request(operation, method, path, body, token, false), options, b -> {
+        Request r = request;
+        return send(new Request(r.operation(), r.method(), r.path(), r.body(), token, false, r.sameRegion()), options, b -> {
             WriteResponse w = read(b, WriteResponse.class);
             return new WriteResult(w.timestamp(), IdempotencyToken.parse(w.token()), RegionId.of(w.region()));
         });
@@ -607,11 +615,18 @@ public final class MeridianClient implements AutoCloseable {
     /** {@code asOperator}: sends the operator credentials (namespace administration); else the data credentials. */
     private <T> CompletionStage<T> call(String operation, String method, String path, Object body, boolean asOperator,
             Function<byte[], T> parse) {
-        return send(new Request(operation, method, path, body, null, asOperator), CallOptions.defaults(), parse);
+        return send(new Request(operation, method, path, body, null, asOperator, false), CallOptions.defaults(), parse);
     }
 
-    /** What a call sends; {@code operation} names it for listeners; {@code token} null for a read. */
-    private record Request(String operation, String method, String path, Object body, IdempotencyToken token, boolean asOperator) {
+    /** The operation name of a conditional mutate. */
+    private static final String CONDITIONAL = "conditionalMutate";
+
+    /**
+     * What a call sends; {@code operation} names it for listeners; {@code token} null for a read; {@code sameRegion}: its
+     * retries stay in the region of its first attempt (a conditional write, decided against that region's state).
+     */
+    private record Request(String operation, String method, String path, Object body, IdempotencyToken token, boolean asOperator,
+            boolean sameRegion) {
         String describe() {
             return method + " " + path;
         }
@@ -925,6 +940,9 @@ public final class MeridianClient implements AutoCloseable {
         if (e instanceof MeridianClientException.NotFound) {
             return MeridianListener.Outcome.NOT_FOUND;
         }
+        if (e instanceof MeridianClientException.ConditionFailed) {
+            return MeridianListener.Outcome.CONDITION_FAILED;
+        }
         return e instanceof MeridianClientException.InvalidRequest ? MeridianListener.Outcome.INVALID : MeridianListener.Outcome.ERROR;
     }
 
@@ -955,9 +973,21 @@ public final class MeridianClient implements AutoCloseable {
                             : ") may have been applied: its outcome is unknown"), region, status, attempt, c.outcome(false),
                     last.cause));
         } else {
+            if (status == 404 && err.reason() == null && CONDITIONAL.equals(c.request.operation())) {
+                // no such endpoint: a server that predates conditional writes (it wrote nothing)
+                c.result.completeExceptionally(new MeridianClientException.InvalidRequest(region + " takes no conditional writes"
+                        + " (a server older than them?): nothing was written; " + message, region, status, attempt, null));
+                return null;
+            }
+            MeridianClientException.ConditionFailed failed = status == 409 && ErrorResponse.CONDITION_FAILED.equals(err.reason())
+                    ? new MeridianClientException.ConditionFailed(message, region, attempt, versions(err)) : null;
+            if (failed != null) {
+                // the next token is after the versions it was refused against: a client whose clock is behind the writer's
+                // would otherwise be refused (token not after the current version) until its clock caught up
+                failed.current().values().forEach(tokens::observe);
+            }
             c.result.completeExceptionally(status == 404 ? new MeridianClientException.NotFound(message, region, attempt,
-                    namespaceMissing) : status == 409 && ErrorResponse.CONDITION_FAILED.equals(err.reason())
-                    ? new MeridianClientException.ConditionFailed(message, region, attempt, versions(err))
+                    namespaceMissing) : failed != null ? failed
                     : new MeridianClientException.InvalidRequest(message, region, status, attempt, err.reason()));
         }
         return null;
@@ -974,7 +1004,7 @@ public final class MeridianClient implements AutoCloseable {
             return;
         }
         // a write durable in one region's log stays with that region: its applier will land it there first
-        int next = failure.durable ? regionIndex : regionIndex + 1;
+        int next = failure.durable || c.request.sameRegion() ? regionIndex : regionIndex + 1;
         long delayMs = Math.min(maxBackoff.toMillis(), backoff.toMillis() << Math.min(attempt - 1, 10));
         delayMs = Math.max(delayMs, Math.min(2_000, failure.retryAfterSeconds * 1_000L));
         delayMs += ThreadLocalRandom.current().nextLong(Math.max(1, delayMs / 4 + 1));

@@ -33,6 +33,8 @@ public interface MeridianListener {
         OK,
         /** 404: no such record or namespace. */
         NOT_FOUND,
+        /** 409: a conditional write's condition did not hold, nothing written. */
+        CONDITION_FAILED,
         /** Any other 4xx: the request was refused, nothing written. */
         INVALID,
         /** No region could answer within the attempts, the retry budget or the in-flight bound. */

@@ -49,6 +49,15 @@ public record IdempotencyToken(long generationMicros, long nonce) {
             long micros = last.accumulateAndGet(wall, (prev, w) -> w >= prev + unit ? w : prev + unit);
             return new IdempotencyToken(micros, RANDOM.nextLong());
         }
+
+        /**
+         * Makes every later token later than {@code timestampMicros} (a version this client has seen: a write it
+         * made, an item it read, a failed condition's current version), so a client whose clock is behind still
+         * writes after what it saw.
+         */
+        public void observe(long timestampMicros) {
+            last.accumulateAndGet(timestampMicros, Math::max);
+        }
     }
 
     /** A new token for a new logical write (not monotonic across calls: use a {@link Generator} per client). */

@@ -277,6 +277,23 @@ public final class CassandraStore implements AutoCloseable {
                 .bind(id, buffers))), maxBytes, () -> new RecordTooLargeException(ns.name(), id, maxBytes));
     }
 
+    /** The write timestamps of those of {@code keys} that exist (their values are not read). */
+    public java.util.Map<Bytes, Long> versions(NamespaceConfig ns, String id, List<Bytes> keys) {
+        List<ByteBuffer> buffers = keys.stream().map(k -> ByteBuffer.wrap(k.unsafeArray())).toList();
+        java.util.Map<Bytes, Long> out = new java.util.HashMap<>();
+        for (Row row : session.execute(quorum(prepare("SELECT key, writetime(value) AS wt FROM " + keyspace + "." + ns.table()
+                + " WHERE id = ? AND key IN ?").bind(id, buffers)))) {
+            out.put(Bytes.wrap(StoreSchema.blob(row.getByteBuffer("key"))), row.getLong("wt"));
+        }
+        return out;
+    }
+
+    /** Whether the record has no item (one key read at most). */
+    public boolean isEmpty(NamespaceConfig ns, String id) {
+        return session.execute(quorum(prepare("SELECT key FROM " + keyspace + "." + ns.table() + " WHERE id = ? LIMIT 1").bind(id)))
+                .one() == null;
+    }
+
     private static List<StoredItem> bounded(ResultSet rs, long maxBytes, java.util.function.Supplier<RecordTooLargeException> tooLarge) {
         List<StoredItem> out = new ArrayList<>();
         long total = 0;

@@ -130,7 +130,40 @@ public final class RecordsResource {
         if (body == null) {
             throw ApiException.badRequest("body must be {\"puts\": [...], \"deletes\": [<base64 key>...], \"deleteRecord\": false}");
         }
+        if (body.condition() != null) { // one way in: a server that predates conditions must refuse them, not ignore them
+            throw ApiException.badRequest("a conditional mutate goes to POST .../records/{id}/conditional");
+        }
         String checkedId = id(id);
+        List<Operation> ops = operations(checkedId, body); // bad input first: 400/413 before 403/404, as every write
+        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+    }
+
+    /**
+     * Puts and deletes of one record, applied only if {@code condition} holds in this region (docs/consistency.md,
+     * "Conditional writes"): 409 {@code condition-failed} with the current versions otherwise. Its own path, so that a
+     * server that predates conditional writes answers 404 instead of writing unconditionally.
+     */
+    @POST
+    @Path("/conditional")
+    @Timed(name = "conditional-mutate")
+    @ExceptionMetered(name = "conditional-mutate-errors")
+    public WriteResponse conditional(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id,
+            @HeaderParam(TOKEN_HEADER) String token, @HeaderParam(CallDeadline.HEADER) String deadline, MutateRequest body) {
+        if (body == null || body.condition() == null) {
+            throw ApiException.badRequest("body must be a mutate with a \"condition\": {\"recordAbsent\": true} and/or"
+                    + " {\"items\": [{\"key\": <base64>, \"timestamp\": <µs, or 0 for absent>}, ...]}");
+        }
+        String checkedId = id(id);
+        List<Operation> ops = operations(checkedId, body);
+        io.meridian.core.Condition condition = WireConversions.condition(body.condition());
+        Limits.checkOperations(condition.items().size() + ops.size());
+        WritePath.Call plain = call(token, deadline);
+        return writes.write(new WritePath.Call(plain.token(), plain.deadline(), plain.trace(), condition),
+                namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+    }
+
+    /** A mutate body's operations: the record delete first, then puts and item deletes (400/413 on bad input). */
+    private static List<Operation> operations(String checkedId, MutateRequest body) {
         long[] total = {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length};
         Limits.checkOperations((Boolean.TRUE.equals(body.deleteRecord()) ? 1 : 0) + (body.puts() == null ? 0 : body.puts().size())
                 + (body.deletes() == null ? 0 : body.deletes().size()));
@@ -147,11 +180,7 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(key));
             }
         }
-        WritePath.Call call = call(token, deadline);
-        if (body.condition() != null) {
-            call = new WritePath.Call(call.token(), call.deadline(), call.trace(), WireConversions.condition(body.condition()));
-        }
-        return writes.write(call, namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+        return ops;
     }
 
     /** Deletes the given items ({@code ?key=<base64>} repeated) or, with no key, the whole record. */

@@ -4,11 +4,9 @@ import io.meridian.core.Bytes;
 import io.meridian.store.CassandraStore;
 import io.meridian.store.NamespaceConfig;
 import io.meridian.store.RecordLocks;
-import io.meridian.store.StoredItem;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 
 /** The write path's {@link MutationSink.Guard} on the region's Cassandra: {@link RecordLocks}, and versions read at LOCAL_QUORUM. */
@@ -34,15 +32,11 @@ public final class StoreGuard implements MutationSink.Guard {
 
     @Override
     public Map<Bytes, Long> versions(NamespaceConfig ns, String id, Collection<Bytes> keys) {
-        Map<Bytes, Long> out = new HashMap<>();
-        for (StoredItem item : store.readKeys(ns, id, new ArrayList<>(keys), Long.MAX_VALUE)) {
-            out.put(item.key(), item.writeTimeMicros());
-        }
-        return out;
+        return store.versions(ns, id, new ArrayList<>(keys));
     }
 
     @Override
     public boolean recordEmpty(NamespaceConfig ns, String id) {
-        return store.readRange(ns, id, null, null, null, 1).items().isEmpty();
+        return store.isEmpty(ns, id);
     }
 }

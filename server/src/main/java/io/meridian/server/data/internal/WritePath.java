@@ -319,7 +319,8 @@ public final class WritePath {
             if (HybridLogicalClock.timestampOf(effective) <= newest) {
                 throw ApiException.conditionFailed("the write's timestamp (its idempotency token's) is not after the current version"
                         + " of its items, so it would not win: nothing was written; write again with a new token",
-                        currentVersions(condition, current));
+                        current.entrySet().stream().map(e -> new io.meridian.core.wire.ItemJson(e.getKey().toBase64(), null,
+                                e.getValue(), null)).toList());
             }
             if (System.nanoTime() - lockedAt > LOCK_FENCE.toNanos()) {
                 throw ApiException.refused("this server held the record's lock too long before writing (" + LOCK_FENCE.toSeconds()
