@@ -20,9 +20,12 @@ import java.time.Duration;
  * @param hedgeAfter a read's hedge delay: when its first attempt has not answered after it, the read is sent to the next
  *     region too (if the retry budget allows) and the first answer wins. Null: the client's
  *     {@link MeridianClient.Builder#hedgeReadsAfter} (default: no hedging). A write refuses one
+ * @param session the session this call belongs to: a read sees every write the session made or saw, from any region, or
+ *     fails with {@link MeridianClientException.SessionNotSatisfied}; an answer adds what it saw to the session. Null: the
+ *     client's {@link MeridianClient.Builder#session} (default: none)
  */
 public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget, Traceparent traceparent,
-        Duration hedgeAfter) {
+        Duration hedgeAfter, Session session) {
 
     public CallOptions {
         if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
@@ -33,7 +36,13 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
         }
     }
 
-    private static final CallOptions DEFAULTS = new CallOptions(null, null, null, null, null);
+    /** Without a session (the form before sessions). */
+    public CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget, Traceparent traceparent,
+            Duration hedgeAfter) {
+        this(deadline, idempotencyToken, retryBudget, traceparent, hedgeAfter, null);
+    }
+
+    private static final CallOptions DEFAULTS = new CallOptions(null, null, null, null, null, null);
 
     /** Every option from the client. */
     public static CallOptions defaults() {
@@ -41,19 +50,19 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
     }
 
     public CallOptions withDeadline(Duration deadline) {
-        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent, hedgeAfter);
+        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent, hedgeAfter, session);
     }
 
     public CallOptions withIdempotencyToken(IdempotencyToken token) {
-        return new CallOptions(deadline, token, retryBudget, traceparent, hedgeAfter);
+        return new CallOptions(deadline, token, retryBudget, traceparent, hedgeAfter, session);
     }
 
     public CallOptions withRetryBudget(RetryBudget budget) {
-        return new CallOptions(deadline, idempotencyToken, budget, traceparent, hedgeAfter);
+        return new CallOptions(deadline, idempotencyToken, budget, traceparent, hedgeAfter, session);
     }
 
     public CallOptions withTraceparent(Traceparent trace) {
-        return new CallOptions(deadline, idempotencyToken, retryBudget, trace, hedgeAfter);
+        return new CallOptions(deadline, idempotencyToken, retryBudget, trace, hedgeAfter, session);
     }
 
     /**
@@ -68,6 +77,11 @@ public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, 
 
     /** Hedges this read after {@code delay} (see {@link #hedgeAfter()}). */
     public CallOptions withHedgeAfter(Duration delay) {
-        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent, delay);
+        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent, delay, session);
+    }
+
+    /** Makes this call part of {@code session} (see {@link #session()}). */
+    public CallOptions withSession(Session session) {
+        return new CallOptions(deadline, idempotencyToken, retryBudget, traceparent, hedgeAfter, session);
     }
 }

@@ -8,6 +8,7 @@ import io.meridian.core.CallDeadline;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.RegionId;
+import io.meridian.core.SessionToken;
 import io.meridian.core.Traceparent;
 import io.meridian.core.wire.ErrorResponse;
 import io.meridian.core.wire.ItemJson;
@@ -79,6 +80,7 @@ public final class MeridianClient implements AutoCloseable {
     private final int maxInFlight;
     private final java.util.concurrent.Semaphore inFlight;
     private final RetryBudget retryBudget;
+    private final Session session; // every call's unless it names its own; null: none
     private final Duration backoff;
     private final Duration maxBackoff;
     private volatile boolean closed;
@@ -118,6 +120,7 @@ public final class MeridianClient implements AutoCloseable {
         this.maxInFlight = b.maxInFlight;
         this.inFlight = new java.util.concurrent.Semaphore(b.maxInFlight);
         this.retryBudget = b.retryBudget;
+        this.session = b.session;
         this.backoff = b.backoff;
         this.maxBackoff = b.maxBackoff;
         this.clock = b.clock;
@@ -662,6 +665,7 @@ public final class MeridianClient implements AutoCloseable {
             c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
                     options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline, trace);
             c.hedgeAfter = request.isRead() ? (options.hedgeAfter() != null ? options.hedgeAfter() : hedgeReadsAfter) : null;
+            c.session = request.asOperator() ? null : options.session() != null ? options.session() : session;
         } catch (IOException | RuntimeException e) {
             inFlight.release(); // the call never started: its place is free again
             return CompletableFuture.failedFuture(e instanceof IOException
@@ -743,6 +747,8 @@ public final class MeridianClient implements AutoCloseable {
         final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
         volatile int regionIndex; // of the last attempt sent
         Duration hedgeAfter; // a read's: when to send a second attempt to the next region, or null
+        Session session; // the call's session, or null
+        volatile boolean sessionRefused; // a region answered that it has not applied what the session has seen
 
         Call(Request request, byte[] payload, String authorization, Function<byte[], T> parse, List<RegionId> order,
                 RetryBudget budget, Duration deadline, Traceparent trace) {
@@ -779,6 +785,15 @@ public final class MeridianClient implements AutoCloseable {
             }
             Failure f = last;
             Unavailable.Outcome outcome = outcome(true);
+            if (sessionRefused && !isWrite()) {
+                if (result.completeExceptionally(new MeridianClientException.SessionNotSatisfied(request.describe() + ": the deadline of "
+                        + deadline.toMillis() + " ms passed after " + Math.max(1, attempts) + " attempt(s); no region tried has"
+                        + " applied what the session has seen" + (f == null ? "" : "; last: " + f.message), f == null ? null : f.region,
+                        Math.max(1, attempts), true))) {
+                    abandonExchanges();
+                }
+                return;
+            }
             boolean expired = result.completeExceptionally(new Unavailable(request.describe() + ": the deadline of "
                     + deadline.toMillis() + " ms passed after " + Math.max(1, attempts) + " attempt(s)"
                     + (f == null ? "" : "; last: " + f.message)
@@ -853,6 +868,12 @@ public final class MeridianClient implements AutoCloseable {
         if (c.request.token() != null) {
             req.header(TOKEN_HEADER, c.request.token().toString());
         }
+        if (c.session != null && c.request.isRead()) {
+            SessionToken seen = c.session.current();
+            if (!seen.isEmpty()) {
+                req.header(SessionToken.HEADER, seen.toString());
+            }
+        }
         if (c.authorization != null) {
             req.header("Authorization", c.authorization);
         }
@@ -876,6 +897,9 @@ public final class MeridianClient implements AutoCloseable {
         }
         exchange.whenComplete((resp, error) -> {
             c.exchanges.remove(exchange);
+            if (resp != null && c.session != null) {
+                observe(c.session, resp); // before the call completes: the caller's next call carries it
+            }
             boolean last = c.outstanding.decrementAndGet() == 0; // no other attempt of this call is still running
             attemptEnded(c, region, attempt, hedge, resp, error, sent);
             if (error == null && resp.statusCode() / 100 == 2) {
@@ -895,6 +919,7 @@ public final class MeridianClient implements AutoCloseable {
                 // recorded before inFlight is cleared (see Call.outcome); a durable answer is known, not unknown
                 c.unknown |= c.isWrite() && !failure.durable && !failure.notWritten && !(error != null && neverSent(error));
                 c.durable |= failure.durable;
+                c.sessionRefused |= failure.sessionNotSatisfied();
                 c.last = failure;
             }
             c.inFlight = false;
@@ -943,6 +968,9 @@ public final class MeridianClient implements AutoCloseable {
         if (e instanceof MeridianClientException.ConditionFailed) {
             return MeridianListener.Outcome.CONDITION_FAILED;
         }
+        if (e instanceof MeridianClientException.SessionNotSatisfied) {
+            return MeridianListener.Outcome.SESSION_NOT_SATISFIED;
+        }
         return e instanceof MeridianClientException.InvalidRequest ? MeridianListener.Outcome.INVALID : MeridianListener.Outcome.ERROR;
     }
 
@@ -963,7 +991,8 @@ public final class MeridianClient implements AutoCloseable {
         if (status / 100 != 4 || status == 408 || status == 429 || (namespaceMissing && fallBack) || hedgeNotFound) {
             int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
             boolean notWritten = ErrorResponse.NOT_WRITTEN.equals(err.reason()); // refused before any work: a verdict
-            return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null, notWritten);
+            boolean session = status == 503 && ErrorResponse.SESSION_NOT_SATISFIED.equals(err.reason());
+            return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null, notWritten, session);
         }
         if (c.unknown || c.durable) {
             // an earlier attempt of this write failed without a verdict (it may have been applied), or is in a log
@@ -996,6 +1025,12 @@ public final class MeridianClient implements AutoCloseable {
     /** After a failed attempt: the next one after a backoff, unless attempts, budget or deadline are spent. */
     private <T> void retry(Call<T> c, int attempt, int regionIndex, Failure failure) {
         boolean spent = attempt < maxAttempts && !c.budget.tryRetry();
+        if ((attempt >= maxAttempts || spent) && c.sessionRefused) {
+            c.result.completeExceptionally(new MeridianClientException.SessionNotSatisfied(c.request.describe()
+                    + ": no region tried has applied what the session has seen, after " + attempt + " attempt(s)"
+                    + (spent ? " (retry budget spent)" : "") + "; last: " + failure.message, failure.region, attempt, false));
+            return;
+        }
         if (attempt >= maxAttempts || spent) {
             c.result.completeExceptionally(new Unavailable(c.request.describe() + " failed after " + attempt + " attempt(s)"
                     + (spent ? " (retry budget spent: not retried)" : "") + "; last: " + failure.message
@@ -1026,7 +1061,12 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private record Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds,
-            Throwable cause, boolean notWritten) {
+            Throwable cause, boolean notWritten, boolean sessionNotSatisfied) {
+
+        Failure(RegionId region, int status, String message, boolean durable, int retryAfterSeconds, Throwable cause,
+                boolean notWritten) {
+            this(region, status, message, durable, retryAfterSeconds, cause, notWritten, false);
+        }
 
     }
 
@@ -1050,6 +1090,18 @@ public final class MeridianClient implements AutoCloseable {
             return Integer.parseInt(s.trim());
         } catch (NumberFormatException e) {
             return 0;
+        }
+    }
+
+    /** Adds what an answer's {@code Meridian-Session} says to the session (an unreadable one is ignored: it only adds). */
+    private static void observe(Session session, HttpResponse<byte[]> resp) {
+        String header = resp.headers().firstValue(SessionToken.HEADER).orElse(null);
+        if (header != null) {
+            try {
+                session.observe(SessionToken.parse(header));
+            } catch (IllegalArgumentException e) {
+                LOG.debug("ignoring an unreadable {} header: {}", SessionToken.HEADER, e.getMessage());
+            }
         }
     }
 
@@ -1159,6 +1211,7 @@ public final class MeridianClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration callTimeout; // null: the default, never shorter than the attempts can take
         private Duration hedgeReadsAfter;
+        private Session session;
         private int maxAttempts = 4;
         private int maxInFlight = 128;
         private RetryBudget retryBudget = RetryBudget.defaults();
@@ -1237,6 +1290,15 @@ public final class MeridianClient implements AutoCloseable {
          */
         public Builder hedgeReadsAfter(Duration delay) {
             this.hedgeReadsAfter = positive(delay, "hedgeReadsAfter");
+            return this;
+        }
+
+        /**
+         * Makes every data call of this client part of {@code session} (unless it names its own with
+         * {@link CallOptions#withSession}): reads see this client's writes from any instance of any region. Default: none.
+         */
+        public Builder session(Session session) {
+            this.session = Objects.requireNonNull(session, "session");
             return this;
         }
 

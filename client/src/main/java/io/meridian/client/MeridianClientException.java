@@ -6,7 +6,8 @@ import io.meridian.core.RegionId;
 
 /**
  * Why a client call failed. Subclasses: {@link NotFound}, {@link InvalidRequest} (never retried;
- * the status says which rule), {@link Unavailable} (retriable; every attempt failed). Unchecked.
+ * the status says which rule), {@link ConditionFailed}, {@link Unavailable} (retriable; every attempt failed),
+ * {@link SessionNotSatisfied} (retriable; no region could serve the session's read yet). Unchecked.
  */
 public class MeridianClientException extends MeridianException {
 
@@ -100,6 +101,27 @@ public class MeridianClientException extends MeridianException {
         /** Key → the item's write timestamp (µs) in the deciding region now; 0 when it does not exist. */
         public java.util.Map<io.meridian.core.Bytes, Long> current() {
             return current;
+        }
+    }
+
+    /**
+     * A read of a {@link Session} that no region tried could serve within the attempts or the deadline: none had applied
+     * what the session has seen (503, reason {@code session-not-satisfied}); nothing older was returned. Retriable: the
+     * regions catch up; a region cut off from the one the session wrote in cannot serve it until the cut heals.
+     */
+    public static final class SessionNotSatisfied extends MeridianClientException {
+        private static final long serialVersionUID = 1L;
+
+        public SessionNotSatisfied(String message, RegionId region, int attempts, boolean deadlineExceeded) {
+            super(message, true, region, 503, attempts, null);
+            this.deadlineExceeded = deadlineExceeded;
+        }
+
+        private final boolean deadlineExceeded;
+
+        /** The call's deadline ended it (rather than its attempts or the retry budget). */
+        public boolean deadlineExceeded() {
+            return deadlineExceeded;
         }
     }
 

@@ -41,6 +41,8 @@ public interface MeridianListener {
         UNAVAILABLE,
         /** The call's deadline passed. */
         DEADLINE_EXCEEDED,
+        /** A session's read no region could serve yet (none had applied what the session has seen). */
+        SESSION_NOT_SATISFIED,
         /** Anything else (an answer the client could not read, a bad argument). */
         ERROR
     }

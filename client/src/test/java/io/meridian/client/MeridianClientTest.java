@@ -34,6 +34,8 @@ class MeridianClientTest {
         final List<String> received = new CopyOnWriteArrayList<>();
         final List<String> deadlines = new CopyOnWriteArrayList<>();
         final List<String> traceparents = new CopyOnWriteArrayList<>();
+        final List<String> sessions = new CopyOnWriteArrayList<>(); // each request's Meridian-Session, null when none
+        volatile String answerSession; // the Meridian-Session every answer carries; null: none
         final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         volatile String plan; // the routing plan it serves (not part of the script); null: 404
 
@@ -66,6 +68,7 @@ class MeridianClientTest {
             tokens.add(ex.getRequestHeaders().getFirst("Idempotency-Token"));
             deadlines.add(ex.getRequestHeaders().getFirst("Meridian-Deadline-Ms"));
             traceparents.add(ex.getRequestHeaders().getFirst("traceparent"));
+            sessions.add(ex.getRequestHeaders().getFirst("Meridian-Session"));
             paths.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             received.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             int[] status = statuses.poll();
@@ -76,6 +79,9 @@ class MeridianClientTest {
             }
             byte[] out = body.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
+            if (answerSession != null) {
+                ex.getResponseHeaders().add("Meridian-Session", answerSession);
+            }
             if (status[0] == STALL || status[0] == STALL_BODY) {
                 if (status[0] == STALL_BODY) {
                     ex.sendResponseHeaders(200, out.length); // the headers arrive, the body never does

@@ -31,10 +31,10 @@ public record Traceparent(String traceId, String spanId, int flags) {
     private static final HexFormat HEX = HexFormat.of();
 
     public Traceparent {
-        if (traceId == null || !traceId.matches("[0-9a-f]{32}") || traceId.equals(ZERO_TRACE)) {
+        if (!isLowerHex(traceId, 32) || traceId.equals(ZERO_TRACE)) {
             throw new IllegalArgumentException("trace id must be 32 lowercase hex digits, not all zero: " + traceId);
         }
-        if (spanId == null || !spanId.matches("[0-9a-f]{16}") || spanId.equals(ZERO_SPAN)) {
+        if (!isLowerHex(spanId, 16) || spanId.equals(ZERO_SPAN)) {
             throw new IllegalArgumentException("span id must be 16 lowercase hex digits, not all zero: " + spanId);
         }
         if (flags < 0 || flags > 0xff) {
@@ -60,6 +60,20 @@ public record Traceparent(String traceId, String spanId, int flags) {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /** Whether {@code s} is exactly {@code length} lowercase hex digits (runs per call: no regex compiled). */
+    private static boolean isLowerHex(String s, int length) {
+        if (s == null || s.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A new trace (sampled), for a call its caller sent without one. */
@@ -92,6 +106,6 @@ public record Traceparent(String traceId, String spanId, int flags) {
     /** The header's value: {@code 00-<trace id>-<span id>-<flags>}. */
     @Override
     public String toString() {
-        return "00-" + traceId + "-" + spanId + "-" + String.format("%02x", flags);
+        return "00-" + traceId + "-" + spanId + "-" + HEX.toHexDigits((byte) flags);
     }
 }

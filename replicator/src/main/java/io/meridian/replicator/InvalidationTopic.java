@@ -30,7 +30,14 @@ import org.slf4j.LoggerFactory;
  * a local write only once its announcement is acknowledged, so it must survive a leader change). Every instance reads
  * the whole topic (no consumer group: each gets every message, from the end at start-up, its cache being empty
  * then) and hands each name to its receiver; when the topic cannot be read, it is told to drop everything (it cannot
- * know what it missed). Thread-safe.
+ * know what it missed).
+ *
+ * <p>The topic also carries applied positions (sessions, docs/consistency.md): an applier announces, after a batch's
+ * invalidations were acknowledged, the offsets below which it applied each partition of a source's log. The topic has
+ * one partition, so an instance that reads a position has already dropped every record applied below it. A starting
+ * instance asks for them ({@code R}); every instance answers with its appliers' positions. Both are records without a
+ * key (value {@code P <region> <partition>=<offset>;...} or {@code R}), which a server without sessions ignores.
+ * Thread-safe.
  */
 public final class InvalidationTopic implements AutoCloseable {
 
@@ -46,6 +53,8 @@ public final class InvalidationTopic implements AutoCloseable {
     private final LongAdder sent = new LongAdder();
     private final LongAdder sendFailures = new LongAdder();
     private final AtomicBoolean running = new AtomicBoolean();
+    private volatile BiConsumer<io.meridian.core.RegionId, Map<Integer, Long>> positions = (r, p) -> { };
+    private volatile Runnable positionsWanted = () -> { };
     private Thread listener;
 
     public InvalidationTopic(String bootstrap, String topic, String clientId) {
@@ -98,6 +107,47 @@ public final class InvalidationTopic implements AutoCloseable {
     }
 
     /**
+     * Announces applied positions of {@code source}'s log (partition → offset below which all is applied and
+     * announced); to be called only after the invalidations of what they cover were acknowledged.
+     */
+    public void announcePositions(io.meridian.core.RegionId source, Map<Integer, Long> next) {
+        if (next.isEmpty()) {
+            return;
+        }
+        StringBuilder v = new StringBuilder("P ").append(source.name()).append(' ');
+        next.forEach((p, o) -> v.append(p).append('=').append(o).append(';'));
+        sendControl(v.toString());
+    }
+
+    /** Asks every instance of the region to announce its appliers' positions. */
+    public void requestPositions() {
+        sendControl("R");
+    }
+
+    private void sendControl(String value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, null, value.getBytes(StandardCharsets.US_ASCII)), (md, e) -> {
+                if (e != null) {
+                    sendFailures.increment();
+                    LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            sendFailures.increment();
+            LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
+        }
+    }
+
+    /**
+     * Where announced positions go ({@code positions}) and who answers a request for them ({@code wanted}); set before
+     * {@link #start}.
+     */
+    public void onPositions(BiConsumer<io.meridian.core.RegionId, Map<Integer, Long>> positions, Runnable wanted) {
+        this.positions = positions;
+        this.positionsWanted = wanted;
+    }
+
+    /**
      * Starts reading the topic (every partition, from its end) on a daemon thread: each announced record goes to
      * {@code changed}; {@code lost} runs when announcements may have been missed (drop everything).
      */
@@ -118,6 +168,8 @@ public final class InvalidationTopic implements AutoCloseable {
                         .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
                 consumer.assign(partitions);
                 consumer.seekToEnd(partitions);
+                partitions.forEach(consumer::position); // positioned now: the answers to this request come after it
+                requestPositions();
             } catch (WakeupException e) {
                 return;
             } catch (RuntimeException e) {
@@ -131,6 +183,10 @@ public final class InvalidationTopic implements AutoCloseable {
             try {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     byte[] k = r.key();
+                    if (k == null) {
+                        control(r.value());
+                        continue;
+                    }
                     int sep = indexOf(k);
                     if (sep < 0) {
                         continue; // not ours
@@ -145,6 +201,31 @@ public final class InvalidationTopic implements AutoCloseable {
                 LOG.warn("reading invalidations failed ({}); dropping the whole cache", e.toString());
                 lost.run();
             }
+        }
+    }
+
+    /** A position announcement or a request for them; anything else is ignored (a newer server's message). */
+    private void control(byte[] value) {
+        if (value == null || value.length == 0) {
+            return;
+        }
+        String v = new String(value, StandardCharsets.US_ASCII);
+        try {
+            if (v.equals("R")) {
+                positionsWanted.run();
+            } else if (v.startsWith("P ")) {
+                String[] parts = v.split(" ", 3);
+                Map<Integer, Long> next = new java.util.HashMap<>();
+                for (String e : parts[2].split(";")) {
+                    int eq = e.indexOf('=');
+                    if (eq > 0) {
+                        next.put(Integer.parseInt(e.substring(0, eq)), Long.parseLong(e.substring(eq + 1)));
+                    }
+                }
+                positions.accept(io.meridian.core.RegionId.of(parts[1]), next);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("ignoring control message '{}' on {}: {}", io.meridian.core.Limits.printable(v), topic, e.toString());
         }
     }
 

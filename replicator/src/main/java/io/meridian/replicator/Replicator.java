@@ -30,6 +30,16 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
+     * Told of positions this region has applied: for partitions of {@code source}'s log, the offset below which every
+     * mutation is in this region's store and its cache invalidation acknowledged (after each batch, and the committed
+     * positions when partitions are assigned). Sessions wait on them. Must be thread-safe and quick.
+     */
+    @FunctionalInterface
+    public interface PositionListener {
+        void applied(RegionId source, Map<Integer, Long> next);
+    }
+
+    /**
      * Told when an applier's position jumps past mutations it never read: the source log no longer holds them
      * (retention deleted them while this region was away, or the group's committed offsets expired). The region
      * then misses data and needs a repair or a rebuild; implementations record that durably. Thread-safe.
@@ -69,6 +79,8 @@ public final class Replicator implements AutoCloseable {
 
     private final Builder config;
     private final List<SourceApplier> appliers = new ArrayList<>();
+    /** The appliers as last started, read without the lock on the read path (copied on every change). */
+    private volatile List<SourceApplier> appliersView = List.of();
     private final DeadLetters deadLetters;
     private boolean running;
 
@@ -76,12 +88,13 @@ public final class Replicator implements AutoCloseable {
         this.config = b;
         this.deadLetters = new DeadLetters(b.localBootstrap, b.deadLetterTopic, b.region);
         appliers.addAll(newAppliers());
+        appliersView = List.copyOf(appliers);
     }
 
     private List<SourceApplier> newAppliers() {
         List<SourceApplier> out = new ArrayList<>();
         SourceApplier.Shared shared = new SourceApplier.Shared(config.region, config.topic, config.target, config.listener,
-                config.maxInFlight, config.gaps, config.caughtUp);
+                config.maxInFlight, config.gaps, config.caughtUp, config.positions);
         for (Map.Entry<RegionId, String> source : config.sources.entrySet()) {
             out.add(new SourceApplier(shared, source.getKey(), source.getValue(), deadLetters,
                     source.getKey().equals(config.region) ? config.localApplies : null));
@@ -106,6 +119,7 @@ public final class Replicator implements AutoCloseable {
         if (!running) {
             appliers.clear();
             appliers.addAll(newAppliers());
+            appliersView = List.copyOf(appliers);
             appliers.forEach(SourceApplier::start);
             running = true;
         }
@@ -129,6 +143,23 @@ public final class Replicator implements AutoCloseable {
     /** A snapshot per source region, in source order. */
     public synchronized List<SourceStatus> status() {
         return appliers.stream().map(SourceApplier::status).toList();
+    }
+
+    /** Per source, what this instance's appliers have applied (partition → next offset); for re-announcing. */
+    public Map<RegionId, Map<Integer, Long>> appliedPositions() {
+        Map<RegionId, Map<Integer, Long>> out = new LinkedHashMap<>();
+        appliersView.forEach(a -> out.put(a.source(), a.appliedPositions()));
+        return out;
+    }
+
+    /** How many partitions {@code source}'s log has, as this instance's applier last saw; 0 when not known. */
+    public int partitionCount(RegionId source) {
+        for (SourceApplier a : appliersView) {
+            if (a.source().equals(source)) {
+                return a.topicPartitions();
+            }
+        }
+        return 0;
     }
 
     /** Delay percentiles of one source since the previous call, in microseconds. */
@@ -167,6 +198,7 @@ public final class Replicator implements AutoCloseable {
         private Listener listener = (s, m, d) -> { };
         private int maxInFlight = 256;
         private GapListener gaps = (s, p, f, t, w) -> { };
+        private PositionListener positions = (s, n) -> { };
         private LocalApplies localApplies;
         private CaughtUpStore caughtUp = new CaughtUpStore() {
             @Override
@@ -233,6 +265,12 @@ public final class Replicator implements AutoCloseable {
         /** Told of log gaps (positions that jumped past unread mutations). */
         public Builder gaps(GapListener gaps) {
             this.gaps = Objects.requireNonNull(gaps, "gaps");
+            return this;
+        }
+
+        /** Told of applied positions (sessions). */
+        public Builder positions(PositionListener positions) {
+            this.positions = Objects.requireNonNull(positions, "positions");
             return this;
         }
 

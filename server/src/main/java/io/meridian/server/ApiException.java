@@ -66,6 +66,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(422, message, false, 0, null, io.meridian.core.wire.ErrorResponse.RECORD_TOO_LARGE);
     }
 
+    /** 503 {@code session-not-satisfied}: this region has not applied what the session saw; nothing was read. */
+    public static ApiException sessionNotSatisfied(String message) {
+        return new ApiException(503, message, false, 0, null, io.meridian.core.wire.ErrorResponse.SESSION_NOT_SATISFIED);
+    }
+
     public static ApiException unavailable(String message, Throwable cause) {
         return new ApiException(503, message, false, 1, cause);
     }

@@ -209,6 +209,15 @@ public class MeridianConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public long maxRecordBytes = io.meridian.core.Limits.MAX_REQUEST_BYTES;
+
+        /**
+         * How long a read waits, at most, for this server to have applied what the caller's session has seen (header
+         * {@code Meridian-Session}) before it answers 503 {@code session-not-satisfied} (the client tries another region);
+         * the caller's deadline bounds it too. Default 1 s.
+         */
+        @NotNull
+        @JsonProperty
+        public Duration maxSessionWait = Duration.seconds(1);
     }
 
     /** Write-path limits. */

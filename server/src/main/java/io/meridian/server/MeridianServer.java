@@ -11,6 +11,7 @@ import io.meridian.server.api.PrometheusMetrics;
 import io.meridian.server.auth.Principals;
 import io.meridian.server.cache.CacheCapability;
 import io.meridian.server.data.DataApi;
+import io.meridian.server.data.internal.Sessions;
 import io.meridian.server.data.internal.WritePath;
 import io.meridian.server.engines.RegionEngines;
 import io.meridian.server.health.RegionHealth;
@@ -75,11 +76,16 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         AtomicLong clockSkewMillis = new AtomicLong(); // estimated by the router's observer
         WritePath writes = DataApi.writePath(config, clock, engines, cache.invalidation(), clockSkewMillis::get, env);
 
+        java.util.Set<RegionId> logs = new java.util.TreeSet<>();
+        logs.add(RegionId.of(config.region));
+        config.replication.sources.keySet().forEach(name -> logs.add(RegionId.of(name)));
+        Sessions sessions = new Sessions(cache.topic(), List.copyOf(logs), config.reads.maxSessionWait.toJavaDuration());
         List<Supplier<List<String>>> alerts = new ArrayList<>();
         Supplier<ReplicationStatus> replicationStatus = null;
         if (config.replication.enabled) {
             ReplicationCapability replication = ReplicationCapability.create(config, engines, cache.invalidation(), clock,
-                    env.metrics());
+                    env.metrics(), sessions::applied);
+            sessions.connect(replication::partitionCount, replication::appliedPositions);
             replication.register(env);
             alerts.addAll(replication.alerts());
             replicationStatus = replication.status();
@@ -87,7 +93,8 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         alerts.add(clockSkewAlert(config, clockSkewMillis));
         RegionHealth health = new RegionHealth(engines.probe(), alerts, Clock.systemUTC());
 
-        DataApi.register(config, engines, cache.reads(engines.store(), config.reads.maxRecordBytes, env.metrics()), writes, peers, env);
+        DataApi.register(config, engines, cache.reads(engines.store(), config.reads.maxRecordBytes, env.metrics()), writes,
+                sessions, peers, env);
         PrometheusMetrics.register(env);
         if (config.router.enabled) {
             RoutingCapability.register(config, peers, new RoutingCapability.Inputs(engines.store(), writes, replicationStatus,

@@ -22,7 +22,8 @@ class ClientExampleIT {
         io.meridian.localcluster.ClusterCredentials credentials = io.meridian.localcluster.ClusterCredentials.of(cluster.directory());
         List<String> out = Example.run(regionAUrl, regionBUrl, credentials.app(), credentials.operator());
         assertThat(out).containsExactly("name = Ada", "written at timestamp > 0: true", "items after delete: [name]",
-                "missing record: NotFound", "items read in pages: 1", "puts metered: true");
+                "missing record: NotFound", "items read in pages: 1", "puts metered: true", "create refused: the record exists",
+                "read in the session: Edsger");
     }
 
     /** The code shown in docs/client.md. */
@@ -96,6 +97,22 @@ class ClientExampleIT {
             out.add("items read in pages: " + items);
             out.add("puts metered: " + (registry.get("meridian.client.calls").tag("operation", "put").timers().stream()
                     .mapToLong(io.micrometer.core.instrument.Timer::count).sum() > 0));
+            // a conditional write: create the record only if it does not exist yet
+            try {
+                client.mutate("profiles", "user-42", io.meridian.client.RecordChange.builder()
+                        .ifRecordAbsent().put("name", "Someone else").build());
+            } catch (io.meridian.client.MeridianClientException.ConditionFailed e) {
+                out.add("create refused: the record exists");
+            }
+            // a session: its reads see its own writes from any server of any region, or wait, or fail
+            io.meridian.client.Session session = new io.meridian.client.Session();
+            io.meridian.client.CallOptions inSession = io.meridian.client.CallOptions.defaults().withSession(session);
+            client.put("profiles", "user-45", java.util.Map.of(
+                    io.meridian.core.Bytes.utf8("name"), io.meridian.core.Bytes.utf8("Edsger")), inSession);
+            String carried = session.token();                      // e.g. kept in the end user's web session
+            io.meridian.client.Session resumed = io.meridian.client.Session.resume(carried); // on another host
+            out.add("read in the session: " + observed.get("profiles", "user-45",
+                    io.meridian.client.CallOptions.defaults().withSession(resumed)).text("name").orElse("?"));
             observed.close();
             client.close();
             // example:end

@@ -82,6 +82,9 @@ public final class SourceApplier implements Runnable {
         return t;
     });
     private final Replicator.CaughtUpStore caughtUpStore;
+    private final Replicator.PositionListener positions;
+    /** Partition → the offset below which this applier has applied everything (and its invalidations are out). */
+    private final Map<Integer, Long> appliedPositions = new ConcurrentHashMap<>();
     private long caughtUpSavedAt;
     private final Thread thread;
     private volatile boolean closed;
@@ -117,9 +120,10 @@ public final class SourceApplier implements Runnable {
      * @param maxInFlight applies in flight at once per applier
      * @param gaps told when a source's log lost mutations before they were applied here
      * @param caughtUpStore where "last seen fully applied" times are kept
+     * @param positions told of applied positions (after each batch; the committed ones on assignment)
      */
     public record Shared(RegionId self, String topic, ApplyTarget target, Replicator.Listener listener, int maxInFlight,
-            Replicator.GapListener gaps, Replicator.CaughtUpStore caughtUpStore) {
+            Replicator.GapListener gaps, Replicator.CaughtUpStore caughtUpStore, Replicator.PositionListener positions) {
     }
 
     /**
@@ -134,6 +138,7 @@ public final class SourceApplier implements Runnable {
         this.localApplies = localApplies;
         this.gaps = shared.gaps();
         this.caughtUpStore = caughtUpStore;
+        this.positions = shared.positions();
         long recorded;
         try {
             recorded = caughtUpStore.load(source).orElse(System.currentTimeMillis());
@@ -183,6 +188,29 @@ public final class SourceApplier implements Runnable {
         return source;
     }
 
+    /** Partition → next offset, of what this applier has applied (a copy). */
+    public Map<Integer, Long> appliedPositions() {
+        return Map.copyOf(appliedPositions);
+    }
+
+    /** How many partitions the source's log has, as last seen (0: not yet). */
+    public int topicPartitions() {
+        return topicPartitions;
+    }
+
+    /** Records applied positions and tells the listener (never fails the applier). */
+    private void applied(Map<Integer, Long> next) {
+        if (next.isEmpty()) {
+            return;
+        }
+        next.forEach((p, o) -> appliedPositions.merge(p, o, Math::max));
+        try {
+            positions.applied(source, next);
+        } catch (RuntimeException e) {
+            LOG.debug("position listener of applier {} -> {} failed: {}", source, self, e.toString());
+        }
+    }
+
     public void close() {
         closed = true;
         deferred.shutdownNow();
@@ -230,6 +258,21 @@ public final class SourceApplier implements Runnable {
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                         assigned = c.assignment().size();
+                        // committed means applied (and its invalidations out): a session waiting on these partitions
+                        // learns at once what the previous owner applied, not only after the next batch
+                        try {
+                            Map<Integer, Long> committed = new HashMap<>();
+                            c.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(5)).forEach((tp, om) -> {
+                                if (om != null) {
+                                    committed.put(tp.partition(), om.offset());
+                                }
+                            });
+                            applied(committed);
+                        } catch (WakeupException e) {
+                            throw e;
+                        } catch (RuntimeException e) {
+                            LOG.debug("committed positions of {} not known: {}", partitions, e.toString());
+                        }
                     }
                 });
                 try {
@@ -350,6 +393,9 @@ public final class SourceApplier implements Runnable {
         commit.forEach((tp, o) -> pendingCommit.put(tp, new OffsetAndMetadata(o)));
         commitPending(c, false);
         recordApplied(done);
+        Map<Integer, Long> next = new HashMap<>();
+        commit.forEach((tp, o) -> next.put(tp.partition(), o));
+        applied(next);
         if (!lastError.startsWith(UNREACHABLE)) {
             lastError = "";
         }

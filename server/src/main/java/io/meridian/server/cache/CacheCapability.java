@@ -43,20 +43,23 @@ public final class CacheCapability {
     /** The tier and its invalidation as configured (the invalidation topic is created when there are siblings). */
     public static CacheCapability create(MeridianConfiguration config, Peers peers) throws Exception {
         var c = config.cache;
-        if (!c.enabled) {
-            return new CacheCapability(null, null, NONE);
+        CacheTier<List<StoredItem>> tier = c.enabled ? CachedReads.tier(c.maxWeightBytes, c.namespaceMaxWeightBytes, c.maxRecordBytes,
+                c.negativeTtl.toJavaDuration()) : null;
+        if (peers.siblings().isEmpty()) { // nobody else to tell: no topic, no consumer
+            return new CacheCapability(tier, null, tier == null ? NONE : Invalidation.local(tier));
         }
-        CacheTier<List<StoredItem>> tier = CachedReads.tier(c.maxWeightBytes, c.namespaceMaxWeightBytes, c.maxRecordBytes,
-                c.negativeTtl.toJavaDuration());
-        if (peers.siblings().isEmpty()) {
-            return new CacheCapability(tier, null, Invalidation.local(tier)); // nobody else to tell: no topic, no consumer
-        }
+        // with siblings the topic is there even without a cache: it carries the applied positions sessions wait on
         var kafka = config.kafka;
         Startup.retry("Kafka " + kafka.bootstrapServers + " (invalidation topic)", () -> Topics.ensure(kafka.bootstrapServers,
                 c.invalidationTopic, 1, kafka.replicationFactor));
         InvalidationTopic topic = new InvalidationTopic(kafka.bootstrapServers, c.invalidationTopic,
                 "meridian-" + config.region + "-" + ProcessHandle.current().pid());
-        return new CacheCapability(tier, topic, Invalidation.broadcast(tier, topic::announce));
+        return new CacheCapability(tier, topic, tier == null ? NONE : Invalidation.broadcast(tier, topic::announce));
+    }
+
+    /** The region's invalidation topic this instance reads, or null (no siblings: nobody to tell). */
+    public InvalidationTopic topic() {
+        return topic;
     }
 
     /**
@@ -127,7 +130,11 @@ public final class CacheCapability {
 
         @Override
         public void start() {
-            topic.start(tier::invalidate, tier::invalidateAll);
+            if (tier == null) {
+                topic.start((ns, id) -> { }, () -> { }); // no cache: only the applied positions matter
+            } else {
+                topic.start(tier::invalidate, tier::invalidateAll);
+            }
         }
 
         @Override

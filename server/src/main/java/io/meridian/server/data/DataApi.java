@@ -58,17 +58,18 @@ public final class DataApi {
 
     /** Registers authentication, the shared filters and mappers, and the records and namespaces resources. */
     public static void register(MeridianConfiguration config, RegionEngines engines, CachedReads reads, WritePath writes,
-            Peers peers, Environment env) {
+            io.meridian.server.data.internal.Sessions sessions, Peers peers, Environment env) {
         env.jersey().register(new RequestSizeFilter());
         env.jersey().register(new UnreadBodyFilter());
         env.jersey().register(new TraceFilter());
+        env.jersey().register(new io.meridian.server.api.SessionFilter());
         env.jersey().register(new ErrorMappers.Api());
         env.jersey().register(new ErrorMappers.BadInput());
         env.jersey().register(new ErrorMappers.TooLarge());
         env.jersey().register(new ErrorMappers.UnreadableJson());
         MetricRegistry metrics = env.metrics();
         env.jersey().register(new RecordsResource(engines.store(), reads, writes, new PageTokens(config.pageTokenSecret),
-                new Admission("reads", config.reads.maxInFlight, metrics)));
+                new Admission("reads", config.reads.maxInFlight, metrics), sessions));
         // every /v1 endpoint authenticates its caller (HTTP Basic against auth.principals); resources check roles
         env.jersey().register(new AuthDynamicFeature(new BasicCredentialAuthFilter.Builder<Caller>()
                 .setAuthenticator(Principals.authenticator(config.auth)).setRealm("meridian").buildAuthFilter()));

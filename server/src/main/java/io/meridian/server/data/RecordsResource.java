@@ -16,7 +16,10 @@ import io.meridian.core.wire.ReadItemsRequest;
 import io.meridian.core.wire.RecordResponse;
 import io.meridian.core.wire.WriteResponse;
 import io.meridian.server.ApiException;
+import io.meridian.core.SessionToken;
+import io.meridian.server.api.SessionFilter;
 import io.meridian.server.api.TraceFilter;
+import io.meridian.server.data.internal.Sessions;
 import io.meridian.server.auth.Authorization;
 import io.meridian.server.auth.Caller;
 import io.meridian.server.cache.internal.CachedReads;
@@ -60,9 +63,11 @@ public final class RecordsResource {
     private final WritePath writes;
     private final PageTokens pageTokens;
     private final io.meridian.server.data.internal.Admission readAdmission;
+    private final Sessions sessions;
 
     public RecordsResource(CassandraStore store, CachedReads reads, WritePath writes, PageTokens pageTokens,
-            io.meridian.server.data.internal.Admission readAdmission) {
+            io.meridian.server.data.internal.Admission readAdmission, Sessions sessions) {
+        this.sessions = sessions;
         this.store = store;
         this.reads = reads;
         this.writes = writes;
@@ -97,6 +102,23 @@ public final class RecordsResource {
         return new WritePath.Call(token(token), deadline(deadline), TraceFilter.current());
     }
 
+    /** The answer of an acknowledged write, its log position added to the caller's session ({@code Meridian-Session}). */
+    private static WriteResponse answer(WritePath.Written written) {
+        if (written.position() != null) {
+            SessionFilter.answer(SessionToken.of(io.meridian.core.RegionId.of(written.response().region()),
+                    written.position().partition(), written.position().offset() + 1));
+        }
+        return written.response();
+    }
+
+    private static SessionToken session(String header) {
+        try {
+            return SessionToken.parse(header);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
     private static java.time.Duration deadline(String header) {
         try {
             return CallDeadline.parse(header);
@@ -117,7 +139,7 @@ public final class RecordsResource {
         String checkedId = id(id);
         Limits.checkOperations(body.items().size());
         List<Operation> ops = WireConversions.puts(body.items(), new long[] {checkedId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length});
-        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+        return answer(writes.written(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops));
     }
 
     /** Puts and deletes of one record, atomically. */
@@ -135,7 +157,7 @@ public final class RecordsResource {
         }
         String checkedId = id(id);
         List<Operation> ops = operations(checkedId, body); // bad input first: 400/413 before 403/404, as every write
-        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+        return answer(writes.written(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops));
     }
 
     /**
@@ -157,9 +179,8 @@ public final class RecordsResource {
         List<Operation> ops = operations(checkedId, body);
         io.meridian.core.Condition condition = WireConversions.condition(body.condition());
         Limits.checkOperations(condition.items().size() + ops.size());
-        WritePath.Call plain = call(token, deadline);
-        return writes.write(new WritePath.Call(plain.token(), plain.deadline(), plain.trace(), condition),
-                namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+        return answer(writes.written(call(token, deadline).withCondition(condition), namespace(caller, Caller.Access.WRITE, ns),
+                checkedId, ops));
     }
 
     /** A mutate body's operations: the record delete first, then puts and item deletes (400/413 on bad input). */
@@ -199,7 +220,7 @@ public final class RecordsResource {
                 ops.add(new Operation.DeleteItem(WireConversions.key("key[" + i + "]", keys.get(i))));
             }
         }
-        return writes.write(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops);
+        return answer(writes.written(call(token, deadline), namespace(caller, Caller.Access.WRITE, ns), checkedId, ops));
     }
 
     /**
@@ -213,8 +234,10 @@ public final class RecordsResource {
     @ExceptionMetered(name = "get-errors")
     public RecordResponse get(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id, @QueryParam("key") List<String> keys,
             @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("pageBytes") Long pageBytes,
-            @QueryParam("pageToken") String pageToken, @HeaderParam(CallDeadline.HEADER) String deadline) {
-        return withinDeadline(deadline(deadline), () -> read(caller, ns, id, keys, from, to, pageBytes, pageToken));
+            @QueryParam("pageToken") String pageToken, @HeaderParam(CallDeadline.HEADER) String deadline,
+            @HeaderParam(SessionToken.HEADER) String session) {
+        SessionToken seen = session(session);
+        return withinDeadline(deadline(deadline), until -> read(caller, ns, id, keys, from, to, pageBytes, pageToken, seen, until));
     }
 
     /**
@@ -226,25 +249,27 @@ public final class RecordsResource {
     @Timed(name = "read-items")
     @ExceptionMetered(name = "read-items-errors")
     public RecordResponse readItems(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id,
-            @HeaderParam(CallDeadline.HEADER) String deadline, ReadItemsRequest body) {
+            @HeaderParam(CallDeadline.HEADER) String deadline, @HeaderParam(SessionToken.HEADER) String session,
+            ReadItemsRequest body) {
         if (body == null || body.keys() == null || body.keys().isEmpty()) {
             throw ApiException.badRequest("body must be {\"keys\": [<base64 key>, ...]} with at least one key");
         }
         Limits.checkOperations(body.keys().size());
-        return withinDeadline(deadline(deadline), () -> read(caller, ns, id, body.keys(), null, null, null, null));
+        SessionToken seen = session(session);
+        return withinDeadline(deadline(deadline), until -> read(caller, ns, id, body.keys(), null, null, null, null, seen, until));
     }
 
     /**
      * A read within the read admission and the caller's deadline: one whose deadline has passed is not started (504), and
      * one that ends after it is not sent (504: the caller has stopped waiting; nothing was changed by reading).
      */
-    private RecordResponse withinDeadline(java.time.Duration deadline, java.util.function.Supplier<RecordResponse> read) {
+    private RecordResponse withinDeadline(java.time.Duration deadline, java.util.function.LongFunction<RecordResponse> read) {
         if (deadline != null && deadline.isZero()) {
             throw ApiException.deadlinePassed("the caller's deadline has passed: nothing was read", null);
         }
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         try (Admission.Permit ignored = readAdmission.enter()) {
-            RecordResponse answer = read.get();
+            RecordResponse answer = read.apply(until);
             if (System.nanoTime() - until > 0) {
                 throw ApiException.deadlinePassed("the caller's deadline passed while this server read", null);
             }
@@ -253,9 +278,11 @@ public final class RecordsResource {
     }
 
     private RecordResponse read(Caller caller, String ns, String id, List<String> keys, String from, String to, Long pageBytes,
-            String pageToken) {
+            String pageToken, SessionToken seen, long until) {
         NamespaceConfig config = namespace(caller, Caller.Access.READ, ns);
         String checkedId = id(id);
+        // the caller's session first: wait (bounded) until this server has applied what it has seen of the record
+        SessionFilter.answer(sessions.await(config.name(), checkedId, seen, until));
         boolean ranged = from != null || to != null || pageBytes != null || pageToken != null;
         if (keys != null && !keys.isEmpty()) {
             if (ranged) {

@@ -56,7 +56,7 @@ public final class ReplicationCapability implements Managed {
 
     /** Creates the dead-letter topic if needed and builds the appliers (not started: {@link #start}). */
     public static ReplicationCapability create(MeridianConfiguration config, RegionEngines engines, Invalidation invalidation,
-            HybridLogicalClock clock, MetricRegistry metrics) throws Exception {
+            HybridLogicalClock clock, MetricRegistry metrics, Replicator.PositionListener positions) throws Exception {
         RegionId region = RegionId.of(config.region);
         String bootstrap = config.kafka.bootstrapServers;
         // an open letter is an incident until an operator resolves it: it must never expire (letters are rare)
@@ -76,6 +76,7 @@ public final class ReplicationCapability implements Managed {
                 .caughtUp(Replicator.CaughtUpStore.of(state::caughtUpAt, state::saveCaughtUpAt))
                 .target(target)
                 .localApplies(engines.localApplies())
+                .positions(positions)
                 .listener((source, m, delayMicros) -> {
                     // causality across regions: a write accepted here after seeing a remote one gets a later timestamp
                     clock.observeWithin(m.timestampMicros(), maxAheadMicros);
@@ -92,6 +93,16 @@ public final class ReplicationCapability implements Managed {
     private static CompletionStage<?> applyThenInvalidate(CassandraStore store, Invalidation invalidation, Mutation m,
             io.meridian.store.NamespaceConfig ns) {
         return store.apply(m, ns).thenCompose(r -> invalidation.changed(m.namespace(), m.id()));
+    }
+
+    /** How many partitions {@code source}'s log has (0: not known yet). */
+    public int partitionCount(RegionId source) {
+        return replicator.partitionCount(source);
+    }
+
+    /** What this instance's appliers have applied, per source (partition → next offset). */
+    public Map<RegionId, Map<Integer, Long>> appliedPositions() {
+        return replicator.appliedPositions();
     }
 
     /** The status as this server sees it, typed (for the restore gate in this process). */

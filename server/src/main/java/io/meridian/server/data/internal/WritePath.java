@@ -69,7 +69,7 @@ public final class WritePath {
     private final HybridLogicalClock clock;
     private final MutationSink.Log log;
     private final MutationSink.Store store;
-    private final MutationSink.Guard guard; // null: this path takes no conditional writes
+    private final ConditionalWrites conditional; // null: this path takes no conditional writes
     private final MutationSink.Applied afterApply;
     private volatile Failpoints failpoints = new Failpoints(false);
     private final Admission appends;
@@ -79,13 +79,6 @@ public final class WritePath {
     private final java.util.function.LongSupplier skewMillis;
     private final Duration appendTimeout;
     private final Duration applyTimeout;
-    /**
-     * How long a conditional write's record lock lasts: past the longest a live holder may take from its check to the end
-     * of its apply (it starts its append within {@link #LOCK_FENCE} of taking the lock, waits for the append at most the
-     * append timeout + 1 s, for the apply at most the apply timeout), plus 10 s. A holder that crashed, or whose write
-     * ended "durable, not applied", leaves the record to the next conditional write after this long.
-     */
-    private final Duration lockTtl;
     private final Timer appendTimer;
     private final Timer applyTimer;
     private final Counter appendFailures;
@@ -184,7 +177,6 @@ public final class WritePath {
         this.clock = b.clock;
         this.log = b.log;
         this.store = b.store;
-        this.guard = b.guard;
         this.appends = new Admission("writes", settings.maxInFlightAppends(), metrics);
         this.maxTokenAheadMicros = settings.maxTokenAhead().toNanos() / 1000;
         this.maxTokenAgeMicros = settings.maxTokenAge().toNanos() / 1000;
@@ -192,7 +184,7 @@ public final class WritePath {
         this.skewMillis = skewMillis;
         this.appendTimeout = settings.appendTimeout();
         this.applyTimeout = settings.applyTimeout();
-        this.lockTtl = LOCK_FENCE.plus(appendTimeout).plusSeconds(1).plus(applyTimeout).plusSeconds(10);
+        this.conditional = b.guard == null ? null : new ConditionalWrites(b.guard, b.region, b.clock, appendTimeout, applyTimeout);
         this.appendTimer = metrics.timer("meridian.writes.append");
         this.applyTimer = metrics.timer("meridian.writes.apply");
         this.appendFailures = metrics.counter("meridian.writes.append-failures");
@@ -238,15 +230,27 @@ public final class WritePath {
         public Call(IdempotencyToken token, Duration deadline, Traceparent trace) {
             this(token, deadline, trace, null);
         }
-    }
 
-    /** A holder that has not started its append this long after taking the lock gives up (503 not-written). */
-    static final Duration LOCK_FENCE = Duration.ofSeconds(20);
-    /** How long a conditional write waits for another one of the same record to finish. */
-    static final Duration LOCK_WAIT = Duration.ofSeconds(5);
+        /** This call, with {@code condition}. */
+        public Call withCondition(io.meridian.core.Condition condition) {
+            return new Call(token, deadline, trace, condition);
+        }
+    }
 
     /** As {@link #write(NamespaceConfig, String, List, IdempotencyToken, Duration)}, with the request's trace. */
     public WriteResponse write(Call call, NamespaceConfig ns, String id, List<Operation> operations) {
+        return written(call, ns, id, operations).response();
+    }
+
+    /**
+     * An acknowledged write and where it is in this region's log (null for a retry answered from the store: it is
+     * there, but its position is not known here).
+     */
+    public record Written(WriteResponse response, LogPosition position) {
+    }
+
+    /** As {@link #write(Call, NamespaceConfig, String, List)}, with the write's log position (sessions). */
+    public Written written(Call call, NamespaceConfig ns, String id, List<Operation> operations) {
         IdempotencyToken token = call.token();
         Duration deadline = call.deadline();
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
@@ -261,13 +265,16 @@ public final class WritePath {
         }
         IdempotencyToken checked = token != null ? checkToken(token, skew) : null;
         if (call.condition() != null) {
-            return conditional(call, ns, id, operations, checked, until);
+            if (conditional == null) {
+                throw ApiException.badRequest("this server takes no conditional writes");
+            }
+            return conditional.write(call, ns, id, operations, checked, until, this::newToken, this::writeAs);
         }
         return writeAs(checked != null ? checked : newToken(), ns, id, operations, call.trace(), until);
     }
 
     /** Appends, applies and answers the write under {@code effective}'s timestamp. */
-    private WriteResponse writeAs(IdempotencyToken effective, NamespaceConfig ns, String id, List<Operation> operations,
+    private Written writeAs(IdempotencyToken effective, NamespaceConfig ns, String id, List<Operation> operations,
             Traceparent trace, long until) {
         long ts = HybridLogicalClock.timestampOf(effective);
         List<Operation> resolved = operations.stream().map(op -> withDefaultTtl(op, ns)).toList();
@@ -279,96 +286,7 @@ public final class WritePath {
             TRACE.debug("wrote {}/{} ts={} in {} at {}-{}", m.namespace(), Limits.printable(m.id()), ts, region, position.partition(),
                     position.offset());
         }
-        return new WriteResponse(ts, effective.toString(), region.name());
-    }
-
-    /**
-     * A conditional write, decided in this region: the record's lock (one decider at a time, every instance of the
-     * region), then the current versions, the condition, and the write under a timestamp after every version it
-     * checked, all before the lock is given back. A retry of a write that landed (one of its items carries its
-     * timestamp) answers as the write did. A failure once the append may have started leaves the lock to end by
-     * itself ({@link #lockTtl}), so that nobody decides against a state the write may still change.
-     */
-    private WriteResponse conditional(Call call, NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken checked,
-            long until) {
-        if (guard == null) {
-            throw ApiException.badRequest("this server takes no conditional writes");
-        }
-        io.meridian.core.Condition condition = call.condition();
-        // one owner per attempt, never shared by two attempts of one write (a client's retry carries the same token): a
-        // stalled attempt whose lock ran out must not give back the lock its retry holds now
-        String owner = (checked != null ? checked.toString() : "server") + "/" + Long.toHexString(RANDOM.nextLong());
-        long lockedAt = lock(ns, id, owner, until);
-        boolean release = true;
-        try {
-            java.util.Set<Bytes> keys = new java.util.LinkedHashSet<>(condition.items().keySet());
-            operations.stream().filter(op -> op instanceof Operation.Put).forEach(op -> keys.add(((Operation.Put) op).key()));
-            java.util.Map<Bytes, Long> current = keys.isEmpty() ? java.util.Map.of() : guard.versions(ns, id, keys);
-            if (checked != null && current.containsValue(HybridLogicalClock.timestampOf(checked))) {
-                return new WriteResponse(HybridLogicalClock.timestampOf(checked), checked.toString(), region.name()); // a retry
-            }
-            boolean empty = !condition.recordAbsent() || guard.recordEmpty(ns, id); // only asked when the condition names it
-            if (!condition.holds(current, empty)) {
-                throw ApiException.conditionFailed("the condition does not hold in region " + region + (condition.recordAbsent()
-                        && !empty ? ": the record has items" : ": an item is not at the expected version") + "; nothing was written",
-                        currentVersions(condition, current));
-            }
-            long newest = current.values().stream().mapToLong(Long::longValue).max().orElse(0);
-            clock.observe(newest); // a timestamp made here is after every version checked
-            IdempotencyToken effective = checked != null ? checked : newToken();
-            if (HybridLogicalClock.timestampOf(effective) <= newest) {
-                throw ApiException.conditionFailed("the write's timestamp (its idempotency token's) is not after the current version"
-                        + " of its items, so it would not win: nothing was written; write again with a new token",
-                        current.entrySet().stream().map(e -> new io.meridian.core.wire.ItemJson(e.getKey().toBase64(), null,
-                                e.getValue(), null)).toList());
-            }
-            if (System.nanoTime() - lockedAt > LOCK_FENCE.toNanos()) {
-                throw ApiException.refused("this server held the record's lock too long before writing (" + LOCK_FENCE.toSeconds()
-                        + " s): nothing was written; retry", 1);
-            }
-            release = false; // from the append on, a failure may still land: the lock ends by itself
-            WriteResponse written = writeAs(effective, ns, id, operations, call.trace(), until);
-            release = true;
-            return written;
-        } finally {
-            if (release) {
-                try {
-                    guard.unlock(ns, id, owner);
-                } catch (RuntimeException e) {
-                    LOG.warn("could not give back the lock of {}/{}: {}; it ends by itself in {} s", ns.name(), Limits.printable(id),
-                            e.toString(), lockTtl.toSeconds());
-                }
-            }
-        }
-    }
-
-    /** Takes the record's lock, waiting for another conditional write of it to finish; 503 not-written when it does not. */
-    private long lock(NamespaceConfig ns, String id, String owner, long until) {
-        long giveUp = Math.min(until, System.nanoTime() + LOCK_WAIT.toNanos());
-        long pauseMs = 2;
-        while (true) {
-            if (guard.tryLock(ns, id, owner, lockTtl)) {
-                return System.nanoTime();
-            }
-            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMs) - giveUp > 0) {
-                throw ApiException.refused("another conditional write of record '" + Limits.printable(id) + "' is being decided in"
-                        + " region " + region + ": nothing was written; retry", 1);
-            }
-            try {
-                Thread.sleep(pauseMs + java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw ApiException.refused("interrupted while waiting for the record's lock: nothing was written", 1);
-            }
-            pauseMs = Math.min(50, pauseMs * 2);
-        }
-    }
-
-    /** The versions of a condition's items now, for the answer ({@code timestamp} null: absent). */
-    private static List<io.meridian.core.wire.ItemJson> currentVersions(io.meridian.core.Condition condition,
-            java.util.Map<Bytes, Long> current) {
-        return condition.items().keySet().stream()
-                .map(k -> new io.meridian.core.wire.ItemJson(k.toBase64(), null, current.get(k), null)).toList();
+        return new Written(new WriteResponse(ts, effective.toString(), region.name()), position);
     }
 
     /** A client's token, checked against this server's clock (not too far ahead, not too old); the clock observes it. */

@@ -1,0 +1,59 @@
+package io.meridian.client;
+
+import io.meridian.core.SessionToken;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A session: a sequence of calls that reads its own writes and never reads older data than it has read before, from
+ * any instance of any region (docs/consistency.md, "Sessions"). It holds what the session has seen as positions in the
+ * regions' mutation logs; a read sends them, and a server that has not applied them yet waits (bounded) or answers so,
+ * and the client tries the next region ({@link MeridianClientException.SessionNotSatisfied} when none can).
+ *
+ * <p>Use one per logical session, for instance per user request or per end user, with
+ * {@link CallOptions#withSession} or for every call of a client with {@link MeridianClient.Builder#session}. To carry
+ * it to another process (a web session handled by another host), send {@link #token()} along and continue there with
+ * {@link #resume(String)}. Thread-safe; it only grows (at most one entry per partition of each region's log).
+ */
+public final class Session {
+
+    private final AtomicReference<SessionToken> seen;
+
+    /** A new, empty session. */
+    public Session() {
+        this(SessionToken.empty());
+    }
+
+    private Session(SessionToken token) {
+        this.seen = new AtomicReference<>(token);
+    }
+
+    /**
+     * Continues a session from its {@link #token()}.
+     *
+     * @throws IllegalArgumentException when {@code token} is not one
+     */
+    public static Session resume(String token) {
+        return new Session(SessionToken.parse(token));
+    }
+
+    /** What the session has seen, as a string to carry elsewhere ({@link #resume}); empty for a new session. */
+    public String token() {
+        return seen.get().toString();
+    }
+
+    SessionToken current() {
+        return seen.get();
+    }
+
+    /** Adds what an answer says the session has now seen. */
+    void observe(SessionToken answer) {
+        if (!answer.isEmpty()) {
+            seen.updateAndGet(t -> t.merge(answer));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + token() + "]";
+    }
+}

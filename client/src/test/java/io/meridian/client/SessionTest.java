@@ -1,0 +1,90 @@
+package io.meridian.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meridian.client.MeridianClientTest.Stub;
+import io.meridian.core.Bytes;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Sessions against stand-in servers: what a call sends and keeps, and a region that cannot serve the session yet. */
+class SessionTest {
+
+    static final String WRITTEN = "{\"timestamp\":1700000000000000,\"token\":\"1700000000000000-00000000000000aa\",\"region\":\"region-a\"}";
+    static final String NOT_SATISFIED = "{\"code\":503,\"message\":\"this region has not applied what the session has seen\","
+            + "\"reason\":\"session-not-satisfied\"}";
+
+    @RegisterExtension
+    final StubServers stubs = new StubServers();
+
+    private MeridianClient.Builder client(Stub a, Stub b) {
+        return MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .endpoint("region-b", b.url().toString()).followRoutingPlan(Duration.ZERO).backoff(Duration.ofMillis(1));
+    }
+
+    @Test
+    void aSessionKeepsWhatAnswersSayAndSendsItWithReadsOnly() throws IOException {
+        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, HedgingTest.RECORD).answer(200, HedgingTest.RECORD);
+        Stub b = stubs.stub();
+        Session session = new Session();
+        MeridianClient c = client(a, b).build();
+        CallOptions inSession = CallOptions.defaults().withSession(session);
+        a.answerSession = "region-a:3:11";
+        c.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v")), inSession);
+        assertThat(session.token()).isEqualTo("region-a:3:11");
+        a.answerSession = "region-a:3:9,region-b:1:5"; // an older position of region-a's partition 3 must not lower it
+        c.get("users", "u1", inSession);
+        assertThat(session.token()).isEqualTo("region-a:3:11,region-b:1:5");
+        c.get("users", "u1"); // no session: nothing sent
+        assertThat(a.sessions).containsExactly(null, "region-a:3:11", null);
+        assertThat(Session.resume(session.token()).token()).isEqualTo(session.token());
+        assertThatThrownBy(() -> Session.resume("region-a:x:1")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("whole numbers");
+        c.close();
+    }
+
+    @Test
+    void theClientsSessionIsEveryCallsUnlessOneNamesItsOwn() throws IOException {
+        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, HedgingTest.RECORD).answer(200, HedgingTest.RECORD);
+        a.answerSession = "region-a:0:4";
+        Session clientWide = new Session();
+        Session own = new Session();
+        MeridianClient c = client(a, stubs.stub()).session(clientWide).build();
+        c.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v")));
+        c.get("users", "u1");
+        c.get("users", "u1", CallOptions.defaults().withSession(own));
+        assertThat(clientWide.token()).isEqualTo("region-a:0:4");
+        assertThat(own.token()).isEqualTo("region-a:0:4");
+        assertThat(a.sessions).containsExactly(null, "region-a:0:4", null);
+        c.close();
+    }
+
+    @Test
+    void aRegionThatCannotServeTheSessionIsPassedOverAndWhenNoneCanTheCallSaysSo() throws IOException {
+        Stub a = stubs.stub().answer(503, NOT_SATISFIED).answer(503, NOT_SATISFIED).answer(503, NOT_SATISFIED);
+        Stub b = stubs.stub().answer(200, HedgingTest.RECORD).answer(503, NOT_SATISFIED).answer(503, NOT_SATISFIED);
+        Session session = Session.resume("region-a:2:7");
+        List<MeridianListener.Outcome> outcomes = new CopyOnWriteArrayList<>();
+        MeridianClient c = client(a, b).session(session).maxAttempts(4).listener(new MeridianListener() {
+            @Override
+            public void callEnded(CallEnded call) {
+                outcomes.add(call.outcome());
+            }
+        }).build();
+        assertThat(c.get("users", "u1").items()).as("served by region-b").hasSize(1);
+        assertThat(b.sessions).containsExactly("region-a:2:7");
+        assertThatThrownBy(() -> c.get("users", "u2")).isInstanceOfSatisfying(MeridianClientException.SessionNotSatisfied.class, e -> {
+            assertThat(e.attempts()).isEqualTo(4);
+            assertThat(e.isRetriable()).isTrue();
+            assertThat(e.deadlineExceeded()).isFalse();
+        }).hasMessageContaining("session");
+        assertThat(outcomes).containsExactly(MeridianListener.Outcome.OK, MeridianListener.Outcome.SESSION_NOT_SATISFIED);
+        c.close();
+    }
+}

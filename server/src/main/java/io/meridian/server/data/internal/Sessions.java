@@ -1,0 +1,137 @@
+package io.meridian.server.data.internal;
+
+import io.meridian.core.RegionId;
+import io.meridian.core.SessionToken;
+import io.meridian.replicator.AppliedPositions;
+import io.meridian.replicator.InvalidationTopic;
+import io.meridian.server.ApiException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * Session consistency on this server (docs/consistency.md, "Sessions"): what it has applied of each region's log, as
+ * far as its reads can see (store and cache), and the read-side wait for a caller's session.
+ *
+ * <p>The appliers report applied positions ({@link #applied}). A server without siblings takes them at once: its cache
+ * dropped every applied record before the applier reported it. With siblings the positions go through the region's
+ * invalidation topic (one partition, after the batch's invalidations) and each instance, its own included, takes them
+ * from there, so no instance believes a position before it has dropped the records it covers. A starting instance asks
+ * for the current positions; so does a read that has to wait (at most every {@value #ASK_INTERVAL_MS} ms). Announcing
+ * is on demand: every instance answers a request with its appliers' positions, and for {@value #ANNOUNCE_AFTER_ASK_MS} ms
+ * after one also announces each batch's; a region whose clients use no sessions sends none. Thread-safe.
+ */
+public final class Sessions {
+
+    static final long ASK_INTERVAL_MS = 200;
+    static final long ANNOUNCE_AFTER_ASK_MS = 30_000;
+
+    private final AppliedPositions positions;
+    private final InvalidationTopic topic;
+    private final List<RegionId> regions;
+    private final Duration maxWait;
+    private final AtomicLong lastAsk = new AtomicLong();
+    private volatile long askedAt = Long.MIN_VALUE / 2; // when a request was last seen on the topic (any instance's)
+    private volatile ToIntFunction<RegionId> partitionCounts = r -> 0;
+    private volatile Supplier<Map<RegionId, Map<Integer, Long>>> current = Map::of;
+
+    /**
+     * @param topic the region's invalidation topic, or null for a server without siblings
+     * @param regions every region whose log this region applies (its own included)
+     * @param maxWait the longest a read waits for its session
+     */
+    public Sessions(InvalidationTopic topic, List<RegionId> regions, Duration maxWait) {
+        this.topic = topic;
+        this.regions = List.copyOf(regions);
+        this.maxWait = maxWait;
+        this.positions = new AppliedPositions(r -> partitionCounts.applyAsInt(r));
+        if (topic != null) {
+            topic.onPositions(positions::advance, this::announceAll);
+        }
+    }
+
+    /** Connects the appliers: their partition counts and their applied positions (for answering a request). */
+    public void connect(ToIntFunction<RegionId> partitionCounts, Supplier<Map<RegionId, Map<Integer, Long>>> current) {
+        this.partitionCounts = partitionCounts;
+        this.current = current;
+    }
+
+    /** The appliers' listener: positions applied into this region (store and invalidations done). */
+    public void applied(RegionId source, Map<Integer, Long> next) {
+        if (topic == null) {
+            positions.advance(source, next);
+        } else if (System.currentTimeMillis() - askedAt <= ANNOUNCE_AFTER_ASK_MS) {
+            topic.announcePositions(source, next);
+        } // else kept by the appliers, announced when asked
+    }
+
+    private void announceAll() {
+        askedAt = System.currentTimeMillis();
+        current.get().forEach(topic::announcePositions);
+    }
+
+    private void ask() {
+        long now = System.currentTimeMillis();
+        long last = lastAsk.get();
+        if (topic != null && now - last >= ASK_INTERVAL_MS && lastAsk.compareAndSet(last, now)) {
+            topic.requestPositions();
+        }
+    }
+
+    /** The positions this instance knows (operator API, tests). */
+    public AppliedPositions positions() {
+        return positions;
+    }
+
+    /**
+     * Waits until this server can serve a read of the record to a session that has seen {@code required}, at most
+     * {@code maxSessionWait} and until {@code untilNanos}; returns what the read may add to the session (the record's
+     * positions here, taken before the read).
+     *
+     * @throws ApiException 503 {@code session-not-satisfied} when it cannot in time (nothing read)
+     */
+    public SessionToken await(String namespace, String id, SessionToken required, long untilNanos) {
+        SessionToken wanted = positions.relevant(required, namespace, id);
+        for (SessionToken.Position p : wanted.entries().keySet()) {
+            if (!regions.contains(p.region())) { // no wait can help: this region does not apply that log
+                throw ApiException.sessionNotSatisfied("the session has seen writes of " + p.region() + ", whose log this"
+                        + " region does not apply: nothing was read; another region may");
+            }
+        }
+        if (!wanted.isEmpty() && !positions.satisfies(wanted)) {
+            ask();
+            long until = Math.min(untilNanos, System.nanoTime() + maxWait.toNanos());
+            boolean done;
+            try {
+                done = positions.await(wanted, until);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done = false;
+            }
+            if (!done) {
+                throw ApiException.sessionNotSatisfied("this region has not applied what the session has seen ("
+                        + missing(wanted) + ") within " + maxWait.toMillis() + " ms or the caller's deadline: nothing was"
+                        + " read; another region may have");
+            }
+        }
+        return positions.positionsOf(regions, namespace, id);
+    }
+
+    private String missing(SessionToken wanted) {
+        StringBuilder s = new StringBuilder();
+        wanted.entries().forEach((p, o) -> {
+            long have = positions.applied(p);
+            if (have < o) {
+                if (s.length() > 0) {
+                    s.append(", ");
+                }
+                s.append(p.region()).append(" partition ").append(p.partition()).append(": applied ")
+                        .append(have < 0 ? "unknown" : Long.toString(have)).append(", needs ").append(o);
+            }
+        });
+        return s.toString();
+    }
+}
