@@ -20,9 +20,10 @@ import java.time.Duration;
  * @param hedgeAfter a read's hedge delay: when its first attempt has not answered after it, the read is sent to the next
  *     region too (if the retry budget allows) and the first answer wins. Null: the client's
  *     {@link MeridianClient.Builder#hedgeReadsAfter} (default: no hedging). A write refuses one
- * @param session the session this call belongs to: a read sees every write the session made or saw, from any region, or
- *     fails with {@link MeridianClientException.SessionNotSatisfied}; an answer adds what it saw to the session. Null: the
- *     client's {@link MeridianClient.Builder#session} (default: none)
+ * @param session the session this call belongs to: a read sees every write the session made, from any region, or fails
+ *     with {@link MeridianClientException.SessionNotSatisfied}; a write is stamped after the session's last and adds itself
+ *     to it; a conditional write is decided where the session's writes are applied. Null: the client's
+ *     {@link MeridianClient.Builder#session} (default: none)
  */
 public record CallOptions(Duration deadline, IdempotencyToken idempotencyToken, RetryBudget retryBudget, Traceparent traceparent,
         Duration hedgeAfter, Session session) {

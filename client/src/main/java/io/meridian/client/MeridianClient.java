@@ -602,10 +602,18 @@ public final class MeridianClient implements AutoCloseable {
         if (options.hedgeAfter() != null) {
             throw new IllegalArgumentException("writes are not hedged (hedgeAfter is for reads)");
         }
+        Session inSession = options.session() != null ? options.session() : session;
+        if (inSession != null) {
+            // a session's writes are stamped in its order, whichever host makes them: after its last write's timestamp
+            tokens.observe(inSession.current().timestamp());
+        }
         IdempotencyToken token = options.idempotencyToken() != null ? options.idempotencyToken() : tokens.next();
         Request r = request;
         return send(new Request(r.operation(), r.method(), r.path(), r.body(), token, false, r.sameRegion()), options, b -> {
             WriteResponse w = read(b, WriteResponse.class);
+            if (inSession != null) {
+                inSession.observeWrite(w.timestamp());
+            }
             return new WriteResult(w.timestamp(), IdempotencyToken.parse(w.token()), RegionId.of(w.region()));
         });
     }
@@ -748,7 +756,7 @@ public final class MeridianClient implements AutoCloseable {
         volatile int regionIndex; // of the last attempt sent
         Duration hedgeAfter; // a read's: when to send a second attempt to the next region, or null
         Session session; // the call's session, or null
-        volatile boolean sessionRefused; // a region answered that it has not applied what the session has seen
+        volatile Failure sessionRefused; // the last region that answered it has not applied what the session has seen
 
         Call(Request request, byte[] payload, String authorization, Function<byte[], T> parse, List<RegionId> order,
                 RetryBudget budget, Duration deadline, Traceparent trace) {
@@ -785,11 +793,12 @@ public final class MeridianClient implements AutoCloseable {
             }
             Failure f = last;
             Unavailable.Outcome outcome = outcome(true);
-            if (sessionRefused && !isWrite()) {
+            Failure refused = sessionRefused;
+            if (refused != null && !isWrite()) {
                 if (result.completeExceptionally(new MeridianClientException.SessionNotSatisfied(request.describe() + ": the deadline of "
-                        + deadline.toMillis() + " ms passed after " + Math.max(1, attempts) + " attempt(s); no region tried has"
-                        + " applied what the session has seen" + (f == null ? "" : "; last: " + f.message), f == null ? null : f.region,
-                        Math.max(1, attempts), true))) {
+                        + deadline.toMillis() + " ms passed after " + Math.max(1, attempts) + " attempt(s); no region tried could"
+                        + " serve the session: " + refused.message + (f != null && f != refused ? "; last: " + f.message : ""),
+                        refused.region, Math.max(1, attempts), true))) {
                     abandonExchanges();
                 }
                 return;
@@ -868,12 +877,16 @@ public final class MeridianClient implements AutoCloseable {
         if (c.request.token() != null) {
             req.header(TOKEN_HEADER, c.request.token().toString());
         }
-        if (c.session != null && c.request.isRead()) {
+        // a read, or a conditional write (decided against a state at least as new as the session's), carries the session
+        boolean sentSession = false;
+        if (c.session != null && (c.request.isRead() || CONDITIONAL.equals(c.request.operation()))) {
             SessionToken seen = c.session.current();
             if (!seen.isEmpty()) {
                 req.header(SessionToken.HEADER, seen.toString());
+                sentSession = true;
             }
         }
+        boolean mustBeSatisfied = sentSession && c.request.isRead();
         if (c.authorization != null) {
             req.header("Authorization", c.authorization);
         }
@@ -902,7 +915,11 @@ public final class MeridianClient implements AutoCloseable {
             }
             boolean last = c.outstanding.decrementAndGet() == 0; // no other attempt of this call is still running
             attemptEnded(c, region, attempt, hedge, resp, error, sent);
-            if (error == null && resp.statusCode() / 100 == 2) {
+            // a server that ignores sessions (older than them) answers without saying it honoured this one: its answer
+            // may be older than the session, so it is that region's failure, never the call's answer
+            boolean ignored = mustBeSatisfied && error == null && (resp.statusCode() / 100 == 2 || resp.statusCode() == 404)
+                    && resp.headers().firstValue(SessionToken.SATISFIED_HEADER).isEmpty();
+            if (error == null && resp.statusCode() / 100 == 2 && !ignored) {
                 c.region = region; // the attempt that answered
                 try {
                     c.result.complete(c.parse.apply(resp.body()));
@@ -914,12 +931,16 @@ public final class MeridianClient implements AutoCloseable {
                 return;
             }
             Failure failure = error != null ? new Failure(region, 0, describe(error), false, 0, error, false)
+                    : ignored ? new Failure(region, resp.statusCode(), region + " does not honour sessions (a server older than"
+                            + " them?): its answer could be older than the session", false, 0, null, false, true)
                     : answered(c, resp, region, regionIndex, attempt, !last);
             if (failure != null) {
                 // recorded before inFlight is cleared (see Call.outcome); a durable answer is known, not unknown
                 c.unknown |= c.isWrite() && !failure.durable && !failure.notWritten && !(error != null && neverSent(error));
                 c.durable |= failure.durable;
-                c.sessionRefused |= failure.sessionNotSatisfied();
+                if (failure.sessionNotSatisfied()) {
+                    c.sessionRefused = failure; // the last region that could not serve the session, for the exception
+                }
                 c.last = failure;
             }
             c.inFlight = false;
@@ -1025,10 +1046,12 @@ public final class MeridianClient implements AutoCloseable {
     /** After a failed attempt: the next one after a backoff, unless attempts, budget or deadline are spent. */
     private <T> void retry(Call<T> c, int attempt, int regionIndex, Failure failure) {
         boolean spent = attempt < maxAttempts && !c.budget.tryRetry();
-        if ((attempt >= maxAttempts || spent) && c.sessionRefused) {
+        Failure refused = c.sessionRefused;
+        if ((attempt >= maxAttempts || spent) && refused != null && !c.isWrite()) {
             c.result.completeExceptionally(new MeridianClientException.SessionNotSatisfied(c.request.describe()
-                    + ": no region tried has applied what the session has seen, after " + attempt + " attempt(s)"
-                    + (spent ? " (retry budget spent)" : "") + "; last: " + failure.message, failure.region, attempt, false));
+                    + ": no region tried could serve the session, after " + attempt + " attempt(s)"
+                    + (spent ? " (retry budget spent)" : "") + ": " + refused.message + (failure != refused ? "; last: "
+                    + failure.message : ""), refused.region, attempt, false));
             return;
         }
         if (attempt >= maxAttempts || spent) {

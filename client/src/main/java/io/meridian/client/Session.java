@@ -4,15 +4,17 @@ import io.meridian.core.SessionToken;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A session: a sequence of calls that reads its own writes and never reads older data than it has read before, from
- * any instance of any region (docs/consistency.md, "Sessions"). It holds what the session has seen as positions in the
- * regions' mutation logs; a read sends them, and a server that has not applied them yet waits (bounded) or answers so,
- * and the client tries the next region ({@link MeridianClientException.SessionNotSatisfied} when none can).
+ * A session: a sequence of calls that reads its own writes from any instance of any region, whose writes are ordered
+ * (each stamped after the one before, whichever host makes it), and whose conditional writes are decided against a state
+ * that has its earlier writes (docs/consistency.md, "Sessions"). It holds the positions of its writes in the regions'
+ * mutation logs and its last write's timestamp; a read sends them, a server that has not applied them yet waits
+ * (bounded) or says so, and the client tries the next region ({@link MeridianClientException.SessionNotSatisfied} when
+ * none can). It does not make reads monotonic: data written by others may be seen and then not.
  *
  * <p>Use one per logical session, for instance per user request or per end user, with
  * {@link CallOptions#withSession} or for every call of a client with {@link MeridianClient.Builder#session}. To carry
  * it to another process (a web session handled by another host), send {@link #token()} along and continue there with
- * {@link #resume(String)}. Thread-safe; it only grows (at most one entry per partition of each region's log).
+ * {@link #resume(String)}. Thread-safe; it only grows (at most one entry per partition of each region's log it wrote to).
  */
 public final class Session {
 
@@ -50,6 +52,11 @@ public final class Session {
         if (!answer.isEmpty()) {
             seen.updateAndGet(t -> t.merge(answer));
         }
+    }
+
+    /** A write of the session was acknowledged with this timestamp: its next write is stamped after it. */
+    void observeWrite(long timestampMicros) {
+        seen.updateAndGet(t -> t.withTimestamp(timestampMicros));
     }
 
     @Override

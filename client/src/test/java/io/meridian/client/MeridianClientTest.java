@@ -36,6 +36,7 @@ class MeridianClientTest {
         final List<String> traceparents = new CopyOnWriteArrayList<>();
         final List<String> sessions = new CopyOnWriteArrayList<>(); // each request's Meridian-Session, null when none
         volatile String answerSession; // the Meridian-Session every answer carries; null: none
+        volatile boolean honoursSessions = true; // answers a request with a session as having honoured it
         final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         volatile String plan; // the routing plan it serves (not part of the script); null: 404
 
@@ -81,6 +82,9 @@ class MeridianClientTest {
             ex.getResponseHeaders().add("Content-Type", "application/json");
             if (answerSession != null) {
                 ex.getResponseHeaders().add("Meridian-Session", answerSession);
+            }
+            if (honoursSessions && ex.getRequestHeaders().getFirst("Meridian-Session") != null) {
+                ex.getResponseHeaders().add("Meridian-Session-Satisfied", "true");
             }
             if (status[0] == STALL || status[0] == STALL_BODY) {
                 if (status[0] == STALL_BODY) {

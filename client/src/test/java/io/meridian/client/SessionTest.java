@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meridian.client.MeridianClientTest.Stub;
 import io.meridian.core.Bytes;
+import io.meridian.core.IdempotencyToken;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Sessions against stand-in servers: what a call sends and keeps, and a region that cannot serve the session yet. */
+/** Sessions against stand-in servers: what a call sends and keeps, and regions that cannot serve the session. */
 class SessionTest {
 
     static final String WRITTEN = "{\"timestamp\":1700000000000000,\"token\":\"1700000000000000-00000000000000aa\",\"region\":\"region-a\"}";
@@ -29,20 +31,21 @@ class SessionTest {
     }
 
     @Test
-    void aSessionKeepsWhatAnswersSayAndSendsItWithReadsOnly() throws IOException {
-        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, HedgingTest.RECORD).answer(200, HedgingTest.RECORD);
-        Stub b = stubs.stub();
+    void aSessionKeepsItsWritesPositionsAndSendsThemWithReadsAndConditionalWrites() throws IOException {
+        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, HedgingTest.RECORD).answer(200, HedgingTest.RECORD)
+                .answer(200, WRITTEN);
         Session session = new Session();
-        MeridianClient c = client(a, b).build();
+        MeridianClient c = client(a, stubs.stub()).build();
         CallOptions inSession = CallOptions.defaults().withSession(session);
         a.answerSession = "region-a:3:11";
         c.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v")), inSession);
-        assertThat(session.token()).isEqualTo("region-a:3:11");
-        a.answerSession = "region-a:3:9,region-b:1:5"; // an older position of region-a's partition 3 must not lower it
+        assertThat(session.token()).isEqualTo("region-a:3:11,@1700000000000000");
+        a.answerSession = "region-a:3:9"; // an older position of the same partition never lowers it
         c.get("users", "u1", inSession);
-        assertThat(session.token()).isEqualTo("region-a:3:11,region-b:1:5");
+        assertThat(session.token()).isEqualTo("region-a:3:11,@1700000000000000");
         c.get("users", "u1"); // no session: nothing sent
-        assertThat(a.sessions).containsExactly(null, "region-a:3:11", null);
+        c.mutate("users", "u1", RecordChange.builder().ifAbsent("k").put("k", "v").build(), inSession);
+        assertThat(a.sessions).containsExactly(null, "region-a:3:11,@1700000000000000", null, "region-a:3:11,@1700000000000000");
         assertThat(Session.resume(session.token()).token()).isEqualTo(session.token());
         assertThatThrownBy(() -> Session.resume("region-a:x:1")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("whole numbers");
@@ -59,10 +62,26 @@ class SessionTest {
         c.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v")));
         c.get("users", "u1");
         c.get("users", "u1", CallOptions.defaults().withSession(own));
-        assertThat(clientWide.token()).isEqualTo("region-a:0:4");
-        assertThat(own.token()).isEqualTo("region-a:0:4");
-        assertThat(a.sessions).containsExactly(null, "region-a:0:4", null);
+        assertThat(clientWide.token()).startsWith("region-a:0:4");
+        assertThat(own.token()).as("a read adds nothing but what its answer says").isEqualTo("region-a:0:4");
+        assertThat(a.sessions).containsExactly(null, "region-a:0:4,@1700000000000000", null);
         c.close();
+    }
+
+    @Test
+    void aSessionsNextWriteIsStampedAfterItsLastWhicheverHostMakesIt() throws IOException {
+        long ahead = (System.currentTimeMillis() + 60_000) * 1000; // a write stamped by a host a minute ahead
+        Stub a = stubs.stub().answer(200, "{\"timestamp\":" + ahead + ",\"token\":\"" + ahead + "-00000000000000aa\",\"region\":\"region-a\"}")
+                .answer(200, WRITTEN);
+        Session session = new Session();
+        MeridianClient first = client(a, stubs.stub()).build();
+        first.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v1")), CallOptions.defaults().withSession(session));
+        MeridianClient second = client(a, stubs.stub()).clock(Clock.systemUTC()).build(); // "another host"
+        second.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v2")), CallOptions.defaults().withSession(Session.resume(session.token())));
+        assertThat(IdempotencyToken.parse(a.tokens.get(1)).generationMicros()).as("after the session's last write")
+                .isGreaterThan(ahead);
+        first.close();
+        second.close();
     }
 
     @Test
@@ -85,6 +104,25 @@ class SessionTest {
             assertThat(e.deadlineExceeded()).isFalse();
         }).hasMessageContaining("session");
         assertThat(outcomes).containsExactly(MeridianListener.Outcome.OK, MeridianListener.Outcome.SESSION_NOT_SATISFIED);
+        c.close();
+    }
+
+    @Test
+    void anAnswerOfAServerThatIgnoresSessionsIsNeverTakenForTheSessionsRead() throws IOException {
+        Stub a = stubs.stub().answer(200, HedgingTest.RECORD).answer(404, "{\"code\":404,\"message\":\"no items\","
+                + "\"reason\":\"record-not-found\"}");
+        a.honoursSessions = false; // a server older than sessions
+        Stub b = stubs.stub().answer(200, HedgingTest.RECORD);
+        MeridianClient c = client(a, b).session(Session.resume("region-a:2:7")).maxAttempts(2).build();
+        assertThat(c.get("users", "u1").items()).as("region-b honoured it").hasSize(1);
+        b.honoursSessions = false;
+        b.answer(200, HedgingTest.RECORD);
+        assertThatThrownBy(() -> c.get("users", "u1")).as("not even its not-found")
+                .isInstanceOfSatisfying(MeridianClientException.SessionNotSatisfied.class,
+                        e -> assertThat(e.getMessage()).contains("does not honour sessions"));
+        a.answer(200, HedgingTest.RECORD);
+        assertThat(c.get("users", "u9", CallOptions.defaults().withSession(new Session())).items())
+                .as("an empty session asks nothing").hasSize(1);
         c.close();
     }
 }

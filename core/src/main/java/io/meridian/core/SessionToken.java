@@ -9,18 +9,27 @@ import java.util.TreeMap;
 /**
  * What a session has seen, as positions in the regions' mutation logs: for a partition of a region's log, the offset
  * below which every mutation must be visible to the session's next read of a record of that partition
- * (docs/consistency.md, "Sessions"). A write adds its own position (offset + 1); a read adds what the answering
- * server had applied of the record's partitions. Sent in the header {@value #HEADER} as
- * {@code region-a:3:120,region-b:0:7} (region, partition, offset). Immutable and thread-safe.
+ * (docs/consistency.md, "Sessions"). A write adds its own position (offset + 1) and its timestamp: the session's
+ * next write is stamped after it, whichever host makes it. Sent in the header {@value #HEADER} as
+ * {@code region-a:3:120,region-b:0:7,@1795667623542485} (region, partition, offset; {@code @} the highest write
+ * timestamp, µs, which servers ignore). Immutable and thread-safe.
  */
 public final class SessionToken {
 
     /** The request and answer header. */
     public static final String HEADER = "Meridian-Session";
-    /** More entries than any deployment has log partitions (regions × partitions per log): a bigger token is an error. */
-    public static final int MAX_ENTRIES = 4096;
+    /**
+     * The answer header of a server that honoured a request's session ({@code true}): an answer without it came from a
+     * server that ignores sessions (older than them) and may be older than the session.
+     */
+    public static final String SATISFIED_HEADER = "Meridian-Session-Satisfied";
+    /**
+     * At most one entry per partition of each region's log the session wrote to; more is an error. Bounded so that a
+     * token fits a request header (8 KiB on the servers' defaults: about 20 bytes an entry).
+     */
+    public static final int MAX_ENTRIES = 320;
     private static final int MAX_PARTITION = 1 << 20;
-    private static final SessionToken EMPTY = new SessionToken(Map.of());
+    private static final SessionToken EMPTY = new SessionToken(Map.of(), 0);
 
     /** A partition of a region's mutation log. */
     public record Position(RegionId region, int partition) implements Comparable<Position> {
@@ -39,9 +48,11 @@ public final class SessionToken {
     }
 
     private final Map<Position, Long> entries;
+    private final long timestamp;
 
-    private SessionToken(Map<Position, Long> entries) {
+    private SessionToken(Map<Position, Long> entries, long timestamp) {
         this.entries = entries;
+        this.timestamp = timestamp;
     }
 
     public static SessionToken empty() {
@@ -63,7 +74,7 @@ public final class SessionToken {
             }
             copy.put(Objects.requireNonNull(p, "position"), o);
         });
-        return new SessionToken(Collections.unmodifiableMap(copy));
+        return new SessionToken(Collections.unmodifiableMap(copy), 0);
     }
 
     /** The token of one position. */
@@ -84,8 +95,20 @@ public final class SessionToken {
             throw new IllegalArgumentException(HEADER + " is too long (" + header.length() + " characters)");
         }
         Map<Position, Long> out = new HashMap<>();
+        long ts = 0;
         for (String entry : header.split(",", -1)) {
             String e = entry.trim();
+            if (e.startsWith("@")) {
+                try {
+                    ts = Math.max(ts, Long.parseLong(e.substring(1)));
+                } catch (NumberFormatException x) {
+                    throw new IllegalArgumentException(HEADER + " timestamp must be @<µs>; got '" + Limits.printable(e) + "'");
+                }
+                if (ts < 0) {
+                    throw new IllegalArgumentException(HEADER + " timestamp must not be negative");
+                }
+                continue;
+            }
             int a = e.indexOf(':');
             int b = e.lastIndexOf(':');
             if (a <= 0 || b <= a + 1 || b == e.length() - 1) {
@@ -109,7 +132,7 @@ public final class SessionToken {
                 throw new IllegalArgumentException(HEADER + " holds at most " + MAX_ENTRIES + " positions");
             }
         }
-        return new SessionToken(Collections.unmodifiableMap(out));
+        return new SessionToken(Collections.unmodifiableMap(out), ts);
     }
 
     /** Position → offset. */
@@ -117,8 +140,19 @@ public final class SessionToken {
         return entries;
     }
 
+    /** Whether it holds no position (a timestamp alone asks nothing of a read). */
     public boolean isEmpty() {
         return entries.isEmpty();
+    }
+
+    /** The highest write timestamp (µs) of the session, 0 when none. */
+    public long timestamp() {
+        return timestamp;
+    }
+
+    /** This token with {@code timestamp} if it is higher. */
+    public SessionToken withTimestamp(long timestamp) {
+        return timestamp <= this.timestamp ? this : new SessionToken(entries, timestamp);
     }
 
     /** The offset required of {@code position}, or -1 when none. */
@@ -128,13 +162,16 @@ public final class SessionToken {
 
     /** Both tokens' positions, the higher offset where both have one. */
     public SessionToken merge(SessionToken other) {
-        if (other.isEmpty() || other == this) {
+        if (other == this) {
             return this;
         }
-        if (isEmpty()) {
-            return other;
+        if (other.entries.isEmpty()) {
+            return withTimestamp(other.timestamp);
         }
-        boolean grows = false;
+        if (entries.isEmpty()) {
+            return other.withTimestamp(timestamp);
+        }
+        boolean grows = other.timestamp > timestamp;
         for (Map.Entry<Position, Long> e : other.entries.entrySet()) {
             if (e.getValue() > offset(e.getKey())) {
                 grows = true;
@@ -149,7 +186,7 @@ public final class SessionToken {
         if (m.size() > MAX_ENTRIES) {
             throw new IllegalArgumentException("a session token holds at most " + MAX_ENTRIES + " positions");
         }
-        return new SessionToken(Collections.unmodifiableMap(m));
+        return new SessionToken(Collections.unmodifiableMap(m), Math.max(timestamp, other.timestamp));
     }
 
     /** The header value: entries in region and partition order. */
@@ -162,16 +199,19 @@ public final class SessionToken {
             }
             s.append(p.region().name()).append(':').append(p.partition()).append(':').append(o);
         });
+        if (timestamp > 0) {
+            s.append(s.length() > 0 ? "," : "").append('@').append(timestamp);
+        }
         return s.toString();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SessionToken t && t.entries.equals(entries);
+        return o instanceof SessionToken t && t.entries.equals(entries) && t.timestamp == timestamp;
     }
 
     @Override
     public int hashCode() {
-        return entries.hashCode();
+        return entries.hashCode() * 31 + Long.hashCode(timestamp);
     }
 }

@@ -34,6 +34,18 @@ class SessionTokenTest {
     }
 
     @Test
+    void theSessionsLastWriteTimestampTravelsWithItAndOnlyGrows() {
+        SessionToken t = SessionToken.parse("region-a:0:10,@1795667623542485");
+        assertThat(t.timestamp()).isEqualTo(1795667623542485L);
+        assertThat(t.toString()).isEqualTo("region-a:0:10,@1795667623542485");
+        assertThat(t.withTimestamp(5)).isSameAs(t);
+        assertThat(SessionToken.empty().withTimestamp(7).toString()).isEqualTo("@7");
+        assertThat(SessionToken.parse("@7").isEmpty()).as("a timestamp asks nothing of a read").isTrue();
+        assertThat(t.merge(SessionToken.parse("@1795667623542486")).toString()).isEqualTo("region-a:0:10,@1795667623542486");
+        assertThatThrownBy(() -> SessionToken.parse("@x")).hasMessageContaining("@<µs>");
+    }
+
+    @Test
     void badTokensAreRefusedNamingTheProblem() {
         assertThatThrownBy(() -> SessionToken.parse("region-a:1")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("region:partition:offset");

@@ -12,8 +12,9 @@ import org.apache.kafka.common.utils.Utils;
 /**
  * What this server instance knows is visible to its reads, per partition of each region's mutation log: the offset
  * below which every mutation is in this region's store <em>and</em> out of this instance's cache (its invalidation was
- * handled here before the position was). Monotone: a position only grows. Sessions wait on it
- * (docs/consistency.md, "Sessions"). Thread-safe.
+ * handled here before the position was). A position only grows ({@link #advance}), except when the log went back (a
+ * gap: truncated or recreated; {@link #reset}) or the appliers were restarted at positions an operator set
+ * ({@link #clear}). Sessions wait on it (docs/consistency.md, "Sessions"). Thread-safe.
  */
 public final class AppliedPositions {
 
@@ -45,6 +46,16 @@ public final class AppliedPositions {
                 changed.notifyAll();
             }
         }
+    }
+
+    /** Sets positions of {@code source}'s partitions as given, lower ones too (a log that went back). */
+    public void reset(RegionId source, Map<Integer, Long> positions) {
+        positions.forEach((p, o) -> applied.put(new SessionToken.Position(source, p), o));
+    }
+
+    /** Forgets every position (the appliers restart at positions an operator set). */
+    public void clear() {
+        applied.clear();
     }
 
     /** The offset below which {@code position} is applied here, or -1 when not known. */
@@ -115,24 +126,6 @@ public final class AppliedPositions {
             }
             return true;
         }
-    }
-
-    /**
-     * The record's positions as known here: for each region whose log's partition count is known, the record's
-     * partition and what is applied of it (a read answers with this, so the session's later reads are never older).
-     */
-    public SessionToken positionsOf(Iterable<RegionId> regions, String namespace, String id) {
-        Map<SessionToken.Position, Long> out = new java.util.HashMap<>();
-        for (RegionId r : regions) {
-            int p = partitionOf(r, namespace, id);
-            if (p >= 0) {
-                long o = applied(new SessionToken.Position(r, p));
-                if (o > 0) {
-                    out.put(new SessionToken.Position(r, p), o);
-                }
-            }
-        }
-        return SessionToken.of(out);
     }
 
     /** Everything known, for the operator API and tests. */

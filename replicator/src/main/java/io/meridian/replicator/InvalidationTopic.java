@@ -35,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * <p>The topic also carries applied positions (sessions, docs/consistency.md): an applier announces, after a batch's
  * invalidations were acknowledged, the offsets below which it applied each partition of a source's log. The topic has
  * one partition, so an instance that reads a position has already dropped every record applied below it. A starting
- * instance asks for them ({@code R}); every instance answers with its appliers' positions. Both are records without a
- * key (value {@code P <region> <partition>=<offset>;...} or {@code R}), which a server without sessions ignores.
+ * instance asks for them ({@code R}); every instance answers with its appliers' positions. A position that went back
+ * (a log gap) is reset ({@code X <region> ...}; {@code X *} forgets all). All are records without a key (value
+ * {@code P <region> <partition>=<offset>;...}, {@code X ...} or {@code R}), which a server without sessions ignores.
+ * They are sent from a thread of their own (at most {@value #MAX_PENDING_CONTROL} waiting; more are dropped, which
+ * only delays a session), never blocking a request or the listener.
  * Thread-safe.
  */
 public final class InvalidationTopic implements AutoCloseable {
@@ -53,7 +56,17 @@ public final class InvalidationTopic implements AutoCloseable {
     private final LongAdder sent = new LongAdder();
     private final LongAdder sendFailures = new LongAdder();
     private final AtomicBoolean running = new AtomicBoolean();
+    static final int MAX_PENDING_CONTROL = 1024;
     private volatile BiConsumer<io.meridian.core.RegionId, Map<Integer, Long>> positions = (r, p) -> { };
+    private volatile BiConsumer<io.meridian.core.RegionId, Map<Integer, Long>> reset = (r, p) -> { };
+    private volatile Runnable forgetAll = () -> { };
+    /** Sends control records: producer.send can block up to max.block.ms while the broker is away. */
+    private final java.util.concurrent.ThreadPoolExecutor control = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+            java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_PENDING_CONTROL), r -> {
+                Thread t = new Thread(r, "meridian-positions-out");
+                t.setDaemon(true);
+                return t;
+            }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     private volatile Runnable positionsWanted = () -> { };
     private Thread listener;
 
@@ -119,12 +132,30 @@ public final class InvalidationTopic implements AutoCloseable {
         sendControl(v.toString());
     }
 
+    /**
+     * Resets positions of {@code source}'s partitions on every instance to what is given (a log that went back); a null
+     * source forgets every position of every log.
+     */
+    public void resetPositions(io.meridian.core.RegionId source, Map<Integer, Long> positions) {
+        if (source == null) {
+            sendControl("X *");
+            return;
+        }
+        StringBuilder v = new StringBuilder("X ").append(source.name()).append(' ');
+        positions.forEach((p, o) -> v.append(p).append('=').append(o).append(';'));
+        sendControl(v.toString());
+    }
+
     /** Asks every instance of the region to announce its appliers' positions. */
     public void requestPositions() {
         sendControl("R");
     }
 
     private void sendControl(String value) {
+        control.execute(() -> sendNow(value));
+    }
+
+    private void sendNow(String value) {
         try {
             producer.send(new ProducerRecord<>(topic, null, value.getBytes(StandardCharsets.US_ASCII)), (md, e) -> {
                 if (e != null) {
@@ -142,8 +173,11 @@ public final class InvalidationTopic implements AutoCloseable {
      * Where announced positions go ({@code positions}) and who answers a request for them ({@code wanted}); set before
      * {@link #start}.
      */
-    public void onPositions(BiConsumer<io.meridian.core.RegionId, Map<Integer, Long>> positions, Runnable wanted) {
+    public void onPositions(BiConsumer<io.meridian.core.RegionId, Map<Integer, Long>> positions,
+            BiConsumer<io.meridian.core.RegionId, Map<Integer, Long>> reset, Runnable forgetAll, Runnable wanted) {
         this.positions = positions;
+        this.reset = reset;
+        this.forgetAll = forgetAll;
         this.positionsWanted = wanted;
     }
 
@@ -213,7 +247,9 @@ public final class InvalidationTopic implements AutoCloseable {
         try {
             if (v.equals("R")) {
                 positionsWanted.run();
-            } else if (v.startsWith("P ")) {
+            } else if (v.equals("X *")) {
+                forgetAll.run();
+            } else if (v.startsWith("P ") || v.startsWith("X ")) {
                 String[] parts = v.split(" ", 3);
                 Map<Integer, Long> next = new java.util.HashMap<>();
                 for (String e : parts[2].split(";")) {
@@ -222,7 +258,7 @@ public final class InvalidationTopic implements AutoCloseable {
                         next.put(Integer.parseInt(e.substring(0, eq)), Long.parseLong(e.substring(eq + 1)));
                     }
                 }
-                positions.accept(io.meridian.core.RegionId.of(parts[1]), next);
+                (v.startsWith("P ") ? positions : reset).accept(io.meridian.core.RegionId.of(parts[1]), next);
             }
         } catch (RuntimeException e) {
             LOG.debug("ignoring control message '{}' on {}: {}", io.meridian.core.Limits.printable(v), topic, e.toString());
@@ -257,6 +293,7 @@ public final class InvalidationTopic implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        control.shutdownNow();
         consumer.close(Duration.ofSeconds(5));
         producer.close(Duration.ofSeconds(5));
     }

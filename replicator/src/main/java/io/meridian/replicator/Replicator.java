@@ -37,6 +37,10 @@ public final class Replicator implements AutoCloseable {
     @FunctionalInterface
     public interface PositionListener {
         void applied(RegionId source, Map<Integer, Long> next);
+
+        /** A partition's position went back (a log gap: the log was truncated or recreated); nothing by default. */
+        default void reset(RegionId source, int partition, long offset) {
+        }
     }
 
     /**

@@ -57,6 +57,14 @@ public final class Topics {
         }
     }
 
+    /** How many partitions an existing topic has. */
+    public static int partitionCount(String bootstrapServers, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+        }
+    }
+
     /** The dead-letter topic: one partition, and an open letter is an incident until resolved, so it never expires. */
     public static void ensureDeadLetters(String bootstrapServers, String topic, short replication)
             throws InterruptedException, ExecutionException, TimeoutException {

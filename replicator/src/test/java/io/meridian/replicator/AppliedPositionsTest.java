@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.RegionId;
 import io.meridian.core.SessionToken;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +45,11 @@ class AppliedPositionsTest {
         assertThat(p.satisfies(relevant)).isTrue();
         p.advance(A, Map.of(mine, 2L));
         assertThat(p.applied(new SessionToken.Position(A, mine))).as("never lowered").isEqualTo(5L);
-        assertThat(p.positionsOf(List.of(A, B), "users", "u1").toString()).as("what a read adds: known partitions only")
-                .isEqualTo("region-a:" + mine + ":5");
+        p.reset(A, Map.of(mine, 1L));
+        assertThat(p.applied(new SessionToken.Position(A, mine))).as("a log that went back").isEqualTo(1L);
+        assertThat(p.satisfies(relevant)).isFalse();
+        p.clear();
+        assertThat(p.applied(new SessionToken.Position(B, 2))).isEqualTo(-1L);
     }
 
     @Test

@@ -218,6 +218,15 @@ public class MeridianConfiguration extends Configuration {
         @NotNull
         @JsonProperty
         public Duration maxSessionWait = Duration.seconds(1);
+
+        /**
+         * Requests waiting for their session at once in this server (apart from {@code maxInFlight}: a waiting request
+         * does not hold a read's place); past it a request that would wait is answered 503 {@code session-not-satisfied}
+         * at once.
+         */
+        @Min(1)
+        @JsonProperty
+        public int maxSessionWaiters = 32;
     }
 
     /** Write-path limits. */

@@ -7,6 +7,7 @@ import io.dropwizard.core.setup.Environment;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.RegionId;
 import io.meridian.core.wire.ReplicationStatus;
+import io.meridian.replicator.Replicator;
 import io.meridian.server.api.PrometheusMetrics;
 import io.meridian.server.auth.Principals;
 import io.meridian.server.cache.CacheCapability;
@@ -79,13 +80,24 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         java.util.Set<RegionId> logs = new java.util.TreeSet<>();
         logs.add(RegionId.of(config.region));
         config.replication.sources.keySet().forEach(name -> logs.add(RegionId.of(name)));
-        Sessions sessions = new Sessions(cache.topic(), List.copyOf(logs), config.reads.maxSessionWait.toJavaDuration());
+        Sessions sessions = new Sessions(cache.topic(), List.copyOf(logs), config.reads.maxSessionWait.toJavaDuration(),
+                config.reads.maxSessionWaiters);
         List<Supplier<List<String>>> alerts = new ArrayList<>();
         Supplier<ReplicationStatus> replicationStatus = null;
         if (config.replication.enabled) {
             ReplicationCapability replication = ReplicationCapability.create(config, engines, cache.invalidation(), clock,
-                    env.metrics(), sessions::applied);
-            sessions.connect(replication::partitionCount, replication::appliedPositions);
+                    env.metrics(), new Replicator.PositionListener() {
+                        @Override
+                        public void applied(RegionId source, java.util.Map<Integer, Long> next) {
+                            sessions.applied(source, next);
+                        }
+
+                        @Override
+                        public void reset(RegionId source, int partition, long offset) {
+                            sessions.reset(source, partition, offset);
+                        }
+                    }, sessions::restarted);
+            sessions.connect(replication::partitionCount, replication::appliedPositions, engines.state()::needsRepair);
             replication.register(env);
             alerts.addAll(replication.alerts());
             replicationStatus = replication.status();

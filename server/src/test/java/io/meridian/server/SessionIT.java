@@ -8,6 +8,7 @@ import io.meridian.client.CallOptions;
 import io.meridian.client.MeridianClient;
 import io.meridian.client.MeridianClientException;
 import io.meridian.client.MeridianListener;
+import io.meridian.client.RecordChange;
 import io.meridian.client.Session;
 import io.meridian.core.RegionId;
 import io.meridian.localcluster.LinkFault;
@@ -130,6 +131,36 @@ class SessionIT {
             System.out.println("SessionIT: " + stale + " of 30 reads without a session in region-b were stale");
         } finally {
             cluster.delay(A, B, Duration.ZERO);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aConditionalWriteInASessionIsDecidedAgainstTheSessionsEarlierWrites() {
+        String ns = "session_conditional_it";
+        Session session = new Session();
+        MeridianClient a0 = client(session, null, A, 0);
+        MeridianClient b1 = client(session, null, B, 1);
+        MeridianClient plainB = client(null, null, B, 1);
+        createEverywhere(a0, ns);
+        cluster.delay(A, B, Duration.ofMillis(300));
+        try {
+            int absentInB = 0;
+            for (int round = 0; round < 5; round++) {
+                String id = "c" + round;
+                a0.mutate(ns, id, RecordChange.builder().ifRecordAbsent().put("v", "first").build());
+                if (text(plainB, ns, id) == null) {
+                    absentInB++; // decided on region-b's state as it is, a second create would have succeeded
+                }
+                assertThatThrownBy(() -> b1.mutate(ns, id, RecordChange.builder().ifRecordAbsent().put("v", "second").build()))
+                        .as("round %d: the session created it", round).isInstanceOf(MeridianClientException.ConditionFailed.class);
+            }
+            assertThat(absentInB).as("region-b had not seen the creates yet").isPositive();
+        } finally {
+            cluster.delay(A, B, Duration.ZERO);
+        }
+        for (int round = 0; round < 5; round++) {
+            assertThat(text(client(session, null, B, 0), ns, "c" + round)).isEqualTo("first");
         }
     }
 

@@ -252,6 +252,8 @@ public final class SourceApplier implements Runnable {
                     @Override
                     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                         partitions.forEach(holds::remove);
+                        // only an owner answers for a partition: a stale position of ours must not outlive a reset
+                        partitions.forEach(tp -> appliedPositions.remove(tp.partition()));
                         commitPending(c, true); // whoever gets these partitions starts after what was applied here
                     }
 
@@ -262,8 +264,10 @@ public final class SourceApplier implements Runnable {
                         // learns at once what the previous owner applied, not only after the next batch
                         try {
                             Map<Integer, Long> committed = new HashMap<>();
+                            Map<TopicPartition, Long> ends = c.endOffsets(partitions, Duration.ofSeconds(5));
                             c.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(5)).forEach((tp, om) -> {
-                                if (om != null) {
+                                // beyond the log's end: the log was truncated or recreated (a gap, reported at the poll)
+                                if (om != null && om.offset() <= ends.getOrDefault(tp, -1L)) {
                                     committed.put(tp.partition(), om.offset());
                                 }
                             });
@@ -594,6 +598,14 @@ public final class SourceApplier implements Runnable {
             // once the next batch applies; the consumer restarts and meets the same invalid position again
             LOG.error("could not record the gap in {}: {}; not moving past it", tp, e.toString());
             throw new IllegalStateException("log gap in " + tp + " not recorded yet: " + e, e);
+        }
+        // what was known applied of this partition says nothing of the log's offsets now (a truncated or recreated log)
+        long restart = Math.min(from, to);
+        appliedPositions.put(tp.partition(), restart);
+        try {
+            positions.reset(source, tp.partition(), restart);
+        } catch (RuntimeException e) {
+            LOG.debug("position listener of applier {} -> {} failed: {}", source, self, e.toString());
         }
     }
 

@@ -10,9 +10,10 @@ import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.ext.Provider;
 
 /**
- * The answer's {@code Meridian-Session} header (docs/consistency.md, "Sessions"): what a read or a write adds to the
- * caller's session, collected while the request runs on this thread ({@link #answer}) and sent with the answer, an
- * error's too (a not-found is a read as well).
+ * The answer's session headers (docs/consistency.md, "Sessions"): {@code Meridian-Session}, what a write adds to the
+ * caller's session ({@link #answer}), and {@code Meridian-Session-Satisfied: true} on an answer given after the
+ * request's session was honoured ({@link #satisfied}; a not-found too), so a client can tell a server that ignores
+ * sessions. Collected while the request runs on this thread.
  */
 @Provider
 @PreMatching
@@ -20,10 +21,12 @@ import jakarta.ws.rs.ext.Provider;
 public final class SessionFilter implements ContainerRequestFilter, ContainerResponseFilter {
 
     private static final ThreadLocal<SessionToken> ANSWER = new ThreadLocal<>();
+    private static final ThreadLocal<Boolean> SATISFIED = new ThreadLocal<>();
 
     @Override
     public void filter(ContainerRequestContext request) {
         ANSWER.remove();
+        SATISFIED.remove();
     }
 
     @Override
@@ -33,6 +36,15 @@ public final class SessionFilter implements ContainerRequestFilter, ContainerRes
         if (answer != null && !answer.isEmpty()) {
             response.getHeaders().putSingle(SessionToken.HEADER, answer.toString());
         }
+        if (Boolean.TRUE.equals(SATISFIED.get())) {
+            response.getHeaders().putSingle(SessionToken.SATISFIED_HEADER, "true");
+        }
+        SATISFIED.remove();
+    }
+
+    /** This thread's request had its session honoured: whatever it answers now is not older than the session. */
+    public static void satisfied() {
+        SATISFIED.set(Boolean.TRUE);
     }
 
     /** Adds to what this thread's request answers in {@code Meridian-Session} (resources run on the request's thread). */

@@ -52,6 +52,12 @@ public final class CacheCapability {
         var kafka = config.kafka;
         Startup.retry("Kafka " + kafka.bootstrapServers + " (invalidation topic)", () -> Topics.ensure(kafka.bootstrapServers,
                 c.invalidationTopic, 1, kafka.replicationFactor));
+        // sessions rely on its order (a position is read after the invalidations it covers): one partition, or no start
+        int partitions = Topics.partitionCount(kafka.bootstrapServers, c.invalidationTopic);
+        if (partitions != 1) {
+            throw new IllegalStateException("topic " + c.invalidationTopic + " has " + partitions + " partitions; it must have"
+                    + " exactly 1 (its order carries the applied positions sessions wait on): recreate it with one partition");
+        }
         InvalidationTopic topic = new InvalidationTopic(kafka.bootstrapServers, c.invalidationTopic,
                 "meridian-" + config.region + "-" + ProcessHandle.current().pid());
         return new CacheCapability(tier, topic, tier == null ? NONE : Invalidation.broadcast(tier, topic::announce));

@@ -170,7 +170,8 @@ public final class RecordsResource {
     @Timed(name = "conditional-mutate")
     @ExceptionMetered(name = "conditional-mutate-errors")
     public WriteResponse conditional(@Auth Caller caller, @PathParam("ns") String ns, @PathParam("id") String id,
-            @HeaderParam(TOKEN_HEADER) String token, @HeaderParam(CallDeadline.HEADER) String deadline, MutateRequest body) {
+            @HeaderParam(TOKEN_HEADER) String token, @HeaderParam(CallDeadline.HEADER) String deadline,
+            @HeaderParam(SessionToken.HEADER) String session, MutateRequest body) {
         if (body == null || body.condition() == null) {
             throw ApiException.badRequest("body must be a mutate with a \"condition\": {\"recordAbsent\": true} and/or"
                     + " {\"items\": [{\"key\": <base64>, \"timestamp\": <µs, or 0 for absent>}, ...]}");
@@ -179,8 +180,12 @@ public final class RecordsResource {
         List<Operation> ops = operations(checkedId, body);
         io.meridian.core.Condition condition = WireConversions.condition(body.condition());
         Limits.checkOperations(condition.items().size() + ops.size());
-        return answer(writes.written(call(token, deadline).withCondition(condition), namespace(caller, Caller.Access.WRITE, ns),
-                checkedId, ops));
+        SessionToken seen = session(session);
+        WritePath.Call call = call(token, deadline).withCondition(condition);
+        NamespaceConfig config = namespace(caller, Caller.Access.WRITE, ns);
+        // decided against a state at least as new as the session's: a record the session created is not "absent" here
+        awaitSession(config, checkedId, seen, call.deadline() == null ? Long.MAX_VALUE : System.nanoTime() + call.deadline().toNanos());
+        return answer(writes.written(call, config, checkedId, ops));
     }
 
     /** A mutate body's operations: the record delete first, then puts and item deletes (400/413 on bad input). */
@@ -237,7 +242,8 @@ public final class RecordsResource {
             @QueryParam("pageToken") String pageToken, @HeaderParam(CallDeadline.HEADER) String deadline,
             @HeaderParam(SessionToken.HEADER) String session) {
         SessionToken seen = session(session);
-        return withinDeadline(deadline(deadline), until -> read(caller, ns, id, keys, from, to, pageBytes, pageToken, seen, until));
+        return withinDeadline(caller, ns, id, seen, deadline(deadline), (config, checkedId) -> read(config, checkedId, keys, from, to,
+                pageBytes, pageToken));
     }
 
     /**
@@ -256,20 +262,31 @@ public final class RecordsResource {
         }
         Limits.checkOperations(body.keys().size());
         SessionToken seen = session(session);
-        return withinDeadline(deadline(deadline), until -> read(caller, ns, id, body.keys(), null, null, null, null, seen, until));
+        return withinDeadline(caller, ns, id, seen, deadline(deadline), (config, checkedId) -> read(config, checkedId, body.keys(),
+                null, null, null, null));
+    }
+
+    /** A read of a record whose namespace the caller may read. */
+    @FunctionalInterface
+    private interface Read {
+        RecordResponse read(NamespaceConfig config, String checkedId);
     }
 
     /**
-     * A read within the read admission and the caller's deadline: one whose deadline has passed is not started (504), and
-     * one that ends after it is not sent (504: the caller has stopped waiting; nothing was changed by reading).
+     * A read of a record the caller may read, once the caller's session is satisfied here (a wait of its own, outside the
+     * read admission), within the read admission and the caller's deadline: one whose deadline has passed is not started
+     * (504), and one that ends after it is not sent (504: the caller has stopped waiting; nothing was changed by reading).
      */
-    private RecordResponse withinDeadline(java.time.Duration deadline, java.util.function.LongFunction<RecordResponse> read) {
+    private RecordResponse withinDeadline(Caller caller, String ns, String id, SessionToken seen, java.time.Duration deadline, Read read) {
         if (deadline != null && deadline.isZero()) {
             throw ApiException.deadlinePassed("the caller's deadline has passed: nothing was read", null);
         }
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
+        NamespaceConfig config = namespace(caller, Caller.Access.READ, ns);
+        String checkedId = id(id);
+        awaitSession(config, checkedId, seen, until);
         try (Admission.Permit ignored = readAdmission.enter()) {
-            RecordResponse answer = read.apply(until);
+            RecordResponse answer = read.read(config, checkedId);
             if (System.nanoTime() - until > 0) {
                 throw ApiException.deadlinePassed("the caller's deadline passed while this server read", null);
             }
@@ -277,12 +294,20 @@ public final class RecordsResource {
         }
     }
 
-    private RecordResponse read(Caller caller, String ns, String id, List<String> keys, String from, String to, Long pageBytes,
-            String pageToken, SessionToken seen, long until) {
-        NamespaceConfig config = namespace(caller, Caller.Access.READ, ns);
-        String checkedId = id(id);
-        // the caller's session first: wait (bounded) until this server has applied what it has seen of the record
-        SessionFilter.answer(sessions.await(config.name(), checkedId, seen, until));
+    /**
+     * Waits (bounded) until this server has applied what the caller's session has seen of the record, and marks the answer
+     * so (the client tells a server that ignores sessions by its absence); nothing without a session.
+     */
+    private void awaitSession(NamespaceConfig config, String checkedId, SessionToken seen, long until) {
+        if (seen.isEmpty()) {
+            return;
+        }
+        sessions.await(config.name(), checkedId, seen, until);
+        SessionFilter.satisfied();
+    }
+
+    private RecordResponse read(NamespaceConfig config, String checkedId, List<String> keys, String from, String to, Long pageBytes,
+            String pageToken) {
         boolean ranged = from != null || to != null || pageBytes != null || pageToken != null;
         if (keys != null && !keys.isEmpty()) {
             if (ranged) {

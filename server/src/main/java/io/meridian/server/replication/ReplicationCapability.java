@@ -56,7 +56,8 @@ public final class ReplicationCapability implements Managed {
 
     /** Creates the dead-letter topic if needed and builds the appliers (not started: {@link #start}). */
     public static ReplicationCapability create(MeridianConfiguration config, RegionEngines engines, Invalidation invalidation,
-            HybridLogicalClock clock, MetricRegistry metrics, Replicator.PositionListener positions) throws Exception {
+            HybridLogicalClock clock, MetricRegistry metrics, Replicator.PositionListener positions, Runnable restarted)
+            throws Exception {
         RegionId region = RegionId.of(config.region);
         String bootstrap = config.kafka.bootstrapServers;
         // an open letter is an incident until an operator resolves it: it must never expire (letters are rare)
@@ -86,7 +87,7 @@ public final class ReplicationCapability implements Managed {
         sources.forEach((name, source) -> b.source(RegionId.of(name), source));
         Replicator replicator = b.build();
         DeadLetterQueue deadLetters = new DeadLetterQueue(bootstrap, config.replication.deadLetterTopic, region);
-        ReplicationResource resource = new ReplicationResource(region, replicator, deadLetters, target, state);
+        ReplicationResource resource = new ReplicationResource(region, replicator, deadLetters, target, state, restarted);
         return new ReplicationCapability(config, replicator, deadLetters, state, resource);
     }
 

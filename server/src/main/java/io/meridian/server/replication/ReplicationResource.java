@@ -23,10 +23,13 @@ public final class ReplicationResource {
     private final io.meridian.replicator.DeadLetterQueue deadLetters;
     private final io.meridian.replicator.ApplyTarget replayTarget;
     private final io.meridian.store.RegionState state;
+    private final Runnable restarted;
 
+    /** @param restarted told after the appliers were started again (sessions forget the positions they knew) */
     public ReplicationResource(io.meridian.core.RegionId region, Replicator replicator, io.meridian.replicator.DeadLetterQueue deadLetters,
-            io.meridian.replicator.ApplyTarget replayTarget, io.meridian.store.RegionState state) {
+            io.meridian.replicator.ApplyTarget replayTarget, io.meridian.store.RegionState state, Runnable restarted) {
         this.state = state;
+        this.restarted = restarted;
         this.region = region;
         this.replicator = replicator;
         this.deadLetters = deadLetters;
@@ -213,6 +216,7 @@ public final class ReplicationResource {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
         LOG.warn("operator {} starts the appliers of this server in {}", operator.getName(), region);
         replicator.resume();
+        restarted.run(); // positions an operator set: what sessions knew applied may not be (a rebuild)
         return status();
     }
 

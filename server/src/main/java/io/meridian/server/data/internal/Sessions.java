@@ -8,13 +8,15 @@ import io.meridian.server.ApiException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
  * Session consistency on this server (docs/consistency.md, "Sessions"): what it has applied of each region's log, as
- * far as its reads can see (store and cache), and the read-side wait for a caller's session.
+ * far as its reads can see (store and cache), and the wait of a read (or a conditional write) for a caller's session.
  *
  * <p>The appliers report applied positions ({@link #applied}). A server without siblings takes them at once: its cache
  * dropped every applied record before the applier reported it. With siblings the positions go through the region's
@@ -22,7 +24,10 @@ import java.util.function.ToIntFunction;
  * from there, so no instance believes a position before it has dropped the records it covers. A starting instance asks
  * for the current positions; so does a read that has to wait (at most every {@value #ASK_INTERVAL_MS} ms). Announcing
  * is on demand: every instance answers a request with its appliers' positions, and for {@value #ANNOUNCE_AFTER_ASK_MS} ms
- * after one also announces each batch's; a region whose clients use no sessions sends none. Thread-safe.
+ * after one also announces each batch's; a region whose clients use no sessions sends none. A position that went back
+ * (a log gap: the log was truncated or recreated; appliers restarted after a rebuild) is reset, not merged. Waiting
+ * requests are bounded ({@code reads.maxSessionWaiters}) apart from the read admission: a flood of unsatisfiable tokens
+ * is refused at once and never takes the places of other reads. Thread-safe.
  */
 public final class Sessions {
 
@@ -33,30 +38,41 @@ public final class Sessions {
     private final InvalidationTopic topic;
     private final List<RegionId> regions;
     private final Duration maxWait;
+    private final Semaphore waiters;
+    private final int maxWaiters;
     private final AtomicLong lastAsk = new AtomicLong();
     private volatile long askedAt = Long.MIN_VALUE / 2; // when a request was last seen on the topic (any instance's)
     private volatile ToIntFunction<RegionId> partitionCounts = r -> 0;
     private volatile Supplier<Map<RegionId, Map<Integer, Long>>> current = Map::of;
+    private volatile Supplier<Optional<String>> needsRepair = Optional::empty;
 
     /**
      * @param topic the region's invalidation topic, or null for a server without siblings
      * @param regions every region whose log this region applies (its own included)
-     * @param maxWait the longest a read waits for its session
+     * @param maxWait the longest a request waits for its session
+     * @param maxWaiters requests waiting at once; past it a request is refused at once
      */
-    public Sessions(InvalidationTopic topic, List<RegionId> regions, Duration maxWait) {
+    public Sessions(InvalidationTopic topic, List<RegionId> regions, Duration maxWait, int maxWaiters) {
         this.topic = topic;
         this.regions = List.copyOf(regions);
         this.maxWait = maxWait;
+        this.maxWaiters = maxWaiters;
+        this.waiters = new Semaphore(maxWaiters);
         this.positions = new AppliedPositions(r -> partitionCounts.applyAsInt(r));
         if (topic != null) {
-            topic.onPositions(positions::advance, this::announceAll);
+            topic.onPositions(positions::advance, positions::reset, positions::clear, this::announceAll);
         }
     }
 
-    /** Connects the appliers: their partition counts and their applied positions (for answering a request). */
-    public void connect(ToIntFunction<RegionId> partitionCounts, Supplier<Map<RegionId, Map<Integer, Long>>> current) {
+    /**
+     * Connects the appliers: their partition counts, their applied positions (for answering a request), and the region's
+     * repair mark (a region that may miss mutations it has passed serves no session).
+     */
+    public void connect(ToIntFunction<RegionId> partitionCounts, Supplier<Map<RegionId, Map<Integer, Long>>> current,
+            Supplier<Optional<String>> needsRepair) {
         this.partitionCounts = partitionCounts;
         this.current = current;
+        this.needsRepair = needsRepair;
     }
 
     /** The appliers' listener: positions applied into this region (store and invalidations done). */
@@ -66,6 +82,25 @@ public final class Sessions {
         } else if (System.currentTimeMillis() - askedAt <= ANNOUNCE_AFTER_ASK_MS) {
             topic.announcePositions(source, next);
         } // else kept by the appliers, announced when asked
+    }
+
+    /** The appliers' listener: a partition's position went back (a log gap); every instance takes it as it is. */
+    public void reset(RegionId source, int partition, long offset) {
+        if (topic == null) {
+            positions.reset(source, Map.of(partition, offset));
+        } else {
+            topic.resetPositions(source, Map.of(partition, offset));
+        }
+    }
+
+    /** The appliers were restarted (after a rebuild set their positions): forget every position, ask for them again. */
+    public void restarted() {
+        if (topic == null) {
+            positions.clear();
+        } else {
+            topic.resetPositions(null, Map.of());
+            topic.requestPositions();
+        }
     }
 
     private void announceAll() {
@@ -81,27 +116,47 @@ public final class Sessions {
         }
     }
 
-    /** The positions this instance knows (operator API, tests). */
+    /** Requests waiting for their session now (tests). */
+    int waiting() {
+        return maxWaiters - waiters.availablePermits();
+    }
+
+    /** The positions this instance knows (tests). */
     public AppliedPositions positions() {
         return positions;
     }
 
     /**
-     * Waits until this server can serve a read of the record to a session that has seen {@code required}, at most
-     * {@code maxSessionWait} and until {@code untilNanos}; returns what the read may add to the session (the record's
-     * positions here, taken before the read).
+     * Returns once this server can serve the record to a session that has seen {@code required}: at once when it asks
+     * nothing of the record, else after waiting at most {@code maxSessionWait} and until {@code untilNanos}.
      *
-     * @throws ApiException 503 {@code session-not-satisfied} when it cannot in time (nothing read)
+     * @throws ApiException 503 {@code session-not-satisfied} when it cannot in time, cannot at all (a log this region
+     *     does not apply, a region that needs repair), or too many requests wait already (nothing read or written)
      */
-    public SessionToken await(String namespace, String id, SessionToken required, long untilNanos) {
+    public void await(String namespace, String id, SessionToken required, long untilNanos) {
         SessionToken wanted = positions.relevant(required, namespace, id);
+        if (wanted.isEmpty()) {
+            return;
+        }
         for (SessionToken.Position p : wanted.entries().keySet()) {
             if (!regions.contains(p.region())) { // no wait can help: this region does not apply that log
                 throw ApiException.sessionNotSatisfied("the session has seen writes of " + p.region() + ", whose log this"
-                        + " region does not apply: nothing was read; another region may");
+                        + " region does not apply: nothing was done; another region may");
             }
         }
-        if (!wanted.isEmpty() && !positions.satisfies(wanted)) {
+        Optional<String> repair = needsRepair.get();
+        if (repair.isPresent()) {
+            throw ApiException.sessionNotSatisfied("this region needs repair (" + repair.get() + "): it may miss writes it has"
+                    + " passed, so it serves no session; nothing was done");
+        }
+        if (positions.satisfies(wanted)) {
+            return;
+        }
+        if (!waiters.tryAcquire()) {
+            throw ApiException.sessionNotSatisfied("this region has not applied what the session has seen, and " + maxWaiters
+                    + " requests wait for theirs already (reads.maxSessionWaiters): nothing was done; another region may have");
+        }
+        try {
             ask();
             long until = Math.min(untilNanos, System.nanoTime() + maxWait.toNanos());
             boolean done;
@@ -114,10 +169,11 @@ public final class Sessions {
             if (!done) {
                 throw ApiException.sessionNotSatisfied("this region has not applied what the session has seen ("
                         + missing(wanted) + ") within " + maxWait.toMillis() + " ms or the caller's deadline: nothing was"
-                        + " read; another region may have");
+                        + " done; another region may have");
             }
+        } finally {
+            waiters.release();
         }
-        return positions.positionsOf(regions, namespace, id);
     }
 
     private String missing(SessionToken wanted) {
