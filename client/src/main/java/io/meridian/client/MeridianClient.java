@@ -75,6 +75,7 @@ public final class MeridianClient implements AutoCloseable {
     private final Map<RegionId, URI> endpoints;
     private final Duration requestTimeout;
     private final Duration hedgeReadsAfter; // null: reads are not hedged unless a call asks
+    private final HedgeDelay hedgeDelay; // adaptive hedging: null unless hedgeReadsAtPercentile
     private final Duration callTimeout;
     private final int maxAttempts;
     private final int maxInFlight;
@@ -115,6 +116,7 @@ public final class MeridianClient implements AutoCloseable {
         this.order = List.copyOf(o);
         this.requestTimeout = b.requestTimeout;
         this.hedgeReadsAfter = b.hedgeReadsAfter;
+        this.hedgeDelay = b.hedgeDelay != null ? b.hedgeDelay : b.hedgePercentile > 0 ? new HedgeDelay(b.hedgePercentile) : null;
         this.callTimeout = b.callTimeout != null ? b.callTimeout : defaultCallTimeout(b);
         this.maxAttempts = b.maxAttempts;
         this.maxInFlight = b.maxInFlight;
@@ -672,7 +674,8 @@ public final class MeridianClient implements AutoCloseable {
                     : authorization != null ? authorization : operatorAuthorization;
             c = new Call<>(request, payload, auth, parse, orderFor(request.path()),
                     options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline, trace);
-            c.hedgeAfter = request.isRead() ? (options.hedgeAfter() != null ? options.hedgeAfter() : hedgeReadsAfter) : null;
+            c.hedgeAfter = !request.isRead() ? null : options.hedgeAfter() != null ? options.hedgeAfter()
+                    : hedgeReadsAfter != null ? hedgeReadsAfter : hedgeDelay != null ? hedgeDelay.delay() : null;
             c.session = request.asOperator() ? null : options.session() != null ? options.session() : session;
         } catch (IOException | RuntimeException e) {
             inFlight.release(); // the call never started: its place is free again
@@ -963,6 +966,9 @@ public final class MeridianClient implements AutoCloseable {
     private void attemptEnded(Call<?> c, RegionId region, int attempt, boolean hedge, HttpResponse<byte[]> resp, Throwable error,
             long sentNanos) {
         int status = resp == null ? 0 : resp.statusCode();
+        if (hedgeDelay != null && c.request.isRead() && (status / 100 == 2 || status == 404)) {
+            hedgeDelay.record(System.nanoTime() - sentNanos);
+        }
         if (status / 100 != 2 && LOG.isDebugEnabled()) {
             LOG.debug("{} attempt {} to {} (trace {}): {}", c.request.describe(), attempt, region, c.trace.traceId(),
                     error != null ? describe(error) : "status " + status);
@@ -1234,6 +1240,8 @@ public final class MeridianClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration callTimeout; // null: the default, never shorter than the attempts can take
         private Duration hedgeReadsAfter;
+        private double hedgePercentile; // 0: none
+        private HedgeDelay hedgeDelay; // tests: one with a short window
         private Session session;
         private int maxAttempts = 4;
         private int maxInFlight = 128;
@@ -1313,6 +1321,26 @@ public final class MeridianClient implements AutoCloseable {
          */
         public Builder hedgeReadsAfter(Duration delay) {
             this.hedgeReadsAfter = positive(delay, "hedgeReadsAfter");
+            return this;
+        }
+
+        /**
+         * Hedges every read after the {@code percentile} (e.g. 95) of this client's read latencies over the last 10 s
+         * (answered read attempts, at least 100 of them; until a window has them, and for a delay below 1 ms, no hedge):
+         * about {@code 100 - percentile} % of reads are sent twice, within the retry budget, and the delay follows the
+         * servers' speed instead of a guess. A fixed {@link #hedgeReadsAfter} delay wins over it. Default: none.
+         *
+         * @throws IllegalArgumentException unless {@code 50 <= percentile < 100}
+         */
+        public Builder hedgeReadsAtPercentile(double percentile) {
+            new HedgeDelay(percentile); // checks it
+            this.hedgePercentile = percentile;
+            return this;
+        }
+
+        /** Adaptive hedging with this delay (tests: a short window). */
+        Builder hedgeDelay(HedgeDelay delay) {
+            this.hedgeDelay = delay;
             return this;
         }
 

@@ -45,6 +45,30 @@ class HedgingTest {
     }
 
     @Test
+    void atAPercentileReadsAreHedgedOnceEnoughReadsSetTheDelay() throws IOException {
+        Stub a = stub();
+        for (int i = 0; i < 121; i++) {
+            a.answer(200, RECORD);
+        }
+        a.answer(MeridianClientTest.STALL, RECORD);
+        Stub b = stub().answer(200, RECORD);
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        MeridianClient c = client(a, b).hedgeDelay(new HedgeDelay(95, Duration.ofSeconds(10), now::get)).build();
+        for (int i = 0; i < 120; i++) {
+            c.get("users", "u1"); // quick reads: the window's p95 becomes the delay
+        }
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        c.get("users", "u1"); // ends the window
+        assertThat(b.paths).as("no read was slow: none hedged").isEmpty();
+        long t0 = System.nanoTime();
+        assertThat(c.get("users", "u1").items()).hasSize(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("answered by the hedge, not after the 10 s attempt timeout")
+                .isLessThan(Duration.ofSeconds(5));
+        assertThat(b.paths).hasSize(1);
+        c.close();
+    }
+
+    @Test
     void aReadAnsweredBeforeTheDelayIsNotHedged() throws IOException {
         Stub a = stub().answer(200, RECORD);
         Stub b = stub();

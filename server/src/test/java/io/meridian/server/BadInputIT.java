@@ -75,6 +75,21 @@ class BadInputIT {
     }
 
     @Test
+    void aNamespaceCreationWhoseDeadlineHasPassedCreatesNothing() throws Exception {
+        Map<String, String> headers = new java.util.HashMap<>(Http.operator(theCluster));
+        headers.put("Meridian-Deadline-Ms", "0");
+        Http.Answer late = Http.send("PUT", a.serverUrl() + "/v1/namespaces/bad_input_late", "{}", headers);
+        assertThat(late.status()).as(late.body()).isEqualTo(504);
+        assertThat(late.json().path("reason").asText()).isEqualTo("deadline-passed");
+        headers.put("Meridian-Deadline-Ms", "soon");
+        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/bad_input_late", "{}", headers).status()).isEqualTo(400);
+        for (var region : theCluster.regions()) {
+            assertThat(Http.send("GET", region.serverUrl() + "/v1/namespaces/bad_input_late", null, Http.operator(theCluster)).status())
+                    .as("not created in %s", region.region()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void unknownNamespaceIs404() throws Exception {
         Http.Answer put = Http.send("PUT", a.serverUrl() + "/v1/namespaces/no_such_ns/records/r", ONE_ITEM);
         assertThat(put.status()).isEqualTo(404);

@@ -35,7 +35,8 @@ import java.util.Map;
  * then in every peer region ({@code ?scope=local} stops the fan-out; peers are called with it).
  * Creation is idempotent: creating an existing namespace with the same settings answers 200; with
  * other settings 409. If a peer cannot be reached the answer is 503 naming it, and the call can be
- * repeated.
+ * repeated. A creation honours the caller's {@code Meridian-Deadline-Ms}: passed before it starts, nothing is created
+ * (504); passing during the fan-out, the peers not reached yet are named (504) and the call can be repeated.
  */
 @Path("/v1/namespaces")
 @Produces(MediaType.APPLICATION_JSON)
@@ -46,6 +47,8 @@ public final class NamespacesResource {
     private final Map<String, List<String>> peers;
     private final ObjectMapper json;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    /** How long a peer region may take to create the namespace (less when the caller's deadline is nearer). */
+    static final Duration PEER_TIMEOUT = Duration.ofSeconds(30);
 
     public NamespacesResource(CassandraStore store, Map<String, List<String>> peers, ObjectMapper json) {
         this.store = store;
@@ -85,8 +88,19 @@ public final class NamespacesResource {
     @Path("/{ns}")
     @Timed(name = "namespaces-create")
     public Response create(@io.dropwizard.auth.Auth Caller caller, @jakarta.ws.rs.HeaderParam("Authorization") String authorization,
-            @PathParam("ns") String ns, @QueryParam("scope") String scope, NamespaceJson body) {
+            @PathParam("ns") String ns, @QueryParam("scope") String scope,
+            @jakarta.ws.rs.HeaderParam(io.meridian.core.CallDeadline.HEADER) String deadlineHeader, NamespaceJson body) {
         Authorization.require(caller, Caller.Role.ADMIN);
+        Duration deadline;
+        try {
+            deadline = io.meridian.core.CallDeadline.parse(deadlineHeader);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        if (deadline != null && deadline.isZero()) {
+            throw ApiException.deadlinePassed("the caller's deadline has passed: nothing was created", null);
+        }
+        long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         String name = WireConversions.namespace(ns);
         if (name.startsWith(Authorization.INTERNAL_PREFIX)) {
             throw ApiException.badRequest("namespace names starting with '" + Authorization.INTERNAL_PREFIX
@@ -117,7 +131,13 @@ public final class NamespacesResource {
             for (Map.Entry<String, List<String>> peer : peers.entrySet()) {
                 String error = "no server configured";
                 for (String url : peer.getValue()) { // one instance per region suffices: they share the region's store
-                    error = createAtPeer(url, name, toJson(wanted), authorization);
+                    long left = until - System.nanoTime();
+                    if (left <= 0) {
+                        error = "the caller's deadline passed first";
+                        break;
+                    }
+                    error = createAtPeer(url, name, toJson(wanted), authorization, Duration.ofNanos(Math.min(left,
+                            PEER_TIMEOUT.toNanos())));
                     if (error == null) {
                         break;
                     }
@@ -125,6 +145,10 @@ public final class NamespacesResource {
                 if (error != null) {
                     failed.add(peer.getKey() + " (" + error + ")");
                 }
+            }
+            if (!failed.isEmpty() && System.nanoTime() - until >= 0) {
+                throw ApiException.deadlinePassed("the caller's deadline passed: namespace '" + name + "' is created in this"
+                        + " region but not yet in " + String.join(", ", failed) + "; repeat the call to finish", null);
             }
             if (!failed.isEmpty()) {
                 throw new ApiException(503, "namespace '" + name + "' is created in this region but not yet in "
@@ -135,11 +159,12 @@ public final class NamespacesResource {
     }
 
     /** Returns null on success, else what went wrong. */
-    private String createAtPeer(String baseUrl, String name, NamespaceJson body, String authorization) {
+    private String createAtPeer(String baseUrl, String name, NamespaceJson body, String authorization, Duration timeout) {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/namespaces/"
                     + URLEncoder.encode(name, StandardCharsets.UTF_8) + "?scope=local"))
-                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .timeout(timeout).header("Content-Type", "application/json")
+                    .header(io.meridian.core.CallDeadline.HEADER, io.meridian.core.CallDeadline.header(timeout))
                     .header("Authorization", authorization) // every region has the same operators
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
             HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
