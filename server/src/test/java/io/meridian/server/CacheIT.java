@@ -88,7 +88,7 @@ class CacheIT {
             items.put(Bytes.utf8(String.format("k%02d", i)), Bytes.utf8("value-" + i));
         }
         a0.put(ns, "r", items);
-        awaitInvalidationsSettled("region-a");
+        Invalidations.awaitSettled(cluster, RegionId.of("region-a"));
         Record first = a0.get(ns, "r");
         Page uncachedRange = a0.getRange(ns, "r", Bytes.utf8("k05"), Bytes.utf8("k15"), 40, null);
         Record uncachedKeys = a0.get(ns, "r", List.of(Bytes.utf8("k03"), Bytes.utf8("k17"), Bytes.utf8("nope")));
@@ -149,22 +149,6 @@ class CacheIT {
         assertThat(counters("region-a", 1, ns).path("invalidations").asLong()).isPositive();
     }
 
-    /** Every instance of the region has received every invalidation its instances sent, for a full second. */
-    private static void awaitInvalidationsSettled(String region) {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).during(Duration.ofSeconds(1)).until(() -> {
-            List<ServerEndpoints> servers = cluster.region(RegionId.of(region)).servers();
-            long sent = 0;
-            List<Long> received = new ArrayList<>();
-            for (ServerEndpoints s : servers) {
-                JsonNode m = Http.send("GET", s.url() + "/v1/cache", null, Http.operator(cluster)).json().path("invalidationMessages");
-                sent += m.path("sent").asLong();
-                received.add(m.path("received").asLong());
-            }
-            long total = sent;
-            return sent > 0 && received.stream().allMatch(r -> r == total);
-        });
-    }
-
     @Test
     void concurrentMissesCostOneCassandraRead() throws Exception {
         String ns = "cache_coalesce_it";
@@ -173,7 +157,7 @@ class CacheIT {
         a0.put(ns, "hot", "v", "x".repeat(2000));
         // a write invalidates its key more than once in its region (the writer at once, then the announcement's
         // echo and the own-region applier's re-apply): let those land first, so that only the reads count
-        awaitInvalidationsSettled("region-a");
+        Invalidations.awaitSettled(cluster, RegionId.of("region-a"));
         int readers = 24;
         ExecutorService pool = Executors.newFixedThreadPool(readers);
         try {

@@ -14,7 +14,6 @@ import io.meridian.core.RegionId;
 import io.meridian.localcluster.LinkFault;
 import io.meridian.localcluster.LocalCluster;
 import io.meridian.localcluster.OperatorSecret;
-import io.meridian.localcluster.ServerEndpoints;
 import io.meridian.localcluster.junit.LocalClusterExtension;
 import io.meridian.localcluster.junit.PrivateCluster;
 import java.net.URI;
@@ -179,7 +178,7 @@ class SessionIT {
         }
         Awaitility.await("the session's writes are visible on instance 1").atMost(Duration.ofSeconds(60))
                 .until(() -> "x19".equals(text(a1Session, ns, "s19")));
-        awaitInvalidationsSettled(A);
+        Invalidations.awaitSettled(cluster, A);
         double on = hitRatioOver(a1Session, ns, "s");
         double off = hitRatioOver(a1, ns, "p");
         System.out.printf("SessionIT: cache hit ratio with a session %.3f, without %.3f%n", on, off);
@@ -210,21 +209,6 @@ class SessionIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Until every instance of the region has received every invalidation any of them sent (echoes included). */
-    private static void awaitInvalidationsSettled(RegionId region) {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).during(Duration.ofSeconds(1)).until(() -> {
-            long sent = 0;
-            List<Long> received = new ArrayList<>();
-            for (ServerEndpoints s : cluster.region(region).servers()) {
-                JsonNode m = Http.send("GET", s.url() + "/v1/cache", null, Http.operator(cluster)).json().path("invalidationMessages");
-                sent += m.path("sent").asLong();
-                received.add(m.path("received").asLong());
-            }
-            long total = sent;
-            return sent > 0 && received.stream().allMatch(r -> r == total);
-        });
     }
 
     @Test
