@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.client.MeridianClientException.Unavailable;
 import io.meridian.core.Bytes;
 import io.meridian.core.CallDeadline;
+import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.IdempotencyToken;
 import io.meridian.core.Limits;
 import io.meridian.core.RegionId;
@@ -605,11 +606,16 @@ public final class MeridianClient implements AutoCloseable {
             throw new IllegalArgumentException("writes are not hedged (hedgeAfter is for reads)");
         }
         Session inSession = options.session() != null ? options.session() : session;
-        if (inSession != null) {
-            // a session's writes are stamped in its order, whichever host makes them: after its last write's timestamp
-            tokens.observe(inSession.current().timestamp());
-        }
         IdempotencyToken token = options.idempotencyToken() != null ? options.idempotencyToken() : tokens.next();
+        if (inSession != null && options.idempotencyToken() == null) {
+            // a session's writes are stamped in its order, whichever host makes them: after its last write's timestamp.
+            // For this write only: the client's other writes keep their own clock (a session resumed from a tampered or
+            // far-ahead token must not move every later write of the client ahead, where servers refuse them)
+            long last = inSession.current().timestamp();
+            if (HybridLogicalClock.timestampOf(token) <= last) {
+                token = new IdempotencyToken(last + HybridLogicalClock.SLOTS, token.nonce());
+            }
+        }
         Request r = request;
         return send(new Request(r.operation(), r.method(), r.path(), r.body(), token, false, r.sameRegion()), options, b -> {
             WriteResponse w = read(b, WriteResponse.class);
@@ -648,6 +654,11 @@ public final class MeridianClient implements AutoCloseable {
         boolean isRead() {
             return token == null && !asOperator;
         }
+
+        /** A call of a record (not of a namespace): what a session concerns. */
+        boolean isRecordCall() {
+            return !asOperator && path.contains("/records/");
+        }
     }
 
     private <T> CompletionStage<T> send(Request request, CallOptions options, Function<byte[], T> parse) {
@@ -676,7 +687,10 @@ public final class MeridianClient implements AutoCloseable {
                     options.retryBudget() != null ? options.retryBudget() : retryBudget, deadline, trace);
             c.hedgeAfter = !request.isRead() ? null : options.hedgeAfter() != null ? options.hedgeAfter()
                     : hedgeReadsAfter != null ? hedgeReadsAfter : hedgeDelay != null ? hedgeDelay.delay() : null;
-            c.session = request.asOperator() ? null : options.session() != null ? options.session() : session;
+            c.session = !request.isRecordCall() ? null : options.session() != null ? options.session() : session;
+            if (c.session != null) {
+                c.session.checkUsable();
+            }
         } catch (IOException | RuntimeException e) {
             inFlight.release(); // the call never started: its place is free again
             return CompletableFuture.failedFuture(e instanceof IOException
@@ -921,7 +935,8 @@ public final class MeridianClient implements AutoCloseable {
             // a server that ignores sessions (older than them) answers without saying it honoured this one: its answer
             // may be older than the session, so it is that region's failure, never the call's answer
             boolean ignored = mustBeSatisfied && error == null && (resp.statusCode() / 100 == 2 || resp.statusCode() == 404)
-                    && resp.headers().firstValue(SessionToken.SATISFIED_HEADER).isEmpty();
+                    && resp.headers().firstValue(SessionToken.SATISFIED_HEADER).isEmpty()
+                    && !(resp.statusCode() == 404 && ErrorResponse.NAMESPACE_NOT_FOUND.equals(errorOf(resp).reason()));
             if (error == null && resp.statusCode() / 100 == 2 && !ignored) {
                 c.region = region; // the attempt that answered
                 try {
@@ -966,7 +981,10 @@ public final class MeridianClient implements AutoCloseable {
     private void attemptEnded(Call<?> c, RegionId region, int attempt, boolean hedge, HttpResponse<byte[]> resp, Throwable error,
             long sentNanos) {
         int status = resp == null ? 0 : resp.statusCode();
-        if (hedgeDelay != null && c.request.isRead() && (status / 100 == 2 || status == 404)) {
+        if (hedgeDelay != null && c.request.isRead() && (status / 100 == 2 || status == 404
+                || (error != null && c.result.isDone() && unwrap(error) instanceof java.util.concurrent.CancellationException))) {
+            // an attempt cancelled because another answered (a hedge won) took at least this long: without it the slow
+            // tail would vanish from the windows and the delay would shrink until every read is hedged
             hedgeDelay.record(System.nanoTime() - sentNanos);
         }
         if (status / 100 != 2 && LOG.isDebugEnabled()) {
@@ -1017,8 +1035,9 @@ public final class MeridianClient implements AutoCloseable {
         boolean hedgeNotFound = status == 404 && fallBack && othersRunning;
         if (status / 100 != 4 || status == 408 || status == 429 || (namespaceMissing && fallBack) || hedgeNotFound) {
             int retryAfter = resp.headers().firstValue("Retry-After").map(MeridianClient::parseIntOrZero).orElse(0);
-            boolean notWritten = ErrorResponse.NOT_WRITTEN.equals(err.reason()); // refused before any work: a verdict
             boolean session = status == 503 && ErrorResponse.SESSION_NOT_SATISFIED.equals(err.reason());
+            // refused before any work (overloaded, a skewed clock, a session this region cannot serve yet): a verdict
+            boolean notWritten = ErrorResponse.NOT_WRITTEN.equals(err.reason()) || session;
             return new Failure(region, status, message, Boolean.TRUE.equals(err.durable()), retryAfter, null, notWritten, session);
         }
         if (c.unknown || c.durable) {

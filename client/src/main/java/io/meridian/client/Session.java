@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Session {
 
     private final AtomicReference<SessionToken> seen;
+    private volatile String broken; // why the session can no longer be kept (its token is full), or null
 
     /** A new, empty session. */
     public Session() {
@@ -50,7 +51,21 @@ public final class Session {
     /** Adds what an answer says the session has now seen. */
     void observe(SessionToken answer) {
         if (!answer.isEmpty()) {
-            seen.updateAndGet(t -> t.merge(answer));
+            try {
+                seen.updateAndGet(t -> t.merge(answer));
+            } catch (IllegalArgumentException full) {
+                // a write's position that cannot be kept would let a later read miss that write: fail closed
+                broken = "the session has written to more than " + SessionToken.MAX_ENTRIES + " partitions of the regions'"
+                        + " logs, more than its token holds; start a new session";
+            }
+        }
+    }
+
+    /** @throws IllegalStateException when the session can no longer be kept (its token is full) */
+    void checkUsable() {
+        String why = broken;
+        if (why != null) {
+            throw new IllegalStateException(why);
         }
     }
 

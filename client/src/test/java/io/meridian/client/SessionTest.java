@@ -125,4 +125,74 @@ class SessionTest {
                 .as("an empty session asks nothing").hasSize(1);
         c.close();
     }
+
+    static final String NAMESPACE = "{\"name\":\"users\",\"defaultTtlSeconds\":0,\"cacheEnabled\":true,\"cacheTtlSeconds\":300}";
+
+    @Test
+    void namespaceCallsOfAClientWithASessionAreNotPartOfIt() throws IOException {
+        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, NAMESPACE).answer(200, "{\"namespaces\":[" + NAMESPACE + "]}");
+        a.answerSession = "region-a:1:3";
+        a.honoursSessions = false; // namespace calls never say they honoured a session: they carry none
+        MeridianClient c = client(a, stubs.stub()).session(new Session()).build();
+        c.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v")));
+        assertThat(c.describeNamespace("users").name()).isEqualTo("users");
+        assertThat(c.listNamespaces()).hasSize(1);
+        assertThat(a.sessions).containsExactly(null, null, null);
+        c.close();
+    }
+
+    @Test
+    void aConditionalWriteARegionCouldNotDecideForTheSessionYetEndsWithItsVerdictNotOutcomeUnknown() throws IOException {
+        Stub a = stubs.stub().answer(503, NOT_SATISFIED).answer(409, "{\"code\":409,\"message\":\"the record has items\","
+                + "\"reason\":\"condition-failed\",\"current\":[]}");
+        MeridianClient c = client(a, stubs.stub()).session(Session.resume("region-b:0:5")).build();
+        assertThatThrownBy(() -> c.mutate("users", "u1", RecordChange.builder().ifRecordAbsent().put("k", "v").build()))
+                .isInstanceOf(MeridianClientException.ConditionFailed.class);
+        c.close();
+    }
+
+    @Test
+    void aSessionWhoseTokenIsFullRefusesToGoOnRatherThanForgetAWrite() throws IOException {
+        StringBuilder many = new StringBuilder();
+        for (int p = 0; p < 300; p++) {
+            many.append(p == 0 ? "" : ",").append("region-a:").append(p).append(":1");
+        }
+        StringBuilder more = new StringBuilder();
+        for (int p = 0; p < 30; p++) {
+            more.append(p == 0 ? "" : ",").append("region-b:").append(p).append(":1");
+        }
+        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, WRITTEN);
+        Session session = new Session();
+        MeridianClient c = client(a, stubs.stub()).session(session).build();
+        a.answerSession = many.toString();
+        c.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v")));
+        a.answerSession = more.toString(); // 330 positions: more than a token holds
+        c.put("users", "u2", Map.of(Bytes.utf8("k"), Bytes.utf8("v")));
+        assertThatThrownBy(() -> c.get("users", "u2")).isInstanceOf(IllegalStateException.class).hasMessageContaining("new session");
+        assertThat(c.getAsync("users", "u2").toCompletableFuture()).as("an async call fails its stage").isCompletedExceptionally();
+        c.close();
+    }
+
+    @Test
+    void aResumedTokenFromFarAheadMovesOnlyItsOwnSessionsWrites() throws IOException {
+        long farAhead = (System.currentTimeMillis() + 3_600_000L) * 1000;
+        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, WRITTEN);
+        MeridianClient c = client(a, stubs.stub()).build();
+        c.put("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v")), CallOptions.defaults().withSession(Session.resume("@" + farAhead)));
+        c.put("users", "u2", Map.of(Bytes.utf8("k"), Bytes.utf8("v")));
+        assertThat(IdempotencyToken.parse(a.tokens.get(0)).generationMicros()).isGreaterThan(farAhead);
+        assertThat(IdempotencyToken.parse(a.tokens.get(1)).generationMicros()).as("the client's other writes keep its clock")
+                .isLessThan(farAhead - 3_000_000_000L);
+        c.close();
+    }
+
+    @Test
+    void aSessionReadOfAMissingNamespaceIsNotFound() throws IOException {
+        Stub a = stubs.stub().answer(404, "{\"code\":404,\"message\":\"namespace 'nope' does not exist\",\"reason\":\"namespace-not-found\"}");
+        a.honoursSessions = false; // refused before the session was looked at
+        MeridianClient c = client(a, stubs.stub()).session(Session.resume("region-a:0:1")).build();
+        assertThatThrownBy(() -> c.get("nope", "u1")).isInstanceOfSatisfying(MeridianClientException.NotFound.class,
+                e -> assertThat(e.namespaceMissing()).isTrue());
+        c.close();
+    }
 }

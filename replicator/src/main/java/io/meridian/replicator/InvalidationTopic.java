@@ -151,21 +151,75 @@ public final class InvalidationTopic implements AutoCloseable {
         sendControl("R");
     }
 
+    /**
+     * Sends a control record from the control thread. Announcements and requests may be dropped when the queue is full
+     * (counted in {@code sendFailures}; a later one covers them); a reset ({@code X}) never is: it is queued even past
+     * the bound and sent again until the broker takes it, since positions only grow otherwise.
+     */
     private void sendControl(String value) {
-        control.execute(() -> sendNow(value));
+        if (value.startsWith("X")) {
+            enqueueReset(new Control(value, () -> sendNow(value, true)));
+            return;
+        }
+        int before = control.getQueue().size();
+        control.execute(new Control(value, () -> sendNow(value, false)));
+        if (before >= MAX_PENDING_CONTROL) {
+            sendFailures.increment(); // dropped by the discard policy
+        }
     }
 
-    private void sendNow(String value) {
+    /** A control record's send, tagged with its value (a full queue makes room for a reset by dropping the others). */
+    private record Control(String value, Runnable send) implements Runnable {
+        @Override
+        public void run() {
+            send.run();
+        }
+
+        boolean droppable() {
+            return !value.startsWith("X");
+        }
+    }
+
+    /** Queues a reset past the bound if need be: announcements and requests make room for it (later ones cover them). */
+    private void enqueueReset(Control reset) {
+        java.util.concurrent.BlockingQueue<Runnable> q = control.getQueue();
+        if (!q.offer(reset)) {
+            int dropped = q.size();
+            q.removeIf(r -> r instanceof Control c && c.droppable());
+            sendFailures.add(dropped - q.size());
+            if (!q.offer(reset)) { // full of resets: a thousand gaps at once; the newest position of each wins anyway
+                sendFailures.increment();
+                LOG.warn("dropped a position reset on {}: the queue is full of resets", topic);
+            }
+        }
+        control.prestartCoreThread();
+    }
+
+    private void sendNow(String value, boolean retryUntilSent) {
         try {
             producer.send(new ProducerRecord<>(topic, null, value.getBytes(StandardCharsets.US_ASCII)), (md, e) -> {
                 if (e != null) {
-                    sendFailures.increment();
-                    LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
+                    failedControl(value, retryUntilSent, e);
                 }
             });
         } catch (RuntimeException e) {
-            sendFailures.increment();
-            LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
+            failedControl(value, retryUntilSent, e);
+        }
+    }
+
+    private void failedControl(String value, boolean retry, Exception e) {
+        sendFailures.increment();
+        LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
+        if (retry && running.get()) {
+            enqueueReset(new Control(value, () -> {
+                try {
+                    Thread.sleep(1_000); // the broker is away: the control thread has nothing better to do
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                sendNow(value, true);
+            }));
         }
     }
 

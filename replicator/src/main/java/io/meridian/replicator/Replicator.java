@@ -113,6 +113,7 @@ public final class Replicator implements AutoCloseable {
      */
     public synchronized void pause() {
         if (running) {
+            appliersView = List.of(); // a paused instance answers no request for positions
             appliers.forEach(SourceApplier::close);
             running = false;
         }

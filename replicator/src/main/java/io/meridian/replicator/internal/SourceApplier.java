@@ -200,8 +200,8 @@ public final class SourceApplier implements Runnable {
 
     /** Records applied positions and tells the listener (never fails the applier). */
     private void applied(Map<Integer, Long> next) {
-        if (next.isEmpty()) {
-            return;
+        if (next.isEmpty() || closed) {
+            return; // a closed applier's late batch (it may outlive close's wait) tells nothing: its successor does
         }
         next.forEach((p, o) -> appliedPositions.merge(p, o, Math::max));
         try {

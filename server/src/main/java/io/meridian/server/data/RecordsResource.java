@@ -184,7 +184,7 @@ public final class RecordsResource {
         WritePath.Call call = call(token, deadline).withCondition(condition);
         NamespaceConfig config = namespace(caller, Caller.Access.WRITE, ns);
         // decided against a state at least as new as the session's: a record the session created is not "absent" here
-        awaitSession(config, checkedId, seen, call.deadline() == null ? Long.MAX_VALUE : System.nanoTime() + call.deadline().toNanos());
+        awaitSession(caller, config, checkedId, seen, call.deadline() == null ? Long.MAX_VALUE : System.nanoTime() + call.deadline().toNanos());
         return answer(writes.written(call, config, checkedId, ops));
     }
 
@@ -284,7 +284,7 @@ public final class RecordsResource {
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         NamespaceConfig config = namespace(caller, Caller.Access.READ, ns);
         String checkedId = id(id);
-        awaitSession(config, checkedId, seen, until);
+        awaitSession(caller, config, checkedId, seen, until);
         try (Admission.Permit ignored = readAdmission.enter()) {
             RecordResponse answer = read.read(config, checkedId);
             if (System.nanoTime() - until > 0) {
@@ -298,11 +298,11 @@ public final class RecordsResource {
      * Waits (bounded) until this server has applied what the caller's session has seen of the record, and marks the answer
      * so (the client tells a server that ignores sessions by its absence); nothing without a session.
      */
-    private void awaitSession(NamespaceConfig config, String checkedId, SessionToken seen, long until) {
+    private void awaitSession(Caller caller, NamespaceConfig config, String checkedId, SessionToken seen, long until) {
         if (seen.isEmpty()) {
             return;
         }
-        sessions.await(config.name(), checkedId, seen, until);
+        sessions.await(config.name(), checkedId, seen, until, caller.getName());
         SessionFilter.satisfied();
     }
 

@@ -215,8 +215,10 @@ public final class ReplicationResource {
     public ReplicationStatus startAppliers(@io.dropwizard.auth.Auth io.meridian.server.auth.Caller operator) {
         io.meridian.server.auth.Authorization.require(operator, io.meridian.server.auth.Caller.Role.OPERATOR);
         LOG.warn("operator {} starts the appliers of this server in {}", operator.getName(), region);
+        // positions an operator set: what sessions knew applied may not be (a rebuild). Forgotten before the new
+        // appliers start, so the committed positions they report at assignment are kept
+        restarted.run();
         replicator.resume();
-        restarted.run(); // positions an operator set: what sessions knew applied may not be (a rebuild)
         return status();
     }
 

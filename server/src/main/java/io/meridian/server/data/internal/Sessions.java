@@ -33,6 +33,11 @@ public final class Sessions {
 
     static final long ASK_INTERVAL_MS = 200;
     static final long ANNOUNCE_AFTER_ASK_MS = 30_000;
+    /**
+     * After a log gap of a source, how long sessions concerning it are refused without asking the repair mark: longer
+     * than the mark may be stale on another instance ({@code RegionState} reads it at most every few seconds).
+     */
+    static final long GAP_REFUSAL_MS = 10_000;
 
     private final AppliedPositions positions;
     private final InvalidationTopic topic;
@@ -45,6 +50,10 @@ public final class Sessions {
     private volatile ToIntFunction<RegionId> partitionCounts = r -> 0;
     private volatile Supplier<Map<RegionId, Map<Integer, Long>>> current = Map::of;
     private volatile Supplier<Optional<String>> needsRepair = Optional::empty;
+    private final Map<RegionId, Long> gapSeenAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Waiting requests per caller: one caller may hold at most a quarter of the places. */
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> waitersByCaller = new java.util.concurrent.ConcurrentHashMap<>();
+    private final int maxWaitersPerCaller;
 
     /**
      * @param topic the region's invalidation topic, or null for a server without siblings
@@ -58,9 +67,10 @@ public final class Sessions {
         this.maxWait = maxWait;
         this.maxWaiters = maxWaiters;
         this.waiters = new Semaphore(maxWaiters);
+        this.maxWaitersPerCaller = Math.max(1, maxWaiters / 4);
         this.positions = new AppliedPositions(r -> partitionCounts.applyAsInt(r));
         if (topic != null) {
-            topic.onPositions(positions::advance, positions::reset, positions::clear, this::announceAll);
+            topic.onPositions(positions::advance, this::gapReset, positions::clear, this::announceAll);
         }
     }
 
@@ -87,7 +97,7 @@ public final class Sessions {
     /** The appliers' listener: a partition's position went back (a log gap); every instance takes it as it is. */
     public void reset(RegionId source, int partition, long offset) {
         if (topic == null) {
-            positions.reset(source, Map.of(partition, offset));
+            gapReset(source, Map.of(partition, offset));
         } else {
             topic.resetPositions(source, Map.of(partition, offset));
         }
@@ -101,6 +111,12 @@ public final class Sessions {
             topic.resetPositions(null, Map.of());
             topic.requestPositions();
         }
+    }
+
+    /** A gap in {@code source}'s log: its positions as given, and no session of it for a while (the repair mark follows). */
+    private void gapReset(RegionId source, Map<Integer, Long> reset) {
+        gapSeenAt.put(source, System.currentTimeMillis());
+        positions.reset(source, reset);
     }
 
     private void announceAll() {
@@ -134,9 +150,22 @@ public final class Sessions {
      *     does not apply, a region that needs repair), or too many requests wait already (nothing read or written)
      */
     public void await(String namespace, String id, SessionToken required, long untilNanos) {
+        await(namespace, id, required, untilNanos, "");
+    }
+
+    /** As {@link #await(String, String, SessionToken, long)} for {@code caller}, who may hold a quarter of the waiting places. */
+    public void await(String namespace, String id, SessionToken required, long untilNanos, String caller) {
         SessionToken wanted = positions.relevant(required, namespace, id);
         if (wanted.isEmpty()) {
             return;
+        }
+        long now = System.currentTimeMillis();
+        for (SessionToken.Position p : wanted.entries().keySet()) {
+            Long gap = gapSeenAt.get(p.region());
+            if (gap != null && now - gap < GAP_REFUSAL_MS) {
+                throw ApiException.sessionNotSatisfied("a gap in " + p.region() + "'s log was found moments ago: this region may"
+                        + " miss writes it has passed, so it serves no session of that log; nothing was done");
+            }
         }
         for (SessionToken.Position p : wanted.entries().keySet()) {
             if (!regions.contains(p.region())) { // no wait can help: this region does not apply that log
@@ -144,15 +173,20 @@ public final class Sessions {
                         + " region does not apply: nothing was done; another region may");
             }
         }
-        Optional<String> repair = needsRepair.get();
-        if (repair.isPresent()) {
-            throw ApiException.sessionNotSatisfied("this region needs repair (" + repair.get() + "): it may miss writes it has"
-                    + " passed, so it serves no session; nothing was done");
-        }
+        refuseIfNeedsRepair();
         if (positions.satisfies(wanted)) {
             return;
         }
+        java.util.concurrent.atomic.AtomicInteger mine = waitersByCaller.computeIfAbsent(caller,
+                c -> new java.util.concurrent.atomic.AtomicInteger());
+        if (mine.incrementAndGet() > maxWaitersPerCaller) {
+            release(caller, mine);
+            throw ApiException.sessionNotSatisfied("this region has not applied what the session has seen, and this caller's"
+                    + " requests hold " + maxWaitersPerCaller + " of the waiting places already: nothing was done; another region"
+                    + " may have");
+        }
         if (!waiters.tryAcquire()) {
+            release(caller, mine);
             throw ApiException.sessionNotSatisfied("this region has not applied what the session has seen, and " + maxWaiters
                     + " requests wait for theirs already (reads.maxSessionWaiters): nothing was done; another region may have");
         }
@@ -171,8 +205,24 @@ public final class Sessions {
                         + missing(wanted) + ") within " + maxWait.toMillis() + " ms or the caller's deadline: nothing was"
                         + " done; another region may have");
             }
+            refuseIfNeedsRepair(); // a gap may have been found while it waited
         } finally {
             waiters.release();
+            release(caller, mine);
+        }
+    }
+
+    private void release(String caller, java.util.concurrent.atomic.AtomicInteger mine) {
+        if (mine.decrementAndGet() == 0) {
+            waitersByCaller.remove(caller, mine); // a caller that waits no more leaves no entry behind
+        }
+    }
+
+    private void refuseIfNeedsRepair() {
+        Optional<String> repair = needsRepair.get();
+        if (repair.isPresent()) {
+            throw ApiException.sessionNotSatisfied("this region needs repair (" + repair.get() + "): it may miss writes it has"
+                    + " passed, so it serves no session; nothing was done");
         }
     }
 

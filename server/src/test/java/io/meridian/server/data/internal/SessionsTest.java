@@ -65,11 +65,11 @@ class SessionsTest {
     void pastMaxSessionWaitersAnUnsatisfiedRequestIsRefusedAtOnce() throws Exception {
         Sessions s = sessions(Duration.ofSeconds(60), 2, new AtomicReference<>(Optional.empty()));
         SessionToken hostile = SessionToken.of(A, 0, 9_000_000_000_000L); // an offset no log will reach soon
-        CompletableFuture<Integer> w1 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", hostile, Long.MAX_VALUE)));
-        CompletableFuture<Integer> w2 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u2", hostile, Long.MAX_VALUE)));
+        CompletableFuture<Integer> w1 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", hostile, Long.MAX_VALUE, "a")));
+        CompletableFuture<Integer> w2 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u2", hostile, Long.MAX_VALUE, "b")));
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 2);
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> s.await("users", "u3", hostile, Long.MAX_VALUE)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> s.await("users", "u3", hostile, Long.MAX_VALUE, "c")).isInstanceOf(ApiException.class)
                 .hasMessageContaining("maxSessionWaiters");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("at once").isLessThan(Duration.ofSeconds(5));
         s.applied(A, Map.of(0, 9_000_000_000_000L));
@@ -96,10 +96,39 @@ class SessionsTest {
         Sessions s = sessions(Duration.ofMillis(50), 2, new AtomicReference<>(Optional.empty()));
         s.applied(A, Map.of(0, 100L));
         s.reset(A, 0, 4); // the log was recreated: offset 100 of the old log says nothing of the new one
-        assertThat(status(() -> s.await("users", "u1", SessionToken.of(A, 0, 6), Long.MAX_VALUE))).isEqualTo(503);
+        assertThat(s.positions().applied(new SessionToken.Position(A, 0))).isEqualTo(4);
         s.applied(A, Map.of(0, 6L));
-        assertThat(status(() -> s.await("users", "u1", SessionToken.of(A, 0, 6), Long.MAX_VALUE))).isEqualTo(200);
+        assertThat(s.positions().applied(new SessionToken.Position(A, 0))).isEqualTo(6);
         s.restarted();
         assertThat(s.positions().applied(new SessionToken.Position(A, 0))).as("forgotten after a restart of the appliers").isEqualTo(-1);
+    }
+
+    @Test
+    void afterAGapNoSessionOfThatLogIsServedEvenBeforeTheRepairMarkIsSeen() {
+        Sessions s = sessions(Duration.ofMillis(50), 2, new AtomicReference<>(Optional.empty())); // the mark not seen yet
+        s.applied(A, Map.of(0, 10L));
+        s.reset(A, 0, 10); // a retention gap: the position does not go back, but writes below it were never applied
+        s.applied(A, Map.of(0, 12L));
+        assertThatThrownBy(() -> s.await("users", "u1", SessionToken.of(A, 0, 11), Long.MAX_VALUE))
+                .isInstanceOf(ApiException.class).hasMessageContaining("gap");
+    }
+
+    @Test
+    void oneCallerHoldsAtMostAQuarterOfTheWaitingPlaces() throws Exception {
+        Sessions s = sessions(Duration.ofSeconds(60), 8, new AtomicReference<>(Optional.empty()));
+        SessionToken hostile = SessionToken.of(A, 0, 9_000_000_000_000L);
+        CompletableFuture<Integer> w1 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", hostile, Long.MAX_VALUE, "mallory")));
+        CompletableFuture<Integer> w2 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u2", hostile, Long.MAX_VALUE, "mallory")));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 2);
+        assertThatThrownBy(() -> s.await("users", "u3", hostile, Long.MAX_VALUE, "mallory")).isInstanceOf(ApiException.class)
+                .hasMessageContaining("this caller's");
+        CompletableFuture<Integer> honest = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u4",
+                SessionToken.of(A, 0, 5), Long.MAX_VALUE, "alice")));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 3);
+        s.applied(A, Map.of(0, 5L));
+        assertThat(honest.get(30, TimeUnit.SECONDS)).as("another caller still waits and is served").isEqualTo(200);
+        s.applied(A, Map.of(0, 9_000_000_000_000L));
+        assertThat(w1.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(w2.get(30, TimeUnit.SECONDS)).isEqualTo(200);
     }
 }
