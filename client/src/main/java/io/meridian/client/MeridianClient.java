@@ -611,9 +611,9 @@ public final class MeridianClient implements AutoCloseable {
             // a session's writes are stamped in its order, whichever host makes them: after its last write's timestamp.
             // For this write only: the client's other writes keep their own clock (a session resumed from a tampered or
             // far-ahead token must not move every later write of the client ahead, where servers refuse them)
-            long last = inSession.current().timestamp();
-            if (HybridLogicalClock.timestampOf(token) <= last) {
-                token = new IdempotencyToken(last + HybridLogicalClock.SLOTS, token.nonce());
+            long stamp = inSession.stampAfter(token.generationMicros(), HybridLogicalClock.SLOTS);
+            if (stamp != token.generationMicros()) {
+                token = new IdempotencyToken(stamp, token.nonce());
             }
         }
         Request r = request;
@@ -981,8 +981,8 @@ public final class MeridianClient implements AutoCloseable {
     private void attemptEnded(Call<?> c, RegionId region, int attempt, boolean hedge, HttpResponse<byte[]> resp, Throwable error,
             long sentNanos) {
         int status = resp == null ? 0 : resp.statusCode();
-        if (hedgeDelay != null && c.request.isRead() && (status / 100 == 2 || status == 404
-                || (error != null && c.result.isDone() && unwrap(error) instanceof java.util.concurrent.CancellationException))) {
+        if (hedgeDelay != null && c.request.isRead() && (status / 100 == 2 || status == 404 || (!hedge && error != null
+                && c.result.isDone() && unwrap(error) instanceof java.util.concurrent.CancellationException))) {
             // an attempt cancelled because another answered (a hedge won) took at least this long: without it the slow
             // tail would vanish from the windows and the delay would shrink until every read is hedged
             hedgeDelay.record(System.nanoTime() - sentNanos);

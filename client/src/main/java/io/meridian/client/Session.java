@@ -20,6 +20,8 @@ public final class Session {
 
     private final AtomicReference<SessionToken> seen;
     private volatile String broken; // why the session can no longer be kept (its token is full), or null
+    /** The highest token time (µs) given to a write of this session in this process: its writes never share one. */
+    private final java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
 
     /** A new, empty session. */
     public Session() {
@@ -39,9 +41,22 @@ public final class Session {
         return new Session(SessionToken.parse(token));
     }
 
-    /** What the session has seen, as a string to carry elsewhere ({@link #resume}); empty for a new session. */
+    /**
+     * What the session has seen, as a string to carry elsewhere ({@link #resume}); empty for a new session.
+     *
+     * @throws IllegalStateException when the session can no longer be kept (carried on, it would miss a write)
+     */
     public String token() {
+        checkUsable();
         return seen.get().toString();
+    }
+
+    /**
+     * The token time (µs) for the session's next write: {@code candidate} (the client's own), unless that is not after the
+     * session's last acknowledged write or a write this process already stamped for it; then just after those.
+     */
+    long stampAfter(long candidate, long unit) {
+        return issued.updateAndGet(prev -> Math.max(candidate, Math.max(prev, seen.get().timestamp()) + unit));
     }
 
     SessionToken current() {
@@ -76,6 +91,6 @@ public final class Session {
 
     @Override
     public String toString() {
-        return "Session[" + token() + "]";
+        return "Session[" + seen.get() + (broken != null ? ", full" : "") + "]";
     }
 }

@@ -169,6 +169,7 @@ class SessionTest {
         a.answerSession = more.toString(); // 330 positions: more than a token holds
         c.put("users", "u2", Map.of(Bytes.utf8("k"), Bytes.utf8("v")));
         assertThatThrownBy(() -> c.get("users", "u2")).isInstanceOf(IllegalStateException.class).hasMessageContaining("new session");
+        assertThatThrownBy(session::token).as("carried elsewhere it would miss a write").isInstanceOf(IllegalStateException.class);
         assertThat(c.getAsync("users", "u2").toCompletableFuture()).as("an async call fails its stage").isCompletedExceptionally();
         c.close();
     }
@@ -183,6 +184,22 @@ class SessionTest {
         assertThat(IdempotencyToken.parse(a.tokens.get(0)).generationMicros()).isGreaterThan(farAhead);
         assertThat(IdempotencyToken.parse(a.tokens.get(1)).generationMicros()).as("the client's other writes keep its clock")
                 .isLessThan(farAhead - 3_000_000_000L);
+        c.close();
+    }
+
+    @Test
+    void writesOfASessionAheadOfThisClientsClockNeverShareATimestamp() throws Exception {
+        long ahead = (System.currentTimeMillis() + 60_000) * 1000;
+        Stub a = stubs.stub().answer(200, WRITTEN).answer(200, WRITTEN);
+        MeridianClient c = client(a, stubs.stub()).build();
+        CallOptions inSession = CallOptions.defaults().withSession(Session.resume("@" + ahead));
+        var first = c.putAsync("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v1")), inSession);
+        var second = c.putAsync("users", "u1", Map.of(Bytes.utf8("k"), Bytes.utf8("v2")), inSession); // pipelined
+        first.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        second.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        List<Long> stamps = a.tokens.stream().map(t -> IdempotencyToken.parse(t).generationMicros()).sorted().toList();
+        assertThat(stamps).hasSize(2).allMatch(t -> t > ahead);
+        assertThat(stamps.get(1) - stamps.get(0)).as("a whole timestamp unit apart").isGreaterThanOrEqualTo(32);
         c.close();
     }
 

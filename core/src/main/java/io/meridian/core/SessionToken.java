@@ -29,6 +29,8 @@ public final class SessionToken {
      */
     public static final int MAX_ENTRIES = 320;
     private static final int MAX_PARTITION = 1 << 20;
+    /** Year 2262 in µs: beyond it a write timestamp is an error (and arithmetic on it would overflow). */
+    static final long MAX_TIMESTAMP = 1L << 62;
     private static final SessionToken EMPTY = new SessionToken(Map.of(), 0);
 
     /** A partition of a region's mutation log. */
@@ -104,8 +106,8 @@ public final class SessionToken {
                 } catch (NumberFormatException x) {
                     throw new IllegalArgumentException(HEADER + " timestamp must be @<µs>; got '" + Limits.printable(e) + "'");
                 }
-                if (ts < 0) {
-                    throw new IllegalArgumentException(HEADER + " timestamp must not be negative");
+                if (ts < 0 || ts > MAX_TIMESTAMP) {
+                    throw new IllegalArgumentException(HEADER + " timestamp must be within 0.." + MAX_TIMESTAMP + " µs");
                 }
                 continue;
             }

@@ -43,6 +43,7 @@ class SessionTokenTest {
         assertThat(SessionToken.parse("@7").isEmpty()).as("a timestamp asks nothing of a read").isTrue();
         assertThat(t.merge(SessionToken.parse("@1795667623542486")).toString()).isEqualTo("region-a:0:10,@1795667623542486");
         assertThatThrownBy(() -> SessionToken.parse("@x")).hasMessageContaining("@<µs>");
+        assertThatThrownBy(() -> SessionToken.parse("@" + (SessionToken.MAX_TIMESTAMP + 1))).hasMessageContaining("within");
     }
 
     @Test

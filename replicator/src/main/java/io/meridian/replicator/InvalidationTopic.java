@@ -158,11 +158,11 @@ public final class InvalidationTopic implements AutoCloseable {
      */
     private void sendControl(String value) {
         if (value.startsWith("X")) {
-            enqueueReset(new Control(value, () -> sendNow(value, true)));
+            enqueueReset(new Control(value, () -> sendResetNow(value)));
             return;
         }
         int before = control.getQueue().size();
-        control.execute(new Control(value, () -> sendNow(value, false)));
+        control.execute(new Control(value, () -> sendNow(value)));
         if (before >= MAX_PENDING_CONTROL) {
             sendFailures.increment(); // dropped by the discard policy
         }
@@ -180,46 +180,70 @@ public final class InvalidationTopic implements AutoCloseable {
         }
     }
 
-    /** Queues a reset past the bound if need be: announcements and requests make room for it (later ones cover them). */
+    /**
+     * Queues a reset past the bound if need be: announcements and requests make room for it (later ones cover them);
+     * when only resets fill the queue, waits for room (the broker is away: the caller, an applier, cannot go on anyway).
+     */
     private void enqueueReset(Control reset) {
         java.util.concurrent.BlockingQueue<Runnable> q = control.getQueue();
-        if (!q.offer(reset)) {
-            int dropped = q.size();
-            q.removeIf(r -> r instanceof Control c && c.droppable());
-            sendFailures.add(dropped - q.size());
-            if (!q.offer(reset)) { // full of resets: a thousand gaps at once; the newest position of each wins anyway
-                sendFailures.increment();
-                LOG.warn("dropped a position reset on {}: the queue is full of resets", topic);
-            }
-        }
         control.prestartCoreThread();
+        try {
+            while (!q.offer(reset)) {
+                int before = q.size();
+                q.removeIf(r -> r instanceof Control c && c.droppable());
+                sendFailures.add(Math.max(0, before - q.size()));
+                if (q.offer(reset)) {
+                    return;
+                }
+                if (q.offer(reset, 1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    return;
+                }
+                if (!running.get() || control.isShutdown()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    private void sendNow(String value, boolean retryUntilSent) {
+    private void sendNow(String value) {
         try {
             producer.send(new ProducerRecord<>(topic, null, value.getBytes(StandardCharsets.US_ASCII)), (md, e) -> {
                 if (e != null) {
-                    failedControl(value, retryUntilSent, e);
+                    sendFailures.increment();
+                    LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
                 }
             });
         } catch (RuntimeException e) {
-            failedControl(value, retryUntilSent, e);
+            sendFailures.increment();
+            LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
         }
     }
 
-    private void failedControl(String value, boolean retry, Exception e) {
-        sendFailures.increment();
-        LOG.debug("could not send '{}' on {}: {}", value, topic, e.toString());
-        if (retry && running.get()) {
-            enqueueReset(new Control(value, () -> {
+    /**
+     * Sends a reset and waits for the broker to take it, again every second until it does (or this closes): on the one
+     * control thread, so no announcement queued after it can reach the topic before it.
+     */
+    private void sendResetNow(String value) {
+        while (!control.isShutdown()) {
+            try {
+                producer.send(new ProducerRecord<>(topic, null, value.getBytes(StandardCharsets.US_ASCII)))
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                sendFailures.increment();
+                LOG.warn("could not send the position reset '{}' on {}: {}; again in 1 s", value, topic, e.toString());
                 try {
-                    Thread.sleep(1_000); // the broker is away: the control thread has nothing better to do
+                    Thread.sleep(1_000); // the broker is away: nothing behind it may go first
                 } catch (InterruptedException x) {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                sendNow(value, true);
-            }));
+            }
         }
     }
 

@@ -226,7 +226,12 @@ public class MeridianConfiguration extends Configuration {
          */
         @Min(1)
         @JsonProperty
-        public int maxSessionWaiters = 32;
+        public int maxSessionWaiters = 64;
+
+        /** Of {@code maxSessionWaiters}, how many one caller (principal) may hold: a flood of one never stops the others. */
+        @Min(1)
+        @JsonProperty
+        public int maxSessionWaitersPerCaller = 32;
     }
 
     /** Write-path limits. */

@@ -81,7 +81,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         logs.add(RegionId.of(config.region));
         config.replication.sources.keySet().forEach(name -> logs.add(RegionId.of(name)));
         Sessions sessions = new Sessions(cache.topic(), List.copyOf(logs), config.reads.maxSessionWait.toJavaDuration(),
-                config.reads.maxSessionWaiters);
+                config.reads.maxSessionWaiters, config.reads.maxSessionWaitersPerCaller);
         List<Supplier<List<String>>> alerts = new ArrayList<>();
         Supplier<ReplicationStatus> replicationStatus = null;
         if (config.replication.enabled) {

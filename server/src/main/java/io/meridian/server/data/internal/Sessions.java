@@ -51,8 +51,8 @@ public final class Sessions {
     private volatile Supplier<Map<RegionId, Map<Integer, Long>>> current = Map::of;
     private volatile Supplier<Optional<String>> needsRepair = Optional::empty;
     private final Map<RegionId, Long> gapSeenAt = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Waiting requests per caller: one caller may hold at most a quarter of the places. */
-    private final Map<String, java.util.concurrent.atomic.AtomicInteger> waitersByCaller = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Waiting requests per caller (no entry: none), at most {@code maxWaitersPerCaller} each. */
+    private final Map<String, Integer> waitersByCaller = new java.util.concurrent.ConcurrentHashMap<>();
     private final int maxWaitersPerCaller;
 
     /**
@@ -60,14 +60,15 @@ public final class Sessions {
      * @param regions every region whose log this region applies (its own included)
      * @param maxWait the longest a request waits for its session
      * @param maxWaiters requests waiting at once; past it a request is refused at once
+     * @param maxWaitersPerCaller of those, requests of one caller (principal)
      */
-    public Sessions(InvalidationTopic topic, List<RegionId> regions, Duration maxWait, int maxWaiters) {
+    public Sessions(InvalidationTopic topic, List<RegionId> regions, Duration maxWait, int maxWaiters, int maxWaitersPerCaller) {
         this.topic = topic;
         this.regions = List.copyOf(regions);
         this.maxWait = maxWait;
         this.maxWaiters = maxWaiters;
         this.waiters = new Semaphore(maxWaiters);
-        this.maxWaitersPerCaller = Math.max(1, maxWaiters / 4);
+        this.maxWaitersPerCaller = Math.max(1, Math.min(maxWaiters, maxWaitersPerCaller));
         this.positions = new AppliedPositions(r -> partitionCounts.applyAsInt(r));
         if (topic != null) {
             topic.onPositions(positions::advance, this::gapReset, positions::clear, this::announceAll);
@@ -153,20 +154,13 @@ public final class Sessions {
         await(namespace, id, required, untilNanos, "");
     }
 
-    /** As {@link #await(String, String, SessionToken, long)} for {@code caller}, who may hold a quarter of the waiting places. */
+    /** As {@link #await(String, String, SessionToken, long)} for {@code caller}, who may hold its share of the waiting places. */
     public void await(String namespace, String id, SessionToken required, long untilNanos, String caller) {
         SessionToken wanted = positions.relevant(required, namespace, id);
         if (wanted.isEmpty()) {
             return;
         }
-        long now = System.currentTimeMillis();
-        for (SessionToken.Position p : wanted.entries().keySet()) {
-            Long gap = gapSeenAt.get(p.region());
-            if (gap != null && now - gap < GAP_REFUSAL_MS) {
-                throw ApiException.sessionNotSatisfied("a gap in " + p.region() + "'s log was found moments ago: this region may"
-                        + " miss writes it has passed, so it serves no session of that log; nothing was done");
-            }
-        }
+        refuseIfRecentGap(wanted);
         for (SessionToken.Position p : wanted.entries().keySet()) {
             if (!regions.contains(p.region())) { // no wait can help: this region does not apply that log
                 throw ApiException.sessionNotSatisfied("the session has seen writes of " + p.region() + ", whose log this"
@@ -175,18 +169,16 @@ public final class Sessions {
         }
         refuseIfNeedsRepair();
         if (positions.satisfies(wanted)) {
+            refuseIfRecentGap(wanted); // a gap's reset and the positions after it may have arrived since the check above
             return;
         }
-        java.util.concurrent.atomic.AtomicInteger mine = waitersByCaller.computeIfAbsent(caller,
-                c -> new java.util.concurrent.atomic.AtomicInteger());
-        if (mine.incrementAndGet() > maxWaitersPerCaller) {
-            release(caller, mine);
+        if (!enter(caller)) {
             throw ApiException.sessionNotSatisfied("this region has not applied what the session has seen, and this caller's"
                     + " requests hold " + maxWaitersPerCaller + " of the waiting places already: nothing was done; another region"
                     + " may have");
         }
         if (!waiters.tryAcquire()) {
-            release(caller, mine);
+            leave(caller);
             throw ApiException.sessionNotSatisfied("this region has not applied what the session has seen, and " + maxWaiters
                     + " requests wait for theirs already (reads.maxSessionWaiters): nothing was done; another region may have");
         }
@@ -205,16 +197,43 @@ public final class Sessions {
                         + missing(wanted) + ") within " + maxWait.toMillis() + " ms or the caller's deadline: nothing was"
                         + " done; another region may have");
             }
-            refuseIfNeedsRepair(); // a gap may have been found while it waited
+            // a gap may have been found while it waited: its reset, then positions past it, can be what woke it
+            refuseIfRecentGap(wanted);
+            refuseIfNeedsRepair();
         } finally {
             waiters.release();
-            release(caller, mine);
+            leave(caller);
         }
     }
 
-    private void release(String caller, java.util.concurrent.atomic.AtomicInteger mine) {
-        if (mine.decrementAndGet() == 0) {
-            waitersByCaller.remove(caller, mine); // a caller that waits no more leaves no entry behind
+    /** Counts a waiting request of {@code caller}; false (nothing counted) when it holds its share of the places already. */
+    private boolean enter(String caller) {
+        boolean[] admitted = {false};
+        waitersByCaller.compute(caller, (c, n) -> {
+            int held = n == null ? 0 : n;
+            admitted[0] = held < maxWaitersPerCaller;
+            return admitted[0] ? held + 1 : (n == null ? null : n);
+        });
+        return admitted[0];
+    }
+
+    private void leave(String caller) {
+        waitersByCaller.computeIfPresent(caller, (c, n) -> n <= 1 ? null : n - 1); // no entry left for a caller that waits no more
+    }
+
+    /** Callers with waiting requests (tests). */
+    int waitingCallers() {
+        return waitersByCaller.size();
+    }
+
+    private void refuseIfRecentGap(SessionToken wanted) {
+        long now = System.currentTimeMillis();
+        for (SessionToken.Position p : wanted.entries().keySet()) {
+            Long gap = gapSeenAt.get(p.region());
+            if (gap != null && now - gap < GAP_REFUSAL_MS) {
+                throw ApiException.sessionNotSatisfied("a gap in " + p.region() + "'s log was found moments ago: this region may"
+                        + " miss writes it has passed, so it serves no session of that log; nothing was done");
+            }
         }
     }
 

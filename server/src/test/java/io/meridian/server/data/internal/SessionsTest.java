@@ -23,7 +23,7 @@ class SessionsTest {
     static final RegionId B = RegionId.of("region-b");
 
     private static Sessions sessions(Duration maxWait, int maxWaiters, AtomicReference<Optional<String>> repair) {
-        Sessions s = new Sessions(null, List.of(A), maxWait, maxWaiters);
+        Sessions s = new Sessions(null, List.of(A), maxWait, maxWaiters, Math.max(1, maxWaiters / 4));
         s.connect(r -> 1, Map::of, repair::get); // one partition per log: every entry concerns every record
         return s;
     }
@@ -130,5 +130,18 @@ class SessionsTest {
         s.applied(A, Map.of(0, 9_000_000_000_000L));
         assertThat(w1.get(30, TimeUnit.SECONDS)).isEqualTo(200);
         assertThat(w2.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(s.waitingCallers()).as("no entry left behind").isZero();
+    }
+
+    @Test
+    void aReadWaitingWhenAGapIsFoundIsRefusedThoughPositionsPastTheGapWakeIt() throws Exception {
+        Sessions s = sessions(Duration.ofSeconds(60), 4, new AtomicReference<>(Optional.empty())); // the mark not seen yet
+        s.applied(A, Map.of(0, 10L));
+        CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1",
+                SessionToken.of(A, 0, 12), Long.MAX_VALUE)));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 1);
+        s.reset(A, 0, 10); // the owner found a retention gap: offset 11 (the session's write) was never applied
+        s.applied(A, Map.of(0, 14L)); // and went on past it
+        assertThat(read.get(30, TimeUnit.SECONDS)).isEqualTo(503);
     }
 }
