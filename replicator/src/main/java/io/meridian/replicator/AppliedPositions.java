@@ -127,9 +127,4 @@ public final class AppliedPositions {
             return true;
         }
     }
-
-    /** Everything known, for the operator API and tests. */
-    public SessionToken snapshot() {
-        return SessionToken.of(Map.copyOf(applied));
-    }
 }
