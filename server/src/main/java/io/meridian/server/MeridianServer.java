@@ -50,6 +50,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
     public void initialize(Bootstrap<MeridianConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(bootstrap.getConfigurationSourceProvider(),
                 substitutor(System::getenv)));
+        bootstrap.setMetricRegistry(new io.meridian.server.api.LockFreeMetricRegistry()); // before anything registers a metric
         // peers: one URL or a list per region
         bootstrap.getObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
     }

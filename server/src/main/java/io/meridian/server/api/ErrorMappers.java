@@ -17,34 +17,62 @@ public final class ErrorMappers {
 
     private ErrorMappers() { }
 
+    /** An error answer: its status, JSON body and {@code Retry-After} seconds (0: none). */
+    public record Answer(int status, ErrorResponse body, int retryAfterSeconds) {
+    }
+
     static Response respond(int status, String message, boolean durable, int retryAfter, Throwable cause) {
-        return respond(status, message, durable, retryAfter, cause, null);
+        return respond(answer(status, message, durable, retryAfter, cause, null, null));
     }
 
-    static Response respond(int status, String message, boolean durable, int retryAfter, Throwable cause, String reason) {
-        return respond(status, message, durable, retryAfter, cause, reason, null);
+    private static Response respond(Answer a) {
+        Response.ResponseBuilder b = Response.status(a.status()).type(MediaType.APPLICATION_JSON_TYPE).entity(a.body());
+        if (a.retryAfterSeconds() > 0) {
+            b.header("Retry-After", a.retryAfterSeconds());
+        }
+        return b.build();
     }
 
-    static Response respond(int status, String message, boolean durable, int retryAfter, Throwable cause, String reason,
+    private static Answer answer(int status, String message, boolean durable, int retryAfter, Throwable cause, String reason,
             java.util.List<io.meridian.core.wire.ItemJson> current) {
         String errorId = null;
         if (status >= 500) {
             errorId = Long.toHexString(ThreadLocalRandom.current().nextLong());
             LOG.warn("error {} ({}): {}", errorId, status, message, cause);
         }
-        Response.ResponseBuilder b = Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorResponse(status, message, errorId, durable ? Boolean.TRUE : null, reason, current));
-        if (retryAfter > 0) {
-            b.header("Retry-After", retryAfter);
+        return new Answer(status, new ErrorResponse(status, message, errorId, durable ? Boolean.TRUE : null, reason, current), retryAfter);
+    }
+
+    /**
+     * What a request that failed with {@code e} answers: the same for the Jersey resources (the mappers below) and the
+     * direct record path ({@code data.DirectRecords}). Anything unexpected is a 500 with a logged error id.
+     */
+    public static Answer answerOf(Throwable e) {
+        if (e instanceof ApiException a) {
+            return answer(a.status(), a.getMessage(), a.durable(), a.retryAfterSeconds(), a.getCause(), a.reason(), a.current());
         }
-        return b.build();
+        if (e instanceof Limits.LimitExceededException limit) {
+            return answer(413, limit.getMessage(), false, 0, limit, null, null);
+        }
+        if (e instanceof IllegalArgumentException bad) {
+            return answer(400, bad.getMessage(), false, 0, bad, null, null);
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+            for (Throwable t = json; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof Limits.LimitExceededException limit) {
+                    return answer(413, limit.getMessage(), false, 0, json, null, null);
+                }
+            }
+            return answer(400, "request body is not valid JSON: " + json.getOriginalMessage(), false, 0, json, null, null);
+        }
+        return answer(500, "internal error: it has been logged", false, 0, e, null, null);
     }
 
     /** {@link ApiException}: its status and message. */
     public static final class Api implements ExceptionMapper<ApiException> {
         @Override
         public Response toResponse(ApiException e) {
-            return respond(e.status(), e.getMessage(), e.durable(), e.retryAfterSeconds(), e.getCause(), e.reason(), e.current());
+            return respond(answerOf(e));
         }
     }
 
@@ -52,7 +80,7 @@ public final class ErrorMappers {
     public static final class BadInput implements ExceptionMapper<IllegalArgumentException> {
         @Override
         public Response toResponse(IllegalArgumentException e) {
-            return respond(400, e.getMessage(), false, 0, e);
+            return respond(answerOf(e));
         }
     }
 
@@ -60,7 +88,7 @@ public final class ErrorMappers {
     public static final class TooLarge implements ExceptionMapper<Limits.LimitExceededException> {
         @Override
         public Response toResponse(Limits.LimitExceededException e) {
-            return respond(413, e.getMessage(), false, 0, e);
+            return respond(answerOf(e));
         }
     }
 
@@ -73,12 +101,7 @@ public final class ErrorMappers {
     public static final class UnreadableJson implements ExceptionMapper<com.fasterxml.jackson.core.JsonProcessingException> {
         @Override
         public Response toResponse(com.fasterxml.jackson.core.JsonProcessingException e) {
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof Limits.LimitExceededException limit) {
-                    return respond(413, limit.getMessage(), false, 0, e);
-                }
-            }
-            return respond(400, "request body is not valid JSON: " + e.getOriginalMessage(), false, 0, e);
+            return respond(answerOf(e));
         }
     }
 }

@@ -25,21 +25,32 @@ public final class SessionFilter implements ContainerRequestFilter, ContainerRes
 
     @Override
     public void filter(ContainerRequestContext request) {
-        ANSWER.remove();
-        SATISFIED.remove();
+        begin();
     }
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        end(response.getHeaders()::putSingle);
+    }
+
+    /** A request starts on this thread: nothing to answer yet. */
+    public static void begin() {
+        ANSWER.remove();
+        SATISFIED.remove();
+    }
+
+    /** This thread's request ends: its session headers, if any, go to {@code header} (name, value). */
+    public static void end(java.util.function.BiConsumer<String, String> header) {
         SessionToken answer = ANSWER.get();
         ANSWER.remove();
-        if (answer != null && !answer.isEmpty()) {
-            response.getHeaders().putSingle(SessionToken.HEADER, answer.toString());
-        }
-        if (Boolean.TRUE.equals(SATISFIED.get())) {
-            response.getHeaders().putSingle(SessionToken.SATISFIED_HEADER, "true");
-        }
+        boolean satisfied = Boolean.TRUE.equals(SATISFIED.get());
         SATISFIED.remove();
+        if (answer != null && !answer.isEmpty()) {
+            header.accept(SessionToken.HEADER, answer.toString());
+        }
+        if (satisfied) {
+            header.accept(SessionToken.SATISFIED_HEADER, "true");
+        }
     }
 
     /** This thread's request had its session honoured: whatever it answers now is not older than the session. */

@@ -26,13 +26,23 @@ public final class TraceFilter implements ContainerRequestFilter, ContainerRespo
 
     @Override
     public void filter(ContainerRequestContext request) {
-        Traceparent trace = Traceparent.parse(request.getHeaderString(Traceparent.HEADER)).orElseGet(Traceparent::newTrace);
-        CURRENT.set(trace);
-        MDC.put(MDC_KEY, trace.traceId());
+        begin(request.getHeaderString(Traceparent.HEADER));
     }
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        end();
+    }
+
+    /** A request with this {@code traceparent} header (null: none) starts on this thread. */
+    public static void begin(String traceparent) {
+        Traceparent trace = Traceparent.parse(traceparent).orElseGet(Traceparent::newTrace);
+        CURRENT.set(trace);
+        MDC.put(MDC_KEY, trace.traceId());
+    }
+
+    /** This thread's request has ended. */
+    public static void end() {
         MDC.remove(MDC_KEY);
         CURRENT.remove();
     }

@@ -15,6 +15,7 @@ import io.meridian.server.api.RequestSizeFilter;
 import io.meridian.server.api.TraceFilter;
 import io.meridian.server.api.UnreadBodyFilter;
 import io.meridian.server.auth.Caller;
+import io.meridian.server.auth.CallerAuthenticator;
 import io.meridian.server.auth.Principals;
 import io.meridian.server.cache.internal.CachedReads;
 import io.meridian.server.data.internal.Admission;
@@ -68,11 +69,16 @@ public final class DataApi {
         env.jersey().register(new ErrorMappers.TooLarge());
         env.jersey().register(new ErrorMappers.UnreadableJson());
         MetricRegistry metrics = env.metrics();
-        env.jersey().register(new RecordsResource(engines.store(), reads, writes, new PageTokens(config.pageTokenSecret),
-                new Admission("reads", config.reads.maxInFlight, metrics), sessions));
+        RecordsResource records = new RecordsResource(engines.store(), reads, writes, new PageTokens(config.pageTokenSecret),
+                new Admission("reads", config.reads.maxInFlight, metrics), sessions);
+        env.jersey().register(records);
         // every /v1 endpoint authenticates its caller (HTTP Basic against auth.principals); resources check roles
+        CallerAuthenticator authenticator = Principals.authenticator(config.auth);
         env.jersey().register(new AuthDynamicFeature(new BasicCredentialAuthFilter.Builder<Caller>()
-                .setAuthenticator(Principals.authenticator(config.auth)).setRealm("meridian").buildAuthFilter()));
+                .setAuthenticator(authenticator).setRealm("meridian").buildAuthFilter()));
+        // PUT and plain GET of a record without Jersey's pipeline; everything else passes through to Jersey unchanged
+        env.servlets().addFilter("direct-records", new DirectRecords(records, authenticator, env.getObjectMapper(), metrics))
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, DirectRecords.PREFIX + "*");
         env.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
         env.jersey().register(new NamespacesResource(engines.store(), peers.otherRegions(), env.getObjectMapper()));
     }

@@ -1,0 +1,255 @@
+package io.meridian.server.data;
+
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.dropwizard.auth.AuthenticationException;
+import io.dropwizard.auth.Authenticator;
+import io.dropwizard.auth.basic.BasicCredentials;
+import io.meridian.core.CallDeadline;
+import io.meridian.core.SessionToken;
+import io.meridian.core.Traceparent;
+import io.meridian.core.wire.PutItemsRequest;
+import io.meridian.server.api.ErrorMappers;
+import io.meridian.server.api.RequestSizeFilter;
+import io.meridian.server.api.SessionFilter;
+import io.meridian.server.api.TraceFilter;
+import io.meridian.server.auth.Caller;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The two hot data calls, {@code PUT} and plain {@code GET} of {@code /v1/namespaces/{ns}/records/{id}}, served without
+ * Jersey's per-request pipeline, which a profile showed costs more than half of a request thread's CPU (docs/benchmarks.md,
+ * "A direct path for the hot calls"). Everything a call does is {@link RecordsResource}'s own code: this class only parses
+ * the request, authenticates it, and writes the answer, with the same JSON mapper, error mapping ({@link ErrorMappers}),
+ * trace and session handling ({@link TraceFilter}, {@link SessionFilter}) and metrics (the resource's timer and error meter
+ * of the same names).
+ *
+ * <p>It takes only the plain form of those calls and hands every other request to Jersey unchanged: a query string, a
+ * percent-encoded or dotted path, credentials that do not authenticate (Jersey answers the 401), an {@code Accept} that is
+ * not plainly JSON, a {@code PUT} without a JSON {@code Content-Type} or a known {@code Content-Length} within the request
+ * limit, a {@code GET} with a body or a {@code Content-Type}. Anything unusual therefore gets exactly the answer it got
+ * before; {@code DirectRecordsIT} compares the two paths' answers request by request.
+ */
+final class DirectRecords implements Filter {
+
+    static final String PREFIX = "/v1/namespaces/";
+    private static final String RESOURCE = RecordsResource.class.getName();
+
+    private final RecordsResource records;
+    private final Authenticator<BasicCredentials, Caller> authenticator;
+    private final ObjectReader putBody;
+    private final ObjectWriter writer;
+    private final Timer putTimer;
+    private final Meter putErrors;
+    private final Timer getTimer;
+    private final Meter getErrors;
+    private final Meter served;
+
+    DirectRecords(RecordsResource records, Authenticator<BasicCredentials, Caller> authenticator, ObjectMapper mapper,
+            MetricRegistry metrics) {
+        this.records = records;
+        this.authenticator = authenticator;
+        this.putBody = mapper.readerFor(PutItemsRequest.class);
+        this.writer = mapper.writer();
+        // the names Jersey gives the resource's @Timed and @ExceptionMetered: one timer and meter whichever path served
+        this.putTimer = metrics.timer(MetricRegistry.name(RESOURCE, "put-items"));
+        this.putErrors = metrics.meter(MetricRegistry.name(RESOURCE, "put-items-errors"));
+        this.getTimer = metrics.timer(MetricRegistry.name(RESOURCE, "get"));
+        this.getErrors = metrics.meter(MetricRegistry.name(RESOURCE, "get-errors"));
+        this.served = metrics.meter("meridian.api.direct-requests");
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) req;
+        String[] target = plainCall(request);
+        Caller caller = target == null ? null : authenticated(request.getHeader("Authorization"));
+        if (caller == null) {
+            chain.doFilter(req, res);
+            return;
+        }
+        served.mark();
+        serve(request, (HttpServletResponse) res, caller, target[0], target[1]);
+    }
+
+    /** {ns, id} of a call this class serves as it is, else null (Jersey serves it). */
+    static String[] plainCall(HttpServletRequest request) {
+        String method = request.getMethod();
+        boolean put = "PUT".equals(method);
+        if (!put && !"GET".equals(method) || request.getQueryString() != null || !plainlyJson(request.getHeader("Accept"))) {
+            return null;
+        }
+        String contentType = request.getHeader("Content-Type");
+        long length = request.getContentLengthLong();
+        boolean chunked = request.getHeader("Transfer-Encoding") != null;
+        if (put ? !json(contentType) || chunked || length < 0 || length > RequestSizeFilter.MAX_BODY_BYTES
+                : contentType != null || chunked || length > 0) {
+            return null;
+        }
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        if (uri == null || !uri.startsWith(context) || !uri.startsWith(PREFIX, context.length())) {
+            return null;
+        }
+        return segments(uri.substring(context.length() + PREFIX.length()));
+    }
+
+    /** {ns, id} of {@code <ns>/records/<id>} with nothing in either that Jersey would decode or normalise, else null. */
+    static String[] segments(String rest) {
+        int slash = rest.indexOf('/');
+        if (slash <= 0 || !rest.startsWith("/records/", slash)) {
+            return null;
+        }
+        String ns = rest.substring(0, slash);
+        String id = rest.substring(slash + "/records/".length());
+        if (id.isEmpty() || id.indexOf('/') >= 0 || !plain(ns) || !plain(id)) {
+            return null;
+        }
+        return new String[] {ns, id};
+    }
+
+    private static boolean plain(String segment) {
+        return segment.indexOf('%') < 0 && segment.indexOf(';') < 0 && !".".equals(segment) && !"..".equals(segment);
+    }
+
+    private static boolean plainlyJson(String accept) {
+        if (accept == null) {
+            return true;
+        }
+        String a = accept.trim().toLowerCase(Locale.ROOT);
+        return a.equals("application/json") || a.equals("*/*");
+    }
+
+    private static boolean json(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String c = contentType.trim().toLowerCase(Locale.ROOT);
+        return c.equals("application/json") || c.startsWith("application/json;");
+    }
+
+    /**
+     * The caller these HTTP Basic credentials authenticate, parsed as Dropwizard's {@code BasicCredentialAuthFilter} does;
+     * null for anything else, which Jersey then refuses with its own 401.
+     */
+    Caller authenticated(String header) {
+        if (header == null) {
+            return null;
+        }
+        int space = header.indexOf(' ');
+        if (space <= 0 || !"Basic".equalsIgnoreCase(header.substring(0, space))) {
+            return null;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(header.substring(space + 1)), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            return null;
+        }
+        try {
+            Optional<Caller> caller = authenticator.authenticate(new BasicCredentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
+            return caller.orElse(null);
+        } catch (AuthenticationException e) {
+            return null;
+        }
+    }
+
+    private void serve(HttpServletRequest request, HttpServletResponse response, Caller caller, String ns, String id) throws IOException {
+        boolean put = "PUT".equals(request.getMethod());
+        TraceFilter.begin(request.getHeader(Traceparent.HEADER));
+        SessionFilter.begin();
+        try {
+            int status = 200;
+            Object answer;
+            int retryAfter = 0;
+            try {
+                answer = put ? put(caller, ns, id, request) : get(caller, ns, id, request);
+            } catch (RuntimeException | JsonProcessingException e) { // any other IOException: the client is gone
+                ErrorMappers.Answer error = ErrorMappers.answerOf(e);
+                status = error.status();
+                answer = error.body();
+                retryAfter = error.retryAfterSeconds();
+            }
+            byte[] json = writer.writeValueAsBytes(answer);
+            response.setStatus(status);
+            response.setContentType("application/json");
+            if (retryAfter > 0) {
+                response.setHeader("Retry-After", Integer.toString(retryAfter));
+            }
+            SessionFilter.end(response::setHeader);
+            response.setContentLength(json.length);
+            response.getOutputStream().write(json);
+        } finally {
+            SessionFilter.begin(); // forgets whatever an error left
+            TraceFilter.end();
+        }
+    }
+
+    /**
+     * The body as a {@code PUT}'s items, read to its end (its length is known and bounded, {@link #plainCall}) also when
+     * it is not valid JSON, so the connection stays usable; null when empty.
+     */
+    private PutItemsRequest items(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() == 0) {
+            return null;
+        }
+        InputStream in = request.getInputStream();
+        try {
+            return putBody.readValue(in);
+        } finally {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+    }
+
+    private Object put(Caller caller, String ns, String id, HttpServletRequest request) throws IOException {
+        Timer.Context timing = null;
+        try {
+            PutItemsRequest items = items(request);
+            timing = putTimer.time();
+            return records.put(caller, ns, id, request.getHeader(RecordsResource.TOKEN_HEADER), request.getHeader(CallDeadline.HEADER),
+                    items);
+        } catch (RuntimeException e) {
+            if (timing != null) { // as Jersey: an unreadable body fails before the resource method, unmetered
+                putErrors.mark();
+            }
+            throw e;
+        } finally {
+            if (timing != null) {
+                timing.stop();
+            }
+        }
+    }
+
+    private Object get(Caller caller, String ns, String id, HttpServletRequest request) {
+        try (Timer.Context ignored = getTimer.time()) {
+            return records.get(caller, ns, id, List.of(), null, null, null, null, request.getHeader(CallDeadline.HEADER),
+                    request.getHeader(SessionToken.HEADER));
+        } catch (RuntimeException e) {
+            getErrors.mark();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.meridian.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.core.IdempotencyToken;
+import io.meridian.core.SessionToken;
+import io.meridian.localcluster.ClusterCredentials;
+import io.meridian.localcluster.LocalCluster;
+import io.meridian.localcluster.RegionEndpoints;
+import io.meridian.localcluster.junit.LocalClusterExtension;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The direct path for {@code PUT} and plain {@code GET} of a record (server {@code data.DirectRecords}, no Jersey) answers
+ * every request as Jersey's resource does: each request is sent once plainly, which the direct path serves (its meter
+ * {@code meridian.api.direct-requests} counts it), and once with an {@code Accept} header the direct path leaves to Jersey,
+ * and the two answers must have the same status, the same JSON (but for a 5xx's random error id) and the same
+ * {@code Content-Type}, {@code Retry-After} and session headers.
+ */
+@ExtendWith(LocalClusterExtension.class)
+class DirectRecordsIT {
+
+    static final String NS = "direct_records_it";
+    /** Not the direct path's plain {@code application/json}: Jersey serves it (and answers JSON, as it accepts any). */
+    static final Map<String, String> VIA_JERSEY = Map.of("Accept", "application/json, */*");
+    static RegionEndpoints a;
+    static LocalCluster cluster;
+
+    @BeforeAll
+    static void namespace(LocalCluster theCluster) throws Exception {
+        cluster = theCluster;
+        a = cluster.regions().get(0);
+        assertThat(Http.send("PUT", a.serverUrl() + "/v1/namespaces/" + NS, "{}", Http.operator(cluster)).status()).isIn(200, 201);
+    }
+
+    static String url(String ns, String id) {
+        return a.serverUrl() + "/v1/namespaces/" + ns + "/records/" + id;
+    }
+
+    static String items(String key, String value) {
+        return "{\"items\":[{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}]}";
+    }
+
+    static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes());
+    }
+
+    static long directServed() throws Exception {
+        Http.Answer metrics = Http.anonymous("GET", a.serverAdminUrl() + "/metrics", null);
+        assertThat(metrics.status()).isEqualTo(200);
+        return metrics.json().path("meters").path("meridian.api.direct-requests").path("count").asLong(-1);
+    }
+
+    /** Sends {@code method url body} both ways; asserts which path served each and that they answered alike. */
+    static Http.Answer[] both(String method, String url, String body, Map<String, String> headers) throws Exception {
+        long before = directServed();
+        Http.Answer direct = Http.send(method, url, body, headers);
+        assertThat(directServed()).as("the direct path served " + method + " " + url).isEqualTo(before + 1);
+        Map<String, String> jerseyHeaders = new HashMap<>(headers);
+        jerseyHeaders.putAll(VIA_JERSEY);
+        Http.Answer jersey = Http.send(method, url, body, jerseyHeaders);
+        assertThat(directServed()).as("Jersey served the second " + method + " " + url).isEqualTo(before + 1);
+        assertThat(direct.status()).as(method + " " + url + " " + direct.body() + " / " + jersey.body()).isEqualTo(jersey.status());
+        assertThat(direct.raw().headers().firstValue("Content-Type").map(String::toLowerCase))
+                .isEqualTo(jersey.raw().headers().firstValue("Content-Type").map(String::toLowerCase));
+        assertThat(direct.raw().headers().firstValue("Retry-After")).isEqualTo(jersey.raw().headers().firstValue("Retry-After"));
+        assertThat(direct.raw().headers().firstValue(SessionToken.SATISFIED_HEADER))
+                .isEqualTo(jersey.raw().headers().firstValue(SessionToken.SATISFIED_HEADER));
+        assertThat(direct.raw().headers().firstValue(SessionToken.HEADER).isPresent())
+                .isEqualTo(jersey.raw().headers().firstValue(SessionToken.HEADER).isPresent());
+        return new Http.Answer[] {direct, jersey};
+    }
+
+    /** As {@link #both}, and the two JSON bodies are equal (a 5xx's error id aside). */
+    static JsonNode same(String method, String url, String body, Map<String, String> headers) throws Exception {
+        Http.Answer[] answers = both(method, url, body, headers);
+        JsonNode direct = withoutErrorId(answers[0].json());
+        assertThat(direct).as(method + " " + url).isEqualTo(withoutErrorId(answers[1].json()));
+        return direct;
+    }
+
+    static JsonNode withoutErrorId(JsonNode json) {
+        if (json instanceof ObjectNode o) {
+            o.remove("errorId");
+        }
+        return json;
+    }
+
+    @Test
+    void writesAndReadsAnswerAlike() throws Exception {
+        Http.Answer[] put = both("PUT", url(NS, "r1"), items("k", "v1"), Map.of());
+        assertThat(put[0].status()).isEqualTo(200);
+        java.util.List<String> fields = new java.util.ArrayList<>();
+        put[1].json().fieldNames().forEachRemaining(fields::add);
+        assertThat(put[0].json().fieldNames()).toIterable().containsExactlyInAnyOrderElementsOf(fields);
+        assertThat(put[0].json().path("region").asText()).isEqualTo(put[1].json().path("region").asText()).isEqualTo(a.region().name());
+        JsonNode read = same("GET", url(NS, "r1"), null, Map.of());
+        assertThat(read.path("items").get(0).path("value").asText()).isEqualTo(b64("v1"));
+        // a session carried from the direct write: both paths honour it and say so
+        String session = put[0].raw().headers().firstValue(SessionToken.HEADER).orElseThrow();
+        same("GET", url(NS, "r1"), null, Map.of(SessionToken.HEADER, session));
+        assertThat(same("GET", url(NS, "r1-missing"), null, Map.of()).path("reason").asText()).isEqualTo("record-not-found");
+        assertThat(same("GET", url("direct_records_none", "r"), null, Map.of()).path("reason").asText()).isEqualTo("namespace-not-found");
+        // an idempotent retry of a write answers the same write both ways
+        Map<String, String> token = Map.of(IdempotencyToken.HEADER, IdempotencyToken.generate(java.time.Clock.systemUTC()).toString());
+        Http.Answer[] retried = both("PUT", url(NS, "r2"), items("k", "v2"), token);
+        assertThat(retried[0].status()).isEqualTo(200);
+        assertThat(retried[0].json().path("timestamp")).isEqualTo(retried[1].json().path("timestamp"));
+    }
+
+    @Test
+    void badInputIsRefusedAlike() throws Exception {
+        String id = "bad";
+        assertThat(same("PUT", url(NS, id), "", Map.of()).path("code").asInt()).isEqualTo(400);
+        assertThat(same("PUT", url(NS, id), "{\"items\": [", Map.of()).path("message").asText()).startsWith("request body is not valid JSON");
+        same("PUT", url(NS, id), "{\"items\": []}", Map.of());
+        same("PUT", url(NS, id), "null", Map.of());
+        same("PUT", url(NS, id), "{\"items\": [{\"key\": \"***\", \"value\": \"AA==\"}]}", Map.of());
+        same("PUT", url(NS, id), "{\"items\": [{\"key\": 7}]}", Map.of());
+        same("PUT", url(NS, id), items("k", "v"), Map.of(IdempotencyToken.HEADER, "not-a-token"));
+        same("PUT", url(NS, id), items("k", "v"), Map.of("Meridian-Deadline-Ms", "soon"));
+        same("PUT", url(NS, "x".repeat(5000)), items("k", "v"), Map.of());
+        same("PUT", url("Not-A-Name", id), items("k", "v"), Map.of());
+        same("PUT", url("meridian_internal", id), items("k", "v"), Map.of());
+        same("PUT", url(NS, id), "{\"items\":[{\"key\":\"" + b64("k") + "\",\"value\":\""
+                + Base64.getEncoder().encodeToString(new byte[2 * 1024 * 1024]) + "\"}]}", Map.of());
+        same("PUT", url(NS, id), items("k", "v"), Http.as(cluster, ClusterCredentials.READER));
+        same("GET", url(NS, id), null, Map.of("Meridian-Deadline-Ms", "0"));
+        same("GET", url(NS, id), null, Map.of("Meridian-Deadline-Ms", "-5"));
+        same("GET", url(NS, id), null, Map.of(SessionToken.HEADER, "garbage"));
+        same("GET", url(NS, id), null, Map.of(SessionToken.HEADER, "region-a:0:99999999,@1"));
+        same("GET", url(NS, id), null, Http.as(cluster, ClusterCredentials.PEER));
+        // nothing of the above was written
+        Http.Answer read = Http.send("GET", url(NS, id), null);
+        assertThat(read.status()).isEqualTo(404);
+    }
+
+    @Test
+    void whatTheDirectPathDoesNotTakeGoesToJerseyUnchanged() throws Exception {
+        long before = directServed();
+        Map<String, String> wrong = Map.of("Authorization", "Basic " + b64("app:not-the-secret"));
+        Http.Answer refused = Http.send("PUT", url(NS, "w"), items("k", "v"), wrong);
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.raw().headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"meridian\"");
+        assertThat(Http.anonymous("GET", url(NS, "w"), null).status()).isEqualTo(401);
+        Http.Answer keyed = Http.send("GET", url(NS, "w") + "?key=" + b64("k"), null); // a keyed read answers the keys it found
+        assertThat(keyed.status()).isEqualTo(200);
+        assertThat(keyed.json().path("items").size()).isZero();
+        assertThat(Http.send("GET", url(NS, "w%41"), null).status()).isEqualTo(404);
+        assertThat(Http.send("GET", url(NS, "w"), null, Map.of("Accept", "text/plain")).status()).isEqualTo(406);
+        assertThat(Http.send("DELETE", url(NS, "w"), null).status()).isEqualTo(200);
+        assertThat(directServed()).as("none of these was the direct path's").isEqualTo(before);
+    }
+}
