@@ -73,8 +73,12 @@ class DirectRecordsIT {
         assertThat(direct.raw().headers().firstValue("Retry-After")).isEqualTo(jersey.raw().headers().firstValue("Retry-After"));
         assertThat(direct.raw().headers().firstValue(SessionToken.SATISFIED_HEADER))
                 .isEqualTo(jersey.raw().headers().firstValue(SessionToken.SATISFIED_HEADER));
+        assertThat(direct.raw().headers().firstValue("Connection")).isEqualTo(jersey.raw().headers().firstValue("Connection"));
         assertThat(direct.raw().headers().firstValue(SessionToken.HEADER).isPresent())
                 .isEqualTo(jersey.raw().headers().firstValue(SessionToken.HEADER).isPresent());
+        for (Http.Answer answer : new Http.Answer[] {direct, jersey}) { // a position each, in the same form
+            answer.raw().headers().firstValue(SessionToken.HEADER).ifPresent(t -> assertThat(SessionToken.parse(t).isEmpty()).isFalse());
+        }
         return new Http.Answer[] {direct, jersey};
     }
 
@@ -118,8 +122,14 @@ class DirectRecordsIT {
     @Test
     void badInputIsRefusedAlike() throws Exception {
         String id = "bad";
+        long logBefore = Http.logEnd(a.kafkaBootstrap());
+        long errorsBefore = meter(PUT_ERRORS);
         assertThat(same("PUT", url(NS, id), "", Map.of()).path("code").asInt()).isEqualTo(400);
+        assertThat(meter(PUT_ERRORS)).as("both paths meter the resource's errors").isEqualTo(errorsBefore + 2);
+        same("PUT", url(NS, id), " \n ", Map.of());
         assertThat(same("PUT", url(NS, id), "{\"items\": [", Map.of()).path("message").asText()).startsWith("request body is not valid JSON");
+        assertThat(both("PUT", url(NS, id), "{\"items\": [ {\"key\": " + "7".repeat(1 << 16) + "x", Map.of())[0].raw().headers()
+                .firstValue("Connection")).as("a body the parser left part-way ends its connection").hasValue("close");
         same("PUT", url(NS, id), "{\"items\": []}", Map.of());
         same("PUT", url(NS, id), "null", Map.of());
         same("PUT", url(NS, id), "{\"items\": [{\"key\": \"***\", \"value\": \"AA==\"}]}", Map.of());
@@ -138,8 +148,48 @@ class DirectRecordsIT {
         same("GET", url(NS, id), null, Map.of(SessionToken.HEADER, "region-a:0:99999999,@1"));
         same("GET", url(NS, id), null, Http.as(cluster, ClusterCredentials.PEER));
         // nothing of the above was written
+        assertThat(Http.logEnd(a.kafkaBootstrap())).as("mutation log end offsets").isEqualTo(logBefore);
         Http.Answer read = Http.send("GET", url(NS, id), null);
         assertThat(read.status()).isEqualTo(404);
+    }
+
+    static final String PUT_ERRORS = "io.meridian.server.data.RecordsResource.put-items-errors.exceptions";
+
+    static long meter(String name) throws Exception {
+        return Http.anonymous("GET", a.serverAdminUrl() + "/metrics", null).json().path("meters").path(name).path("count").asLong(-1);
+    }
+
+    static long timer(String name) throws Exception {
+        return Http.anonymous("GET", a.serverAdminUrl() + "/metrics", null).json().path("timers").path(name).path("count").asLong(-1);
+    }
+
+    @Test
+    void bothPathsCountInTheResourcesTimers() throws Exception {
+        String put = "io.meridian.server.data.RecordsResource.put-items";
+        long calls = timer(put);
+        long totals = timer(put + ".total");
+        both("PUT", url(NS, "timed"), items("k", "v"), Map.of());
+        assertThat(timer(put)).isEqualTo(calls + 2);
+        assertThat(timer(put + ".total")).isEqualTo(totals + 2);
+    }
+
+    /** Headers sent twice: Jersey joins or refuses them, so the direct path leaves such requests to it. */
+    @Test
+    void repeatedHeadersGoToJersey() throws Exception {
+        long before = directServed();
+        java.net.http.HttpRequest twice = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(NS, "twice")))
+                .header("Authorization", Http.appAuthorizationFor(url(NS, "twice")))
+                .header("Content-Type", "application/json").header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(items("k", "v"))).build();
+        int status = Http.CLIENT.send(twice, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+        assertThat(status).as("Jersey's answer to two Content-Types").isNotEqualTo(200);
+        java.net.http.HttpRequest traced = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(NS, "twice")))
+                .header("Authorization", Http.appAuthorizationFor(url(NS, "twice")))
+                .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").GET().build();
+        assertThat(Http.CLIENT.send(traced, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        assertThat(directServed()).as("neither was the direct path's").isEqualTo(before);
+        assertThat(Http.send("GET", url(NS, "twice"), null).status()).as("nothing written").isEqualTo(404);
     }
 
     @Test

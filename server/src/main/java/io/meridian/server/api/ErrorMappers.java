@@ -45,7 +45,8 @@ public final class ErrorMappers {
 
     /**
      * What a request that failed with {@code e} answers: the same for the Jersey resources (the mappers below) and the
-     * direct record path ({@code data.DirectRecords}). Anything unexpected is a 500 with a logged error id.
+     * direct record path ({@code data.DirectRecords}); null for an exception none of them maps (Dropwizard's own mapper
+     * answers those: 500 with a logged id).
      */
     public static Answer answerOf(Throwable e) {
         if (e instanceof ApiException a) {
@@ -65,7 +66,7 @@ public final class ErrorMappers {
             }
             return answer(400, "request body is not valid JSON: " + json.getOriginalMessage(), false, 0, json, null, null);
         }
-        return answer(500, "internal error: it has been logged", false, 0, e, null, null);
+        return null;
     }
 
     /** {@link ApiException}: its status and message. */

@@ -76,9 +76,13 @@ public final class DataApi {
         CallerAuthenticator authenticator = Principals.authenticator(config.auth);
         env.jersey().register(new AuthDynamicFeature(new BasicCredentialAuthFilter.Builder<Caller>()
                 .setAuthenticator(authenticator).setRealm("meridian").buildAuthFilter()));
-        // PUT and plain GET of a record without Jersey's pipeline; everything else passes through to Jersey unchanged
-        env.servlets().addFilter("direct-records", new DirectRecords(records, authenticator, env.getObjectMapper(), metrics))
-                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, DirectRecords.PREFIX + "*");
+        // PUT and plain GET of a record without Jersey's pipeline; everything else passes through to Jersey unchanged. Only
+        // where Jersey serves the paths the filter sees (server.rootPath /*, the default): else it would answer paths Jersey does not
+        if (config.getServerFactory() instanceof io.dropwizard.core.server.AbstractServerFactory server
+                && server.getJerseyRootPath().map(p -> p.equals("/*") || p.equals("/")).orElse(true)) {
+            env.servlets().addFilter("direct-records", new DirectRecords(records, authenticator, env.getObjectMapper(), metrics))
+                    .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, DirectRecords.PREFIX + "*");
+        }
         env.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
         env.jersey().register(new NamespacesResource(engines.store(), peers.otherRegions(), env.getObjectMapper()));
     }

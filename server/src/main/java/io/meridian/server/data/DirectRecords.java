@@ -3,6 +3,7 @@ package io.meridian.server.data;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import io.dropwizard.auth.AuthenticationException;
 import io.dropwizard.auth.Authenticator;
 import io.dropwizard.auth.basic.BasicCredentials;
+import io.dropwizard.jersey.errors.LoggingExceptionMapper;
 import io.meridian.core.CallDeadline;
 import io.meridian.core.SessionToken;
 import io.meridian.core.Traceparent;
@@ -26,6 +28,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,6 +37,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.eclipse.jetty.io.EofException;
 
 /**
  * The two hot data calls, {@code PUT} and plain {@code GET} of {@code /v1/namespaces/{ns}/records/{id}}, served without
@@ -62,7 +66,11 @@ final class DirectRecords implements Filter {
     private final Meter putErrors;
     private final Timer getTimer;
     private final Meter getErrors;
+    private final Timer putTotal;
+    private final Timer getTotal;
     private final Meter served;
+    /** Dropwizard's answer to an exception no mapper of ours takes, as Jersey gives it (500 with a logged id). */
+    private static final LoggingExceptionMapper<Throwable> UNEXPECTED = new LoggingExceptionMapper<>() { };
 
     DirectRecords(RecordsResource records, Authenticator<BasicCredentials, Caller> authenticator, ObjectMapper mapper,
             MetricRegistry metrics) {
@@ -72,9 +80,11 @@ final class DirectRecords implements Filter {
         this.writer = mapper.writer();
         // the names Jersey gives the resource's @Timed and @ExceptionMetered: one timer and meter whichever path served
         this.putTimer = metrics.timer(MetricRegistry.name(RESOURCE, "put-items"));
-        this.putErrors = metrics.meter(MetricRegistry.name(RESOURCE, "put-items-errors"));
+        this.putErrors = metrics.meter(MetricRegistry.name(RESOURCE, "put-items-errors", "exceptions"));
         this.getTimer = metrics.timer(MetricRegistry.name(RESOURCE, "get"));
-        this.getErrors = metrics.meter(MetricRegistry.name(RESOURCE, "get-errors"));
+        this.getErrors = metrics.meter(MetricRegistry.name(RESOURCE, "get-errors", "exceptions"));
+        this.putTotal = metrics.timer(MetricRegistry.name(RESOURCE, "put-items", "total"));
+        this.getTotal = metrics.timer(MetricRegistry.name(RESOURCE, "get", "total"));
         this.served = metrics.meter("meridian.api.direct-requests");
     }
 
@@ -95,7 +105,8 @@ final class DirectRecords implements Filter {
     static String[] plainCall(HttpServletRequest request) {
         String method = request.getMethod();
         boolean put = "PUT".equals(method);
-        if (!put && !"GET".equals(method) || request.getQueryString() != null || !plainlyJson(request.getHeader("Accept"))) {
+        if (!put && !"GET".equals(method) || request.getQueryString() != null || !singleValued(request)
+                || !plainlyJson(request.getHeader("Accept"))) {
             return null;
         }
         String contentType = request.getHeader("Content-Type");
@@ -131,6 +142,23 @@ final class DirectRecords implements Filter {
         return segment.indexOf('%') < 0 && segment.indexOf(';') < 0 && !".".equals(segment) && !"..".equals(segment);
     }
 
+    /** The headers this class reads, each at most once (Jersey joins repeated ones, or refuses them). */
+    private static final List<String> READ_HEADERS = List.of("Authorization", "Accept", "Content-Type", Traceparent.HEADER,
+            RecordsResource.TOKEN_HEADER, CallDeadline.HEADER, SessionToken.HEADER);
+
+    private static boolean singleValued(HttpServletRequest request) {
+        for (String name : READ_HEADERS) {
+            java.util.Enumeration<String> values = request.getHeaders(name);
+            if (values != null && values.hasMoreElements()) {
+                values.nextElement();
+                if (values.hasMoreElements()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     private static boolean plainlyJson(String accept) {
         if (accept == null) {
             return true;
@@ -143,8 +171,8 @@ final class DirectRecords implements Filter {
         if (contentType == null) {
             return false;
         }
-        String c = contentType.trim().toLowerCase(Locale.ROOT);
-        return c.equals("application/json") || c.startsWith("application/json;");
+        String c = contentType.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+        return c.equals("application/json") || c.equals("application/json;charset=utf-8");
     }
 
     /**
@@ -179,67 +207,72 @@ final class DirectRecords implements Filter {
 
     private void serve(HttpServletRequest request, HttpServletResponse response, Caller caller, String ns, String id) throws IOException {
         boolean put = "PUT".equals(request.getMethod());
+        Timer.Context total = (put ? putTotal : getTotal).time();
         TraceFilter.begin(request.getHeader(Traceparent.HEADER));
         SessionFilter.begin();
         try {
             int status = 200;
             Object answer;
             int retryAfter = 0;
+            boolean unreadBody = false;
             try {
                 answer = put ? put(caller, ns, id, request) : get(caller, ns, id, request);
-            } catch (RuntimeException | JsonProcessingException e) { // any other IOException: the client is gone
+            } catch (EofException e) { // the client went away part-way through its body: as Dropwizard's EarlyEofExceptionMapper
+                response.setStatus(400);
+                response.setHeader("Connection", "close");
+                return;
+            } catch (RuntimeException | JsonProcessingException e) {
                 ErrorMappers.Answer error = ErrorMappers.answerOf(e);
-                status = error.status();
-                answer = error.body();
-                retryAfter = error.retryAfterSeconds();
+                if (error == null) { // nothing of ours: as Jersey, Dropwizard's own 500 with a logged id
+                    Response unexpected = UNEXPECTED.toResponse(e);
+                    status = unexpected.getStatus();
+                    answer = unexpected.getEntity();
+                } else {
+                    status = error.status();
+                    answer = error.body();
+                    retryAfter = error.retryAfterSeconds();
+                }
+                unreadBody = e instanceof JsonProcessingException; // the parser stopped part-way (UnreadBodyFilter)
             }
-            byte[] json = writer.writeValueAsBytes(answer);
             response.setStatus(status);
             response.setContentType("application/json");
             if (retryAfter > 0) {
                 response.setHeader("Retry-After", Integer.toString(retryAfter));
             }
+            if (unreadBody) {
+                response.setHeader("Connection", "close");
+            }
             SessionFilter.end(response::setHeader);
-            response.setContentLength(json.length);
-            response.getOutputStream().write(json);
+            writer.writeValue(response.getOutputStream(), answer);
         } finally {
             SessionFilter.begin(); // forgets whatever an error left
             TraceFilter.end();
+            total.stop();
         }
     }
 
     /**
-     * The body as a {@code PUT}'s items, read to its end (its length is known and bounded, {@link #plainCall}) also when
-     * it is not valid JSON, so the connection stays usable; null when empty.
+     * The body as a {@code PUT}'s items, as Jersey's Jackson provider reads it (a body of nothing or whitespace is none),
+     * then read to its end, which its known and bounded length allows ({@link #plainCall}); a body that is not JSON is
+     * left where the parser stopped and the connection closed after the answer.
      */
     private PutItemsRequest items(HttpServletRequest request) throws IOException {
-        if (request.getContentLengthLong() == 0) {
-            return null;
-        }
         InputStream in = request.getInputStream();
-        try {
-            return putBody.readValue(in);
-        } finally {
+        try (JsonParser parser = putBody.createParser(in)) {
+            PutItemsRequest items = parser.nextToken() == null ? null : putBody.readValue(parser);
             in.transferTo(OutputStream.nullOutputStream());
+            return items;
         }
     }
 
+    /** As Jersey meters the resource method: its timer from the start of the body's read, its error meter on any failure. */
     private Object put(Caller caller, String ns, String id, HttpServletRequest request) throws IOException {
-        Timer.Context timing = null;
-        try {
-            PutItemsRequest items = items(request);
-            timing = putTimer.time();
+        try (Timer.Context ignored = putTimer.time()) {
             return records.put(caller, ns, id, request.getHeader(RecordsResource.TOKEN_HEADER), request.getHeader(CallDeadline.HEADER),
-                    items);
-        } catch (RuntimeException e) {
-            if (timing != null) { // as Jersey: an unreadable body fails before the resource method, unmetered
-                putErrors.mark();
-            }
+                    items(request));
+        } catch (RuntimeException | IOException e) {
+            putErrors.mark();
             throw e;
-        } finally {
-            if (timing != null) {
-                timing.stop();
-            }
         }
     }
 
