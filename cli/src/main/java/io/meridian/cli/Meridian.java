@@ -39,6 +39,7 @@ public final class Meridian implements Runnable {
     }
 
     public static void main(String[] args) {
+        io.meridian.core.AsyncPool.noThreadPerTask(); // before anything uses the common pool (its javadoc says why)
         System.exit(run(System.out, System.err, args));
     }
 

@@ -61,6 +61,7 @@ public final class MeridianClient implements AutoCloseable {
 
     private static final String TOKEN_HEADER = IdempotencyToken.HEADER;
     private static final Logger LOG = LoggerFactory.getLogger(MeridianClient.class);
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_THREAD_PER_TASK = new java.util.concurrent.atomic.AtomicBoolean();
 
     static {
         // The JDK client keeps idle connections 1200 s by default, servers (Jetty: 30 s) close them sooner;
@@ -1479,6 +1480,11 @@ public final class MeridianClient implements AutoCloseable {
         }
 
         public MeridianClient build() {
+            if (io.meridian.core.AsyncPool.threadPerTask() && WARNED_THREAD_PER_TASK.compareAndSet(false, true)) {
+                LOG.warn("this JVM's common fork-join pool has a parallelism below 2 (fewer than 3 processors), so the JDK's"
+                        + " HttpClient starts a thread for every answer: start it with -D{}=2 (docs/client.md)",
+                        io.meridian.core.AsyncPool.PARALLELISM);
+            }
             if (home == null) {
                 throw new IllegalStateException("homeRegion is required");
             }

@@ -38,6 +38,7 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
     private static final Logger LOG = LoggerFactory.getLogger(MeridianServer.class);
 
     public static void main(String[] args) throws Exception {
+        io.meridian.core.AsyncPool.noThreadPerTask(); // before anything uses the common pool (its javadoc says why)
         new MeridianServer().run(args);
     }
 
