@@ -70,6 +70,9 @@ public final class MeridianClient implements AutoCloseable {
         if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
             System.setProperty("jdk.httpclient.keepalive.timeout", "20");
         }
+        // With fewer than 3 processors the JDK client completes each answer on a new thread unless the common pool's
+        // parallelism is raised before its first use (core AsyncPool); too late once it was used: build() then warns
+        io.meridian.core.AsyncPool.noThreadPerTask();
     }
 
     private final RegionId home;
@@ -1481,8 +1484,9 @@ public final class MeridianClient implements AutoCloseable {
 
         public MeridianClient build() {
             if (io.meridian.core.AsyncPool.threadPerTask() && WARNED_THREAD_PER_TASK.compareAndSet(false, true)) {
-                LOG.warn("this JVM's common fork-join pool has a parallelism below 2 (fewer than 3 processors), so the JDK's"
-                        + " HttpClient starts a thread for every answer: start it with -D{}=2 (docs/client.md)",
+                LOG.warn("this JVM's common fork-join pool has a parallelism below 2 (fewer than 3 processors) and was in use"
+                        + " before the client was loaded, so the JDK's HttpClient starts a thread for every answer: start the"
+                        + " JVM with -D{}=2 (docs/client.md)",
                         io.meridian.core.AsyncPool.PARALLELISM);
             }
             if (home == null) {

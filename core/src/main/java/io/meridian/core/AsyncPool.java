@@ -8,9 +8,9 @@ import java.util.concurrent.ForkJoinPool;
  * default executor then starts <em>a new thread for every answer</em> ({@code CompletableFuture.ThreadPerTaskExecutor}).
  * On this project's 2-core machine that was 120 threads a second in a client doing 145 calls a second, and a client's
  * CPU per call more than halved without it (docs/benchmarks.md, "A thread per answer"). Meridian's own programs (the
- * server, the CLI and its benchmarks and drills) therefore raise the parallelism to 2 at start when it would be 1;
- * a service that uses the client library on such a machine should start its JVM with
- * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}, and the client warns once when it is not
+ * server, the CLI and its benchmarks and drills) and the client library (when its class loads) therefore raise the
+ * parallelism to 2 when it would be 1 and nobody chose it; that is too late once the pool was used, and the client then
+ * warns once that the JVM should start with {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}
  * (docs/client.md).
  */
 public final class AsyncPool {
