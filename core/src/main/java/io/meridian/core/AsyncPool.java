@@ -7,7 +7,7 @@ import java.util.concurrent.ForkJoinPool;
  * the common fork-join pool only when that pool's parallelism is at least 2; with fewer than 3 processors it is 1, and the
  * default executor then starts <em>a new thread for every answer</em> ({@code CompletableFuture.ThreadPerTaskExecutor}).
  * On this project's 2-core machine that was 120 threads a second in a client doing 145 calls a second, and a client's
- * CPU per call more than halved without it (docs/benchmarks.md, "A thread per answer"). Meridian's own programs (the
+ * CPU per call more than halved without it (docs/benchmarks.md, "The direct path, and a thread per answer"). Meridian's own programs (the
  * server, the CLI and its benchmarks and drills) and the client library (when its class loads) therefore raise the
  * parallelism to 2 when it would be 1 and nobody chose it; that is too late once the pool was used, and the client then
  * warns once that the JVM should start with {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}

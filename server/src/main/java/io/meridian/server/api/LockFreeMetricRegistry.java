@@ -9,8 +9,9 @@ import com.codahale.metrics.Timer;
  * The server's metric registry: every timer and histogram on Dropwizard's lock-free forward-decaying reservoir instead of
  * the default one, the same algorithm (1,028 samples, α 0.015, biased to the last 5 minutes) without its lock and
  * {@code ConcurrentSkipListMap} insert, which a profile of the request threads found to be their hottest single frame
- * (docs/benchmarks.md, "The direct path"). Dropwizard's Jetty handler times every request, Jersey every resource
- * method, so this is paid per request. Also for suppliers given by a caller (Jersey's only asks for the default).
+ * (docs/benchmarks.md, "The direct path, and a thread per answer"). Dropwizard's Jetty handler times every request,
+ * Jersey every resource method, so this is paid per request. Also where a caller passes its own supplier: Jersey's
+ * builds the default reservoir on the default clock, so nothing but the reservoir changes.
  */
 public final class LockFreeMetricRegistry extends MetricRegistry {
 

@@ -41,17 +41,18 @@ import org.eclipse.jetty.io.EofException;
 
 /**
  * The two hot data calls, {@code PUT} and plain {@code GET} of {@code /v1/namespaces/{ns}/records/{id}}, served without
- * Jersey's per-request pipeline, which a profile showed costs more than half of a request thread's CPU (docs/benchmarks.md,
- * "A direct path for the hot calls"). Everything a call does is {@link RecordsResource}'s own code: this class only parses
- * the request, authenticates it, and writes the answer, with the same JSON mapper, error mapping ({@link ErrorMappers}),
- * trace and session handling ({@link TraceFilter}, {@link SessionFilter}) and metrics (the resource's timer and error meter
- * of the same names).
+ * Jersey's per-request pipeline, which a profile put at two thirds of a request thread's CPU (docs/benchmarks.md, "The
+ * direct path, and a thread per answer"). Everything a call does is {@link RecordsResource}'s own code: this class only
+ * parses the request, authenticates it, and writes the answer, with the same JSON mapper, error mapping
+ * ({@link ErrorMappers}; Dropwizard's own 500 for anything else), trace and session handling ({@link TraceFilter},
+ * {@link SessionFilter}) and metrics (the resource's timers and error meter under Jersey's names).
  *
  * <p>It takes only the plain form of those calls and hands every other request to Jersey unchanged: a query string, a
- * percent-encoded or dotted path, credentials that do not authenticate (Jersey answers the 401), an {@code Accept} that is
- * not plainly JSON, a {@code PUT} without a JSON {@code Content-Type} or a known {@code Content-Length} within the request
- * limit, a {@code GET} with a body or a {@code Content-Type}. Anything unusual therefore gets exactly the answer it got
- * before; {@code DirectRecordsIT} compares the two paths' answers request by request.
+ * percent-encoded or dotted path, credentials that do not authenticate (Jersey answers the 401), a header it reads sent
+ * twice, an {@code Accept} that is not plainly JSON, a {@code PUT} without a plain JSON {@code Content-Type} or a known
+ * {@code Content-Length} within the request limit, a {@code GET} with a body or a {@code Content-Type}. Anything unusual
+ * therefore gets exactly the answer it got before; {@code DirectRecordsIT} compares the two paths' answers request by
+ * request.
  */
 final class DirectRecords implements Filter {
 
