@@ -70,9 +70,6 @@ public final class MeridianClient implements AutoCloseable {
         if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
             System.setProperty("jdk.httpclient.keepalive.timeout", "20");
         }
-        // With fewer than 3 processors the JDK client completes each answer on a new thread unless the common pool's
-        // parallelism is raised before its first use (core AsyncPool); too late once it was used: build() then warns
-        io.meridian.core.AsyncPool.noThreadPerTask();
     }
 
     private final RegionId home;
@@ -716,11 +713,15 @@ public final class MeridianClient implements AutoCloseable {
                             Duration.ofNanos(System.nanoTime() - c.startNanos), outcomeOf(error), error, trace.traceId())));
                 }
             } finally { // even a listener's Error never leaves the caller waiting
-                if (error != null) {
-                    ended.completeExceptionally(error);
-                } else {
-                    ended.complete(ok);
-                }
+                // the caller's continuations run on a thread of their own (CALLBACKS), never on the JDK's completion pool,
+                // where one that blocks would hold up every answer of this JVM (two threads on a 2-core machine)
+                CALLBACKS.execute(() -> {
+                    if (error != null) {
+                        ended.completeExceptionally(error);
+                    } else {
+                        ended.complete(ok);
+                    }
+                });
             }
         });
         c.budget.onFirstAttempt();
@@ -730,14 +731,17 @@ public final class MeridianClient implements AutoCloseable {
 
 
     /**
-     * Fails expired calls, so a caller's continuation runs here (like the HTTP client's own completions, on a cached
-     * pool): one that blocks holds its own thread, never the timer or another call's expiry.
+     * Where callers' futures complete, and so where their continuations run, and where expired calls and hedges are
+     * handed from the timer: a cached pool, so a continuation that blocks holds its own thread, never the timer, another
+     * call's expiry or the JDK HttpClient's completions (which run on the common fork-join pool: see core AsyncPool).
+     * Threads are reused, so an answer does not start one.
      */
-    private static final java.util.concurrent.ExecutorService EXPIRED = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "meridian-client-expired");
+    private static final java.util.concurrent.ExecutorService CALLBACKS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "meridian-client-callbacks");
         t.setDaemon(true);
         return t;
     });
+    private static final java.util.concurrent.ExecutorService EXPIRED = CALLBACKS;
 
     /** Ends calls at their deadline (a cancelled timer leaves the queue at once). */
     private static final java.util.concurrent.ScheduledThreadPoolExecutor DEADLINES = deadlines();
@@ -1484,9 +1488,9 @@ public final class MeridianClient implements AutoCloseable {
 
         public MeridianClient build() {
             if (io.meridian.core.AsyncPool.threadPerTask() && WARNED_THREAD_PER_TASK.compareAndSet(false, true)) {
-                LOG.warn("this JVM's common fork-join pool has a parallelism below 2 (fewer than 3 processors) and was in use"
-                        + " before the client was loaded, so the JDK's HttpClient starts a thread for every answer: start the"
-                        + " JVM with -D{}=2 (docs/client.md)",
+                LOG.warn("CompletableFuture's default executor starts a thread per task in this JVM (a common fork-join pool"
+                        + " of parallelism 1: fewer than 3 processors), so the JDK's HttpClient starts a thread for every answer:"
+                        + " start the JVM with -D{}=2 (docs/client.md)",
                         io.meridian.core.AsyncPool.PARALLELISM);
             }
             if (home == null) {

@@ -531,6 +531,50 @@ class MeridianClientTest {
         assertThat(MeridianClient.defaultCallTimeout(slow)).isGreaterThanOrEqualTo(Duration.ofSeconds(120));
     }
 
+    /**
+     * The JDK client completes its answers on the common fork-join pool (two threads on a 2-core machine): were callers'
+     * continuations run there, a few that block would hold up every answer of the JVM. They run on the client's own
+     * cached pool instead.
+     */
+    @Test
+    void continuationsThatBlockHoldUpNoOtherAnswer() throws Exception {
+        int blockers = 4;
+        Stub a = stub();
+        for (int i = 0; i < blockers; i++) {
+            a.answer(SLOW_OK, ok("region-a")); // answered after 300 ms: the continuation is attached well before
+        }
+        a.answer(200, ok("region-a"));
+        MeridianClient c = MeridianClient.builder().homeRegion("region-a").endpoint("region-a", a.url().toString())
+                .followRoutingPlan(Duration.ZERO).maxAttempts(1).build();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(blockers);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<java.util.concurrent.CompletableFuture<?>> held = new ArrayList<>();
+        for (int i = 0; i < blockers; i++) {
+            held.add(c.putAsync("users", "u" + i, java.util.Map.of(io.meridian.core.Bytes.utf8("k"), io.meridian.core.Bytes.utf8("v")))
+                    .toCompletableFuture().thenRun(() -> {
+                        threads.add(Thread.currentThread().getName());
+                        started.countDown();
+                        try {
+                            release.await(60, java.util.concurrent.TimeUnit.SECONDS); // a caller's blocking continuation
+                        } catch (InterruptedException ie) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
+        }
+        try {
+            assertThat(started.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("every continuation blocking").isTrue();
+            assertThat(threads).as("where callers' continuations ran").allSatisfy(n -> assertThat(n).startsWith("meridian-client-callbacks"));
+            assertThat(c.put("users", "u9", java.util.Map.of(io.meridian.core.Bytes.utf8("k"), io.meridian.core.Bytes.utf8("v")),
+                    CallOptions.defaults().withDeadline(Duration.ofSeconds(20))).region().name()).isEqualTo("region-a");
+        } finally {
+            release.countDown();
+        }
+        for (java.util.concurrent.CompletableFuture<?> f : held) {
+            f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aContinuationThatBlocksOnAnExpiredCallDoesNotStopOtherDeadlines() throws Exception {
         Stub a = stub().answer(STALL, ok("region-a")).answer(STALL, ok("region-a"));

@@ -1,17 +1,18 @@
 package io.meridian.core;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * The JDK's {@code HttpClient.sendAsync} completes every answer on {@code CompletableFuture}'s default executor, which is
- * the common fork-join pool only when that pool's parallelism is at least 2; with fewer than 3 processors it is 1, and the
- * default executor then starts <em>a new thread for every answer</em> ({@code CompletableFuture.ThreadPerTaskExecutor}).
- * On this project's 2-core machine that was 120 threads a second in a client doing 145 calls a second, and a client's
- * CPU per call more than halved without it (docs/benchmarks.md, "The direct path, and a thread per answer"). Meridian's own programs (the
- * server, the CLI and its benchmarks and drills) and the client library (when its class loads) therefore raise the
- * parallelism to 2 when it would be 1 and nobody chose it; that is too late once the pool was used, and the client then
- * warns once that the JVM should start with {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}
- * (docs/client.md).
+ * The JDK's {@code HttpClient.sendAsync} (JDK 17) completes every answer on {@code CompletableFuture}'s default executor,
+ * which is the common fork-join pool only when that pool's parallelism is at least 2; with fewer than 3 processors it is
+ * 1, and the default executor then starts <em>a new thread for every answer</em> ({@code CompletableFuture}'s
+ * thread-per-task executor). On this project's 2-core machine that was 120 threads a second in a client making 145 calls
+ * a second (docs/benchmarks.md, "The direct path, and a thread per answer"). Meridian's own programs (the server, the CLI
+ * and so its benchmarks and drills) therefore raise the parallelism to 2 at start where the JDK would choose 1 and nobody
+ * chose; the client library does not change the JVM's settings, but warns once at {@code build()} when answers would each
+ * start a thread, and docs/client.md says to start such a JVM with
+ * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}.
  */
 public final class AsyncPool {
 
@@ -20,22 +21,28 @@ public final class AsyncPool {
 
     private AsyncPool() { }
 
-    /**
-     * Whether {@code CompletableFuture}'s default executor, and so every {@code HttpClient.sendAsync} answer, starts a
-     * thread per task in this JVM.
-     */
+    /** Whether {@code CompletableFuture}'s default executor, and so every {@code HttpClient.sendAsync} answer, starts a thread per task. */
     public static boolean threadPerTask() {
-        return ForkJoinPool.getCommonPoolParallelism() < 2;
+        return !(new CompletableFuture<Void>().defaultExecutor() instanceof ForkJoinPool);
+    }
+
+    /**
+     * The parallelism to set for a program with {@code processors} processors when the property is {@code given} (null:
+     * not given): null to leave it alone (given, or the JDK's choice is already at least 2), else 2.
+     */
+    static String parallelismFor(String given, int processors) {
+        return given == null && processors <= 2 ? "2" : null;
     }
 
     /**
      * For a program's {@code main}, before anything uses the common pool: a parallelism of 2 where the JDK would choose 1,
-     * unless the property was given. Returns whether the default executor is a pool now.
+     * unless the property was given. Returns whether answers still start a thread each (the pool was in use already).
      */
     public static boolean noThreadPerTask() {
-        if (System.getProperty(PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
-            System.setProperty(PARALLELISM, "2");
+        String set = parallelismFor(System.getProperty(PARALLELISM), Runtime.getRuntime().availableProcessors());
+        if (set != null) {
+            System.setProperty(PARALLELISM, set);
         }
-        return !threadPerTask();
+        return threadPerTask();
     }
 }

@@ -2,36 +2,29 @@ package io.meridian.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 
 class AsyncPoolTest {
 
-    /** The build runs tests as Meridian's programs run (the pom's argLine): async completions share a pool. */
     @Test
-    void asyncCompletionsShareAPoolInsteadOfAThreadEach() {
-        assertThat(AsyncPool.threadPerTask()).isFalse();
-        assertThat(new CompletableFuture<Void>().defaultExecutor()).isSameAs(ForkJoinPool.commonPool());
-        Set<Thread> threads = ConcurrentHashMap.newKeySet();
-        for (int i = 0; i < 200; i++) {
-            CompletableFuture.runAsync(() -> threads.add(Thread.currentThread())).join();
-        }
-        assertThat(threads.size()).as("threads that ran 200 async tasks").isLessThanOrEqualTo(ForkJoinPool.getCommonPoolParallelism());
+    void aProgramOnTwoOrFewerProcessorsGetsTwoUnlessItChose() {
+        assertThat(AsyncPool.parallelismFor(null, 1)).isEqualTo("2");
+        assertThat(AsyncPool.parallelismFor(null, 2)).isEqualTo("2");
+        assertThat(AsyncPool.parallelismFor(null, 3)).as("the JDK chooses 2 itself").isNull();
+        assertThat(AsyncPool.parallelismFor(null, 16)).isNull();
+        assertThat(AsyncPool.parallelismFor("1", 2)).as("a choice is kept").isNull();
+        assertThat(AsyncPool.parallelismFor("7", 2)).isNull();
     }
 
+    /** What this JVM does is what the check says: a pool, or a thread per task exactly when the pool's parallelism is 1. */
     @Test
-    void aGivenParallelismIsKept() {
-        String before = System.getProperty(AsyncPool.PARALLELISM);
-        assertThat(before).isEqualTo("2");
-        System.setProperty(AsyncPool.PARALLELISM, "7");
-        try {
-            AsyncPool.noThreadPerTask();
-            assertThat(System.getProperty(AsyncPool.PARALLELISM)).isEqualTo("7");
-        } finally {
-            System.setProperty(AsyncPool.PARALLELISM, before);
+    void theCheckReadsTheExecutorItself() {
+        boolean pool = new CompletableFuture<Void>().defaultExecutor() instanceof ForkJoinPool;
+        assertThat(AsyncPool.threadPerTask()).isEqualTo(!pool);
+        if (Runtime.version().feature() < 21) { // JDK 17: the thread-per-task executor below parallelism 2
+            assertThat(AsyncPool.threadPerTask()).isEqualTo(ForkJoinPool.getCommonPoolParallelism() < 2);
         }
     }
 }
