@@ -17,6 +17,13 @@ import org.junit.jupiter.api.Test;
 /** The one load generator: its in-flight bound, its stop and its error count. */
 class OpenLoopTest {
 
+    /** Threads of their own for calls that block: the common pool may have one or two (and a blocked one is lost to later tests). */
+    private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-waiter");
+        t.setDaemon(true);
+        return t;
+    });
+
     @Test
     void withABoundOfOneEachOperationStartsAfterThePreviousCompletedAndAStopDrains() throws Exception {
         ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
@@ -41,7 +48,7 @@ class OpenLoopTest {
                     }
                 }, 5, TimeUnit.MILLISECONDS);
                 return new OpenLoop.Send(op, new org.HdrHistogram.Recorder(3));
-            }, errors));
+            }, errors), THREADS);
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> events.size() >= 20);
             stop.set(true);
             long n = issued.get(60, TimeUnit.SECONDS);

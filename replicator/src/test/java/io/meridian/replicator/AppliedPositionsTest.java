@@ -12,6 +12,13 @@ import org.junit.jupiter.api.Test;
 
 class AppliedPositionsTest {
 
+    /** Threads of their own for calls that block: the common pool may have one or two (and a blocked one is lost to later tests). */
+    private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-waiter");
+        t.setDaemon(true);
+        return t;
+    });
+
     static final RegionId A = RegionId.of("region-a");
     static final RegionId B = RegionId.of("region-b");
 
@@ -65,7 +72,7 @@ class AppliedPositionsTest {
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, THREADS);
         p.advance(A, Map.of(0, 9L));
         assertThat(waiting).isNotDone();
         p.advance(A, Map.of(0, 10L));

@@ -19,6 +19,13 @@ import org.junit.jupiter.api.Test;
 /** The server's side of sessions without engines: waits, their bound, and the refusals that need no wait. */
 class SessionsTest {
 
+    /** Threads of their own for calls that block: the common pool may have one or two (and a blocked one is lost to later tests). */
+    private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-waiter");
+        t.setDaemon(true);
+        return t;
+    });
+
     static final RegionId A = RegionId.of("region-a");
     static final RegionId B = RegionId.of("region-b");
 
@@ -43,7 +50,7 @@ class SessionsTest {
         Sessions s = sessions(Duration.ofSeconds(60), 4, new AtomicReference<>(Optional.empty()));
         SessionToken seen = SessionToken.of(A, 0, 10);
         s.applied(A, Map.of(0, 3L));
-        CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", seen, Long.MAX_VALUE)));
+        CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", seen, Long.MAX_VALUE)), THREADS);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 1);
         s.applied(A, Map.of(0, 10L));
         assertThat(read.get(30, TimeUnit.SECONDS)).isEqualTo(200);
@@ -65,8 +72,8 @@ class SessionsTest {
     void pastMaxSessionWaitersAnUnsatisfiedRequestIsRefusedAtOnce() throws Exception {
         Sessions s = sessions(Duration.ofSeconds(60), 2, new AtomicReference<>(Optional.empty()));
         SessionToken hostile = SessionToken.of(A, 0, 9_000_000_000_000L); // an offset no log will reach soon
-        CompletableFuture<Integer> w1 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", hostile, Long.MAX_VALUE, "a")));
-        CompletableFuture<Integer> w2 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u2", hostile, Long.MAX_VALUE, "b")));
+        CompletableFuture<Integer> w1 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", hostile, Long.MAX_VALUE, "a")), THREADS);
+        CompletableFuture<Integer> w2 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u2", hostile, Long.MAX_VALUE, "b")), THREADS);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 2);
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> s.await("users", "u3", hostile, Long.MAX_VALUE, "c")).isInstanceOf(ApiException.class)
@@ -117,13 +124,13 @@ class SessionsTest {
     void oneCallerHoldsAtMostAQuarterOfTheWaitingPlaces() throws Exception {
         Sessions s = sessions(Duration.ofSeconds(60), 8, new AtomicReference<>(Optional.empty()));
         SessionToken hostile = SessionToken.of(A, 0, 9_000_000_000_000L);
-        CompletableFuture<Integer> w1 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", hostile, Long.MAX_VALUE, "mallory")));
-        CompletableFuture<Integer> w2 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u2", hostile, Long.MAX_VALUE, "mallory")));
+        CompletableFuture<Integer> w1 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1", hostile, Long.MAX_VALUE, "mallory")), THREADS);
+        CompletableFuture<Integer> w2 = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u2", hostile, Long.MAX_VALUE, "mallory")), THREADS);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 2);
         assertThatThrownBy(() -> s.await("users", "u3", hostile, Long.MAX_VALUE, "mallory")).isInstanceOf(ApiException.class)
                 .hasMessageContaining("this caller's");
         CompletableFuture<Integer> honest = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u4",
-                SessionToken.of(A, 0, 5), Long.MAX_VALUE, "alice")));
+                SessionToken.of(A, 0, 5), Long.MAX_VALUE, "alice")), THREADS);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 3);
         s.applied(A, Map.of(0, 5L));
         assertThat(honest.get(30, TimeUnit.SECONDS)).as("another caller still waits and is served").isEqualTo(200);
@@ -138,7 +145,7 @@ class SessionsTest {
         Sessions s = sessions(Duration.ofSeconds(60), 4, new AtomicReference<>(Optional.empty())); // the mark not seen yet
         s.applied(A, Map.of(0, 10L));
         CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> status(() -> s.await("users", "u1",
-                SessionToken.of(A, 0, 12), Long.MAX_VALUE)));
+                SessionToken.of(A, 0, 12), Long.MAX_VALUE)), THREADS);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.waiting() == 1);
         s.reset(A, 0, 10); // the owner found a retention gap: offset 11 (the session's write) was never applied
         s.applied(A, Map.of(0, 14L)); // and went on past it
