@@ -37,20 +37,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LocalClusterExtension.class)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.Order(TwoByTwo.CACHE)
 class CacheIT {
 
     private static LocalCluster cluster;
     private static final List<MeridianClient> OPEN = new ArrayList<>();
 
     @BeforeAll
-    static void start(@PrivateCluster(regions = 2, servers = PrivateCluster.Servers.YES, serversPerRegion = 2)
-            LocalCluster c) {
+    static void start(@PrivateCluster(regions = 2, servers = PrivateCluster.Servers.YES, serversPerRegion = 2,
+            shareAs = TwoByTwo.KEY) LocalCluster c) {
         cluster = c;
     }
 
     @AfterAll
-    static void close() {
+    static void close() throws Exception {
         OPEN.forEach(MeridianClient::close);
+        ClusterHygiene.restore(cluster); // shared with the next class
     }
 
     /** A client talking to one server instance. */

@@ -28,9 +28,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Conditional writes on real engines with two server instances in the region (issue 15): two writes of one record with
  * the same condition, sent at once through different instances, are decided one at a time in the region — exactly one
- * succeeds, the other fails with the winner's version. Private cluster: one region, two instances.
+ * succeeds, the other fails with the winner's version. On the two-region, two-instance cluster it shares (TwoByTwo); only
+ * region-a's instances are used.
  */
 @ExtendWith(LocalClusterExtension.class)
+@org.junit.jupiter.api.Order(TwoByTwo.CONDITIONAL_WRITES)
 class ConditionalWritesIT {
 
     static final String NS = "conditional_it";
@@ -41,7 +43,8 @@ class ConditionalWritesIT {
 
     @Test
     void ofTwoConcurrentConditionalWritesThroughTwoInstancesExactlyOneSucceeds(
-            @PrivateCluster(regions = 1, servers = PrivateCluster.Servers.YES, serversPerRegion = 2) LocalCluster cluster)
+            @PrivateCluster(regions = 2, servers = PrivateCluster.Servers.YES, serversPerRegion = 2, shareAs = TwoByTwo.KEY)
+            LocalCluster cluster)
             throws Exception {
         RegionEndpoints a = cluster.region(RegionId.of("region-a"));
         String secret = ClusterCredentials.of(cluster.directory()).operator();

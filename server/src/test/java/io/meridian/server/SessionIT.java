@@ -42,6 +42,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LocalClusterExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(TwoByTwo.SESSIONS)
 class SessionIT {
 
     static final RegionId A = RegionId.of("region-a");
@@ -50,13 +51,15 @@ class SessionIT {
     private static final List<MeridianClient> OPEN = new ArrayList<>();
 
     @BeforeAll
-    static void start(@PrivateCluster(regions = 2, servers = PrivateCluster.Servers.YES, serversPerRegion = 2) LocalCluster c) {
+    static void start(@PrivateCluster(regions = 2, servers = PrivateCluster.Servers.YES, serversPerRegion = 2,
+            shareAs = TwoByTwo.KEY) LocalCluster c) {
         cluster = c;
     }
 
     @AfterAll
-    static void close() {
+    static void close() throws Exception {
         OPEN.forEach(MeridianClient::close);
+        ClusterHygiene.restore(cluster); // shared with the next class, if any
     }
 
     private static String url(RegionId region, int instance) {

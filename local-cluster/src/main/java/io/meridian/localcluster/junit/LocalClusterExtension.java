@@ -28,7 +28,8 @@ import org.opentest4j.TestAbortedException;
  *       {@code -Dmeridian.test.servers=true}, a Meridian server per region; stopped
  *       when the run ends. Tests isolate themselves by keyspace/namespace and topic names.</li>
  *   <li>A parameter annotated {@link PrivateCluster} gets its own cluster, stopped when its scope ends:
- *       for destructive tests.</li>
+ *       for destructive tests. With {@link PrivateCluster#shareAs()}, classes that name the same key get one such
+ *       cluster, kept until any other cluster is asked for (order those classes next to each other).</li>
  * </ul>
  *
  * The backend is {@link EngineBackend#fromConfiguration()} ({@code -Dmeridian.engines=embedded|docker});
@@ -43,6 +44,7 @@ public final class LocalClusterExtension implements ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LocalClusterExtension.class);
     private static final AtomicInteger PRIVATE_COUNTER = new AtomicInteger();
     private static final int SHARED_BASE_PORT = 29_000;
+    private static final String KEPT = "kept";
     private static final int PRIVATE_BASE_PORT = 21_000; // private n: 21000 + n * 400; all below the ephemeral range (32768+)
 
     @Override
@@ -58,25 +60,55 @@ public final class LocalClusterExtension implements ParameterResolver {
                     + backend.unavailableReason());
         }
         var annotation = parameterContext.findAnnotation(PrivateCluster.class);
+        ExtensionContext.Store root = context.getRoot().getStore(NS);
         if (annotation.isPresent()) {
-            int n = PRIVATE_COUNTER.getAndIncrement();
-            int regions = annotation.get().regions();
-            int basePort = PRIVATE_BASE_PORT + (n % 10) * ClusterSpec.PORTS_PER_REGION * 4;
-            boolean servers = switch (annotation.get().servers()) {
+            PrivateCluster a = annotation.get();
+            boolean servers = switch (a.servers()) {
                 case YES -> true;
                 case NO -> false;
                 case AS_CONFIGURED -> Boolean.getBoolean("meridian.test.servers");
             };
-            Handle handle = new Handle(start(backend, "private-" + n, regions, basePort, servers,
-                    annotation.get().serversPerRegion()));
-            context.getStore(NS).put("private-" + n, handle);
+            String shape = a.regions() + " region(s), servers " + servers + " x " + a.serversPerRegion();
+            if (!a.shareAs().isEmpty()) {
+                Kept kept = root.get(KEPT, Kept.class);
+                if (kept != null && kept.key.equals(a.shareAs())) {
+                    if (!kept.shape.equals(shape)) {
+                        throw new IllegalStateException("cluster '" + a.shareAs() + "' is shared as " + kept.shape
+                                + ", asked for as " + shape);
+                    }
+                    return kept.handle.cluster;
+                }
+                stopKept(root);
+                Handle handle = startPrivate(backend, a, servers);
+                root.put(KEPT, new Kept(a.shareAs(), shape, handle));
+                return handle.cluster;
+            }
+            stopKept(root);
+            Handle handle = startPrivate(backend, a, servers);
+            context.getStore(NS).put(handle.cluster.directory().getFileName().toString(), handle);
             return handle.cluster;
         }
+        stopKept(root);
         int regions = Integer.getInteger("meridian.test.regions", ClusterSpec.DEFAULT_REGIONS);
         Handle shared = context.getRoot().getStore(NS).getOrComputeIfAbsent("shared",
                 k -> new Handle(start(backend, "shared", regions, SHARED_BASE_PORT, Boolean.getBoolean("meridian.test.servers"), 1)),
                 Handle.class);
         return shared.cluster;
+    }
+
+    private static Handle startPrivate(EngineBackend backend, PrivateCluster a, boolean servers) {
+        int n = PRIVATE_COUNTER.getAndIncrement();
+        int basePort = PRIVATE_BASE_PORT + (n % 10) * ClusterSpec.PORTS_PER_REGION * 4;
+        return new Handle(start(backend, "private-" + n, a.regions(), basePort, servers, a.serversPerRegion()));
+    }
+
+    /** Stops the cluster kept for classes that share it, if any: another cluster is asked for. */
+    private static void stopKept(ExtensionContext.Store root) {
+        Kept kept = root.remove(KEPT, Kept.class);
+        if (kept != null) {
+            System.out.printf("[local-cluster] stopping the cluster shared as '%s': another cluster is asked for%n", kept.key);
+            kept.close();
+        }
     }
 
     private static LocalCluster start(EngineBackend backend, String name, int regions, int basePort, boolean servers,
@@ -116,6 +148,15 @@ public final class LocalClusterExtension implements ParameterResolver {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear " + dir, e);
+        }
+    }
+
+    /** The cluster kept for the classes sharing it as {@code key}; stopped with the root store if still kept then. */
+    @SuppressWarnings("deprecation")
+    private record Kept(String key, String shape, Handle handle) implements ExtensionContext.Store.CloseableResource {
+        @Override
+        public void close() {
+            handle.close();
         }
     }
 

@@ -26,6 +26,14 @@ public @interface PrivateCluster {
     /** Meridian server instances per region when servers run (1 to 4); default 1. */
     int serversPerRegion() default 1;
 
+    /**
+     * A key under which test classes share this cluster (default: none, the cluster is the scope's own). The first
+     * class that asks starts it; a later one naming the same key (and the same shape) gets it; it is stopped as soon
+     * as any other cluster is asked for, or when the run ends. So classes that share one must leave it as they found
+     * it, and they should run one after the other (a class orderer), or each starts it anew.
+     */
+    String shareAs() default "";
+
     /** Whether a private cluster runs servers. */
     enum Servers { AS_CONFIGURED, YES, NO }
 }
