@@ -698,7 +698,7 @@ public final class MeridianClient implements AutoCloseable {
                     ? new IllegalArgumentException("cannot encode request: " + e.getMessage(), e) : e);
         }
         // the timer thread only hands the expiry over: the caller's continuations must never run on (and block) it
-        java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(() -> EXPIRED.execute(c::expire), deadline.toNanos(),
+        java.util.concurrent.ScheduledFuture<?> timer = DEADLINES.schedule(() -> CALLBACKS.execute(c::expire), deadline.toNanos(),
                 TimeUnit.NANOSECONDS);
         // the caller's own future, completed after the call's place is free (a caller calling again as soon as its call
         // ended finds it free); cancelling or completing it does not end the call (nor free its place) while its exchange
@@ -741,7 +741,6 @@ public final class MeridianClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private static final java.util.concurrent.ExecutorService EXPIRED = CALLBACKS;
 
     /** Ends calls at their deadline (a cancelled timer leaves the queue at once). */
     private static final java.util.concurrent.ScheduledThreadPoolExecutor DEADLINES = deadlines();
@@ -931,7 +930,7 @@ public final class MeridianClient implements AutoCloseable {
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray());
         c.exchanges.add(exchange);
         if (c.hedgeAfter != null && attempt == 1 && c.order.size() > 1 && c.hedgeAfter.toNanos() < left) {
-            DEADLINES.schedule(() -> EXPIRED.execute(() -> hedge(c)), c.hedgeAfter.toNanos(), TimeUnit.NANOSECONDS);
+            DEADLINES.schedule(() -> CALLBACKS.execute(() -> hedge(c)), c.hedgeAfter.toNanos(), TimeUnit.NANOSECONDS);
         }
         exchange.whenComplete((resp, error) -> {
             c.exchanges.remove(exchange);

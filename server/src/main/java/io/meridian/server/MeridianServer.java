@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class MeridianServer extends Application<MeridianConfiguration> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeridianServer.class);
+    /** Whether asynchronous answers still start a thread each (see {@link io.meridian.core.AsyncPool}); logged at start. */
+    private static boolean threadPerTask; // not computed here: class initialisation runs before main sets the property
 
     public static void main(String[] args) throws Exception {
-        io.meridian.core.AsyncPool.noThreadPerTask(); // before anything uses the common pool (its javadoc says why)
+        threadPerTask = io.meridian.core.AsyncPool.noThreadPerTask(); // before anything uses the common pool (its javadoc says why)
         new MeridianServer().run(args);
     }
 
@@ -68,6 +70,10 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
     /** The server as a table of contents: engines, cache, writes, replication, health, data API, routing. */
     @Override
     public void run(MeridianConfiguration config, Environment env) throws Exception {
+        LOG.info("{} processor(s), common pool parallelism {}{}", Runtime.getRuntime().availableProcessors(),
+                java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(), threadPerTask
+                        ? ": every asynchronous answer starts a thread (start the JVM with -D" + io.meridian.core.AsyncPool.PARALLELISM + "=2)"
+                        : "");
         checkBeforeStart(config);
         Peers peers = Peers.of(config);
         RegionEngines engines = RegionEngines.open(config);

@@ -72,6 +72,9 @@ final class KafkaEngine {
                 "share.coordinator.state.topic.replication.factor=1",
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
+                // idle cost: the controller appends a no-op record to its metadata log (and every listener of it
+                // wakes) every 500 ms by default; a single-node quorum has no follower that needs them that often
+                "metadata.max.idle.interval.ms=5000",
                 // Meridian's largest log record (a 4 MiB write, encoded, with dead-letter headers) fits every topic
                 "message.max.bytes=8454144",
                 "replica.fetch.max.bytes=8454144",

@@ -61,7 +61,8 @@ public final class SourceApplier implements Runnable {
     /** How often the "last caught up" time is recorded durably while caught up. */
     public static final long CAUGHT_UP_SAVE_MS = 30_000;
     private static final String UNREACHABLE = "source Kafka unreachable at ";
-    private static final Duration POLL = Duration.ofMillis(200);
+    /** A poll returns as soon as records arrive; when none do, the loop wakes this often (lag checks, due resumes, commits). */
+    private static final Duration POLL = Duration.ofMillis(1_000);
 
     private final RegionId self;
     private final RegionId source;
