@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The direct path for {@code PUT} and plain {@code GET} of a record (server {@code data.DirectRecords}, no Jersey) answers
+ * The direct paths for {@code PUT} and plain {@code GET} of a record (server {@code data.DirectRecords}, no Jersey) and for
+ * the router's health probe and plan poll ({@code routing.DirectRouter}) answer
  * every request as Jersey's resource does: each request is sent once plainly, which the direct path serves (its meter
  * {@code meridian.api.direct-requests} counts it), and once with an {@code Accept} header the direct path leaves to Jersey,
  * and the two answers must have the same status, the same JSON (but for a 5xx's random error id) and the same
@@ -190,6 +191,74 @@ class DirectRecordsIT {
         assertThat(Http.CLIENT.send(traced, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
         assertThat(directServed()).as("neither was the direct path's").isEqualTo(before);
         assertThat(Http.send("GET", url(NS, "twice"), null).status()).as("nothing written").isEqualTo(404);
+    }
+
+    /**
+     * The router's health probe and plan poll (server {@code routing.DirectRouter}) answer alike both ways, for every kind
+     * of caller: the plan to anyone, the health to peers and operators, a 403 to an application; what the direct path does
+     * not take goes to Jersey.
+     */
+    @Test
+    void routerHealthAndPlanAnswerAlike() throws Exception {
+        String health = a.serverUrl() + "/v1/router/health";
+        String plan = a.serverUrl() + "/v1/router/plan";
+        Http.Answer[] anyone = routerBoth(PLAN_METER, plan, Map.of());
+        assertThat(anyone[0].json().path("version").asLong()).isPositive();
+        assertThat(anyone[0].json()).isEqualTo(anyone[1].json());
+        Http.Answer[] reader = routerBoth(PLAN_METER, plan, Http.as(cluster, ClusterCredentials.READER));
+        assertThat(reader[0].json()).isEqualTo(reader[1].json());
+        Http.Answer[] app = routerBoth(HEALTH_METER, health, Map.of());
+        assertThat(app[0].status()).as("an application may not probe health").isEqualTo(403);
+        assertThat(app[0].json()).isEqualTo(app[1].json());
+        for (String principal : java.util.List.of(ClusterCredentials.PEER, ClusterCredentials.OPERATOR)) {
+            Http.Answer[] answers = routerBoth(HEALTH_METER, health, Http.as(cluster, principal));
+            JsonNode direct = answers[0].json();
+            JsonNode jersey = answers[1].json();
+            assertThat(answers[0].status()).isEqualTo(200);
+            assertThat(direct.path("clockMillis").asLong()).isPositive();
+            assertThat(direct.path("observations").size()).as("the observer's view").isPositive();
+            assertThat(java.util.stream.StreamSupport.stream(((Iterable<String>) direct::fieldNames).spliterator(), false).toList())
+                    .isEqualTo(java.util.stream.StreamSupport.stream(((Iterable<String>) jersey::fieldNames).spliterator(), false).toList());
+            for (JsonNode j : new JsonNode[] {direct, jersey}) { // the time and the observations' ages move between the calls
+                ((ObjectNode) j).remove(java.util.List.of("clockMillis", "observations"));
+            }
+            assertThat(direct).as(principal).isEqualTo(jersey);
+        }
+        // what the direct path does not take: answers only Jersey gives (it never answers 406, 401 or 405)
+        assertThat(Http.send("GET", plan, null, Map.of("Accept", "text/plain")).status()).isEqualTo(406);
+        Http.Answer refused = Http.send("GET", health, null, Map.of("Authorization", "Basic " + b64("peer:not-the-secret")));
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.raw().headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"meridian\"");
+        assertThat(Http.send("POST", plan, "{}", Http.operator(cluster)).status()).as("no such method").isEqualTo(405);
+    }
+
+    static final String PLAN_METER = "meridian.api.direct-router.plan";
+    static final String HEALTH_METER = "meridian.api.direct-router.health";
+
+    /**
+     * {@code GET url} once plainly and once via Jersey, compared as {@link #both} does; the router's meters also move with
+     * the other regions' health probes (every second), so a pair that one of them fell into is sent again: the plain one
+     * must count once in {@code meter}, the Jersey one not at all.
+     */
+    static Http.Answer[] routerBoth(String meter, String url, Map<String, String> headers) throws Exception {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            long before = meter(meter);
+            Http.Answer direct = Http.send("GET", url, null, headers);
+            long mid = meter(meter);
+            Map<String, String> jerseyHeaders = new HashMap<>(headers);
+            jerseyHeaders.putAll(VIA_JERSEY);
+            Http.Answer jersey = Http.send("GET", url, null, jerseyHeaders);
+            if (mid - before != 1 || meter(meter) != mid) {
+                continue; // a probe arrived in between: which path served which is not known
+            }
+            assertThat(direct.status()).as(url + " " + direct.body() + " / " + jersey.body()).isEqualTo(jersey.status());
+            for (String h : java.util.List.of("Content-Type", "Retry-After", "Connection", SessionToken.HEADER)) {
+                assertThat(direct.raw().headers().firstValue(h).map(String::toLowerCase)).as(h)
+                        .isEqualTo(jersey.raw().headers().firstValue(h).map(String::toLowerCase));
+            }
+            return new Http.Answer[] {direct, jersey};
+        }
+        throw new AssertionError("20 pairs of " + url + ": never once the plain request alone counted in " + meter);
     }
 
     @Test

@@ -59,7 +59,9 @@ class SessionIT {
     @AfterAll
     static void close() throws Exception {
         OPEN.forEach(MeridianClient::close);
-        ClusterHygiene.restore(cluster); // shared with the next class, if any
+        if (cluster != null) {
+            ClusterHygiene.restore(cluster); // shared with the next class, if any
+        }
     }
 
     private static String url(RegionId region, int instance) {

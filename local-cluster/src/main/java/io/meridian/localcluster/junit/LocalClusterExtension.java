@@ -39,12 +39,13 @@ import org.opentest4j.TestAbortedException;
  * 21000, so tests never collide with a developer's {@code meridian local up} on 19000; all stay below the kernel's
  * ephemeral ports (32768 and up), which any outgoing connection may hold at the moment a cluster starts.
  */
-public final class LocalClusterExtension implements ParameterResolver {
+public final class LocalClusterExtension implements ParameterResolver, org.junit.jupiter.api.extension.AfterAllCallback {
 
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LocalClusterExtension.class);
     private static final AtomicInteger PRIVATE_COUNTER = new AtomicInteger();
     private static final int SHARED_BASE_PORT = 29_000;
     private static final String KEPT = "kept";
+    private static final String USES_KEPT = "uses-kept";
     private static final int PRIVATE_BASE_PORT = 21_000; // private n: 21000 + n * 400; all below the ephemeral range (32768+)
 
     @Override
@@ -76,11 +77,13 @@ public final class LocalClusterExtension implements ParameterResolver {
                         throw new IllegalStateException("cluster '" + a.shareAs() + "' is shared as " + kept.shape
                                 + ", asked for as " + shape);
                     }
+                    classContext(context).getStore(NS).put(USES_KEPT, Boolean.TRUE);
                     return kept.handle.cluster;
                 }
                 stopKept(root);
                 Handle handle = startPrivate(backend, a, servers);
                 root.put(KEPT, new Kept(a.shareAs(), shape, handle));
+                classContext(context).getStore(NS).put(USES_KEPT, Boolean.TRUE);
                 return handle.cluster;
             }
             stopKept(root);
@@ -102,12 +105,38 @@ public final class LocalClusterExtension implements ParameterResolver {
         return new Handle(start(backend, "private-" + n, a.regions(), basePort, servers, a.serversPerRegion()));
     }
 
-    /** Stops the cluster kept for classes that share it, if any: another cluster is asked for. */
+    /**
+     * A class that used the kept cluster and failed outside its tests (its {@code @BeforeAll} or {@code @AfterAll}, where
+     * it restores the cluster) may have left it broken: it is stopped, so the next class that shares it starts a fresh one
+     * instead of failing for this one's reasons.
+     */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (context.getStore(NS).get(USES_KEPT) != null && context.getExecutionException().isPresent()) {
+            System.out.printf("[local-cluster] %s failed: the cluster it shares is stopped, not passed on%n",
+                    context.getRequiredTestClass().getSimpleName());
+            stopKept(context.getRoot().getStore(NS));
+        }
+    }
+
+    private static ExtensionContext classContext(ExtensionContext context) {
+        ExtensionContext c = context;
+        while (c.getTestMethod().isPresent() && c.getParent().isPresent()) {
+            c = c.getParent().get();
+        }
+        return c;
+    }
+
+    /** Stops the cluster kept for classes that share it, if any (a failure to stop is logged: its processes' reaper remains). */
     private static void stopKept(ExtensionContext.Store root) {
         Kept kept = root.remove(KEPT, Kept.class);
         if (kept != null) {
-            System.out.printf("[local-cluster] stopping the cluster shared as '%s': another cluster is asked for%n", kept.key);
-            kept.close();
+            System.out.printf("[local-cluster] stopping the cluster shared as '%s'%n", kept.key);
+            try {
+                kept.close();
+            } catch (RuntimeException e) {
+                System.out.printf("[local-cluster] stopping the cluster shared as '%s' failed: %s%n", kept.key, e);
+            }
         }
     }
 

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Design note. Each poll's records are applied concurrently (bounded by {@code maxInFlight}); once
  * all are durable in this region's store their offsets become committable, and are committed at most
  * every second (and synchronously on rebalance and stop): nothing is committed that is not applied, and
- * a crash re-reads (and harmlessly re-applies) at most the last second. Committing per batch cost one
+ * a crash re-reads (and harmlessly re-applies) at most the last two seconds (commits are due every second and the loop wakes at least once a second). Committing per batch cost one
  * offsets-log append per batch per region pair, which on a small machine was most of Kafka's CPU.
  * Concurrent apply is safe because every cell carries the mutation's own timestamp: Cassandra keeps the
  * highest whatever the arrival order, so per-record order does not need to be preserved by the applier.
@@ -311,10 +311,18 @@ public final class SourceApplier implements Runnable {
                     sleep(1_000); // the store refused: back off, the batch will be read again
                     continue;
                 }
+                drained = false;
+            } else if (!drained) {
+                drained = true;
+                nextLagCheck = 0; // the first quiet poll after records: the lag is known to be 0 or not at once
             }
             updateLag(c);
+            commitPending(c, false); // also when quiet: the last batches of a burst are not left uncommitted until the next
         }
     }
+
+    /** Whether the last poll found nothing after the ones before it had records. */
+    private boolean drained = true;
 
     /** One record of a batch whose apply was started, and how it ended. */
     private record Started(ConsumerRecord<String, byte[]> record, Mutation mutation, CompletableFuture<Throwable> outcome,

@@ -78,8 +78,7 @@ public final class DataApi {
                 .setAuthenticator(authenticator).setRealm("meridian").buildAuthFilter()));
         // PUT and plain GET of a record without Jersey's pipeline; everything else passes through to Jersey unchanged. Only
         // where Jersey serves the paths the filter sees (server.rootPath /*, the default): else it would answer paths Jersey does not
-        if (config.getServerFactory() instanceof io.dropwizard.core.server.AbstractServerFactory server
-                && server.getJerseyRootPath().map(p -> p.equals("/*") || p.equals("/")).orElse(true)) {
+        if (io.meridian.server.api.DirectPath.jerseyAtRoot(config.getServerFactory())) {
             env.servlets().addFilter("direct-records", new DirectRecords(records, authenticator, env.getObjectMapper(), metrics))
                     .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, DirectRecords.PREFIX + "*");
         }

@@ -8,15 +8,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import io.dropwizard.auth.AuthenticationException;
 import io.dropwizard.auth.Authenticator;
 import io.dropwizard.auth.basic.BasicCredentials;
-import io.dropwizard.jersey.errors.LoggingExceptionMapper;
 import io.meridian.core.CallDeadline;
 import io.meridian.core.SessionToken;
 import io.meridian.core.Traceparent;
 import io.meridian.core.wire.PutItemsRequest;
-import io.meridian.server.api.ErrorMappers;
+import io.meridian.server.api.DirectPath;
 import io.meridian.server.api.RequestSizeFilter;
 import io.meridian.server.api.SessionFilter;
 import io.meridian.server.api.TraceFilter;
@@ -28,15 +26,11 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import org.eclipse.jetty.io.EofException;
 
 /**
@@ -44,7 +38,7 @@ import org.eclipse.jetty.io.EofException;
  * Jersey's per-request pipeline, which a profile put at two thirds of a request thread's CPU (docs/benchmarks.md, "The
  * direct path, and a thread per answer"). Everything a call does is {@link RecordsResource}'s own code: this class only
  * parses the request, authenticates it, and writes the answer, with the same JSON mapper, error mapping
- * ({@link ErrorMappers}; Dropwizard's own 500 for anything else), trace and session handling ({@link TraceFilter},
+ * ({@link io.meridian.server.api.ErrorMappers}; Dropwizard's own 500 for anything else), trace and session handling ({@link TraceFilter},
  * {@link SessionFilter}) and metrics (the resource's timers and error meter under Jersey's names).
  *
  * <p>It takes only the plain form of those calls and hands every other request to Jersey unchanged: a query string, a
@@ -70,8 +64,6 @@ final class DirectRecords implements Filter {
     private final Timer putTotal;
     private final Timer getTotal;
     private final Meter served;
-    /** Dropwizard's answer to an exception no mapper of ours takes, as Jersey gives it (500 with a logged id). */
-    private static final LoggingExceptionMapper<Throwable> UNEXPECTED = new LoggingExceptionMapper<>() { };
 
     DirectRecords(RecordsResource records, Authenticator<BasicCredentials, Caller> authenticator, ObjectMapper mapper,
             MetricRegistry metrics) {
@@ -93,7 +85,7 @@ final class DirectRecords implements Filter {
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
         String[] target = plainCall(request);
-        Caller caller = target == null ? null : authenticated(request.getHeader("Authorization"));
+        Caller caller = target == null ? null : DirectPath.authenticated(authenticator, request.getHeader("Authorization"));
         if (caller == null) {
             chain.doFilter(req, res);
             return;
@@ -106,8 +98,8 @@ final class DirectRecords implements Filter {
     static String[] plainCall(HttpServletRequest request) {
         String method = request.getMethod();
         boolean put = "PUT".equals(method);
-        if (!put && !"GET".equals(method) || request.getQueryString() != null || !singleValued(request)
-                || !plainlyJson(request.getHeader("Accept"))) {
+        if (!put && !"GET".equals(method) || request.getQueryString() != null || !DirectPath.singleValued(request, READ_HEADERS)
+                || !DirectPath.plainlyJson(request.getHeader("Accept"))) {
             return null;
         }
         String contentType = request.getHeader("Content-Type");
@@ -147,63 +139,12 @@ final class DirectRecords implements Filter {
     private static final List<String> READ_HEADERS = List.of("Authorization", "Accept", "Content-Type", Traceparent.HEADER,
             RecordsResource.TOKEN_HEADER, CallDeadline.HEADER, SessionToken.HEADER);
 
-    private static boolean singleValued(HttpServletRequest request) {
-        for (String name : READ_HEADERS) {
-            java.util.Enumeration<String> values = request.getHeaders(name);
-            if (values != null && values.hasMoreElements()) {
-                values.nextElement();
-                if (values.hasMoreElements()) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    private static boolean plainlyJson(String accept) {
-        if (accept == null) {
-            return true;
-        }
-        String a = accept.trim().toLowerCase(Locale.ROOT);
-        return a.equals("application/json") || a.equals("*/*");
-    }
-
     private static boolean json(String contentType) {
         if (contentType == null) {
             return false;
         }
         String c = contentType.trim().toLowerCase(Locale.ROOT).replace(" ", "");
         return c.equals("application/json") || c.equals("application/json;charset=utf-8");
-    }
-
-    /**
-     * The caller these HTTP Basic credentials authenticate, parsed as Dropwizard's {@code BasicCredentialAuthFilter} does;
-     * null for anything else, which Jersey then refuses with its own 401.
-     */
-    Caller authenticated(String header) {
-        if (header == null) {
-            return null;
-        }
-        int space = header.indexOf(' ');
-        if (space <= 0 || !"Basic".equalsIgnoreCase(header.substring(0, space))) {
-            return null;
-        }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(header.substring(space + 1)), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-        int colon = decoded.indexOf(':');
-        if (colon <= 0) {
-            return null;
-        }
-        try {
-            Optional<Caller> caller = authenticator.authenticate(new BasicCredentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
-            return caller.orElse(null);
-        } catch (AuthenticationException e) {
-            return null;
-        }
     }
 
     private void serve(HttpServletRequest request, HttpServletResponse response, Caller caller, String ns, String id) throws IOException {
@@ -223,16 +164,10 @@ final class DirectRecords implements Filter {
                 response.setHeader("Connection", "close");
                 return;
             } catch (RuntimeException | JsonProcessingException e) {
-                ErrorMappers.Answer error = ErrorMappers.answerOf(e);
-                if (error == null) { // nothing of ours: as Jersey, Dropwizard's own 500 with a logged id
-                    Response unexpected = UNEXPECTED.toResponse(e);
-                    status = unexpected.getStatus();
-                    answer = unexpected.getEntity();
-                } else {
-                    status = error.status();
-                    answer = error.body();
-                    retryAfter = error.retryAfterSeconds();
-                }
+                DirectPath.Failure error = DirectPath.failure(e); // nothing of ours: as Jersey, Dropwizard's own 500
+                status = error.status();
+                answer = error.body();
+                retryAfter = error.retryAfterSeconds();
                 unreadBody = e instanceof JsonProcessingException; // the parser stopped part-way (UnreadBodyFilter)
             }
             response.setStatus(status);

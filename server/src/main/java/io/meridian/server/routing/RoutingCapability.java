@@ -68,7 +68,14 @@ public final class RoutingCapability {
                 r.healthyFor.toJavaDuration(), r.steps, r.bake.toJavaDuration(), r.automaticFailover),
                 new RegionRouter.Inputs(agreement, stored, catchUp, () -> observers.verdicts(failAfter)));
         env.lifecycle().manage(new RouterTicks(observers, router, acceptor, remoteAcceptors, in.clockSkewMillis()));
-        env.jersey().register(new RouterResource(router, acceptor, observers, stored, in.health()));
+        RouterResource resource = new RouterResource(router, acceptor, observers, stored, in.health());
+        env.jersey().register(resource);
+        // health probes and plan polls without Jersey's pipeline (only where Jersey serves the paths the filter sees)
+        if (io.meridian.server.api.DirectPath.jerseyAtRoot(config.getServerFactory())) {
+            env.servlets().addFilter("direct-router", new DirectRouter(resource,
+                    io.meridian.server.auth.Principals.authenticator(config.auth), env.getObjectMapper(), env.metrics()))
+                    .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/v1/router/*");
+        }
     }
 
     /** Every region this server knows of (peers, replication sources, its own), in name order. */
