@@ -112,11 +112,21 @@ public final class LocalClusterExtension implements ParameterResolver, org.junit
      */
     @Override
     public void afterAll(ExtensionContext context) {
-        if (context.getStore(NS).get(USES_KEPT) != null && context.getExecutionException().isPresent()) {
+        if (context.getStore(NS).get(USES_KEPT) != null && context.getExecutionException().filter(e -> !aborted(e)).isPresent()) {
             System.out.printf("[local-cluster] %s failed: the cluster it shares is stopped, not passed on%n",
                     context.getRequiredTestClass().getSimpleName());
             stopKept(context.getRoot().getStore(NS));
         }
+    }
+
+    /** A skip (an assumption, or no engine backend here), not a failure: it broke nothing. */
+    private static boolean aborted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TestAbortedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ExtensionContext classContext(ExtensionContext context) {

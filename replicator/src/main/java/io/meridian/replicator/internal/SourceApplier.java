@@ -103,6 +103,9 @@ public final class SourceApplier implements Runnable {
     private long nextLagCheck;
     private long nextCommit;
     private final Map<TopicPartition, OffsetAndMetadata> pendingCommit = new HashMap<>();
+    /** Offsets whose asynchronous commit failed: committed again with the next ones, unless newer ones are pending. */
+    private final Map<TopicPartition, OffsetAndMetadata> failedCommit = new HashMap<>();
+    private static final String COMMIT_FAILED = "offset commit failed (will be re-read and re-applied): ";
     /** When this source was last seen fully applied (recorded durably; start time on a first start). */
     private volatile long lastCaughtUpMillis;
     /** The newest create time (µs) of an own-log record skipped because the write path applied it. */
@@ -577,6 +580,9 @@ public final class SourceApplier implements Runnable {
         Map<TopicPartition, Long> outOfRange = e instanceof org.apache.kafka.clients.consumer.OffsetOutOfRangeException o
                 ? o.offsetOutOfRangePartitions() : Map.of();
         for (TopicPartition tp : parts) {
+            // an offset of the log as it was must never be committed over the log as it is now (it could skip new records)
+            pendingCommit.remove(tp);
+            failedCommit.remove(tp);
             long first = begin.getOrDefault(tp, 0L);
             long last = end.getOrDefault(tp, 0L);
             Long position = outOfRange.get(tp);
@@ -624,6 +630,8 @@ public final class SourceApplier implements Runnable {
      * ever pending, so a crash re-reads at most the last interval, and re-applying is harmless.
      */
     private void commitPending(KafkaConsumer<String, byte[]> c, boolean now) {
+        failedCommit.forEach(pendingCommit::putIfAbsent); // a newer pending offset of the partition wins
+        failedCommit.clear();
         if (pendingCommit.isEmpty() || (!now && System.currentTimeMillis() < nextCommit)) {
             return;
         }
@@ -633,9 +641,13 @@ public final class SourceApplier implements Runnable {
         if (now) {
             c.commitSync(offsets);
         } else {
+            // the callback runs on this thread, inside a later poll or commit
             c.commitAsync(offsets, (o, e) -> {
                 if (e != null) {
-                    lastError = "offset commit failed (will be re-read and re-applied): " + e;
+                    offsets.forEach(failedCommit::putIfAbsent);
+                    lastError = COMMIT_FAILED + e;
+                } else if (lastError.startsWith(COMMIT_FAILED)) {
+                    lastError = "";
                 }
             });
         }

@@ -80,6 +80,7 @@ final class DirectRouter implements Filter {
                     Response r = resource.health(caller);
                     status = r.getStatus();
                     answer = r.getEntity();
+                    r.getStringHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
                 } else {
                     answer = resource.plan(caller);
                 }
