@@ -33,13 +33,14 @@ import org.opentest4j.TestAbortedException;
  * </ul>
  *
  * The backend is {@link EngineBackend#fromConfiguration()} ({@code -Dmeridian.engines=embedded|docker});
- * when it cannot run here (no Docker engine) the test is <b>skipped</b> with the reason. Clusters live
+ * when it cannot run here (no Docker engine) the class is <b>skipped</b> with the reason (an execution condition). Clusters live
  * under {@code -Dmeridian.test.dir} (default {@code target/it-clusters}); a directory left by a crashed
  * earlier run is stopped and wiped first. Shared clusters use ports from 29000, private ones from
  * 21000, so tests never collide with a developer's {@code meridian local up} on 19000; all stay below the kernel's
  * ephemeral ports (32768 and up), which any outgoing connection may hold at the moment a cluster starts.
  */
-public final class LocalClusterExtension implements ParameterResolver, org.junit.jupiter.api.extension.AfterAllCallback {
+public final class LocalClusterExtension implements ParameterResolver, org.junit.jupiter.api.extension.AfterAllCallback,
+        org.junit.jupiter.api.extension.ExecutionCondition {
 
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LocalClusterExtension.class);
     private static final AtomicInteger PRIVATE_COUNTER = new AtomicInteger();
@@ -47,6 +48,20 @@ public final class LocalClusterExtension implements ParameterResolver, org.junit
     private static final String KEPT = "kept";
     private static final String USES_KEPT = "uses-kept";
     private static final int PRIVATE_BASE_PORT = 21_000; // private n: 21000 + n * 400; all below the ephemeral range (32768+)
+
+    /**
+     * A class or test that uses clusters is skipped, with the reason, where the configured backend cannot run (no Docker
+     * engine for {@code -Dmeridian.engines=docker}): an exception thrown while resolving its cluster would be reported
+     * as a failure (JUnit wraps it), not a skip.
+     */
+    @Override
+    public org.junit.jupiter.api.extension.ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        EngineBackend backend = EngineBackend.fromConfiguration();
+        return backend.isAvailable()
+                ? org.junit.jupiter.api.extension.ConditionEvaluationResult.enabled("the " + backend.name() + " engine backend runs here")
+                : org.junit.jupiter.api.extension.ConditionEvaluationResult.disabled("skipped: the " + backend.name()
+                        + " engine backend cannot run here: " + backend.unavailableReason());
+    }
 
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {

@@ -87,6 +87,24 @@ public final class DirectPath {
     }
 
     /**
+     * Writes a JSON answer as Jersey's pipeline would: the status, {@code Retry-After} (0: none), {@code Connection: close}
+     * when asked, this request's session headers ({@link SessionFilter}), the body with {@code writer}.
+     */
+    public static void answer(jakarta.servlet.http.HttpServletResponse response, com.fasterxml.jackson.databind.ObjectWriter writer,
+            int status, Object body, int retryAfterSeconds, boolean close) throws java.io.IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        if (retryAfterSeconds > 0) {
+            response.setHeader("Retry-After", Integer.toString(retryAfterSeconds));
+        }
+        if (close) {
+            response.setHeader("Connection", "close");
+        }
+        SessionFilter.end(response::setHeader);
+        writer.writeValue(response.getOutputStream(), body);
+    }
+
+    /**
      * The caller these HTTP Basic credentials authenticate, parsed as Dropwizard's {@code BasicCredentialAuthFilter} does;
      * null for anything else, which Jersey then refuses with its own 401.
      */

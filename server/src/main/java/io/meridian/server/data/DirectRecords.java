@@ -170,16 +170,7 @@ final class DirectRecords implements Filter {
                 retryAfter = error.retryAfterSeconds();
                 unreadBody = e instanceof JsonProcessingException; // the parser stopped part-way (UnreadBodyFilter)
             }
-            response.setStatus(status);
-            response.setContentType("application/json");
-            if (retryAfter > 0) {
-                response.setHeader("Retry-After", Integer.toString(retryAfter));
-            }
-            if (unreadBody) {
-                response.setHeader("Connection", "close");
-            }
-            SessionFilter.end(response::setHeader);
-            writer.writeValue(response.getOutputStream(), answer);
+            DirectPath.answer(response, writer, status, answer, retryAfter, unreadBody);
         } finally {
             SessionFilter.begin(); // forgets whatever an error left
             TraceFilter.end();

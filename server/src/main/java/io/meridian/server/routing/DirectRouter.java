@@ -90,13 +90,7 @@ final class DirectRouter implements Filter {
                 answer = failure.body();
                 retryAfter = failure.retryAfterSeconds();
             }
-            response.setStatus(status);
-            response.setContentType("application/json");
-            if (retryAfter > 0) {
-                response.setHeader("Retry-After", Integer.toString(retryAfter));
-            }
-            SessionFilter.end(response::setHeader);
-            writer.writeValue(response.getOutputStream(), answer);
+            DirectPath.answer(response, writer, status, answer, retryAfter, false);
         } finally {
             SessionFilter.begin(); // forgets whatever an error left
             TraceFilter.end();
