@@ -16,6 +16,8 @@ public final class RecordLocks {
     private final CassandraStore store;
     private volatile PreparedStatement lock; // prepared at first use: the table is made by the store's init
     private volatile PreparedStatement unlock;
+    private volatile PreparedStatement decide;
+    private volatile PreparedStatement decided;
 
     public RecordLocks(CassandraStore store) {
         this.store = store;
@@ -26,6 +28,9 @@ public final class RecordLocks {
             String t = StoreSchema.qualified(store.keyspace(), StoreSchema.RECORD_LOCKS);
             lock = store.cql().prepare(SimpleStatement.newInstance("INSERT INTO " + t + " (ns, id, owner) VALUES (?, ?, ?)"
                     + " IF NOT EXISTS USING TTL ?"));
+            String d = StoreSchema.qualified(store.keyspace(), StoreSchema.RECORD_DECISIONS);
+            decide = store.cql().prepare(SimpleStatement.newInstance("INSERT INTO " + d + " (ns, id, write_token) VALUES (?, ?, ?)"));
+            decided = store.cql().prepare(SimpleStatement.newInstance("SELECT write_token FROM " + d + " WHERE ns = ? AND id = ? AND write_token = ?"));
             unlock = store.cql().prepare(SimpleStatement.newInstance("DELETE FROM " + t + " WHERE ns = ? AND id = ? IF owner = ?"));
         }
     }
@@ -43,5 +48,21 @@ public final class RecordLocks {
         prepare();
         store.cql().execute(unlock.bind(ns.name(), id, owner).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)
                 .setSerialConsistencyLevel(ConsistencyLevel.LOCAL_SERIAL));
+    }
+
+    /**
+     * Notes that the conditional write identified by {@code token} was decided on the record (its holder writes this
+     * under the lock, before its append), for {@value StoreSchema#DECISION_TTL_SECONDS} s. Two writes' tokens can share a
+     * timestamp; only this tells a retry of the one from the other.
+     */
+    public void decide(NamespaceConfig ns, String id, String token) {
+        prepare();
+        store.cql().execute(decide.bind(ns.name(), id, token).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+    }
+
+    /** Whether {@link #decide} noted {@code token} on the record lately (read at LOCAL_QUORUM: it sees every noted one). */
+    public boolean decided(NamespaceConfig ns, String id, String token) {
+        prepare();
+        return store.cql().execute(decided.bind(ns.name(), id, token).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)).one() != null;
     }
 }

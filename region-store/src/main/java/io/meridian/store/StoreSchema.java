@@ -22,6 +22,14 @@ public final class StoreSchema {
     public static final String REGION_STATE = "region_state";
     /** The table of {@link RecordLocks}: who decides a record's conditional write now. */
     public static final String RECORD_LOCKS = "record_locks";
+    /**
+     * The tokens of the conditional writes decided on each record lately ({@link RecordLocks#decide}): how a retry knows
+     * that a write carrying its timestamp is its own and not another's with the same timestamp. Rows live
+     * {@value #DECISION_TTL_SECONDS} s.
+     */
+    public static final String RECORD_DECISIONS = "record_decisions";
+    /** How long {@link #RECORD_DECISIONS} remembers a decided token: the longest a retry of it is answered as done. */
+    public static final int DECISION_TTL_SECONDS = 3600;
     /** The routing-plan acceptor's promises and accepted values, per plan version. */
     public static final String ROUTER_PAXOS = "router_paxos";
     /** The latest routing plan known to be chosen. */
@@ -70,6 +78,10 @@ public final class StoreSchema {
                 + " default_ttl_seconds int, cache_enabled boolean, cache_ttl_seconds int, created_micros bigint)");
         ddl(session, "CREATE TABLE IF NOT EXISTS " + qualified(keyspace, RECORD_LOCKS) + " (ns text, id text, owner text,"
                 + " PRIMARY KEY ((ns, id)))");
+        // rows only expire (never deleted): a short grace keeps expired ones from piling up
+        ddl(session, "CREATE TABLE IF NOT EXISTS " + qualified(keyspace, RECORD_DECISIONS) + " (ns text, id text, write_token text,"
+                + " PRIMARY KEY ((ns, id), write_token)) WITH default_time_to_live = " + DECISION_TTL_SECONDS
+                + " AND gc_grace_seconds = " + DECISION_TTL_SECONDS);
     }
 
     /** A namespace's table, if missing. */

@@ -40,6 +40,9 @@ public final class Startup {
                 LOG.info("start-up: {} ready in {} ms", what, (System.nanoTime() - t0) / 1_000_000);
                 return result;
             } catch (Exception e) {
+                if (e instanceof com.datastax.oss.driver.api.core.servererrors.SyntaxError) { // our CQL: no wait mends it
+                    throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+                }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(what + " did not succeed within " + LIMIT.toSeconds() + " s", e);
                 }

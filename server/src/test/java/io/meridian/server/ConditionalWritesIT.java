@@ -90,6 +90,43 @@ class ConditionalWritesIT {
         }
     }
 
+    @Test
+    void aCreateWhoseTokenHasTheWinnersTimestampIsRefusedNotTakenForTheWinnersRetry(
+            @PrivateCluster(regions = 2, servers = PrivateCluster.Servers.YES, serversPerRegion = 2, shareAs = TwoByTwo.KEY)
+            LocalCluster cluster)
+            throws Exception {
+        // two clients' tokens made in the same 32 µs with the same low nonce bits stamp one timestamp: CI on 2026-12-02 saw
+        // both creates of a round told they won, the second taken for a retry of the first
+        RegionEndpoints a = cluster.region(RegionId.of("region-a"));
+        assertThat(Http.send("PUT", a.servers().get(0).url() + "/v1/namespaces/" + NS, "{}", Http.operator(cluster)).status()).isIn(200, 201);
+        String url0 = a.servers().get(0).url() + "/v1/namespaces/" + NS + "/records/same-stamp/conditional";
+        String url1 = a.servers().get(1).url() + "/v1/namespaces/" + NS + "/records/same-stamp/conditional";
+        long micros = java.time.Instant.now().toEpochMilli() * 1000;
+        String first = micros + "-0000000000000001";
+        String second = micros + "-0000000000000021"; // 33: the same five low bits
+        assertThat(io.meridian.core.HybridLogicalClock.timestampOf(io.meridian.core.IdempotencyToken.parse(second)))
+                .isEqualTo(io.meridian.core.HybridLogicalClock.timestampOf(io.meridian.core.IdempotencyToken.parse(first)));
+        Http.Answer won = Http.send("POST", url0, create("first"), java.util.Map.of("Idempotency-Token", first));
+        assertThat(won.status()).as(won.body()).isEqualTo(200);
+        long version = won.json().get("timestamp").asLong();
+        Http.Answer lost = Http.send("POST", url1, create("second"), java.util.Map.of("Idempotency-Token", second));
+        assertThat(lost.status()).as(lost.body()).isEqualTo(409);
+        assertThat(lost.json().get("current").get(0).get("timestamp").asLong()).isEqualTo(version);
+        Http.Answer retry = Http.send("POST", url1, create("first"), java.util.Map.of("Idempotency-Token", first));
+        assertThat(retry.status()).as("the winner's retry, through the other instance: " + retry.body()).isEqualTo(200);
+        assertThat(retry.json().get("timestamp").asLong()).isEqualTo(version);
+        Http.Answer read = Http.send("GET", a.servers().get(1).url() + "/v1/namespaces/" + NS + "/records/same-stamp", null);
+        assertThat(read.body()).contains(java.util.Base64.getEncoder().encodeToString("first".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** A conditional mutate's body: put {@code owner = value} if {@code owner} is absent. */
+    private static String create(String value) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        String key = b64.encodeToString("owner".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return "{\"puts\": [{\"key\": \"" + key + "\", \"value\": \"" + b64.encodeToString(value.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)) + "\"}], \"condition\": {\"items\": [{\"key\": \"" + key + "\", \"timestamp\": 0}]}}";
+    }
+
     /** Both instances' clients send their change of record {@code id} at once. */
     private static List<Outcome> race(ExecutorService pool, List<MeridianClient> clients,
             java.util.function.IntFunction<RecordChange> change, String id) throws Exception {

@@ -64,7 +64,7 @@ final class ConditionalWrites {
      * A conditional write, decided in this region: the record's lock (one decider at a time, every instance of the
      * region), then the current versions, the condition, and the write under a timestamp after every version it
      * checked, all before the lock is given back. A retry of a write that landed (one of its items carries its
-     * timestamp) answers as the write did. A failure once the append may have started leaves the lock to end by
+     * timestamp, and its token was noted decided under the lock) answers as the write did. A failure once the append may have started leaves the lock to end by
      * itself ({@link #lockTtl}), so that nobody decides against a state the write may still change.
      */
     Written write(WritePath.Call call, NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken checked,
@@ -79,7 +79,9 @@ final class ConditionalWrites {
             java.util.Set<Bytes> keys = new java.util.LinkedHashSet<>(condition.items().keySet());
             operations.stream().filter(op -> op instanceof Operation.Put).forEach(op -> keys.add(((Operation.Put) op).key()));
             java.util.Map<Bytes, Long> current = keys.isEmpty() ? java.util.Map.of() : guard.versions(ns, id, keys);
-            if (checked != null && current.containsValue(HybridLogicalClock.timestampOf(checked))) {
+            // an item carrying the token's timestamp: this write's own (a retry), or another's whose token has the same
+            // timestamp (32 µs and 5 nonce bits alike); only the decisions tell which
+            if (checked != null && current.containsValue(HybridLogicalClock.timestampOf(checked)) && guard.decided(ns, id, checked)) {
                 return new Written(new WriteResponse(HybridLogicalClock.timestampOf(checked), checked.toString(), region.name()),
                         null); // a retry
             }
@@ -101,6 +103,9 @@ final class ConditionalWrites {
             if (System.nanoTime() - lockedAt > LOCK_FENCE.toNanos()) {
                 throw ApiException.refused("this server held the record's lock too long before writing (" + LOCK_FENCE.toSeconds()
                         + " s): nothing was written; retry", 1);
+            }
+            if (checked != null) {
+                guard.decide(ns, id, checked); // before the append: a retry after any landing finds it
             }
             release = false; // from the append on, a failure may still land: the lock ends by itself
             Written written = writer.write(effective, ns, id, operations, call.trace(), until);

@@ -48,6 +48,12 @@ public final class MutationSink {
 
         /** Whether the record has no item. */
         boolean recordEmpty(NamespaceConfig ns, String id);
+
+        /** Notes, region-wide and for a while, that the conditional write of {@code token} was decided on the record. */
+        void decide(NamespaceConfig ns, String id, io.meridian.core.IdempotencyToken token);
+
+        /** Whether {@link #decide} noted {@code token} on the record. */
+        boolean decided(NamespaceConfig ns, String id, io.meridian.core.IdempotencyToken token);
     }
 
     /** Applies a mutation to the region's store with its own timestamp. */

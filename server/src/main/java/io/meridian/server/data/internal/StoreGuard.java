@@ -1,6 +1,7 @@
 package io.meridian.server.data.internal;
 
 import io.meridian.core.Bytes;
+import io.meridian.core.IdempotencyToken;
 import io.meridian.store.CassandraStore;
 import io.meridian.store.NamespaceConfig;
 import io.meridian.store.RecordLocks;
@@ -38,5 +39,15 @@ public final class StoreGuard implements MutationSink.Guard {
     @Override
     public boolean recordEmpty(NamespaceConfig ns, String id) {
         return store.isEmpty(ns, id);
+    }
+
+    @Override
+    public void decide(NamespaceConfig ns, String id, IdempotencyToken token) {
+        locks.decide(ns, id, token.toString());
+    }
+
+    @Override
+    public boolean decided(NamespaceConfig ns, String id, IdempotencyToken token) {
+        return locks.decided(ns, id, token.toString());
     }
 }

@@ -39,6 +39,7 @@ class ConditionalWritePathTest {
     final List<Mutation> appended = new CopyOnWriteArrayList<>();
     final Map<Bytes, Long> versions = new ConcurrentHashMap<>(); // the fake store's items: key -> write timestamp
     final Map<String, String> locks = new ConcurrentHashMap<>();
+    final java.util.Set<IdempotencyToken> decisions = ConcurrentHashMap.newKeySet();
     final HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), 2);
 
     final MutationSink.Guard guard = new MutationSink.Guard() {
@@ -66,6 +67,16 @@ class ConditionalWritePathTest {
         @Override
         public boolean recordEmpty(NamespaceConfig ns, String id) {
             return versions.isEmpty();
+        }
+
+        @Override
+        public void decide(NamespaceConfig ns, String id, IdempotencyToken token) {
+            decisions.add(token);
+        }
+
+        @Override
+        public boolean decided(NamespaceConfig ns, String id, IdempotencyToken token) {
+            return decisions.contains(token);
         }
     };
 
@@ -154,6 +165,27 @@ class ConditionalWritePathTest {
         WriteResponse again = p.write(when(absent, token, null), NS, "r", put("a"));
         assertThat(again.timestamp()).isEqualTo(once.timestamp());
         assertThat(appended).hasSize(1);
+    }
+
+    @Test
+    void aWriteWhoseTokenHasTheWinnersTimestampIsNotTakenForItsRetry() {
+        // tokens of two clients made in the same 32 µs with the same low nonce bits give one timestamp (CI, 2026-12-02:
+        // both creates of a round were told they won)
+        WritePath p = path();
+        long micros = clock.wallMicros();
+        IdempotencyToken first = new IdempotencyToken(micros, 1);
+        IdempotencyToken second = new IdempotencyToken(micros, 1 + HybridLogicalClock.SLOTS);
+        assertThat(HybridLogicalClock.timestampOf(second)).isEqualTo(HybridLogicalClock.timestampOf(first));
+        Condition absent = new Condition(false, Map.of(K, Condition.ABSENT));
+        long won = p.write(when(absent, first, null), NS, "r", put("first")).timestamp();
+        assertThatThrownBy(() -> p.write(when(absent, second, null), NS, "r", put("second")))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(409);
+                    assertThat(e.current()).singleElement().satisfies(i -> assertThat(i.timestamp()).isEqualTo(won));
+                });
+        assertThat(p.write(when(absent, first, null), NS, "r", put("first")).timestamp()).as("the first's retry").isEqualTo(won);
+        assertThat(appended).hasSize(1);
+        assertThat(locks).isEmpty();
     }
 
     @Test
