@@ -103,8 +103,16 @@ public final class SourceApplier implements Runnable {
     private long nextLagCheck;
     private long nextCommit;
     private final Map<TopicPartition, OffsetAndMetadata> pendingCommit = new HashMap<>();
+    /**
+     * The id of the source log (its Kafka topic id) the pending offsets and this consumer's positions belong to; null
+     * until first asked. Every commit carries it as its metadata.
+     */
+    private String logId;
+    /** Asks the source's Kafka for the log's id; made at first use, closed with the consumer. */
+    private org.apache.kafka.clients.admin.Admin admin;
     /** Offsets whose asynchronous commit failed: committed again with the next ones, unless newer ones are pending. */
     private final Map<TopicPartition, OffsetAndMetadata> failedCommit = new HashMap<>();
+    private static final String LOG_ID_UNKNOWN = "offsets not committed: the source log's id is not known now: ";
     private static final String COMMIT_FAILED = "offset commit failed (will be re-read and re-applied): ";
     /** When this source was last seen fully applied (recorded durably; start time on a first start). */
     private volatile long lastCaughtUpMillis;
@@ -264,12 +272,19 @@ public final class SourceApplier implements Runnable {
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                         assigned = c.assignment().size();
+                        sameLog(c, "at assignment");
                         // committed means applied (and its invalidations out): a session waiting on these partitions
                         // learns at once what the previous owner applied, not only after the next batch
                         try {
                             Map<Integer, Long> committed = new HashMap<>();
                             Map<TopicPartition, Long> ends = c.endOffsets(partitions, Duration.ofSeconds(5));
                             c.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(5)).forEach((tp, om) -> {
+                                if (om != null && logId != null && !om.metadata().isEmpty() && !om.metadata().equals(logId)) {
+                                    // an offset of a log deleted since (committed after its deletion): not a position here
+                                    seekToStart(c, tp, om.offset(), "the group's committed offset " + om.offset() + " is of log "
+                                            + om.metadata() + ", deleted since; the log now is " + logId);
+                                    return;
+                                }
                                 // beyond the log's end: the log was truncated or recreated (a gap, reported at the poll)
                                 if (om != null && om.offset() <= ends.getOrDefault(tp, -1L)) {
                                     committed.put(tp.partition(), om.offset());
@@ -295,6 +310,7 @@ public final class SourceApplier implements Runnable {
                 sleep(2_000);
             } finally {
                 consumer = null;
+                closeAdmin();
             }
         }
     }
@@ -635,9 +651,17 @@ public final class SourceApplier implements Runnable {
         if (pendingCommit.isEmpty() || (!now && System.currentTimeMillis() < nextCommit)) {
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pendingCommit);
-        pendingCommit.clear();
         nextCommit = System.currentTimeMillis() + COMMIT_INTERVAL_MS;
+        Boolean same = sameLog(c, "before a commit");
+        if (same == null) {
+            return; // the log's id is not known now: commit later (a re-read after a crash is harmless)
+        }
+        if (!same) {
+            return; // what was pending was of the old log: dropped
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        pendingCommit.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o.offset(), logId)));
+        pendingCommit.clear();
         if (now) {
             c.commitSync(offsets);
         } else {
@@ -650,6 +674,78 @@ public final class SourceApplier implements Runnable {
                     lastError = "";
                 }
             });
+        }
+    }
+
+    /**
+     * Whether the log read now is the log the positions and pending offsets belong to (true), or was deleted and made
+     * again under this applier (false), or cannot be told now (null: the source's Kafka did not answer). A log made
+     * again has the same name and new offsets: the consumer would go on at its old position inside the new log (the
+     * records before it never read), and an old offset committed would be taken as a position in the new one
+     * (ApplierLogRecreatedIT saw both). So then everything pending is dropped, every assigned partition is read again
+     * from the new log's start (re-applying is harmless), and what the old log held unread is reported as a gap.
+     */
+    private Boolean sameLog(KafkaConsumer<String, byte[]> c, String when) {
+        String now;
+        try {
+            if (admin == null) {
+                admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "meridian-applier-" + self + "-from-" + source + "-log-id",
+                        org.apache.kafka.clients.admin.AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000));
+            }
+            now = admin.describeTopics(List.of(topic)).topicNameValues().get(topic).get(10, TimeUnit.SECONDS).topicId().toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            LOG.debug("applier {} -> {}: the log's id is not known {}: {}", source, self, when, e.toString());
+            if (lastError.isEmpty() || lastError.startsWith(LOG_ID_UNKNOWN)) {
+                lastError = LOG_ID_UNKNOWN + e;
+            }
+            return null;
+        }
+        if (lastError.startsWith(LOG_ID_UNKNOWN)) {
+            lastError = "";
+        }
+        if (logId == null || logId.equals(now)) {
+            logId = now;
+            return true;
+        }
+        String was = logId;
+        logId = now;
+        pendingCommit.clear();
+        failedCommit.clear();
+        for (TopicPartition tp : c.assignment()) {
+            long position;
+            try {
+                position = c.position(tp, Duration.ofSeconds(10));
+            } catch (RuntimeException e) { // not positioned yet (just assigned)
+                position = 0;
+            }
+            seekToStart(c, tp, position, "the log was deleted and made again (its id was " + was
+                    + ", is " + now + "; found " + when + "): what the old log held unread here is lost");
+        }
+        return false;
+    }
+
+    /** Reads {@code tp} from the log's start again, reporting a gap of what the old log held from {@code position} on. */
+    private void seekToStart(KafkaConsumer<String, byte[]> c, TopicPartition tp, long position, String why) {
+        reportGap(tp, 0, position, why);
+        if (holds.remove(tp) != null) {
+            c.resume(List.of(tp));
+        }
+        c.seekToBeginning(List.of(tp));
+    }
+
+    private void closeAdmin() {
+        if (admin != null) {
+            try {
+                admin.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debug("closing the log-id client of applier {} -> {}: {}", source, self, e.toString());
+            }
+            admin = null;
         }
     }
 
