@@ -29,7 +29,7 @@ public final class RecordLocks {
             lock = store.cql().prepare(SimpleStatement.newInstance("INSERT INTO " + t + " (ns, id, owner) VALUES (?, ?, ?)"
                     + " IF NOT EXISTS USING TTL ?"));
             String d = StoreSchema.qualified(store.keyspace(), StoreSchema.RECORD_DECISIONS);
-            decide = store.cql().prepare(SimpleStatement.newInstance("INSERT INTO " + d + " (ns, id, write_token) VALUES (?, ?, ?)"));
+            decide = store.cql().prepare(SimpleStatement.newInstance("INSERT INTO " + d + " (ns, id, write_token) VALUES (?, ?, ?) USING TTL ?"));
             decided = store.cql().prepare(SimpleStatement.newInstance("SELECT write_token FROM " + d + " WHERE ns = ? AND id = ? AND write_token = ?"));
             unlock = store.cql().prepare(SimpleStatement.newInstance("DELETE FROM " + t + " WHERE ns = ? AND id = ? IF owner = ?"));
         }
@@ -52,12 +52,13 @@ public final class RecordLocks {
 
     /**
      * Notes that the conditional write identified by {@code token} was decided on the record (its holder writes this
-     * under the lock, before its append), for {@value StoreSchema#DECISION_TTL_SECONDS} s. Two writes' tokens can share a
-     * timestamp; only this tells a retry of the one from the other.
+     * under the lock, before its append), for {@code ttl} (as long as a retry of it may come). Two writes' tokens can share
+     * a timestamp; this tells a retry of the one from the other.
      */
-    public void decide(NamespaceConfig ns, String id, String token) {
+    public void decide(NamespaceConfig ns, String id, String token, Duration ttl) {
         prepare();
-        store.cql().execute(decide.bind(ns.name(), id, token).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+        store.cql().execute(decide.bind(ns.name(), id, token, (int) Math.max(1, Math.min(Integer.MAX_VALUE, ttl.toSeconds() + 60)))
+                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
     }
 
     /** Whether {@link #decide} noted {@code token} on the record lately (read at LOCAL_QUORUM: it sees every noted one). */

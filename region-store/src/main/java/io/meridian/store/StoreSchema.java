@@ -24,11 +24,11 @@ public final class StoreSchema {
     public static final String RECORD_LOCKS = "record_locks";
     /**
      * The tokens of the conditional writes decided on each record lately ({@link RecordLocks#decide}): how a retry knows
-     * that a write carrying its timestamp is its own and not another's with the same timestamp. Rows live
-     * {@value #DECISION_TTL_SECONDS} s.
+     * that a write carrying its timestamp is its own and not another's with the same timestamp. Each row lives as long as
+     * a retry of its write may come (the token age limit); {@value #DECISION_TTL_SECONDS} s is the table's default.
      */
     public static final String RECORD_DECISIONS = "record_decisions";
-    /** How long {@link #RECORD_DECISIONS} remembers a decided token: the longest a retry of it is answered as done. */
+    /** The default life of a {@link #RECORD_DECISIONS} row (each is written with its own TTL). */
     public static final int DECISION_TTL_SECONDS = 3600;
     /** The routing-plan acceptor's promises and accepted values, per plan version. */
     public static final String ROUTER_PAXOS = "router_paxos";

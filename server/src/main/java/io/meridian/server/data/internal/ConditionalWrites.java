@@ -51,10 +51,13 @@ final class ConditionalWrites {
      * ended "durable, not applied", leaves the record to the next conditional write after this long.
      */
     private final Duration lockTtl;
+    /** How long after its token's time a retry of a write may come (the token age limit and how far ahead it may be). */
+    private final Duration retryWindow;
 
     ConditionalWrites(MutationSink.Guard guard, RegionId region, HybridLogicalClock clock, Duration appendTimeout,
-            Duration applyTimeout) {
+            Duration applyTimeout, Duration retryWindow) {
         this.guard = guard;
+        this.retryWindow = retryWindow;
         this.region = region;
         this.clock = clock;
         this.lockTtl = LOCK_FENCE.plus(appendTimeout).plusSeconds(1).plus(applyTimeout).plusSeconds(10);
@@ -79,9 +82,7 @@ final class ConditionalWrites {
             java.util.Set<Bytes> keys = new java.util.LinkedHashSet<>(condition.items().keySet());
             operations.stream().filter(op -> op instanceof Operation.Put).forEach(op -> keys.add(((Operation.Put) op).key()));
             java.util.Map<Bytes, Long> current = keys.isEmpty() ? java.util.Map.of() : guard.versions(ns, id, keys);
-            // an item carrying the token's timestamp: this write's own (a retry), or another's whose token has the same
-            // timestamp (32 µs and 5 nonce bits alike); only the decisions tell which
-            if (checked != null && current.containsValue(HybridLogicalClock.timestampOf(checked)) && guard.decided(ns, id, checked)) {
+            if (checked != null && landed(ns, id, operations, checked, current)) {
                 return new Written(new WriteResponse(HybridLogicalClock.timestampOf(checked), checked.toString(), region.name()),
                         null); // a retry
             }
@@ -100,17 +101,22 @@ final class ConditionalWrites {
                         current.entrySet().stream().map(e -> new io.meridian.core.wire.ItemJson(e.getKey().toBase64(), null,
                                 e.getValue(), null)).toList());
             }
-            if (System.nanoTime() - lockedAt > LOCK_FENCE.toNanos()) {
+            if (checked != null) {
+                guard.decide(ns, id, checked, retryWindow); // before the append: a retry after any landing finds it
+            }
+            if (System.nanoTime() - lockedAt > LOCK_FENCE.toNanos()) { // after every step before the append
                 throw ApiException.refused("this server held the record's lock too long before writing (" + LOCK_FENCE.toSeconds()
                         + " s): nothing was written; retry", 1);
-            }
-            if (checked != null) {
-                guard.decide(ns, id, checked); // before the append: a retry after any landing finds it
             }
             release = false; // from the append on, a failure may still land: the lock ends by itself
             Written written = writer.write(effective, ns, id, operations, call.trace(), until);
             release = true;
             return written;
+        } catch (com.datastax.oss.driver.api.core.DriverException e) {
+            if (!release) {
+                throw e; // from the append on: the write path's own answer
+            }
+            throw storeDown(e);
         } finally {
             if (release) {
                 try {
@@ -123,13 +129,38 @@ final class ConditionalWrites {
         }
     }
 
+    /**
+     * Whether the write of {@code token} landed, so that this call is its retry: its token was noted as decided on the
+     * record, and one of its puts is in the record, at its timestamp, with its value. The timestamp alone does not tell:
+     * two tokens can stamp the same one (same 32 µs, same five low nonce bits), and a token noted decided may still have
+     * failed to land while another write of that timestamp did. A write without puts is never taken for landed (409).
+     */
+    private boolean landed(NamespaceConfig ns, String id, List<Operation> operations, IdempotencyToken token,
+            java.util.Map<Bytes, Long> current) {
+        long ts = HybridLogicalClock.timestampOf(token);
+        if (!current.containsValue(ts) || !guard.decided(ns, id, token)) {
+            return false;
+        }
+        for (Operation op : operations) {
+            if (op instanceof Operation.Put put && Long.valueOf(ts).equals(current.get(put.key()))
+                    && guard.holds(ns, id, put.key(), put.value(), ts)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Takes the record's lock, waiting for another conditional write of it to finish; 503 not-written when it does not. */
     private long lock(NamespaceConfig ns, String id, String owner, long until) {
         long giveUp = Math.min(until, System.nanoTime() + LOCK_WAIT.toNanos());
         long pauseMs = 2;
         while (true) {
-            if (guard.tryLock(ns, id, owner, lockTtl)) {
-                return System.nanoTime();
+            try {
+                if (guard.tryLock(ns, id, owner, lockTtl)) {
+                    return System.nanoTime();
+                }
+            } catch (com.datastax.oss.driver.api.core.DriverException e) {
+                throw storeDown(e); // a lock taken without an answer ends by itself (its TTL)
             }
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMs) - giveUp > 0) {
                 throw ApiException.refused("another conditional write of record '" + Limits.printable(id) + "' is being decided in"
@@ -143,6 +174,13 @@ final class ConditionalWrites {
             }
             pauseMs = Math.min(50, pauseMs * 2);
         }
+    }
+
+    /** The region's Cassandra failed a step before the append: nothing was written (503 not-written, retry). */
+    private ApiException storeDown(RuntimeException e) {
+        LOG.warn("conditional write refused before its append: {}", e.toString());
+        return ApiException.refused("the region's store did not answer a step of the conditional write (" + e.getClass().getSimpleName()
+                + "): nothing was written; retry", 1);
     }
 
     /** The versions of a condition's items now, for the answer ({@code timestamp} null: absent). */

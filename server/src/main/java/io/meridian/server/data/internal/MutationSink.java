@@ -49,8 +49,11 @@ public final class MutationSink {
         /** Whether the record has no item. */
         boolean recordEmpty(NamespaceConfig ns, String id);
 
-        /** Notes, region-wide and for a while, that the conditional write of {@code token} was decided on the record. */
-        void decide(NamespaceConfig ns, String id, io.meridian.core.IdempotencyToken token);
+        /** Notes, region-wide for {@code ttl}, that the conditional write of {@code token} was decided on the record. */
+        void decide(NamespaceConfig ns, String id, io.meridian.core.IdempotencyToken token, java.time.Duration ttl);
+
+        /** Whether the record's item {@code key} holds {@code value} written at {@code timestamp}. */
+        boolean holds(NamespaceConfig ns, String id, io.meridian.core.Bytes key, io.meridian.core.Bytes value, long timestamp);
 
         /** Whether {@link #decide} noted {@code token} on the record. */
         boolean decided(NamespaceConfig ns, String id, io.meridian.core.IdempotencyToken token);

@@ -42,8 +42,14 @@ public final class StoreGuard implements MutationSink.Guard {
     }
 
     @Override
-    public void decide(NamespaceConfig ns, String id, IdempotencyToken token) {
-        locks.decide(ns, id, token.toString());
+    public void decide(NamespaceConfig ns, String id, IdempotencyToken token, Duration ttl) {
+        locks.decide(ns, id, token.toString(), ttl);
+    }
+
+    @Override
+    public boolean holds(NamespaceConfig ns, String id, Bytes key, Bytes value, long timestamp) {
+        return store.readKeys(ns, id, java.util.List.of(key), Long.MAX_VALUE).stream()
+                .anyMatch(i -> i.writeTimeMicros() == timestamp && i.value().equals(value));
     }
 
     @Override

@@ -184,7 +184,8 @@ public final class WritePath {
         this.skewMillis = skewMillis;
         this.appendTimeout = settings.appendTimeout();
         this.applyTimeout = settings.applyTimeout();
-        this.conditional = b.guard == null ? null : new ConditionalWrites(b.guard, b.region, b.clock, appendTimeout, applyTimeout);
+        this.conditional = b.guard == null ? null : new ConditionalWrites(b.guard, b.region, b.clock, appendTimeout, applyTimeout,
+                settings.maxTokenAge().plus(settings.maxTokenAhead()));
         this.appendTimer = metrics.timer("meridian.writes.append");
         this.applyTimer = metrics.timer("meridian.writes.apply");
         this.appendFailures = metrics.counter("meridian.writes.append-failures");

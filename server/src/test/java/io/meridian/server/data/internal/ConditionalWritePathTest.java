@@ -39,7 +39,9 @@ class ConditionalWritePathTest {
     final List<Mutation> appended = new CopyOnWriteArrayList<>();
     final Map<Bytes, Long> versions = new ConcurrentHashMap<>(); // the fake store's items: key -> write timestamp
     final Map<String, String> locks = new ConcurrentHashMap<>();
-    final java.util.Set<IdempotencyToken> decisions = ConcurrentHashMap.newKeySet();
+    final Map<Bytes, Bytes> values = new ConcurrentHashMap<>(); // key -> value of the newest write
+    final java.util.Set<String> decisions = ConcurrentHashMap.newKeySet(); // ns/id/token
+    volatile boolean failNextAppend;
     final HybridLogicalClock clock = new HybridLogicalClock(Clock.systemUTC(), 2);
 
     final MutationSink.Guard guard = new MutationSink.Guard() {
@@ -70,26 +72,38 @@ class ConditionalWritePathTest {
         }
 
         @Override
-        public void decide(NamespaceConfig ns, String id, IdempotencyToken token) {
-            decisions.add(token);
+        public void decide(NamespaceConfig ns, String id, IdempotencyToken token, Duration ttl) {
+            decisions.add(ns.name() + "/" + id + "/" + token);
         }
 
         @Override
         public boolean decided(NamespaceConfig ns, String id, IdempotencyToken token) {
-            return decisions.contains(token);
+            return decisions.contains(ns.name() + "/" + id + "/" + token);
+        }
+
+        @Override
+        public boolean holds(NamespaceConfig ns, String id, Bytes key, Bytes value, long timestamp) {
+            return Long.valueOf(timestamp).equals(versions.get(key)) && value.equals(values.get(key));
         }
     };
 
     WritePath path() {
         return WritePath.builder().region(RegionId.of("region-c")).clock(clock)
                 .log((m, trace) -> {
+                    if (failNextAppend) {
+                        failNextAppend = false;
+                        return CompletableFuture.failedFuture(new IllegalStateException("the log refused it"));
+                    }
                     appended.add(m);
                     return CompletableFuture.completedFuture(new LogPosition(0, appended.size() - 1));
                 })
                 .store((m, ns) -> {
                     for (Operation op : m.operations()) {
                         if (op instanceof Operation.Put p) {
-                            versions.merge(p.key(), m.timestampMicros(), Math::max);
+                            if (m.timestampMicros() >= versions.getOrDefault(p.key(), 0L)) {
+                                versions.put(p.key(), m.timestampMicros());
+                                values.put(p.key(), p.value());
+                            }
                         } else if (op instanceof Operation.DeleteItem d) {
                             versions.remove(d.key());
                         }
@@ -186,6 +200,27 @@ class ConditionalWritePathTest {
         assertThat(p.write(when(absent, first, null), NS, "r", put("first")).timestamp()).as("the first's retry").isEqualTo(won);
         assertThat(appended).hasSize(1);
         assertThat(locks).isEmpty();
+    }
+
+    @Test
+    void aDecidedWriteThatNeverLandedIsNotTakenForLandedWhenAnotherOfItsTimestampDid() {
+        // review, 2026-12-02: the first is decided, its append fails (nothing written); a second token of the same
+        // timestamp wins once the first's lock ended; the first's retry must not be told it won
+        WritePath p = path();
+        long micros = clock.wallMicros();
+        IdempotencyToken first = new IdempotencyToken(micros, 1);
+        IdempotencyToken second = new IdempotencyToken(micros, 1 + HybridLogicalClock.SLOTS);
+        Condition absent = new Condition(false, Map.of(K, Condition.ABSENT));
+        failNextAppend = true;
+        assertThatThrownBy(() -> p.write(when(absent, first, null), NS, "r", put("first")))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503));
+        assertThat(appended).isEmpty();
+        locks.clear(); // the first's lock ended by itself
+        long won = p.write(when(absent, second, null), NS, "r", put("second")).timestamp();
+        assertThat(won).isEqualTo(HybridLogicalClock.timestampOf(first));
+        assertThatThrownBy(() -> p.write(when(absent, first, null), NS, "r", put("first")))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+        assertThat(appended).hasSize(1);
     }
 
     @Test
