@@ -113,12 +113,14 @@ public final class MeridianServer extends Application<MeridianConfiguration> {
         alerts.add(clockSkewAlert(config, clockSkewMillis));
         RegionHealth health = new RegionHealth(engines.probe(), alerts, Clock.systemUTC());
 
+        // one authenticator for every path that authenticates (Jersey's filter, the direct paths)
+        io.meridian.server.auth.CallerAuthenticator authenticator = Principals.authenticator(config.auth);
         DataApi.register(config, engines, cache.reads(engines.store(), config.reads.maxRecordBytes, env.metrics()), writes,
-                sessions, peers, env);
+                sessions, peers, authenticator, env);
         PrometheusMetrics.register(env);
         if (config.router.enabled) {
             RoutingCapability.register(config, peers, new RoutingCapability.Inputs(engines.store(), writes, replicationStatus,
-                    health, clockSkewMillis), env);
+                    health, clockSkewMillis, authenticator), env);
         }
         LOG.info("region {} (slot {}) serving; Cassandra {} dc {}, Kafka {} topic {}", config.region, config.regionSlot,
                 config.cassandra.contactPoints, RegionEngines.dataCenter(config), config.kafka.bootstrapServers, config.kafka.topic);

@@ -16,7 +16,6 @@ import io.meridian.server.api.TraceFilter;
 import io.meridian.server.api.UnreadBodyFilter;
 import io.meridian.server.auth.Caller;
 import io.meridian.server.auth.CallerAuthenticator;
-import io.meridian.server.auth.Principals;
 import io.meridian.server.cache.internal.CachedReads;
 import io.meridian.server.data.internal.Admission;
 import io.meridian.server.data.internal.FailpointTask;
@@ -59,7 +58,7 @@ public final class DataApi {
 
     /** Registers authentication, the shared filters and mappers, and the records and namespaces resources. */
     public static void register(MeridianConfiguration config, RegionEngines engines, CachedReads reads, WritePath writes,
-            io.meridian.server.data.internal.Sessions sessions, Peers peers, Environment env) {
+            io.meridian.server.data.internal.Sessions sessions, Peers peers, CallerAuthenticator authenticator, Environment env) {
         env.jersey().register(new RequestSizeFilter());
         env.jersey().register(new UnreadBodyFilter());
         env.jersey().register(new TraceFilter());
@@ -73,7 +72,6 @@ public final class DataApi {
                 new Admission("reads", config.reads.maxInFlight, metrics), sessions);
         env.jersey().register(records);
         // every /v1 endpoint authenticates its caller (HTTP Basic against auth.principals); resources check roles
-        CallerAuthenticator authenticator = Principals.authenticator(config.auth);
         env.jersey().register(new AuthDynamicFeature(new BasicCredentialAuthFilter.Builder<Caller>()
                 .setAuthenticator(authenticator).setRealm("meridian").buildAuthFilter()));
         // PUT and plain GET of a record without Jersey's pipeline; everything else passes through to Jersey unchanged. Only

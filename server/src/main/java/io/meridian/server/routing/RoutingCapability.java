@@ -40,7 +40,7 @@ public final class RoutingCapability {
 
     /** What the router needs from the rest of the server. */
     public record Inputs(CassandraStore store, WritePath writes, Supplier<ReplicationStatus> replicationStatus,
-            RegionHealth health, AtomicLong clockSkewMillis) {
+            RegionHealth health, AtomicLong clockSkewMillis, io.meridian.server.auth.CallerAuthenticator authenticator) {
     }
 
     /** Builds the router and registers its ticks and API. {@code in.replicationStatus} null: replication is off here. */
@@ -72,8 +72,8 @@ public final class RoutingCapability {
         env.jersey().register(resource);
         // health probes and plan polls without Jersey's pipeline (only where Jersey serves the paths the filter sees)
         if (io.meridian.server.api.DirectPath.jerseyAtRoot(config.getServerFactory())) {
-            env.servlets().addFilter("direct-router", new DirectRouter(resource,
-                    io.meridian.server.auth.Principals.authenticator(config.auth), env.getObjectMapper(), env.metrics()))
+            env.servlets().addFilter("direct-router", new DirectRouter(resource, in.authenticator(),
+                    env.getObjectMapper(), env.metrics()))
                     .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/v1/router/*");
         }
     }
