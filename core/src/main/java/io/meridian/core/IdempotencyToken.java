@@ -46,7 +46,11 @@ public record IdempotencyToken(long generationMicros, long nonce) {
             long wall = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
             // timestamps keep only the bits above the slot bits: step by a whole timestamp unit
             long unit = HybridLogicalClock.SLOTS;
-            long micros = last.accumulateAndGet(wall, (prev, w) -> w >= prev + unit ? w : prev + unit);
+            // past what it saw (observe) with the clock behind, every client would take the very next unit, and two
+            // clients refused by one version would stamp the same timestamp 1 time in 32 (its low bits are 5 of the
+            // nonce's): a step of 1..16 units makes that 1 in 512, still after everything seen and at most 512 µs on
+            long step = unit * (1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(16));
+            long micros = last.accumulateAndGet(wall, (prev, w) -> w >= prev + unit ? w : prev + step);
             return new IdempotencyToken(micros, RANDOM.nextLong());
         }
 
