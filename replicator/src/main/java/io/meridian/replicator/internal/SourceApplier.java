@@ -55,6 +55,8 @@ public final class SourceApplier implements Runnable {
     private static final Logger TRACE = LoggerFactory.getLogger(io.meridian.core.Traceparent.LOGGER);
     static final long PAUSE_RECHECK_MS = 3_000;
     static final long LAG_CHECK_MS = 2_000;
+    /** How often the lag check also asks whether the source log is still the log read (a commit always asks). */
+    static final long LOG_ID_CHECK_MS = 10_000;
     /** How long the lag check's offsets request may take: it can wait behind a pending fetch (1 s) on the connection. */
     static final Duration LAG_TIMEOUT = Duration.ofSeconds(5);
     static final long COMMIT_INTERVAL_MS = 1_000;
@@ -101,6 +103,7 @@ public final class SourceApplier implements Runnable {
     private volatile int topicPartitions;
     private volatile String lastError = "";
     private long nextLagCheck;
+    private long nextLogIdCheck;
     private long nextCommit;
     private final Map<TopicPartition, OffsetAndMetadata> pendingCommit = new HashMap<>();
     /**
@@ -112,6 +115,11 @@ public final class SourceApplier implements Runnable {
     private org.apache.kafka.clients.admin.Admin admin;
     /** Offsets whose asynchronous commit failed: committed again with the next ones, unless newer ones are pending. */
     private final Map<TopicPartition, OffsetAndMetadata> failedCommit = new HashMap<>();
+    /**
+     * How a commit's metadata names the log its offset is of ({@code log:<topic id>}). Other metadata (a rebuild's
+     * positions: "rebuild"; commits from before log ids) names none, and the offset is taken as it is.
+     */
+    static final String LOG_ID_PREFIX = "log:";
     private static final String LOG_ID_UNKNOWN = "offsets not committed: the source log's id is not known now: ";
     private static final String COMMIT_FAILED = "offset commit failed (will be re-read and re-applied): ";
     /** When this source was last seen fully applied (recorded durably; start time on a first start). */
@@ -272,18 +280,28 @@ public final class SourceApplier implements Runnable {
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                         assigned = c.assignment().size();
-                        sameLog(c, "at assignment");
+                        // fail closed (the consumer restarts and is assigned again): never read from a position whose log
+                        // is not known to be the log read now, and never move past a gap not recorded
+                        if (sameLog(c, "at assignment") == null) {
+                            throw new IllegalStateException("the id of " + topic + " is not known at assignment");
+                        }
+                        Map<TopicPartition, OffsetAndMetadata> groupOffsets = c.committed(new java.util.HashSet<>(partitions),
+                                Duration.ofSeconds(10));
+                        groupOffsets.forEach((tp, om) -> {
+                            if (ofAnotherLog(om)) {
+                                // an offset of a log deleted since (committed after its deletion): not a position here
+                                seekToStart(c, tp, om.offset(), "the group's committed offset " + om.offset() + " is of log "
+                                        + om.metadata().substring(LOG_ID_PREFIX.length()) + ", deleted since; the log now is " + logId);
+                            }
+                        });
                         // committed means applied (and its invalidations out): a session waiting on these partitions
                         // learns at once what the previous owner applied, not only after the next batch
                         try {
                             Map<Integer, Long> committed = new HashMap<>();
                             Map<TopicPartition, Long> ends = c.endOffsets(partitions, Duration.ofSeconds(5));
-                            c.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(5)).forEach((tp, om) -> {
-                                if (om != null && logId != null && !om.metadata().isEmpty() && !om.metadata().equals(logId)) {
-                                    // an offset of a log deleted since (committed after its deletion): not a position here
-                                    seekToStart(c, tp, om.offset(), "the group's committed offset " + om.offset() + " is of log "
-                                            + om.metadata() + ", deleted since; the log now is " + logId);
-                                    return;
+                            groupOffsets.forEach((tp, om) -> {
+                                if (ofAnotherLog(om)) {
+                                    return; // read again from the start (above)
                                 }
                                 // beyond the log's end: the log was truncated or recreated (a gap, reported at the poll)
                                 if (om != null && om.offset() <= ends.getOrDefault(tp, -1L)) {
@@ -422,9 +440,13 @@ public final class SourceApplier implements Runnable {
         if (done == null) {
             return false;
         }
-        commit.forEach((tp, o) -> pendingCommit.put(tp, new OffsetAndMetadata(o)));
+        String readFrom = logId; // the log these offsets are of: only ever committed while it is the log
+        commit.forEach((tp, o) -> pendingCommit.put(tp, new OffsetAndMetadata(o, readFrom == null ? "" : LOG_ID_PREFIX + readFrom)));
         commitPending(c, false);
         recordApplied(done);
+        if (!java.util.Objects.equals(readFrom, logId)) {
+            return true; // the log was made again: these offsets say nothing of it (its positions were reset to its start)
+        }
         Map<Integer, Long> next = new HashMap<>();
         commit.forEach((tp, o) -> next.put(tp.partition(), o));
         applied(next);
@@ -660,8 +682,15 @@ public final class SourceApplier implements Runnable {
             return; // what was pending was of the old log: dropped
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        pendingCommit.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o.offset(), logId)));
+        pendingCommit.forEach((tp, o) -> {
+            if (o.metadata().equals(LOG_ID_PREFIX + logId)) { // an offset of another log (read before a change, re-sent after a failed
+                offsets.put(tp, o);           // commit) is dropped, never committed as this log's
+            }
+        });
         pendingCommit.clear();
+        if (offsets.isEmpty()) {
+            return;
+        }
         if (now) {
             c.commitSync(offsets);
         } else {
@@ -713,10 +742,9 @@ public final class SourceApplier implements Runnable {
             return true;
         }
         String was = logId;
-        logId = now;
         pendingCommit.clear();
         failedCommit.clear();
-        for (TopicPartition tp : c.assignment()) {
+        for (TopicPartition tp : c.assignment()) { // a gap not recorded throws: the id stays, the change is met again
             long position;
             try {
                 position = c.position(tp, Duration.ofSeconds(10));
@@ -726,7 +754,13 @@ public final class SourceApplier implements Runnable {
             seekToStart(c, tp, position, "the log was deleted and made again (its id was " + was
                     + ", is " + now + "; found " + when + "): what the old log held unread here is lost");
         }
+        logId = now;
         return false;
+    }
+
+    /** Whether a committed offset names, in its metadata, a log other than the one read now. */
+    private boolean ofAnotherLog(OffsetAndMetadata om) {
+        return om != null && om.metadata().startsWith(LOG_ID_PREFIX) && !om.metadata().equals(LOG_ID_PREFIX + logId);
     }
 
     /** Reads {@code tp} from the log's start again, reporting a gap of what the old log held from {@code position} on. */
@@ -812,6 +846,14 @@ public final class SourceApplier implements Runnable {
         }
         if (c.assignment().isEmpty()) {
             return;
+        }
+        if (now >= nextLogIdCheck) {
+            // also when nothing is pending: a log made again that grew to exactly this applier's position answers no
+            // record and no out-of-range, and would read as caught up
+            nextLogIdCheck = now + LOG_ID_CHECK_MS;
+            if (Boolean.FALSE.equals(sameLog(c, "at a lag check"))) {
+                return; // read again from the start: the lag is asked at the next check
+            }
         }
         try {
             Map<TopicPartition, Long> ends = c.endOffsets(c.assignment(), LAG_TIMEOUT);
