@@ -280,13 +280,20 @@ public final class SourceApplier implements Runnable {
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                         assigned = c.assignment().size();
+                        if (partitions.isEmpty()) {
+                            return; // nothing to read (the source's log may not exist yet): nothing to check
+                        }
                         // fail closed (the consumer restarts and is assigned again): never read from a position whose log
                         // is not known to be the log read now, and never move past a gap not recorded
                         if (sameLog(c, "at assignment") == null) {
-                            throw new IllegalStateException("the id of " + topic + " is not known at assignment");
+                            throw new LogIdUnknown("the id of " + topic + " is not known at assignment");
                         }
-                        Map<TopicPartition, OffsetAndMetadata> groupOffsets = c.committed(new java.util.HashSet<>(partitions),
-                                Duration.ofSeconds(10));
+                        Map<TopicPartition, OffsetAndMetadata> groupOffsets;
+                        try {
+                            groupOffsets = c.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(10));
+                        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                            throw new LogIdUnknown("the group's offsets of " + topic + " are not known at assignment: " + e.getMessage());
+                        }
                         groupOffsets.forEach((tp, om) -> {
                             if (ofAnotherLog(om)) {
                                 // an offset of a log deleted since (committed after its deletion): not a position here
@@ -323,7 +330,9 @@ public final class SourceApplier implements Runnable {
                 }
                 commitQuietly(c);
             } catch (RuntimeException e) {
-                lastError = e.toString();
+                // the log's id not known at an assignment: an alert the next successful ask clears (others stay until a
+                // batch is applied)
+                lastError = causedBy(e, LogIdUnknown.class) ? LOG_ID_UNKNOWN + rootMessage(e) : e.toString();
                 LOG.warn("applier {} -> {}: {}; restarting the consumer", source, self, e.toString());
                 sleep(2_000);
             } finally {
@@ -723,7 +732,7 @@ public final class SourceApplier implements Runnable {
                         org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "meridian-applier-" + self + "-from-" + source + "-log-id",
                         org.apache.kafka.clients.admin.AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000));
             }
-            now = admin.describeTopics(List.of(topic)).topicNameValues().get(topic).get(10, TimeUnit.SECONDS).topicId().toString();
+            now = admin.describeTopics(List.of(topic)).topicNameValues().get(topic).get(5, TimeUnit.SECONDS).topicId().toString();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
@@ -885,6 +894,22 @@ public final class SourceApplier implements Runnable {
             // rebalanced again, and looped with the applier failing and 0 partitions held)
             onInvalidPositions(c, e);
         }
+    }
+
+    /** The log's id (or the group's offsets) could not be asked at an assignment: the consumer starts again. */
+    private static final class LogIdUnknown extends IllegalStateException {
+        LogIdUnknown(String message) {
+            super(message);
+        }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable e) {
