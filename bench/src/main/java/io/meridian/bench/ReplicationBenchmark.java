@@ -58,7 +58,7 @@ public final class ReplicationBenchmark {
                 .operator(operator.user(), operator.secret()).build()) {
             admin.createNamespace("bench_replication");
         }
-        WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, duration, Duration.ZERO, false, 0, 100, 4096, seed);
+        WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, duration, Duration.ZERO, false, 0, 100, 4096, seed, false);
         // warm the path (appliers, servers) before measuring
         progress.println("warming up 15 s at 100/s into " + regions.get(0).name());
         WriteBenchmark.phase(writer(clients.get(regions.get(0).name())), 100, Duration.ofSeconds(15), settings, random, null, null, null);

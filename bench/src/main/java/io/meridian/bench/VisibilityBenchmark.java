@@ -73,12 +73,12 @@ public final class VisibilityBenchmark {
      */
     public record Settings(List<Integer> rates, Duration duration, Duration warmup, Duration idle, int valueBytes,
             Duration pollInterval, int maxPollsInFlight, Duration visibilityTimeout, int closedConcurrency,
-            Duration closedDuration, long seed, Path profileDir, Duration overload) {
+            Duration closedDuration, long seed, Path profileDir, Duration overload, Duration settledIdleAfter) {
 
         /** The same settings without the overload phase. */
         public Settings withoutOverload() {
             return new Settings(rates, duration, warmup, idle, valueBytes, pollInterval, maxPollsInFlight, visibilityTimeout,
-                    closedConcurrency, closedDuration, seed, profileDir, Duration.ZERO);
+                    closedConcurrency, closedDuration, seed, profileDir, Duration.ZERO, settledIdleAfter);
         }
     }
 
@@ -123,22 +123,8 @@ public final class VisibilityBenchmark {
         openLoop(warmRate, jitWarm, false);
         awaitQuiet(pids());
 
-        progress.printf("[%s] idle for %d s%n", subject.name(), s.idle().toSeconds());
         Map<String, Long> pids = pids();
-        profile("idle", pids);
-        CpuMeter idleMeter = new CpuMeter(pids);
-        idleMeter.start();
-        LockSupport.parkNanos(s.idle().toNanos());
-        CpuMeter.Usage idle = idleMeter.usage();
-        ObjectNode idleJson = out.putObject("idle");
-        idleJson.set("profile", profileDone("idle"));
-        Map<String, Double> idleCores = new LinkedHashMap<>();
-        idle.cpuSeconds().forEach((k, v) -> idleCores.put(k, round(v / idle.wallSeconds(), 3)));
-        idleJson.put("machineBusyPercent", idle.machineBusyPercent());
-        idleJson.put("storeCores", round(storeCores(idle), 3));
-        idleJson.putPOJO("processCores", idleCores);
-        progress.printf("[%s] idle: store %.3f cores, machine %.1f %% busy%n", subject.name(), storeCores(idle),
-                idle.machineBusyPercent());
+        CpuMeter.Usage idle = idle("idle", pids, out);
 
         com.fasterxml.jackson.databind.node.ArrayNode steps = out.putArray("rates");
         for (int rate : s.rates()) {
@@ -159,7 +145,35 @@ public final class VisibilityBenchmark {
             overload.set("profile", profileDone("overload"));
             out.set("overload", overload);
         }
+        if (!s.settledIdleAfter().isZero()) {
+            // the idle above follows the warm-up by seconds (its flushes, compactions and compilations still running);
+            // this one is the cluster left alone for a while, as a new user's idle cluster is
+            awaitQuiet(pids);
+            progress.printf("[%s] left alone for %d s before the settled idle%n", subject.name(), s.settledIdleAfter().toSeconds());
+            LockSupport.parkNanos(s.settledIdleAfter().toNanos()); // a measured quiet period, not a test wait
+            idle("settledIdle", pids, out);
+        }
         return out;
+    }
+
+    /** Measures the idle CPU of every process for {@code s.idle()} with nothing running, into {@code out.name}. */
+    private CpuMeter.Usage idle(String name, Map<String, Long> pids, ObjectNode out) {
+        progress.printf("[%s] %s for %d s%n", subject.name(), name, s.idle().toSeconds());
+        profile(name, pids);
+        CpuMeter idleMeter = new CpuMeter(pids);
+        idleMeter.start();
+        LockSupport.parkNanos(s.idle().toNanos());
+        CpuMeter.Usage idle = idleMeter.usage();
+        ObjectNode idleJson = out.putObject(name);
+        idleJson.set("profile", profileDone(name));
+        Map<String, Double> idleCores = new LinkedHashMap<>();
+        idle.cpuSeconds().forEach((k, v) -> idleCores.put(k, round(v / idle.wallSeconds(), 3)));
+        idleJson.put("machineBusyPercent", idle.machineBusyPercent());
+        idleJson.put("storeCores", round(storeCores(idle), 3));
+        idleJson.putPOJO("processCores", idleCores);
+        progress.printf("[%s] %s: store %.3f cores, machine %.1f %% busy%n", subject.name(), name, storeCores(idle),
+                idle.machineBusyPercent());
+        return idle;
     }
 
     private Map<String, Long> pids() {
@@ -224,6 +238,12 @@ public final class VisibilityBenchmark {
         out.put("idleStoreCoresMeridian", mer.path("idle").path("storeCores").asDouble());
         out.put("idleExtraCores", round(mer.path("idle").path("storeCores").asDouble()
                 - nat.path("idle").path("storeCores").asDouble(), 3));
+        if (nat.has("settledIdle") && mer.has("settledIdle")) {
+            out.put("settledIdleStoreCoresNative", nat.path("settledIdle").path("storeCores").asDouble());
+            out.put("settledIdleStoreCoresMeridian", mer.path("settledIdle").path("storeCores").asDouble());
+            out.put("settledIdleExtraCores", round(mer.path("settledIdle").path("storeCores").asDouble()
+                    - nat.path("settledIdle").path("storeCores").asDouble(), 3));
+        }
         com.fasterxml.jackson.databind.node.ArrayNode rates = out.putArray("rates");
         for (int i = 0; i < Math.min(nat.path("rates").size(), mer.path("rates").size()); i++) {
             var n = nat.path("rates").get(i);

@@ -34,12 +34,12 @@ public final class WriteBenchmark {
 
     /** What to run. */
     public record Settings(List<Integer> rates, Duration duration, Duration warmup, boolean search, double p99LimitMs,
-            int valueBytes, int maxInFlight, long seed) {
+            int valueBytes, int maxInFlight, long seed, boolean floors) {
     }
 
     /** Where: a region's server and Cassandra, and the pids whose CPU to report. */
     public record Target(RegionId region, String serverUrl, String cassandraContactPoint, String dataCenter,
-            Map<String, Long> pids, BasicCredentials operator) {
+            Map<String, Long> pids, BasicCredentials operator, String kafkaBootstrap, List<StoreEndpoint> otherRegions) {
         StoreEndpoint store() {
             return new StoreEndpoint(region, cassandraContactPoint, dataCenter);
         }
@@ -68,39 +68,61 @@ public final class WriteBenchmark {
                 .requestTimeout(Duration.ofSeconds(10)).operator(target.operator().user(), target.operator().secret()).build();
         client.createNamespace("bench");
         try (CqlSession session = target.store().connect()) {
-            session.execute("CREATE KEYSPACE IF NOT EXISTS meridian_bench WITH replication = {'class': "
-                    + "'NetworkTopologyStrategy', '" + target.dataCenter() + "': 1}");
-            session.execute("CREATE TABLE IF NOT EXISTS meridian_bench.kv (id text, key blob, value blob, PRIMARY KEY ((id), key))");
+            EngineFloors.createTable(session, target.dataCenter());
             PreparedStatement insert = session.prepare("INSERT INTO meridian_bench.kv (id, key, value) VALUES (?, ?, ?) USING TIMESTAMP ?");
             ByteBuffer key = ByteBuffer.wrap("v".getBytes());
             Writer raw = (id, value) -> session.executeAsync(insert.bind(id, key, ByteBuffer.wrap(value.unsafeArray()),
                     System.currentTimeMillis() * 1000).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
             Writer meridian = (id, value) -> client.putAsync("bench", id, Map.of(Bytes.utf8("v"), value));
             Random random = new Random(s.seed());
-
-            // JIT warm-up of every JVM on the path (servers, client, driver) before anything is recorded:
-            // the numbers are steady-state ones, as for a service that has been running
-            int warmRate = s.rates().stream().mapToInt(Integer::intValue).max().orElse(200);
-            progress.printf("warming up %d s at %d/s (not recorded)%n", 2 * s.warmup().toSeconds() + 10, warmRate);
-            Duration warm = s.warmup().multipliedBy(2).plusSeconds(10);
-            phase(meridian, warmRate, warm, s, random, null, null, null);
-            phase(raw, warmRate, warm, s, random, null, null, null);
-
-            ArrayNode fixed = root.putArray("fixedRates");
-            for (int rate : s.rates()) {
-                ObjectNode row = fixed.addObject();
-                row.put("rate", rate);
-                row.set("meridian", step("meridian", meridian, rate, s, random, target, progress, json));
-                row.set("rawDriver", step("raw driver", raw, rate, s, random, target, progress, json));
-            }
-            if (s.search()) {
-                ObjectNode search = root.putObject("sustainable");
-                search.put("p99LimitMs", s.p99LimitMs());
-                search.set("meridian", searchMax("meridian", meridian, s, random, target, progress, json));
-                search.set("rawDriver", searchMax("raw driver", raw, s, random, target, progress, json));
+            EngineFloors floors = s.floors() ? new EngineFloors(target.kafkaBootstrap(), session, "meridian_bench.kv",
+                    target.otherRegions()) : null;
+            try {
+                measure(root, s, target, progress, json, random, meridian, raw, floors);
+            } finally {
+                if (floors != null) {
+                    floors.close();
+                }
             }
         }
         return root;
+    }
+
+    private static void measure(ObjectNode root, Settings s, Target target, PrintStream progress, ObjectMapper json,
+            Random random, Writer meridian, Writer raw, EngineFloors floors) {
+
+            // JIT warm-up of every JVM on the path (servers, client, driver) before anything is recorded:
+            // the numbers are steady-state ones, as for a service that has been running
+        int warmRate = s.rates().stream().mapToInt(Integer::intValue).max().orElse(200);
+        progress.printf("warming up %d s at %d/s (not recorded)%n", 2 * s.warmup().toSeconds() + 10, warmRate);
+        Duration warm = s.warmup().multipliedBy(2).plusSeconds(10);
+        Map<String, Writer> floorWriters = new java.util.LinkedHashMap<>();
+        if (floors != null) {
+            floorWriters.put("kafkaAppend", floors.kafkaAppend());
+            floorWriters.put("logThenStore", floors.logThenStore());
+            floorWriters.put("shipped", floors.shipped());
+        }
+        phase(meridian, warmRate, warm, s, random, null, null, null);
+        phase(raw, warmRate, warm, s, random, null, null, null);
+        // the floors' own code (producer, consumer) warms with the last one: it runs both
+        if (floors != null) {
+            phase(floors.shipped(), warmRate, warm, s, random, null, null, null);
+        }
+
+        ArrayNode fixed = root.putArray("fixedRates");
+        for (int rate : s.rates()) {
+            ObjectNode row = fixed.addObject();
+            row.put("rate", rate);
+            row.set("meridian", step("meridian", meridian, rate, s, random, target, progress, json));
+            row.set("rawDriver", step("raw driver", raw, rate, s, random, target, progress, json));
+            floorWriters.forEach((name, w) -> row.set(name, step(name, w, rate, s, random, target, progress, json)));
+        }
+        if (s.search()) {
+            ObjectNode search = root.putObject("sustainable");
+            search.put("p99LimitMs", s.p99LimitMs());
+            search.set("meridian", searchMax("meridian", meridian, s, random, target, progress, json));
+            search.set("rawDriver", searchMax("raw driver", raw, s, random, target, progress, json));
+        }
     }
 
     private static ObjectNode searchMax(String name, Writer w, Settings s, Random random, Target target, PrintStream progress,

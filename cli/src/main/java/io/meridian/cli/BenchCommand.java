@@ -95,6 +95,10 @@ final class BenchCommand implements Runnable {
         int overload;
         @Option(names = "--only", defaultValue = "both", description = "native, meridian or both. Default: ${DEFAULT-VALUE}")
         String only;
+        @Option(names = "--settled-idle-after", defaultValue = "120", paramLabel = "SECONDS", description = "After everything,"
+                + " leave the cluster alone this long and measure its idle CPU again (the first idle follows the warm-up by"
+                + " seconds); 0: skip. Default: ${DEFAULT-VALUE}")
+        int settledIdleAfter;
         @Option(names = "--work-dir", defaultValue = ".meridian/bench", description = "Where the clusters live while measured. Default: ${DEFAULT-VALUE}")
         Path workDir;
         @Option(names = "--base-port", defaultValue = "27000", description = "Native ring's first port; Meridian's is 500 above. Default: ${DEFAULT-VALUE}")
@@ -113,17 +117,18 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             if (rates.isEmpty() || rates.stream().anyMatch(r -> r < 1 || r > 20_000) || duration < 1 || warmup < 0 || idle < 1
                     || valueBytes < 1 || valueBytes > 1024 * 1024 || pollMs < 1 || pollsInFlight < 1 || closedConcurrency < 1
-                    || closedDuration < 1 || overload < 0 || overload > 3600 || !List.of("native", "meridian", "both").contains(only)) {
+                    || closedDuration < 1 || overload < 0 || overload > 3600 || settledIdleAfter < 0 || settledIdleAfter > 3600
+                    || !List.of("native", "meridian", "both").contains(only)) {
                 throw LocalClusterException.badInput("rates 1..20000/s, duration >= 1 s, warmup >= 0, idle >= 1 s, value-bytes"
                         + " 1..1048576, poll-ms >= 1, polls-in-flight >= 1, closed-concurrency >= 1, closed-duration >= 1 s,"
-                        + " overload 0..3600 s, --only native|meridian|both");
+                        + " overload 0..3600 s, settled-idle-after 0..3600 s, --only native|meridian|both");
             }
             long theSeed = seed == null ? System.nanoTime() : seed;
             io.meridian.bench.VisibilityBenchmark.Settings settings = new io.meridian.bench.VisibilityBenchmark.Settings(rates,
                     Duration.ofSeconds(duration), Duration.ofSeconds(warmup), Duration.ofSeconds(idle), valueBytes,
                     Duration.ofMillis(pollMs), pollsInFlight, Duration.ofSeconds(60), closedConcurrency,
                     Duration.ofSeconds(closedDuration), theSeed, profile == null ? null : profile.toAbsolutePath(),
-                    Duration.ofSeconds(overload));
+                    Duration.ofSeconds(overload), Duration.ofSeconds(settledIdleAfter));
             java.io.PrintWriter progress = new java.io.PrintWriter(System.err, true);
             ObjectNode root = new ObjectMapper().createObjectNode();
             root.put("benchmark", "visibility");
@@ -220,6 +225,10 @@ final class BenchCommand implements Runnable {
         double p99Limit;
         @Option(names = "--value-bytes", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}")
         int valueBytes;
+        @Option(names = "--floors", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Also measure the engines alone at each rate: a Kafka append, the append then the Cassandra write,"
+                        + " and that write shipped by a consumer into every other region (--no-floors: not). Default: ${DEFAULT-VALUE}")
+        boolean floors;
         @Option(names = "--seed", description = "Random seed (ids, values). Default: the time.")
         Long seed;
         @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON here.")
@@ -239,9 +248,11 @@ final class BenchCommand implements Runnable {
             }
             Map<String, Long> pids = pidsOf(cluster);
             WriteBenchmark.Settings settings = new WriteBenchmark.Settings(rates, Duration.ofSeconds(duration),
-                    Duration.ofSeconds(warmup), search, p99Limit, valueBytes, 4096, seed == null ? System.nanoTime() : seed);
+                    Duration.ofSeconds(warmup), search, p99Limit, valueBytes, 4096, seed == null ? System.nanoTime() : seed, floors);
+            List<io.meridian.store.StoreEndpoint> others = cluster.regions().stream().filter(o -> !o.region().equals(id))
+                    .map(o -> new io.meridian.store.StoreEndpoint(o.region(), o.cassandraContactPoint(), o.dataCenter())).toList();
             ObjectNode result = WriteBenchmark.run(new WriteBenchmark.Target(id, r.serverUrl(), r.cassandraContactPoint(),
-                    r.dataCenter(), pids, operator(cluster)), settings, System.err);
+                    r.dataCenter(), pids, operator(cluster), r.kafkaBootstrap(), others), settings, System.err);
             result.put("regionsInCluster", cluster.regions().size());
             return print(spec, result, out);
         }
