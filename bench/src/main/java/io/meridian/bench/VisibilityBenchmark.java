@@ -138,20 +138,27 @@ public final class VisibilityBenchmark {
         }
         ObjectNode closed = closedLoop(idle, pids);
         out.set("closedLoop", closed);
+        if (!s.settledIdleAfter().isZero()) {
+            // the idle above follows the warm-up by seconds (its flushes, compactions and compilations still running);
+            // this one is the cluster left alone for a while, as a new user's idle cluster is. Before the overload phase,
+            // which only Meridian has: both systems have done the same work when it is measured
+            boolean quiet = awaitQuiet(pids);
+            progress.printf("[%s] left alone for %d s before the settled idle%n", subject.name(), s.settledIdleAfter().toSeconds());
+            long until = System.nanoTime() + s.settledIdleAfter().toNanos();
+            for (long left = until - System.nanoTime(); left > 0; left = until - System.nanoTime()) {
+                LockSupport.parkNanos(left); // a measured quiet period, not a test wait
+            }
+            idle("settledIdle", pids, out);
+            ObjectNode settled = (ObjectNode) out.path("settledIdle");
+            settled.put("quietBeforeIt", quiet); // false: the load's background work had not settled within 90 s
+            settled.put("leftAloneSeconds", s.settledIdleAfter().toSeconds());
+        }
         if (!s.overload().isZero()) {
             awaitQuiet(pids);
             profile("overload", pids);
             ObjectNode overload = overload(closed.path("writesPerSecond").asDouble(), steps, warmRate, idle);
             overload.set("profile", profileDone("overload"));
             out.set("overload", overload);
-        }
-        if (!s.settledIdleAfter().isZero()) {
-            // the idle above follows the warm-up by seconds (its flushes, compactions and compilations still running);
-            // this one is the cluster left alone for a while, as a new user's idle cluster is
-            awaitQuiet(pids);
-            progress.printf("[%s] left alone for %d s before the settled idle%n", subject.name(), s.settledIdleAfter().toSeconds());
-            LockSupport.parkNanos(s.settledIdleAfter().toNanos()); // a measured quiet period, not a test wait
-            idle("settledIdle", pids, out);
         }
         return out;
     }
@@ -260,11 +267,28 @@ public final class VisibilityBenchmark {
             r.put("storeCpuPerWriteRatio", ratio(m.path("cpu").path("storeCpuMsPerWrite"), n.path("cpu").path("storeCpuMsPerWrite")));
             r.put("allCpuPerWriteRatio", ratio(sum(m.path("cpu"), "storeCpuMsPerWrite", "clientCpuMsPerWrite"),
                     sum(n.path("cpu"), "storeCpuMsPerWrite", "clientCpuMsPerWrite")));
+            if (nat.has("settledIdle") && mer.has("settledIdle")) {
+                // the same with the settled idle subtracted instead of the first one (which follows the warm-up by seconds)
+                r.put("allCpuPerWriteRatioSettledIdle", ratio(cpuPerWrite(m, mer.path("settledIdle")), cpuPerWrite(n, nat.path("settledIdle"))));
+            }
         }
         out.put("closedLoopWritesPerSecondRatio", ratio(mer.path("closedLoop").path("writesPerSecond"),
                 nat.path("closedLoop").path("writesPerSecond")));
         out.put("closedLoopP99Ratio", ratio(mer.path("closedLoop").path("p99Ms"), nat.path("closedLoop").path("p99Ms")));
         return out;
+    }
+
+    /**
+     * CPU ms per acknowledged write of a rate step, store and client, with {@code idle}'s rates subtracted (recomputed from
+     * the step's cores and wall time, so that another idle measurement than the one of the run can be subtracted).
+     */
+    static double cpuPerWrite(com.fasterxml.jackson.databind.JsonNode step, com.fasterxml.jackson.databind.JsonNode idle) {
+        com.fasterxml.jackson.databind.JsonNode cpu = step.path("cpu");
+        long writes = step.path("writes").path("acknowledged").asLong();
+        double wall = cpu.path("wallSeconds").asDouble();
+        double store = cpu.path("storeCores").asDouble() - idle.path("storeCores").asDouble();
+        double client = cpu.path("clientCores").asDouble() - idle.path("processCores").path(SELF).asDouble();
+        return writes == 0 ? 0 : round(1000 * (store + client) * wall / writes, 3);
     }
 
     private static double ratio(com.fasterxml.jackson.databind.JsonNode a, com.fasterxml.jackson.databind.JsonNode b) {
@@ -328,6 +352,13 @@ public final class VisibilityBenchmark {
         final AtomicLong pollErrors = new AtomicLong();
         final Set<String> pollErrorSamples = ConcurrentHashMap.newKeySet();
         final Recorder errorsFromSend = new Recorder(3);
+        /**
+         * The control of {@link #errorsFromSend}: right after each refusal, on the same thread, the time of a failure that
+         * has no code of Meridian's in it (an exception, a failed future, its callback). On a saturated machine both
+         * include this JVM's pauses and the scheduler's preemptions between the two clock reads; what the refusals take
+         * beyond the control is the client's.
+         */
+        final Recorder controlFromSend = new Recorder(3);
         final Windows windows;
         final Duration visibilityTimeout;
         volatile boolean writing = true;
@@ -471,6 +502,9 @@ public final class VisibilityBenchmark {
                     phase.acknowledged(new Pending(id, value, intended, at, recorded, subject.readRegions().size()));
                 } else if (recorded) {
                     phase.errorsFromSend.recordValue(Math.max(1, (at - sentAt) / 1000)); // how fast a refusal came
+                    long controlAt = System.nanoTime();
+                    CompletableFuture.failedFuture(new IllegalStateException("control")).whenComplete((x, e) ->
+                            phase.controlFromSend.recordValue(Math.max(1, (System.nanoTime() - controlAt) / 1000)));
                 }
                 phase.window(intended, at, error == null);
             });
@@ -504,6 +538,10 @@ public final class VisibilityBenchmark {
             latencies(w.putObject("errorAnsweredAfter"), refusals);
             w.put("errorsAnsweredWithin50msPercent",
                     round(100.0 * refusals.getCountBetweenValues(0, 50_000) / Math.max(1, refusals.getTotalCount()), 2));
+            Histogram control = phase.controlFromSend.getIntervalHistogram();
+            latencies(w.putObject("controlAnsweredAfter"), control);
+            w.put("controlWithin50msPercent",
+                    round(100.0 * control.getCountBetweenValues(0, 50_000) / Math.max(1, control.getTotalCount()), 2));
         }
         ObjectNode v = step.putObject("ackToVisible");
         phase.ackToVisible.forEach((region, rec) -> {
@@ -674,6 +712,7 @@ public final class VisibilityBenchmark {
         out.put("recoveryRate", lowRate);
         long errors = phase.writeErrors.get();
         out.put("errorsAnsweredWithin50msPercent", errors == 0 ? 100.0 : out.path("writes").path("errorsAnsweredWithin50msPercent").asDouble());
+        out.put("controlWithin50msPercent", errors == 0 ? 100.0 : out.path("writes").path("controlWithin50msPercent").asDouble());
         long notVisible = phase.notVisible.values().stream().mapToLong(AtomicLong::get).sum();
         out.put("acknowledgedNotVisibleEverywhere", notVisible); // within OVERLOAD_VISIBILITY of its acknowledgement
         out.put("visibilityTimeoutSeconds", OVERLOAD_VISIBILITY.toSeconds());
@@ -696,8 +735,9 @@ public final class VisibilityBenchmark {
         out.put("firstSecondAfterDropP99Ms", perSecond.get(Math.min(perSecond.size() - 1, overSeconds))[1]);
         out.putPOJO("residentMemoryMb", memory.peaks());
         addCpu(out, phase.usage, idle, phase.acknowledged.get());
-        progress.printf("[%s] overload: %d refused (%.1f %% answered within 50 ms), %d not visible everywhere, back to normal %s;"
-                        + " peak resident memory %s MB%n", subject.name(), errors, out.path("errorsAnsweredWithin50msPercent").asDouble(),
+        progress.printf("[%s] overload: %d refused (%.1f %% answered within 50 ms; the control %.1f %%), %d not visible everywhere,"
+                        + " back to normal %s; peak resident memory %s MB%n", subject.name(), errors,
+                out.path("errorsAnsweredWithin50msPercent").asDouble(), out.path("controlWithin50msPercent").asDouble(),
                 notVisible, recovered < 0 ? "never within " + RECOVERY.toSeconds() + " s" : recovered + " s after the load dropped",
                 memory.peaks());
         return out;
@@ -744,7 +784,7 @@ public final class VisibilityBenchmark {
      * After a load phase, until background work (applier backlogs, flushes, compaction) has settled: two
      * consecutive 3-second windows whose store CPU differs by less than 0.05 cores, 90 s at most.
      */
-    private void awaitQuiet(Map<String, Long> pids) {
+    private boolean awaitQuiet(Map<String, Long> pids) {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         double previous = -1;
         while (System.nanoTime() < deadline) {
@@ -754,11 +794,12 @@ public final class VisibilityBenchmark {
             double cores = storeCores(m.usage());
             if (previous >= 0 && Math.abs(cores - previous) < 0.05) {
                 progress.printf("[%s] settled at %.3f cores%n", subject.name(), cores);
-                return;
+                return true;
             }
             previous = cores;
         }
         progress.printf("[%s] did not settle within 90 s (last window %.3f cores)%n", subject.name(), previous);
+        return false;
     }
 
     private void profile(String phase, Map<String, Long> pids) {
