@@ -347,6 +347,8 @@ public final class VisibilityBenchmark {
         final Map<RegionId, AtomicLong> notVisible = new LinkedHashMap<>();
         final AtomicLong writeErrors = new AtomicLong();
         final Set<String> errorSamples = ConcurrentHashMap.newKeySet();
+        /** Up to five distinct kinds of the errors a server answered (status and the message's start). */
+        final Set<String> answeredErrorSamples = ConcurrentHashMap.newKeySet();
         final AtomicLong acknowledged = new AtomicLong();
         final AtomicLong polls = new AtomicLong();
         final AtomicLong pollErrors = new AtomicLong();
@@ -359,6 +361,9 @@ public final class VisibilityBenchmark {
          * beyond the control is the client's.
          */
         final Recorder controlFromSend = new Recorder(3);
+        /** Of {@link #errorsFromSend}: the client's own refusals (nothing sent), and the errors that came back from a server. */
+        final Recorder refusedBeforeSending = new Recorder(3);
+        final Recorder answeredErrors = new Recorder(3);
         final Windows windows;
         final Duration visibilityTimeout;
         volatile boolean writing = true;
@@ -501,7 +506,17 @@ public final class VisibilityBenchmark {
                 if (error == null) {
                     phase.acknowledged(new Pending(id, value, intended, at, recorded, subject.readRegions().size()));
                 } else if (recorded) {
-                    phase.errorsFromSend.recordValue(Math.max(1, (at - sentAt) / 1000)); // how fast a refusal came
+                    long micros = Math.max(1, (at - sentAt) / 1000);
+                    phase.errorsFromSend.recordValue(micros); // how fast a refusal came
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    boolean notSent = cause instanceof io.meridian.client.MeridianClientException.Unavailable u && u.attempts() == 0;
+                    (notSent ? phase.refusedBeforeSending : phase.answeredErrors).recordValue(micros);
+                    if (!notSent && phase.answeredErrorSamples.size() < 5) {
+                        String m = String.valueOf(cause.getMessage());
+                        phase.answeredErrorSamples.add(cause.getClass().getSimpleName() + ": "
+                                + m.replaceAll("records/[0-9a-f]+", "records/…").substring(0, Math.min(160, m.length())));
+                    }
                     long controlAt = System.nanoTime();
                     CompletableFuture.failedFuture(new IllegalStateException("control")).whenComplete((x, e) ->
                             phase.controlFromSend.recordValue(Math.max(1, (System.nanoTime() - controlAt) / 1000)));
@@ -533,11 +548,19 @@ public final class VisibilityBenchmark {
         w.put("achievedRate", round(phase.acknowledged.get() / sendSeconds, 1));
         latencies(w, wh);
         w.putPOJO("errorSamples", List.copyOf(phase.errorSamples));
+        w.putPOJO("answeredErrorSamples", List.copyOf(phase.answeredErrorSamples));
         if (phase.writeErrors.get() > 0) {
             Histogram refusals = phase.errorsFromSend.getIntervalHistogram(); // from the send, not the intended time
             latencies(w.putObject("errorAnsweredAfter"), refusals);
             w.put("errorsAnsweredWithin50msPercent",
                     round(100.0 * refusals.getCountBetweenValues(0, 50_000) / Math.max(1, refusals.getTotalCount()), 2));
+            for (var kind : Map.of("refusedBeforeSending", phase.refusedBeforeSending, "answeredErrors", phase.answeredErrors).entrySet()) {
+                Histogram h = kind.getValue().getIntervalHistogram();
+                ObjectNode k = w.putObject(kind.getKey());
+                latencies(k, h);
+                k.put("within50msPercent", h.getTotalCount() == 0 ? 100.0
+                        : round(100.0 * h.getCountBetweenValues(0, 50_000) / h.getTotalCount(), 2));
+            }
             Histogram control = phase.controlFromSend.getIntervalHistogram();
             latencies(w.putObject("controlAnsweredAfter"), control);
             w.put("controlWithin50msPercent",
@@ -735,9 +758,14 @@ public final class VisibilityBenchmark {
         out.put("firstSecondAfterDropP99Ms", perSecond.get(Math.min(perSecond.size() - 1, overSeconds))[1]);
         out.putPOJO("residentMemoryMb", memory.peaks());
         addCpu(out, phase.usage, idle, phase.acknowledged.get());
-        progress.printf("[%s] overload: %d refused (%.1f %% answered within 50 ms; the control %.1f %%), %d not visible everywhere,"
+        progress.printf("[%s] overload: %d refused (%.1f %% answered within 50 ms; the control %.1f %%; %d by the client, %.1f %% of"
+                        + " them within 50 ms; %d answered by a server, %.1f %% within 50 ms), %d not visible everywhere,"
                         + " back to normal %s; peak resident memory %s MB%n", subject.name(), errors,
                 out.path("errorsAnsweredWithin50msPercent").asDouble(), out.path("controlWithin50msPercent").asDouble(),
+                out.path("writes").path("refusedBeforeSending").path("count").asLong(),
+                out.path("writes").path("refusedBeforeSending").path("within50msPercent").asDouble(),
+                out.path("writes").path("answeredErrors").path("count").asLong(),
+                out.path("writes").path("answeredErrors").path("within50msPercent").asDouble(),
                 notVisible, recovered < 0 ? "never within " + RECOVERY.toSeconds() + " s" : recovered + " s after the load dropped",
                 memory.peaks());
         return out;
