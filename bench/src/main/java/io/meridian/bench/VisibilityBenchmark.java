@@ -513,9 +513,8 @@ public final class VisibilityBenchmark {
                     boolean notSent = cause instanceof io.meridian.client.MeridianClientException.Unavailable u && u.attempts() == 0;
                     (notSent ? phase.refusedBeforeSending : phase.answeredErrors).recordValue(micros);
                     if (!notSent && phase.answeredErrorSamples.size() < 5) {
-                        String m = String.valueOf(cause.getMessage());
-                        phase.answeredErrorSamples.add(cause.getClass().getSimpleName() + ": "
-                                + m.replaceAll("records/[0-9a-f]+", "records/…").substring(0, Math.min(160, m.length())));
+                        String m = String.valueOf(cause.getMessage()).replaceAll("records/[0-9a-f]+", "records/…");
+                        phase.answeredErrorSamples.add(cause.getClass().getSimpleName() + ": " + m.substring(0, Math.min(160, m.length())));
                     }
                     long controlAt = System.nanoTime();
                     CompletableFuture.failedFuture(new IllegalStateException("control")).whenComplete((x, e) ->
