@@ -154,10 +154,16 @@ final class EngineFloors implements AutoCloseable {
     }
 
     private PreparedStatement insert(CqlSession s) {
+        return insert(s, table);
+    }
+
+    /** The benchmark's write: one item {@code v} of record {@code id}, with the write's timestamp. */
+    static PreparedStatement insert(CqlSession s, String table) {
         return s.prepare("INSERT INTO " + table + " (id, key, value) VALUES (?, ?, ?) USING TIMESTAMP ?");
     }
 
-    private static CompletionStage<?> write(CqlSession s, PreparedStatement insert, String id, byte[] value, long micros) {
+    /** Runs an {@link #insert} at LOCAL_QUORUM. */
+    static CompletionStage<?> write(CqlSession s, PreparedStatement insert, String id, byte[] value, long micros) {
         return s.executeAsync(insert.bind(id, ByteBuffer.wrap("v".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.wrap(value),
                 micros).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
     }

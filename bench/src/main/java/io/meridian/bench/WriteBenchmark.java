@@ -1,6 +1,5 @@
 package io.meridian.bench;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +12,6 @@ import io.meridian.core.RegionId;
 import io.meridian.store.StoreEndpoint;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -69,10 +67,8 @@ public final class WriteBenchmark {
         client.createNamespace("bench");
         try (CqlSession session = target.store().connect()) {
             EngineFloors.createTable(session, target.dataCenter());
-            PreparedStatement insert = session.prepare("INSERT INTO meridian_bench.kv (id, key, value) VALUES (?, ?, ?) USING TIMESTAMP ?");
-            ByteBuffer key = ByteBuffer.wrap("v".getBytes());
-            Writer raw = (id, value) -> session.executeAsync(insert.bind(id, key, ByteBuffer.wrap(value.unsafeArray()),
-                    System.currentTimeMillis() * 1000).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+            PreparedStatement insert = EngineFloors.insert(session, "meridian_bench.kv");
+            Writer raw = (id, value) -> EngineFloors.write(session, insert, id, value.unsafeArray(), System.currentTimeMillis() * 1000);
             Writer meridian = (id, value) -> client.putAsync("bench", id, Map.of(Bytes.utf8("v"), value));
             Random random = new Random(s.seed());
             EngineFloors floors = s.floors() ? new EngineFloors(target.kafkaBootstrap(), session, "meridian_bench.kv",
